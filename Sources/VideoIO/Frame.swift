@@ -1,0 +1,43 @@
+/// Pixel layouts the reader can deliver. Both are packed (no row padding): row stride = width * channels.
+public enum PixelLayout: String, Sendable, CaseIterable {
+    case rgb24
+    case gray8
+
+    public var channels: Int { self == .rgb24 ? 3 : 1 }
+}
+
+/// One decoded picture, packed, row-major, top row first.
+/// pixels.count == width * height * layout.channels
+public struct Frame: Sendable {
+    /// 0-based position in decode (presentation) order.
+    public var index: Int
+    /// Seconds from the start of the stream (index / fps for frame folders).
+    public var timestamp: Double
+    public var width: Int
+    public var height: Int
+    public var layout: PixelLayout
+    public var pixels: [UInt8]
+
+    public init(index: Int = 0, timestamp: Double = 0, width: Int, height: Int, layout: PixelLayout, pixels: [UInt8]) {
+        precondition(pixels.count == width * height * layout.channels, "pixel buffer does not match the frame size")
+        self.index = index
+        self.timestamp = timestamp
+        self.width = width
+        self.height = height
+        self.layout = layout
+        self.pixels = pixels
+    }
+
+    /// The frame as 8-bit grey (ITU-R BT.601 luma, rounded), a copy when it is RGB.
+    public func grayscale() -> Frame {
+        if layout == .gray8 { return self }
+        var grey = [UInt8](repeating: 0, count: width * height)
+        pixels.withUnsafeBufferPointer { rgb in
+            for i in 0..<(width * height) {
+                let r = Int(rgb[3 * i]), g = Int(rgb[3 * i + 1]), b = Int(rgb[3 * i + 2])
+                grey[i] = UInt8((299 * r + 587 * g + 114 * b + 500) / 1000)
+            }
+        }
+        return Frame(index: index, timestamp: timestamp, width: width, height: height, layout: .gray8, pixels: grey)
+    }
+}
