@@ -13,6 +13,7 @@
 static inline int ssmtl_averror(int e) { return AVERROR(e); }
 static inline int ssmtl_averror_eof(void) { return AVERROR_EOF; }
 static inline int ssmtl_averror_eagain(void) { return AVERROR(EAGAIN); }
+static inline int ssmtl_averror_decoder_not_found(void) { return AVERROR_DECODER_NOT_FOUND; }
 static inline int64_t ssmtl_av_nopts_value(void) { return AV_NOPTS_VALUE; }
 static inline int ssmtl_error_string(int code, char *buf, size_t size) { return av_strerror(code, buf, size); }
 #endif

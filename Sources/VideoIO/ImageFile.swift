@@ -1,0 +1,209 @@
+import CFFmpeg
+import Foundation
+
+/// Single still images: reading (JPEG, PNG, BMP, TIFF, anything FFmpeg probes) and writing (PNG, BMP).
+public enum ImageFile {
+    public static let readableExtensions: Set<String> = ["jpg", "jpeg", "png", "bmp", "tif", "tiff"]
+
+    /// Decodes one image file to a packed frame.
+    public static func read(path: String, layout: PixelLayout = .rgb24) throws -> Frame {
+        let decoder = ImageDecoder(layout: layout, outputSize: nil, filter: .bicubic)
+        return try decoder.decode(path: path, index: 0, timestamp: 0)
+    }
+
+    /// Writes a frame as PNG or BMP, chosen by the path's extension. The file appears whole or not at all.
+    public static func write(_ frame: Frame, to path: String) throws {
+        let ext = (path as NSString).pathExtension.lowercased()
+        let codecID: AVCodecID
+        switch ext {
+        case "png": codecID = AV_CODEC_ID_PNG
+        case "bmp": codecID = AV_CODEC_ID_BMP
+        default: throw VideoIOError(path, "cannot write images of type '.\(ext)' (use .png or .bmp)")
+        }
+        let bytes = try encodeStill(frame, codecID: codecID, path: path)
+        try writeFileAtomically(Data(bytes), to: path)
+    }
+
+    /// PNG shorthand for plots and overlays.
+    public static func writePNG(_ frame: Frame, to path: String) throws {
+        guard path.lowercased().hasSuffix(".png") else { throw VideoIOError(path, "a PNG path must end in .png") }
+        try write(frame, to: path)
+    }
+
+    private static func encodeStill(_ frame: Frame, codecID: AVCodecID, path: String) throws -> [UInt8] {
+        guard let encoder = avcodec_find_encoder(codecID) else { throw VideoIOError(path, "this FFmpeg has no encoder for it") }
+        var context = avcodec_alloc_context3(encoder)
+        defer { avcodec_free_context(&context) }
+        guard let context else { throw VideoIOError(path, "out of memory") }
+        // BMP stores RGB as BGR; grey goes to both formats as 8-bit grey (BMP: palettised, like the official masks).
+        let pixelFormat: AVPixelFormat = frame.layout == .gray8 ? AV_PIX_FMT_GRAY8 : (codecID == AV_CODEC_ID_BMP ? AV_PIX_FMT_BGR24 : AV_PIX_FMT_RGB24)
+        context.pointee.width = Int32(frame.width)
+        context.pointee.height = Int32(frame.height)
+        context.pointee.pix_fmt = pixelFormat
+        context.pointee.time_base = AVRational(num: 1, den: 25)
+        var status = avcodec_open2(context, encoder, nil)
+        guard status >= 0 else { throw VideoIOError(path, "cannot open the image encoder: \(ffmpegErrorText(status))") }
+
+        var picture = av_frame_alloc()
+        defer { av_frame_free(&picture) }
+        guard let picture else { throw VideoIOError(path, "out of memory") }
+        picture.pointee.width = Int32(frame.width)
+        picture.pointee.height = Int32(frame.height)
+        picture.pointee.format = pixelFormat.rawValue
+        status = av_frame_get_buffer(picture, 0)
+        guard status >= 0 else { throw VideoIOError(path, "out of memory for the picture") }
+        let rowBytes = frame.width * frame.layout.channels
+        let linesize = Int(picture.pointee.linesize.0)
+        let plane = picture.pointee.data.0!
+        frame.pixels.withUnsafeBufferPointer { src in
+            for y in 0..<frame.height {
+                let row = plane + y * linesize
+                if pixelFormat == AV_PIX_FMT_BGR24 {
+                    for x in 0..<frame.width {
+                        row[3 * x] = src[y * rowBytes + 3 * x + 2]
+                        row[3 * x + 1] = src[y * rowBytes + 3 * x + 1]
+                        row[3 * x + 2] = src[y * rowBytes + 3 * x]
+                    }
+                } else {
+                    (UnsafeMutableRawPointer(row)).copyMemory(from: src.baseAddress! + y * rowBytes, byteCount: rowBytes)
+                }
+            }
+        }
+        var packet = av_packet_alloc()
+        defer { av_packet_free(&packet) }
+        status = avcodec_send_frame(context, picture)
+        if status >= 0 { status = avcodec_send_frame(context, nil) }
+        guard status >= 0 else { throw VideoIOError(path, "image encoding failed: \(ffmpegErrorText(status))") }
+        var bytes: [UInt8] = []
+        while avcodec_receive_packet(context, packet) >= 0 {
+            bytes.append(contentsOf: UnsafeBufferPointer(start: packet!.pointee.data, count: Int(packet!.pointee.size)))
+            av_packet_unref(packet)
+        }
+        guard !bytes.isEmpty else { throw VideoIOError(path, "image encoding produced no data") }
+        return bytes
+    }
+}
+
+/// Writes data to a temporary file beside `path`, then renames it over `path`:
+/// an interrupted write never leaves a half-written file behind.
+public func writeFileAtomically(_ data: Data, to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let directory = url.deletingLastPathComponent()
+    let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+    do {
+        try data.write(to: temporary)
+        if FileManager.default.fileExists(atPath: path) {
+            _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
+        } else {
+            try FileManager.default.moveItem(at: temporary, to: url)
+        }
+    } catch {
+        try? FileManager.default.removeItem(at: temporary)
+        throw VideoIOError(path, "cannot write: \(error.localizedDescription)")
+    }
+}
+
+/// Decodes still images without a demuxer: reads the file and hands it to the decoder named by its extension,
+/// reusing one decoder per codec across the files of a folder. Unknown extensions fall back to FFmpeg's probing.
+final class ImageDecoder {
+    private let converter: PixelConverter
+    private let layout: PixelLayout
+    private var decoders: [UInt32: UnsafeMutablePointer<AVCodecContext>] = [:]
+    private var packet = av_packet_alloc()
+    private var frame = av_frame_alloc()
+
+    init(layout: PixelLayout, outputSize: (width: Int, height: Int)?, filter: ResizeFilter) {
+        self.layout = layout
+        converter = PixelConverter(layout: layout, outputSize: outputSize, filter: filter)
+    }
+
+    deinit {
+        for (_, context) in decoders { var c: UnsafeMutablePointer<AVCodecContext>? = context; avcodec_free_context(&c) }
+        av_packet_free(&packet)
+        av_frame_free(&frame)
+    }
+
+    static func codecID(forExtension ext: String) -> AVCodecID? {
+        switch ext.lowercased() {
+        case "jpg", "jpeg": return AV_CODEC_ID_MJPEG
+        case "png": return AV_CODEC_ID_PNG
+        case "bmp": return AV_CODEC_ID_BMP
+        case "tif", "tiff": return AV_CODEC_ID_TIFF
+        default: return nil
+        }
+    }
+
+    /// The source picture's size and format name without keeping the pixels (for `info`).
+    func probe(path: String) throws -> (width: Int, height: Int, codec: String, pixelFormat: String) {
+        let (picture, codec) = try decodeRaw(path: path)
+        return (Int(picture.pointee.width), Int(picture.pointee.height), codec, pixelFormatName(AVPixelFormat(picture.pointee.format)))
+    }
+
+    func decode(path: String, index: Int, timestamp: Double) throws -> Frame {
+        let (picture, _) = try decodeRaw(path: path)
+        let converted = try converter.convert(picture, path: path)
+        return Frame(index: index, timestamp: timestamp, width: converted.width, height: converted.height,
+                     layout: layout, pixels: converted.pixels)
+    }
+
+    private func decodeRaw(path: String) throws -> (UnsafeMutablePointer<AVFrame>, String) {
+        let ext = (path as NSString).pathExtension
+        guard let codecID = ImageDecoder.codecID(forExtension: ext) else {
+            return try decodeByProbing(path: path)
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw VideoIOError(path, FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")
+        }
+        guard !data.isEmpty else { throw VideoIOError(path, "empty image file") }
+        let context = try decoder(for: codecID, path: path)
+        guard let packet, let frame else { throw VideoIOError(path, "out of memory") }
+        let status: Int32 = data.withUnsafeBytes { raw in
+            // The decoder may read past the end of the data: give it FFmpeg's zeroed padding.
+            var status = av_new_packet(packet, Int32(raw.count))
+            if status >= 0 {
+                packet.pointee.data.update(from: raw.bindMemory(to: UInt8.self).baseAddress!, count: raw.count)
+                status = avcodec_send_packet(context, packet)
+            }
+            return status
+        }
+        av_packet_unref(packet)
+        var received = status >= 0 ? avcodec_receive_frame(context, frame) : status
+        if received == averrorEAGAIN {
+            _ = avcodec_send_packet(context, nil)
+            received = avcodec_receive_frame(context, frame)
+            avcodec_flush_buffers(context)
+        }
+        guard received >= 0 else {
+            avcodec_flush_buffers(context)
+            throw VideoIOError(path, "not a valid .\(ext.lowercased()) image: \(ffmpegErrorText(received))")
+        }
+        if frame.pointee.decode_error_flags != 0 || frame.pointee.flags & AV_FRAME_FLAG_CORRUPT != 0 {
+            throw VideoIOError(path, "corrupt or truncated image")
+        }
+        return (frame, String(cString: context.pointee.codec.pointee.name))
+    }
+
+    private var probedDecoder: FileDecoder?
+
+    private func decodeByProbing(path: String) throws -> (UnsafeMutablePointer<AVFrame>, String) {
+        let decoder = try FileDecoder(path: path, name: path, threads: 1)
+        probedDecoder = decoder
+        guard let (picture, _) = try decoder.nextFrame() else { throw VideoIOError(path, "the file holds no picture") }
+        return (picture, decoder.info.codec)
+    }
+
+    private func decoder(for codecID: AVCodecID, path: String) throws -> UnsafeMutablePointer<AVCodecContext> {
+        if let context = decoders[codecID.rawValue] { return context }
+        guard let codec = avcodec_find_decoder(codecID) else { throw VideoIOError(path, "this FFmpeg cannot decode it") }
+        var context = avcodec_alloc_context3(codec)
+        guard let allocated = context else { throw VideoIOError(path, "out of memory") }
+        allocated.pointee.thread_count = 1
+        let status = avcodec_open2(allocated, codec, nil)
+        guard status >= 0 else {
+            avcodec_free_context(&context)
+            throw VideoIOError(path, "cannot open the decoder: \(ffmpegErrorText(status))")
+        }
+        decoders[codecID.rawValue] = allocated
+        return allocated
+    }
+}
