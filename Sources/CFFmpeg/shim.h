@@ -7,6 +7,7 @@
 #include <libavutil/imgutils.h>
 #include <libavutil/opt.h>
 #include <libavutil/error.h>
+#include <libavutil/md5.h>
 #include <errno.h>
 
 // Swift cannot import function-like macros; these wrap the ones the reader needs.

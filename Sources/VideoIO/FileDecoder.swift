@@ -16,6 +16,7 @@ final class FileDecoder {
     private(set) var decodedCount = 0
 
     init(path: String, name: String, threads: Int = 0) throws {
+        _ = ffmpegLogSetup
         self.path = path
         var formatContext: UnsafeMutablePointer<AVFormatContext>?
         var status = avformat_open_input(&formatContext, path, nil, nil)
@@ -119,7 +120,7 @@ final class FileDecoder {
             defer { av_packet_unref(packet) }
             if packet.pointee.stream_index != streamIndex { continue }
             if packet.pointee.flags & AV_PKT_FLAG_CORRUPT != 0 {
-                throw VideoIOError(path, "corrupt packet after \(decodedCount) frames")
+                throw VideoIOError(path, "truncated or corrupt: damaged packet after \(decodedCount) frames")
             }
             let sent = avcodec_send_packet(codec, packet)
             if sent < 0 && sent != averrorEAGAIN {
@@ -128,10 +129,12 @@ final class FileDecoder {
         }
     }
 
-    /// A container that announced its frame count but delivered fewer frames was cut short:
-    /// say so instead of passing the truncation off as the end of the video.
+    /// A container that announced its frame count (or a duration) but delivered clearly fewer frames was cut
+    /// short: say so instead of passing the truncation off as the end of the video. A count derived from the
+    /// duration is an estimate, so it only counts when fewer than 90% of the frames arrived.
     private func checkComplete() throws {
-        if let expected = info.frameCount, decodedCount < expected, formatStatesFrameCount {
+        guard let expected = info.frameCount, decodedCount < expected else { return }
+        if formatStatesFrameCount || Double(decodedCount) < 0.9 * Double(expected) - 1 {
             throw VideoIOError(path, "truncated or corrupt: decoded \(decodedCount) of \(expected) frames")
         }
     }

@@ -31,6 +31,7 @@ public enum ImageFile {
     }
 
     private static func encodeStill(_ frame: Frame, codecID: AVCodecID, path: String) throws -> [UInt8] {
+        _ = ffmpegLogSetup
         guard let encoder = avcodec_find_encoder(codecID) else { throw VideoIOError(path, "this FFmpeg has no encoder for it") }
         var context = avcodec_alloc_context3(encoder)
         defer { avcodec_free_context(&context) }
@@ -92,13 +93,13 @@ public func writeFileAtomically(_ data: Data, to path: String) throws {
     let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
     do {
         try data.write(to: temporary)
-        if FileManager.default.fileExists(atPath: path) {
-            _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
-        } else {
-            try FileManager.default.moveItem(at: temporary, to: url)
+        // rename(2) replaces the destination atomically.
+        guard rename(temporary.path, path) == 0 else {
+            throw VideoIOError(path, "cannot move into place: \(String(cString: strerror(errno)))")
         }
     } catch {
         try? FileManager.default.removeItem(at: temporary)
+        if let error = error as? VideoIOError { throw error }
         throw VideoIOError(path, "cannot write: \(error.localizedDescription)")
     }
 }
@@ -113,6 +114,7 @@ final class ImageDecoder {
     private var frame = av_frame_alloc()
 
     init(layout: PixelLayout, outputSize: (width: Int, height: Int)?, filter: ResizeFilter) {
+        _ = ffmpegLogSetup
         self.layout = layout
         converter = PixelConverter(layout: layout, outputSize: outputSize, filter: filter)
     }
@@ -171,10 +173,11 @@ final class ImageDecoder {
         if received == averrorEAGAIN {
             _ = avcodec_send_packet(context, nil)
             received = avcodec_receive_frame(context, frame)
-            avcodec_flush_buffers(context)
         }
+        // Each file is a picture of its own: forget the previous one (the PNG decoder otherwise keeps it
+        // as a reference and reuses its buffers for the next file).
+        avcodec_flush_buffers(context)
         guard received >= 0 else {
-            avcodec_flush_buffers(context)
             throw VideoIOError(path, "not a valid .\(ext.lowercased()) image: \(ffmpegErrorText(received))")
         }
         if frame.pointee.decode_error_flags != 0 || frame.pointee.flags & AV_FRAME_FLAG_CORRUPT != 0 {
@@ -193,7 +196,14 @@ final class ImageDecoder {
     }
 
     private func decoder(for codecID: AVCodecID, path: String) throws -> UnsafeMutablePointer<AVCodecContext> {
-        if let context = decoders[codecID.rawValue] { return context }
+        // Only JPEG decoders are reused across files: FFmpeg's PNG decoder keeps the previous picture
+        // (for APNG) and leaks it into the next file's pixels, so other codecs get a fresh context each time.
+        if let context = decoders[codecID.rawValue] {
+            if codecID == AV_CODEC_ID_MJPEG { return context }
+            var stale: UnsafeMutablePointer<AVCodecContext>? = context
+            avcodec_free_context(&stale)
+            decoders[codecID.rawValue] = nil
+        }
         guard let codec = avcodec_find_decoder(codecID) else { throw VideoIOError(path, "this FFmpeg cannot decode it") }
         var context = avcodec_alloc_context3(codec)
         guard let allocated = context else { throw VideoIOError(path, "out of memory") }

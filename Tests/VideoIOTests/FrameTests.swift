@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import VideoIO
 
@@ -5,5 +6,25 @@ final class FrameTests: XCTestCase {
     func testGrayscaleUsesBT601Weights() {
         let f = Frame(width: 2, height: 1, layout: .rgb24, pixels: [255, 0, 0, 0, 0, 255])
         XCTAssertEqual(f.grayscale().pixels, [76, 29])
+    }
+
+    func testNaturalSort() {
+        let names = ["10.jpg", "2.jpg", "001.jpg", "1.jpg", "a10", "a9", "img_100.png", "img_20.png"]
+        XCTAssertEqual(names.sorted(by: naturalLess), ["1.jpg", "001.jpg", "2.jpg", "10.jpg", "a9", "a10", "img_20.png", "img_100.png"])
+    }
+
+    func testDiscoveryOfADatasetSplit() throws {
+        let root = try TestPaths.scratchFolder()
+        for video in ["01", "02", "10"] {
+            try FileManager.default.createDirectory(atPath: root + "/\(video)", withIntermediateDirectories: true)
+            try ImageFile.write(syntheticFrame(index: 0, width: 8, height: 8), to: root + "/\(video)/0.png")
+        }
+        try FileManager.default.copyItem(atPath: TestPaths.fixture("clip.mp4"), toPath: root + "/03.mp4")
+        try Data("x".utf8).write(to: URL(fileURLWithPath: root + "/readme.txt"))
+        let videos = try discoverVideos([root])
+        XCTAssertEqual(videos.map(\.name), ["01", "02", "03", "10"])
+        XCTAssertEqual(videos.map(\.isFrameFolder), [true, true, false, true])
+        // The same name twice would make output files collide.
+        XCTAssertThrowsError(try discoverVideos([root + "/01", root + "/01"]))
     }
 }
