@@ -57,6 +57,7 @@ struct Info: ParsableCommand {
             print(String(format: "decoded_frames=%d decode_seconds=%.3f decode_fps=%.1f", totalFrames, totalSeconds, Double(totalFrames) / totalSeconds))
         }
         if !failures.isEmpty {
+            if videos.count == 1 { throw ExitCode.failure }
             Terminal.error("\(failures.count) of \(videos.count) videos failed: \(failures.joined(separator: ", "))")
             throw ExitCode.failure
         }

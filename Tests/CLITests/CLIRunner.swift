@@ -1,0 +1,58 @@
+import Foundation
+import XCTest
+
+/// Runs the `ssmtl` executable that `swift test` builds beside the test bundle.
+struct CLIResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }
+}
+
+enum CLI {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    static var executable: URL {
+        get throws {
+            // The test bundle sits in .build/<config>/; so does the executable.
+            var directory = Bundle.main.bundleURL
+            for _ in 0..<3 {
+                let candidate = directory.appendingPathComponent("ssmtl")
+                if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+                directory = directory.deletingLastPathComponent()
+            }
+            for config in ["debug", "release"] {
+                let candidate = packageRoot.appendingPathComponent(".build/\(config)/ssmtl")
+                if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            }
+            throw XCTSkip("the ssmtl executable is not built (run `swift build` first)")
+        }
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
+        let process = Process()
+        process.executableURL = try executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Read both pipes before waiting so a chatty process cannot block on a full pipe.
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CLIResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    static func scratchFolder() throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ssmtl-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url.path
+    }
+
+    static let videoFixtures = packageRoot.appendingPathComponent("Tests/VideoIOTests/Fixtures")
+}
