@@ -22,6 +22,7 @@ let package = Package(
 
         // MARK: - Pipeline modules
         .target(name: "VideoIO", dependencies: ["CFFmpeg"]),
+        .target(name: "SSMTL", dependencies: ["VideoIO"]),
 
         // MARK: - Command line
         .executableTarget(
@@ -33,6 +34,7 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SSMTLTests", dependencies: ["SSMTL", "VideoIO"]),
         // Runs the built `ssmtl` binary as a user would (exit codes, stderr lines, files left behind).
         .testTarget(name: "CLITests", dependencies: ["VideoIO"]),
     ]

@@ -1,0 +1,91 @@
+import XCTest
+@testable import SSMTL
+import VideoIO
+
+/// A deterministic generator for tests (SplitMix64).
+struct TestRNG: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+final class SequenceTests: XCTestCase {
+    func testBoxGeometryIsInclusive() {
+        let a = PixelBox(x1: 0, y1: 0, x2: 9, y2: 9)
+        XCTAssertEqual(a.area, 100)
+        let b = PixelBox(x1: 5, y1: 0, x2: 14, y2: 9)
+        // Intersection 5x10 = 50; union 100 + 100 - 50 = 150.
+        XCTAssertEqual(a.iou(b), 50.0 / 150.0, accuracy: 1e-12)
+        XCTAssertEqual(a.iou(PixelBox(x1: 10, y1: 0, x2: 12, y2: 9)), 0)
+        XCTAssertEqual(PixelBox(x1: -3, y1: 2, x2: 400, y2: 7).clipped(width: 360, height: 240),
+                       PixelBox(x1: 0, y1: 2, x2: 359, y2: 7))
+    }
+
+    func testOffsets() {
+        XCTAssertEqual(TemporalOffsets.forward(), [-3, -2, -1, 0, 1, 2, 3])
+        XCTAssertEqual(TemporalOffsets.backward(), [3, 2, 1, 0, -1, -2, -3])
+        XCTAssertEqual(TemporalOffsets.middleBoxInput(), [-3, -2, -1, 1, 2, 3])
+        var rng = TestRNG(state: 7)
+        for _ in 0..<500 {
+            let o = TemporalOffsets.irregular(using: &rng)
+            XCTAssertEqual(o.count, 7)
+            XCTAssertEqual(o[3], 0)
+            XCTAssertTrue(zip(o.dropFirst(), o).allSatisfy { $0 > $1 }, "strictly increasing: \(o)")
+            XCTAssertTrue(o.allSatisfy { abs($0) <= 15 })
+            XCTAssertTrue(zip(o.dropFirst(), o).contains { $0 - $1 > 1 }, "irregular: \(o)")
+        }
+    }
+
+    /// Identity crop: a box of exactly side x side pixels reproduces the pixels (scaled to [0,1]).
+    func testCropWithoutResizeIsExact() {
+        let frame = rampFrame(width: 20, height: 12)
+        let box = PixelBox(x1: 3, y1: 2, x2: 10, y2: 9) // 8x8
+        var out = [Float](repeating: -1, count: 3 * 64)
+        out.withUnsafeMutableBufferPointer { cropResizeBilinear(frame, box: box, side: 8, into: $0.baseAddress!, planeStride: 64) }
+        for c in 0..<3 { for y in 0..<8 { for x in 0..<8 {
+            let expected = Float(frame.pixels[((y + 2) * 20 + (x + 3)) * 3 + c]) / 255
+            XCTAssertEqual(out[c * 64 + y * 8 + x], expected, accuracy: 1e-6)
+        } } }
+    }
+
+    /// Downscaling by exactly 2 with centre-aligned bilinear samples averages each 2x2 block.
+    func testCropHalvesByAveragingBlocks() {
+        let frame = rampFrame(width: 16, height: 16)
+        var out = [Float](repeating: 0, count: 3 * 16)
+        let box = PixelBox(x1: 0, y1: 0, x2: 7, y2: 7)
+        out.withUnsafeMutableBufferPointer { cropResizeBilinear(frame, box: box, side: 4, into: $0.baseAddress!, planeStride: 16) }
+        for y in 0..<4 { for x in 0..<4 {
+            let p = { (yy: Int, xx: Int) in Float(frame.pixels[(yy * 16 + xx) * 3]) }
+            let mean = (p(2 * y, 2 * x) + p(2 * y, 2 * x + 1) + p(2 * y + 1, 2 * x) + p(2 * y + 1, 2 * x + 1)) / 4 / 255
+            XCTAssertEqual(out[y * 4 + x], mean, accuracy: 1e-6)
+        } }
+    }
+
+    func testWindowClampsAtTheEnds() {
+        let window = FrameWindow(radius: 3)
+        for i in 0..<5 {
+            window.push(Frame(index: i, width: 1, height: 1, layout: .gray8, pixels: [UInt8(i)]))
+        }
+        XCTAssertTrue(window.isWindowComplete(around: 1))
+        XCTAssertFalse(window.isWindowComplete(around: 2))
+        XCTAssertEqual(window.frame(at: -3).pixels, [0], "before the start: the first frame")
+        window.markEnd()
+        XCTAssertTrue(window.isWindowComplete(around: 4))
+        XCTAssertEqual(window.frame(at: 7).pixels, [4], "after the end: the last frame")
+    }
+
+    private func rampFrame(width: Int, height: Int) -> Frame {
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        for y in 0..<height { for x in 0..<width {
+            pixels[(y * width + x) * 3] = UInt8((x * 13 + y * 7) & 255)
+            pixels[(y * width + x) * 3 + 1] = UInt8((x * 3 + y * 17) & 255)
+            pixels[(y * width + x) * 3 + 2] = UInt8((x * y) & 255)
+        } }
+        return Frame(width: width, height: height, layout: .rgb24, pixels: pixels)
+    }
+}
