@@ -34,7 +34,7 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SSMTLTests", dependencies: ["SSMTL", "VideoIO"]),
+        .testTarget(name: "SSMTLTests", dependencies: ["SSMTL", "VideoIO"], resources: [.copy("Fixtures")]),
         // Runs the built `ssmtl` binary as a user would (exit codes, stderr lines, files left behind).
         .testTarget(name: "CLITests", dependencies: ["VideoIO"]),
     ]

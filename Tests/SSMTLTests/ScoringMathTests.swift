@@ -1,0 +1,92 @@
+import Foundation
+import XCTest
+@testable import SSMTL
+
+final class ScoringMathTests: XCTestCase {
+    /// A 50x30 frame on a 20-pixel grid: 3 columns (0-19, 20-39, 40-49) and 2 rows (0-19, 20-29).
+    func testMapTakesTheMaxOfTheBoxesCoveringEachCell() {
+        var map = AnomalyMap(frameWidth: 50, frameHeight: 30, block: 20)
+        XCTAssertEqual(map.columns, 3)
+        XCTAssertEqual(map.rows, 2)
+        map.add(PixelBox(x1: 5, y1: 5, x2: 25, y2: 15), score: 2)   // columns 0-1, row 0
+        map.add(PixelBox(x1: 19, y1: 19, x2: 20, y2: 20), score: 5) // columns 0-1, rows 0-1
+        map.add(PixelBox(x1: 45, y1: 25, x2: 49, y2: 29), score: -1) // below the empty cells' 0
+        XCTAssertEqual(map.cells, [5, 5, 0,
+                                   5, 5, 0])
+        XCTAssertEqual(map.maximum, 5)
+        XCTAssertEqual(AnomalyMap(frameWidth: 50, frameHeight: 30, block: 20).maximum, 0, "no object: 0")
+    }
+
+    func testPerPixelMapAndBoxesOutsideTheFrame() {
+        var map = AnomalyMap(frameWidth: 4, frameHeight: 3, block: 1)
+        map.add(PixelBox(x1: 2, y1: 1, x2: 9, y2: 9), score: 1.5)
+        map.add(PixelBox(x1: -5, y1: -5, x2: -1, y2: 2), score: 9) // entirely left of the frame
+        XCTAssertEqual(map.cells, [0, 0, 0, 0,
+                                   0, 0, 1.5, 1.5,
+                                   0, 0, 1.5, 1.5])
+    }
+
+    /// 3x3x3 mean over three 1x3 maps [0,3,0], [3,0,0], [0,0,6]: every neighbourhood is averaged over the cells
+    /// that exist. Centre map, middle cell: all 9 cells -> (3 + 3 + 6) / 9.
+    func testMeanFilter3DWorkedByHand() {
+        func map(_ values: [Float]) -> AnomalyMap {
+            var m = AnomalyMap(frameWidth: 3, frameHeight: 1, block: 1)
+            m.cells = values
+            return m
+        }
+        var filter = MeanFilter3D(size: 3)
+        var out: [AnomalyMap] = []
+        out += filter.push(map([0, 3, 0]))
+        XCTAssertTrue(out.isEmpty, "the first map waits for its successor")
+        out += filter.push(map([3, 0, 0]))
+        out += filter.push(map([0, 0, 6]))
+        out += filter.finish()
+        XCTAssertEqual(out.count, 3)
+        // t=0 sees maps 0-1; cell 0 sees columns 0-1: (0+3+3+0)/4.
+        XCTAssertEqual(out[0].cells[0], 6.0 / 4, accuracy: 1e-6)
+        XCTAssertEqual(out[0].cells[1], 6.0 / 6, accuracy: 1e-6)
+        XCTAssertEqual(out[1].cells[1], 12.0 / 9, accuracy: 1e-6)
+        // t=2 sees maps 1-2; cell 2 sees columns 1-2: (0+0+0+6)/4.
+        XCTAssertEqual(out[2].cells[2], 6.0 / 4, accuracy: 1e-6)
+        XCTAssertEqual(MeanFilter3D(size: 1).size, 1)
+    }
+
+    func testMeanFilterOfSizeOneIsTheIdentity() {
+        var filter = MeanFilter3D(size: 1)
+        var m = AnomalyMap(frameWidth: 3, frameHeight: 2, block: 1)
+        m.cells = [1, 2, 3, 4, 5, 6]
+        XCTAssertEqual(filter.push(m), [m])
+    }
+
+    func testGaussianSmoothingMatchesSciPy() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/gaussian_filter1d.json")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        let cases = json["cases"] as! [[String: Any]]
+        XCTAssertEqual(cases.count, 7)
+        for c in cases {
+            let sigma = c["sigma"] as! Double
+            let input = c["input"] as! [Double], expected = c["expected"] as! [Double]
+            let got = gaussianSmooth(input, sigma: sigma)
+            XCTAssertEqual(got.count, expected.count)
+            for (g, e) in zip(got, expected) { XCTAssertEqual(g, e, accuracy: 1e-12, "sigma \(sigma) n \(input.count)") }
+        }
+    }
+
+    /// sigma 1 on an impulse: the kernel itself, weights exp(-k^2/2) normalised over k = -4...4.
+    func testGaussianOfAnImpulseIsTheKernel() {
+        var impulse = [Double](repeating: 0, count: 21)
+        impulse[10] = 1
+        let out = gaussianSmooth(impulse, sigma: 1)
+        let norm = (-4...4).map { exp(-0.5 * Double($0 * $0)) }.reduce(0, +)
+        XCTAssertEqual(out[10], 1 / norm, accuracy: 1e-15)
+        XCTAssertEqual(out[12], exp(-2) / norm, accuracy: 1e-15)
+        XCTAssertEqual(out[15], 0)
+        XCTAssertEqual(out.reduce(0, +), 1, accuracy: 1e-12)
+        XCTAssertEqual(gaussianSmooth([1, 2, 3], sigma: 0), [1, 2, 3])
+    }
+
+    func testMinMaxNormalisation() {
+        XCTAssertEqual(minMaxNormalize([2, 4, 3]), [0, 1, 0.5])
+        XCTAssertEqual(minMaxNormalize([7, 7]), [0, 0])
+    }
+}
