@@ -23,18 +23,21 @@ let package = Package(
         // MARK: - Pipeline modules
         .target(name: "VideoIO", dependencies: ["CFFmpeg"]),
         .target(name: "SSMTL", dependencies: ["VideoIO"]),
+        .target(name: "SyntheticData", dependencies: ["VideoIO"]),
 
         // MARK: - Command line
         .executableTarget(
             name: "ssmtl",
             dependencies: [
                 "VideoIO",
+                "SyntheticData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // MARK: - Tests
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SSMTLTests", dependencies: ["SSMTL", "VideoIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SyntheticDataTests", dependencies: ["SyntheticData", "VideoIO"]),
         // Runs the built `ssmtl` binary as a user would (exit codes, stderr lines, files left behind).
         .testTarget(name: "CLITests", dependencies: ["VideoIO"]),
     ]
