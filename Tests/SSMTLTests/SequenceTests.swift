@@ -89,3 +89,28 @@ final class SequenceTests: XCTestCase {
         return Frame(width: width, height: height, layout: .rgb24, pixels: pixels)
     }
 }
+
+final class SequenceTensorTests: XCTestCase {
+    /// Frames whose pixels all equal their index: each time step of the tensor must hold its frame's value,
+    /// with clamping at the ends and the (N, C, T, H, W) layout.
+    func testLayoutAndClamping() {
+        let window = FrameWindow(radius: 3)
+        for i in 0..<4 {
+            window.push(Frame(index: i, width: 8, height: 8, layout: .rgb24, pixels: [UInt8](repeating: UInt8(10 * i), count: 192)))
+        }
+        window.markEnd()
+        var tensor = SequenceTensor(count: 2, frames: 7, side: 4)
+        let box = PixelBox(x1: 1, y1: 1, x2: 6, y2: 6)
+        tensor.fill(object: 1, box: box, center: 1, offsets: TemporalOffsets.forward(), window: window)
+        // Object 0 untouched.
+        XCTAssertTrue(tensor.values[0..<tensor.objectStride].allSatisfy { $0 == 0 })
+        let expectedFrames = [0, 0, 0, 1, 2, 3, 3] // 1-3 ... 1+3, clamped to 0...3
+        for c in 0..<3 {
+            for t in 0..<7 {
+                let start = tensor.objectStride + (c * 7 + t) * 16
+                let plane = tensor.values[start..<(start + 16)]
+                XCTAssertTrue(plane.allSatisfy { abs($0 - Float(10 * expectedFrames[t]) / 255) < 1e-6 }, "c \(c) t \(t)")
+            }
+        }
+    }
+}
