@@ -23,9 +23,9 @@ public struct SequenceTensor: Sendable {
     /// Fills object `n` with the box cropped in the frames at `center + offsets[t]` (clamped to the video).
     public mutating func fill(object n: Int, box: PixelBox, center: Int, offsets: [Int], window: FrameWindow) {
         precondition(offsets.count == frames && n < count)
-        let plane = side * side
+        let plane = side * side, stride = objectStride, frames = frames, side = side
         values.withUnsafeMutableBufferPointer { buffer in
-            let base = buffer.baseAddress! + n * objectStride
+            let base = buffer.baseAddress! + n * stride
             for (t, offset) in offsets.enumerated() {
                 // Channel c of time step t sits at base + (c * T + t) * plane; channel planes are T * plane apart.
                 cropResizeBilinear(window.frame(at: center + offset), box: box, side: side,
