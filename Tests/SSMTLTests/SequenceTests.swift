@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import SSMTL
 import VideoIO
@@ -111,6 +112,29 @@ final class SequenceTensorTests: XCTestCase {
                 let plane = tensor.values[start..<(start + 16)]
                 XCTAssertTrue(plane.allSatisfy { abs($0 - Float(10 * expectedFrames[t]) / 255) < 1e-6 }, "c \(c) t \(t)")
             }
+        }
+    }
+}
+
+final class CropGoldenTests: XCTestCase {
+    /// The crop equals PyTorch's bilinear interpolate of the box region (Scripts/make_sequence_fixtures.py).
+    func testCropMatchesPyTorchBilinear() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/crop_bilinear.json")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        let width = json["width"] as! Int, height = json["height"] as! Int
+        let frame = Frame(width: width, height: height, layout: .rgb24, pixels: (json["frame"] as! [Int]).map(UInt8.init))
+        let cases = json["cases"] as! [[String: Any]]
+        XCTAssertEqual(cases.count, 5)
+        for c in cases {
+            let b = c["box"] as! [Int], side = c["side"] as! Int
+            let expected = (c["expected"] as! [Double]).map(Float.init)
+            var out = [Float](repeating: 0, count: 3 * side * side)
+            out.withUnsafeMutableBufferPointer {
+                cropResizeBilinear(frame, box: PixelBox(x1: b[0], y1: b[1], x2: b[2], y2: b[3]), side: side,
+                                   into: $0.baseAddress!, planeStride: side * side)
+            }
+            let worst = zip(out, expected).map { abs($0 - $1) }.max()!
+            XCTAssertLessThan(worst, 1e-5, "box \(b) side \(side)")
         }
     }
 }
