@@ -1,0 +1,91 @@
+import Foundation
+import XCTest
+@testable import SSMTL
+import VideoIO
+
+/// A detector that finds one fixed box on every frame whose index is not a multiple of 4, two on multiples of 5.
+final class FakeDetector: FrameDetector {
+    func detect(_ frame: Frame) throws -> [DetectedObject] {
+        var objects: [DetectedObject] = []
+        if frame.index % 4 != 0 { objects.append(DetectedObject(box: PixelBox(x1: 2, y1: 2, x2: 9, y2: 9))) }
+        if frame.index % 5 == 0 { objects.append(DetectedObject(box: PixelBox(x1: -4, y1: 0, x2: 5, y2: 30))) }
+        return objects
+    }
+}
+
+/// A "network" that reads its inputs back: aot = the middle crop's value in 0-255 units, mi = the first forward
+/// crop's, mb = the last forward crop's, kd = the first middle-box input's. Lets the test check that each
+/// object got the crops of its own frames, however the objects were batched.
+final class EchoScorer: ObjectScorer {
+    let cropSide = 8
+    private(set) var batches: [Int] = []
+
+    func scores(for batch: ObjectBatch) throws -> [HeadScores] {
+        batches.append(batch.forward.count)
+        let plane = cropSide * cropSide
+        return (0..<batch.forward.count).map { n in
+            let f = batch.forward.values, m = batch.middleInput.values, t = batch.middleTarget.values
+            let fo = n * batch.forward.objectStride
+            return HeadScores(arrowOfTime: t[n * batch.middleTarget.objectStride] * 255,
+                              motionIrregularity: f[fo] * 255,
+                              middleBox: f[fo + 6 * plane] * 255,
+                              distillation: m[n * batch.middleInput.objectStride] * 255)
+        }
+    }
+}
+
+final class VideoScorerTests: XCTestCase {
+    /// A frame folder of 23 grey frames whose pixels all equal 10 * index.
+    private func makeVideo() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ssmtl-vs-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for i in 0..<23 {
+            try ImageFile.write(Frame(width: 16, height: 32, layout: .rgb24, pixels: [UInt8](repeating: UInt8(10 * i), count: 16 * 32 * 3)),
+                                to: dir + String(format: "/%03d.png", i))
+        }
+        return dir
+    }
+
+    private func run(batchSize: Int, video: String) throws -> (VideoScorer.Result, EchoScorer) {
+        var options = VideoScorer.Options()
+        options.batchSize = batchSize
+        options.frameScoring = .init(block: 4)
+        let echo = EchoScorer()
+        let scorer = VideoScorer(detector: FakeDetector(), scorer: echo,
+                                 statistics: HeadStatistics(mean: [0, 0, 0, 0], std: [1, 1, 1, 1]), options: options)
+        return (try scorer.score(FrameReader(path: video)), echo)
+    }
+
+    func testEveryFrameGetsARowAndEveryObjectItsOwnCrops() throws {
+        let video = try makeVideo()
+        let (result, echo) = try run(batchSize: 4, video: video)
+        XCTAssertEqual(result.rows.map(\.frame), Array(0..<23))
+        let expectedObjects = (0..<23).map { ($0 % 4 != 0 ? 1 : 0) + ($0 % 5 == 0 ? 1 : 0) }.reduce(0, +)
+        XCTAssertEqual(result.objects.count, expectedObjects)
+        XCTAssertEqual(echo.batches.reduce(0, +), expectedObjects)
+        XCTAssertTrue(echo.batches.dropLast().allSatisfy { $0 == 4 })
+        for object in result.objects {
+            let i = object.frame
+            XCTAssertEqual(object.heads[0], Float(10 * i), accuracy: 1e-3, "middle crop = frame i")
+            XCTAssertEqual(object.heads[1], Float(10 * max(i - 3, 0)), accuracy: 1e-3, "first crop = frame i-3, clamped")
+            XCTAssertEqual(object.heads[2], Float(10 * min(i + 3, 22)), accuracy: 1e-3, "last crop = frame i+3, clamped")
+            XCTAssertEqual(object.heads[3], Float(10 * max(i - 3, 0)), accuracy: 1e-3)
+            XCTAssertGreaterThanOrEqual(object.box.x1, 0, "boxes are clipped to the frame")
+        }
+        // Frame 0 has only the second box: its score is the mean of its four heads.
+        let frame0 = result.objects.filter { $0.frame == 0 }
+        XCTAssertEqual(frame0.count, 1)
+        XCTAssertEqual(result.rows[0].score, Double(frame0[0].score), accuracy: 1e-4)
+        XCTAssertEqual(result.rows[4].score, 0, "frame 4: no object")
+    }
+
+    func testBatchingDoesNotChangeScores() throws {
+        let video = try makeVideo()
+        let (a, _) = try run(batchSize: 1, video: video)
+        let (b, _) = try run(batchSize: 64, video: video)
+        let (c, _) = try run(batchSize: 7, video: video)
+        XCTAssertEqual(a.rows, b.rows)
+        XCTAssertEqual(a.rows, c.rows)
+        XCTAssertEqual(a.objects, b.objects)
+    }
+}
