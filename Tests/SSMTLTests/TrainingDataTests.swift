@@ -1,0 +1,82 @@
+import Foundation
+import XCTest
+@testable import SSMTL
+import VideoIO
+
+final class TrainingDataTests: XCTestCase {
+    /// 40 frames whose pixels equal 5 * index, one object on frames 0, 10, 20, 39.
+    private func stream(seed: UInt64) throws -> [TrainingExample] {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ssmtl-td-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for i in 0..<40 {
+            try ImageFile.write(Frame(width: 8, height: 8, layout: .rgb24, pixels: [UInt8](repeating: UInt8(5 * i), count: 192)),
+                                to: dir + String(format: "/%03d.png", i))
+        }
+        var s = ExampleStream()
+        s.side = 4
+        var rng = TestRNG(state: seed)
+        var examples: [TrainingExample] = []
+        try s.run(reader: FrameReader(path: dir), video: 2, rng: &rng,
+                  detections: { [0, 10, 20, 39].contains($0.index) ? [DetectedObject(box: PixelBox(x1: 0, y1: 0, x2: 7, y2: 7), classProbabilities: [0.25, 0.75])] : [] },
+                  emit: { examples.append($0) })
+        return examples
+    }
+
+    /// The frame index whose value fills time step t of a (3, 7, 4, 4) byte sequence.
+    private func frameAt(_ crops: [UInt8], step: Int) -> Int { Int(crops[step * 16]) / 5 }
+
+    func testExamplesHoldTheirFrames() throws {
+        let examples = try stream(seed: 1)
+        XCTAssertEqual(examples.map(\.frame), [0, 10, 20, 39])
+        XCTAssertTrue(examples.allSatisfy { $0.video == 2 && $0.teacher == [0.25, 0.75] })
+        for e in examples {
+            let consecutive = (0..<7).map { frameAt(e.consecutive, step: $0) }
+            XCTAssertEqual(consecutive, (-3...3).map { min(max(e.frame + $0, 0), 39) })
+            let irregular = (0..<7).map { frameAt(e.irregular, step: $0) }
+            XCTAssertEqual(irregular[3], e.frame, "the middle frame is kept")
+            if e.frame == 20 {
+                // Far from both ends nothing is clamped: strictly increasing with a gap > 1.
+                XCTAssertTrue(zip(irregular.dropFirst(), irregular).allSatisfy { $0 > $1 })
+                XCTAssertTrue(zip(irregular.dropFirst(), irregular).contains { $0 - $1 > 1 })
+                XCTAssertTrue(irregular.allSatisfy { abs($0 - 20) <= 15 })
+            }
+        }
+        let again = try stream(seed: 1)
+        XCTAssertEqual(again.map(\.irregular), examples.map(\.irregular), "seeded")
+    }
+
+    func testBatchAssembly() throws {
+        let examples = try stream(seed: 3)
+        var rng = TestRNG(state: 9)
+        let batch = TrainingBatch(examples: examples, side: 4, teacherWidth: 2, rng: &rng)
+        XCTAssertEqual(batch.count, 4)
+        let plane = 16
+        func value(_ tensor: [Float], object n: Int, channel c: Int, steps: Int, step t: Int) -> Int {
+            Int((tensor[((n * 3 + c) * steps + t) * plane] * 255 / 5).rounded())
+        }
+        for (n, e) in examples.enumerated() {
+            let consecutive = (-3...3).map { min(max(e.frame + $0, 0), 39) }
+            let aot = (0..<7).map { value(batch.aotInput, object: n, channel: 2, steps: 7, step: $0) }
+            XCTAssertEqual(aot, batch.aotLabels[n] == 1 ? consecutive.reversed() : consecutive)
+            let mi = (0..<7).map { value(batch.miInput, object: n, channel: 1, steps: 7, step: $0) }
+            XCTAssertEqual(mi, batch.miLabels[n] == 1 ? (0..<7).map { frameAt(e.irregular, step: $0) } : consecutive)
+            let middle = (0..<6).map { value(batch.middleInput, object: n, channel: 0, steps: 6, step: $0) }
+            XCTAssertEqual(middle, consecutive.enumerated().filter { $0.offset != 3 }.map(\.element))
+            XCTAssertEqual(value(batch.middleTarget, object: n, channel: 0, steps: 1, step: 0), e.frame)
+        }
+        XCTAssertEqual(batch.teacher, [0.25, 0.75, 0.25, 0.75, 0.25, 0.75, 0.25, 0.75])
+    }
+
+    func testShuffleBufferIsBoundedAndLosesNothing() {
+        var buffer = ShuffleBuffer<Int>(capacity: 8)
+        var rng = TestRNG(state: 5)
+        var out: [Int] = []
+        for i in 0..<100 {
+            if let x = buffer.insert(i, using: &rng) { out.append(x) }
+            XCTAssertLessThanOrEqual(buffer.count, 8)
+        }
+        out += buffer.drain(using: &rng)
+        XCTAssertEqual(out.sorted(), Array(0..<100))
+        XCTAssertNotEqual(out, Array(0..<100), "shuffled")
+    }
+}
