@@ -8,6 +8,12 @@ public struct VideoSource: Sendable, Equatable {
     public var name: String
     public var path: String
     public var isFrameFolder: Bool
+
+    public init(name: String, path: String, isFrameFolder: Bool) {
+        self.name = name
+        self.path = path
+        self.isFrameFolder = isFrameFolder
+    }
 }
 
 /// Expands command-line inputs into videos. An input is a video file, a folder of frames (one video),

@@ -1,0 +1,193 @@
+import Foundation
+import VideoIO
+
+/// Losses (and accuracies) of the four tasks over some objects.
+public struct TaskMetrics: Sendable, Equatable {
+    public var objects = 0
+    /// Cross-entropy, cross-entropy, L1, L1 (means over objects).
+    public var aotLoss = 0.0, miLoss = 0.0, middleBoxLoss = 0.0, distillationLoss = 0.0
+    /// Fraction of correct arrow-of-time / irregularity predictions.
+    public var aotAccuracy = 0.0, miAccuracy = 0.0
+
+    public init() {}
+
+    public var total: Double { aotLoss + miLoss + middleBoxLoss + distillationLoss }
+
+    /// Object-weighted mean of two sets of metrics.
+    public mutating func accumulate(_ other: TaskMetrics) {
+        let n = Double(objects), m = Double(other.objects)
+        guard n + m > 0 else { return }
+        func mix(_ a: Double, _ b: Double) -> Double { (a * n + b * m) / (n + m) }
+        aotLoss = mix(aotLoss, other.aotLoss); miLoss = mix(miLoss, other.miLoss)
+        middleBoxLoss = mix(middleBoxLoss, other.middleBoxLoss); distillationLoss = mix(distillationLoss, other.distillationLoss)
+        aotAccuracy = mix(aotAccuracy, other.aotAccuracy); miAccuracy = mix(miAccuracy, other.miAccuracy)
+        objects += other.objects
+    }
+}
+
+/// What the trainer needs of the multi-task network.
+public protocol TrainableModel: AnyObject {
+    /// Forward + backward of the four losses and one optimiser step.
+    func trainStep(_ batch: TrainingBatch) throws -> TaskMetrics
+    /// Losses and accuracies without updating anything (inference mode).
+    func evaluate(_ batch: TrainingBatch) throws -> TaskMetrics
+    /// Dropout and other training randomness restart from this seed (set at every epoch, so a resumed run
+    /// draws the same numbers as an uninterrupted one).
+    func reseed(_ seed: UInt64)
+}
+
+/// Splits the videos of a training set into training and validation parts: 10% of the videos (at least one)
+/// when there are two or more, chosen with the seed; with a single video, every tenth object of it.
+public struct ValidationSplit: Sendable, Equatable {
+    public var validationVideos: Set<Int>
+    public var byObject: Bool
+
+    public init(videoCount: Int, fraction: Double = 0.1, seed: UInt64) {
+        if videoCount >= 2 {
+            var order = Array(0..<videoCount)
+            var rng = SeededRNG(seed: seed ^ 0x5EED_0F_5B17)
+            order.shuffle(using: &rng)
+            let count = max(1, Int((Double(videoCount) * fraction).rounded()))
+            validationVideos = Set(order.prefix(count))
+            byObject = false
+        } else {
+            validationVideos = []
+            byObject = true
+        }
+    }
+
+    public func isValidation(_ example: TrainingExample, ordinal: Int) -> Bool {
+        byObject ? ordinal % 10 == 9 : validationVideos.contains(example.video)
+    }
+}
+
+/// SplitMix64 for the training pipeline's own draws.
+public struct SeededRNG: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A generator for (seed, epoch, purpose) that does not depend on anything drawn before.
+    public static func derived(seed: UInt64, epoch: Int, purpose: UInt64) -> SeededRNG {
+        var mixer = SeededRNG(seed: seed &+ 0xA076_1D64_78BD_642F &* UInt64(epoch + 1) ^ (purpose &* 0xE703_7ED1_A0B4_28DB))
+        return SeededRNG(seed: mixer.next())
+    }
+}
+
+/// The epoch loop: streams each video's examples through a bounded shuffle buffer into batches, trains on the
+/// training part and measures the validation part. Every random draw of epoch e comes from (seed, e), so
+/// starting at epoch e after a resume replays exactly what an uninterrupted run would have done.
+public final class Trainer {
+    public struct Options: Sendable {
+        public var batchSize = 64
+        public var shuffleCapacity = 2048
+        public var seed: UInt64 = 1
+        public var side = 64
+        public var teacherWidth = 0
+        public var validationFraction = 0.1
+        public init() {}
+    }
+
+    public let videos: [VideoSource]
+    public let options: Options
+    public let split: ValidationSplit
+    private let detections: DetectionCache
+
+    public init(videos: [VideoSource], detections: DetectionCache, options: Options) {
+        self.videos = videos
+        self.detections = detections
+        self.options = options
+        split = ValidationSplit(videoCount: videos.count, fraction: options.validationFraction, seed: options.seed)
+    }
+
+    /// One epoch: trains on the training examples, then measures the validation ones.
+    /// `progress(objectsDone, runningTrainMetrics)` is called after every batch.
+    public func runEpoch(_ epoch: Int, model: TrainableModel,
+                         progress: (Int, TaskMetrics) -> Void = { _, _ in }) throws -> (train: TaskMetrics, validation: TaskMetrics) {
+        var modelRNG = SeededRNG.derived(seed: options.seed, epoch: epoch, purpose: 1)
+        model.reseed(modelRNG.next())
+        var orderRNG = SeededRNG.derived(seed: options.seed, epoch: epoch, purpose: 2)
+        var cropRNG = SeededRNG.derived(seed: options.seed, epoch: epoch, purpose: 3)
+        var shuffleRNG = SeededRNG.derived(seed: options.seed, epoch: epoch, purpose: 4)
+        var batchRNG = SeededRNG.derived(seed: options.seed, epoch: epoch, purpose: 5)
+        var train = TaskMetrics(), validation = TaskMetrics()
+        var buffer = ShuffleBuffer<TrainingExample>(capacity: options.shuffleCapacity)
+        var pending: [TrainingExample] = []
+        var validationPending: [TrainingExample] = []
+        var done = 0
+
+        func trainOn(_ examples: [TrainingExample]) throws {
+            let batch = TrainingBatch(examples: examples, side: options.side, teacherWidth: options.teacherWidth, rng: &batchRNG)
+            train.accumulate(try model.trainStep(batch))
+            done += examples.count
+            progress(done, train)
+        }
+        func validateOn(_ examples: [TrainingExample]) throws {
+            // Validation coin flips come from their own generator so they are the same in every epoch.
+            var rng = SeededRNG(seed: options.seed ^ 0xB0A7)
+            let batch = TrainingBatch(examples: examples, side: options.side, teacherWidth: options.teacherWidth, rng: &rng)
+            validation.accumulate(try model.evaluate(batch))
+        }
+
+        var stream = ExampleStream()
+        stream.side = options.side
+        var ordinal = 0
+        for v in Array(videos.indices).shuffled(using: &orderRNG) {
+            let reader = try FrameReader(path: videos[v].path)
+            try stream.run(reader: reader, video: v, rng: &cropRNG, detections: { try self.detections.objects(video: v, frame: $0) }) { example in
+                defer { ordinal += 1 }
+                if split.isValidation(example, ordinal: ordinal) {
+                    validationPending.append(example)
+                    if validationPending.count == options.batchSize { try validateOn(validationPending); validationPending.removeAll() }
+                    return
+                }
+                if let out = buffer.insert(example, using: &shuffleRNG) {
+                    pending.append(out)
+                    if pending.count == options.batchSize { try trainOn(pending); pending.removeAll() }
+                }
+            }
+        }
+        pending += buffer.drain(using: &shuffleRNG)
+        while !pending.isEmpty {
+            let chunk = Array(pending.prefix(options.batchSize))
+            pending.removeFirst(chunk.count)
+            try trainOn(chunk)
+        }
+        if !validationPending.isEmpty { try validateOn(validationPending) }
+        return (train, validation)
+    }
+}
+
+/// Detections of the training videos, computed on the first pass and reused by later epochs (a list of boxes
+/// per frame is small next to the frames themselves).
+public final class DetectionCache {
+    private let makeDetector: () throws -> FrameDetector
+    private var cache: [Int: [Int: [DetectedObject]]] = [:]
+    private var detectors: [Int: FrameDetector] = [:]
+
+    public init(makeDetector: @escaping () throws -> FrameDetector) {
+        self.makeDetector = makeDetector
+    }
+
+    /// Total objects cached so far.
+    public var objectCount: Int { cache.values.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.count } } }
+
+    public func objects(video: Int, frame: Frame) throws -> [DetectedObject] {
+        if let known = cache[video]?[frame.index] { return known }
+        // A detector keeps per-video state (a background model): one per video, fed every frame in order.
+        let detector = try detectors[video] ?? makeDetector()
+        detectors[video] = detector
+        let found = try detector.detect(frame)
+        cache[video, default: [:]][frame.index] = found
+        return found
+    }
+
+    /// Frees the per-video detectors once every video has been seen.
+    public func releaseDetectors() { detectors.removeAll() }
+}
