@@ -88,4 +88,17 @@ final class VideoScorerTests: XCTestCase {
         XCTAssertEqual(a.rows, c.rows)
         XCTAssertEqual(a.objects, b.objects)
     }
+
+    func testOverlayVideo() throws {
+        let video = try makeVideo()
+        let (result, _) = try run(batchSize: 8, video: video)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ssmtl-overlay-\(UUID().uuidString).mp4").path
+        var overlay = OverlayRenderer()
+        overlay.block = 4
+        try overlay.render(video: FrameReader(path: video), rows: result.rows, objects: result.objects, to: out)
+        let reader = try FrameReader(path: out)
+        XCTAssertEqual(reader.info.width, 16)
+        XCTAssertEqual(reader.info.height, 32 + overlay.stripHeight)
+        XCTAssertEqual(try reader.countByDecoding(), 23)
+    }
 }
