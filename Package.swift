@@ -22,8 +22,9 @@ let package = Package(
 
         // MARK: - Pipeline modules
         .target(name: "VideoIO", dependencies: ["CFFmpeg"]),
-        .target(name: "SSMTL", dependencies: ["VideoIO"]),
-        .target(name: "SyntheticData", dependencies: ["VideoIO"]),
+        .target(name: "Randomness"),
+        .target(name: "SSMTL", dependencies: ["VideoIO", "Randomness"]),
+        .target(name: "SyntheticData", dependencies: ["VideoIO", "Randomness"]),
 
         // MARK: - Command line
         .executableTarget(
@@ -36,7 +37,7 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SSMTLTests", dependencies: ["SSMTL", "VideoIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SSMTLTests", dependencies: ["SSMTL", "VideoIO", "Randomness"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SyntheticDataTests", dependencies: ["SyntheticData", "VideoIO"]),
         // Runs the built `ssmtl` binary as a user would (exit codes, stderr lines, files left behind).
         .testTarget(name: "CLITests", dependencies: ["VideoIO"]),

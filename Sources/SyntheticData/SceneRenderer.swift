@@ -1,4 +1,5 @@
 import Foundation
+import Randomness
 import VideoIO
 
 /// Settings of a synthetic scene. Sizes are in pixels, speeds in pixels per frame.

@@ -1,4 +1,5 @@
 import Foundation
+import Randomness
 import VideoIO
 
 /// Writes a synthetic anomaly-detection dataset in the ShanghaiTech layout:

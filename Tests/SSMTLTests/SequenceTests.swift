@@ -1,19 +1,10 @@
 import Foundation
 import XCTest
 @testable import SSMTL
+import Randomness
 import VideoIO
 
-/// A deterministic generator for tests (SplitMix64).
-struct TestRNG: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+typealias TestRNG = SplitMix64
 
 final class SequenceTests: XCTestCase {
     func testBoxGeometryIsInclusive() {
@@ -31,7 +22,7 @@ final class SequenceTests: XCTestCase {
         XCTAssertEqual(TemporalOffsets.forward(), [-3, -2, -1, 0, 1, 2, 3])
         XCTAssertEqual(TemporalOffsets.backward(), [3, 2, 1, 0, -1, -2, -3])
         XCTAssertEqual(TemporalOffsets.middleBoxInput(), [-3, -2, -1, 1, 2, 3])
-        var rng = TestRNG(state: 7)
+        var rng = TestRNG(seed: 7)
         for _ in 0..<500 {
             let o = TemporalOffsets.irregular(using: &rng)
             XCTAssertEqual(o.count, 7)

@@ -14,7 +14,7 @@ final class TrainingDataTests: XCTestCase {
         }
         var s = ExampleStream()
         s.side = 4
-        var rng = TestRNG(state: seed)
+        var rng = TestRNG(seed: seed)
         var examples: [TrainingExample] = []
         try s.run(reader: FrameReader(path: dir), video: 2, rng: &rng,
                   detections: { [0, 10, 20, 39].contains($0.index) ? [DetectedObject(box: PixelBox(x1: 0, y1: 0, x2: 7, y2: 7), classProbabilities: [0.25, 0.75])] : [] },
@@ -47,7 +47,7 @@ final class TrainingDataTests: XCTestCase {
 
     func testBatchAssembly() throws {
         let examples = try stream(seed: 3)
-        var rng = TestRNG(state: 9)
+        var rng = TestRNG(seed: 9)
         let batch = TrainingBatch(examples: examples, side: 4, teacherWidth: 2, rng: &rng)
         XCTAssertEqual(batch.count, 4)
         let plane = 16
@@ -69,7 +69,7 @@ final class TrainingDataTests: XCTestCase {
 
     func testShuffleBufferIsBoundedAndLosesNothing() {
         var buffer = ShuffleBuffer<Int>(capacity: 8)
-        var rng = TestRNG(state: 5)
+        var rng = TestRNG(seed: 5)
         var out: [Int] = []
         for i in 0..<100 {
             if let x = buffer.insert(i, using: &rng) { out.append(x) }

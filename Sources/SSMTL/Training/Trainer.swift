@@ -1,4 +1,5 @@
 import Foundation
+import Randomness
 import VideoIO
 
 /// Losses (and accuracies) of the four tasks over some objects.
@@ -45,7 +46,7 @@ public struct ValidationSplit: Sendable, Equatable {
     public init(videoCount: Int, fraction: Double = 0.1, seed: UInt64) {
         if videoCount >= 2 {
             var order = Array(0..<videoCount)
-            var rng = SeededRNG(seed: seed ^ 0x5EED_0F_5B17)
+            var rng = SplitMix64(seed: seed ^ 0x5EED_0F_5B17)
             order.shuffle(using: &rng)
             let count = max(1, Int((Double(videoCount) * fraction).rounded()))
             validationVideos = Set(order.prefix(count))
@@ -58,25 +59,6 @@ public struct ValidationSplit: Sendable, Equatable {
 
     public func isValidation(_ example: TrainingExample, ordinal: Int) -> Bool {
         byObject ? ordinal % 10 == 9 : validationVideos.contains(example.video)
-    }
-}
-
-/// SplitMix64 for the training pipeline's own draws.
-public struct SeededRNG: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A generator for (seed, epoch, purpose) that does not depend on anything drawn before.
-    public static func derived(seed: UInt64, epoch: Int, purpose: UInt64) -> SeededRNG {
-        var mixer = SeededRNG(seed: seed &+ 0xA076_1D64_78BD_642F &* UInt64(epoch + 1) ^ (purpose &* 0xE703_7ED1_A0B4_28DB))
-        return SeededRNG(seed: mixer.next())
     }
 }
 
@@ -110,12 +92,12 @@ public final class Trainer {
     /// `progress(objectsDone, runningTrainMetrics)` is called after every batch.
     public func runEpoch(_ epoch: Int, model: TrainableModel,
                          progress: (Int, TaskMetrics) -> Void = { _, _ in }) throws -> (train: TaskMetrics, validation: TaskMetrics) {
-        var modelRNG = SeededRNG.derived(seed: options.seed, epoch: epoch, purpose: 1)
+        var modelRNG = SplitMix64.derived(seed: options.seed, epoch: epoch, purpose: 1)
         model.reseed(modelRNG.next())
-        var orderRNG = SeededRNG.derived(seed: options.seed, epoch: epoch, purpose: 2)
-        var cropRNG = SeededRNG.derived(seed: options.seed, epoch: epoch, purpose: 3)
-        var shuffleRNG = SeededRNG.derived(seed: options.seed, epoch: epoch, purpose: 4)
-        var batchRNG = SeededRNG.derived(seed: options.seed, epoch: epoch, purpose: 5)
+        var orderRNG = SplitMix64.derived(seed: options.seed, epoch: epoch, purpose: 2)
+        var cropRNG = SplitMix64.derived(seed: options.seed, epoch: epoch, purpose: 3)
+        var shuffleRNG = SplitMix64.derived(seed: options.seed, epoch: epoch, purpose: 4)
+        var batchRNG = SplitMix64.derived(seed: options.seed, epoch: epoch, purpose: 5)
         var train = TaskMetrics(), validation = TaskMetrics()
         var buffer = ShuffleBuffer<TrainingExample>(capacity: options.shuffleCapacity)
         var pending: [TrainingExample] = []
@@ -130,7 +112,7 @@ public final class Trainer {
         }
         func validateOn(_ examples: [TrainingExample]) throws {
             // Validation coin flips come from their own generator so they are the same in every epoch.
-            var rng = SeededRNG(seed: options.seed ^ 0xB0A7)
+            var rng = SplitMix64(seed: options.seed ^ 0xB0A7)
             let batch = TrainingBatch(examples: examples, side: options.side, teacherWidth: options.teacherWidth, rng: &rng)
             validation.accumulate(try model.evaluate(batch))
         }
