@@ -13,7 +13,7 @@ final class RecordingModel: TrainableModel {
     func mix(_ value: UInt64) { hash = (hash ^ value) &* 1099511628211 }
 
     func trainStep(_ batch: TrainingBatch) throws -> TaskMetrics {
-        for v in batch.aotInput { mix(UInt64(v * 255)) }
+        for v in batch.sequence { mix(UInt64(v * 255)) }
         for l in batch.aotLabels + batch.miLabels { mix(UInt64(l)) }
         trainedFrames.append(contentsOf: (0..<batch.count).map { Int((batch.middleTarget[$0 * 3 * batch.side * batch.side] * 255).rounded()) })
         var m = TaskMetrics(); m.objects = batch.count; m.aotLoss = 1
