@@ -11,5 +11,14 @@ public struct BinaryMask: Sendable, Equatable {
         self.pixels = pixels
     }
 
-    public var isEmpty: Bool { !pixels.contains { $0 != 0 } }
+    public var isEmpty: Bool { !pixels.withUnsafeBytes(anyNonZero) }
+}
+
+/// True when any byte is non-zero (word at a time).
+func anyNonZero(_ raw: UnsafeRawBufferPointer) -> Bool {
+    let words = raw.count / 8
+    var acc: UInt64 = 0
+    for i in 0..<words { acc |= raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self) }
+    for i in (words * 8)..<raw.count { acc |= UInt64(raw[i]) }
+    return acc != 0
 }

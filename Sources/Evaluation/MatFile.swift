@@ -57,7 +57,8 @@ public struct MatArray: Sendable {
     public var hasNonZero: Bool {
         switch type {
         case .single, .double: return (0..<count).contains { value(at: $0) != 0 }
-        default: return bytes.contains { $0 != 0 }
+        default:
+            return bytes.withUnsafeBytes(anyNonZero)
         }
     }
 

@@ -57,7 +57,7 @@ public enum Ped2GroundTruth {
 
     public static func readMask(_ path: String) throws -> BinaryMask {
         let frame = try ImageFile.read(path: path, layout: .gray8)
-        return BinaryMask(width: frame.width, height: frame.height, pixels: frame.pixels.map { $0 != 0 ? 1 : 0 })
+        return BinaryMask(width: frame.width, height: frame.height, pixels: frame.pixels)  // non-zero = anomalous
     }
 
     /// Loads the set. Masks are read only when `deriveRegions` (regions and tracks for RBDC/TBDC)
