@@ -23,12 +23,20 @@ public enum AvenueGroundTruth {
         var builder = MaskTrackBuilder()
         for (frame, cell) in cells.enumerated() {
             guard case .numeric(let array) = cell else { throw EvaluationError(path, "cell \(frame + 1) of volLabel is not a numeric mask") }
+            let anomalous = array.hasNonZero
+            labels.append(anomalous ? 1 : 0)
             if deriveRegions {
-                guard let mask = array.rowMajorMask() else { throw EvaluationError(path, "cell \(frame + 1) of volLabel is not a 2-D mask") }
-                labels.append(mask.isEmpty ? 0 : 1)
-                builder.add(frame: frame, mask: mask)
-            } else {
-                labels.append(array.hasNonZero ? 1 : 0)
+                guard array.dimensions.count == 2 else { throw EvaluationError(path, "cell \(frame + 1) of volLabel is not a 2-D mask") }
+                if !anomalous {
+                    builder.add(frame: frame, mask: BinaryMask(width: 0, height: 0, pixels: []))
+                } else if array.type == .uint8 || array.type == .int8 {
+                    // Components and overlaps do not change under transposition: use the column-major bytes
+                    // as the transposed picture and swap the box axes.
+                    builder.add(frame: frame, mask: BinaryMask(width: array.dimensions[0], height: array.dimensions[1],
+                                                               pixels: Array(array.bytes)), transposed: true)
+                } else {
+                    builder.add(frame: frame, mask: array.rowMajorMask()!)
+                }
             }
         }
         let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
@@ -38,7 +46,23 @@ public enum AvenueGroundTruth {
     public static func load(path: String, deriveRegions: Bool) throws -> GroundTruthSet {
         guard let folder = locate(path) else { throw EvaluationError(path, "no N_label.mat files found (looked in PATH, PATH/testing_label_mask, PATH/ground_truth_demo/testing_label_mask)") }
         let names = naturalSorted(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix("_label.mat") })
-        let videos = try names.map { try loadVideo(path: folder + "/" + $0, deriveRegions: deriveRegions) }
+        // Two files at a time: the inflation of the masks dominates.
+        let results = ConcurrentResults<VideoGroundTruth>(count: names.count)
+        DispatchQueue.concurrentPerform(iterations: 2) { worker in
+            for i in stride(from: worker, to: names.count, by: 2) {
+                results.set(i, Result { try loadVideo(path: folder + "/" + names[i], deriveRegions: deriveRegions) })
+            }
+        }
+        let videos = try results.values()
         return GroundTruthSet(dataset: .avenue, videos: videos, regionSource: deriveRegions ? .pixelMasks : .unavailable)
     }
+}
+
+/// Results filled in by concurrent workers, read back in order (the first error wins).
+final class ConcurrentResults<T>: @unchecked Sendable {
+    private var slots: [Result<T, Error>?]
+    private let lock = NSLock()
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ r: Result<T, Error>) { lock.lock(); slots[i] = r; lock.unlock() }
+    func values() throws -> [T] { try slots.map { try $0!.get() } }
 }

@@ -58,12 +58,15 @@ public struct MaskTrackBuilder: Sendable {
     }
 
     /// Adds the mask of `frame` (frames must come in increasing order; a skipped frame breaks the links).
-    public mutating func add(frame: Int, mask: BinaryMask) {
+    /// `transposed`: the mask holds the picture with rows and columns swapped (MATLAB's column-major bytes);
+    /// boxes are swapped back. All masks of a builder must use the same orientation.
+    public mutating func add(frame: Int, mask: BinaryMask, transposed: Bool = false) {
         guard !mask.isEmpty else { previous = nil; lastFrame = frame; return }
         let components = connectedComponents(mask)
         let first = regions.count
-        for box in components.boxes {
+        for b in components.boxes {
             parent.append(regions.count)
+            let box = transposed ? Box(x1: b.y1, y1: b.x1, x2: b.y2, y2: b.x2) : b
             regions.append(GroundTruthRegion(frame: frame, box: box))
         }
         if let prev = previous, lastFrame == frame - 1, prev.width == mask.width,

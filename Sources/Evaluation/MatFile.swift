@@ -155,7 +155,13 @@ struct MatReader {
         let (type, data) = try readElement()
         switch type {
         case miCOMPRESSED:
-            let inflated = try zlibInflate(data, path: path, expectedSize: data.count * 8)
+            let big = self.big
+            let inflated = try zlibInflate(data, path: path) { head in
+                // The inner element's tag gives its size: type (4 bytes), byte count (4 bytes).
+                guard head.count == 8 else { return nil }
+                let n = big ? head[4...7].reduce(0) { $0 << 8 | Int($1) } : head[4...7].reversed().reduce(0) { $0 << 8 | Int($1) }
+                return n < (1 << 40) ? n : nil
+            }
             var inner = MatReader(bytes: inflated[...], big: big, path: path)
             let (innerType, innerData) = try inner.readElement()
             guard innerType == miMATRIX else { return nil }

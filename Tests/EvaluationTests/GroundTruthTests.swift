@@ -60,3 +60,24 @@ final class GroundTruthTests: XCTestCase {
         XCTAssertEqual(sh.matchKey("01_0014"), "01_0014")
     }
 }
+
+final class TransposedMaskTests: XCTestCase {
+    /// Column-major masks used as transposed pictures give the same regions and tracks as row-major ones.
+    func testTransposedMasksGiveTheSameTracks() {
+        let w = 7, h = 5
+        var rng = SystemRandomNumberGenerator()
+        var straight = MaskTrackBuilder(), transposed = MaskTrackBuilder()
+        for frame in 0..<6 {
+            var rowMajor = [UInt8](repeating: 0, count: w * h)
+            for i in rowMajor.indices where Int.random(in: 0..<4, using: &rng) == 0 { rowMajor[i] = 1 }
+            var columnMajor = [UInt8](repeating: 0, count: w * h)
+            for y in 0..<h { for x in 0..<w { columnMajor[x * h + y] = rowMajor[y * w + x] } }
+            straight.add(frame: frame, mask: BinaryMask(width: w, height: h, pixels: rowMajor))
+            transposed.add(frame: frame, mask: BinaryMask(width: h, height: w, pixels: columnMajor), transposed: true)
+        }
+        func canonical(_ tracks: [GroundTruthTrack]) -> [[String]] {
+            tracks.map { $0.regions.map { "\($0.frame):\($0.box.x1),\($0.box.y1),\($0.box.x2),\($0.box.y2)" }.sorted() }.sorted { $0.description < $1.description }
+        }
+        XCTAssertEqual(canonical(straight.tracks()), canonical(transposed.tracks()))
+    }
+}
