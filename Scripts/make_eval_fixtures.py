@@ -86,3 +86,15 @@ with open(os.path.join(root, "npy", "v2_int64.npy"), "wb") as f:
 with open(os.path.join(root, "npy", "expected.json"), "w") as f:
     json.dump(expected, f)
 print("fixtures written to", root)
+
+# ---- A ShanghaiTech-layout set without track files: regions and tracks come from the pixel masks.
+sht = os.path.join(root, "sht")
+for sub in ("test_frame_mask", "test_pixel_mask"):
+    os.makedirs(os.path.join(sht, sub), exist_ok=True)
+pixels = np.zeros((4, 6, 8), dtype=np.uint8)
+pixels[1, 1:3, 1:3] = 1      # object A appears in frame 1 ...
+pixels[2, 2:4, 2:4] = 1      # ... moves and overlaps its previous position in frame 2 (same track)
+pixels[2, 0, 7] = 1          # a separate one-pixel region in frame 2 (second track)
+np.save(os.path.join(sht, "test_pixel_mask", "01_0001.npy"), pixels)
+np.save(os.path.join(sht, "test_frame_mask", "01_0001.npy"), (pixels.reshape(4, -1).max(axis=1) > 0).astype(np.int64))
+print("pixel-mask set written to", sht)

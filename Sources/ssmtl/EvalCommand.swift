@@ -53,6 +53,8 @@ struct Eval: ParsableCommand {
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let folder = (json as NSString).deletingLastPathComponent
+            if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
             try writeFileAtomically(try encoder.encode(report), to: json)
             Terminal.note("eval: wrote \(json)", quiet: quiet)
         }

@@ -81,3 +81,19 @@ final class TransposedMaskTests: XCTestCase {
         XCTAssertEqual(canonical(straight.tracks()), canonical(transposed.tracks()))
     }
 }
+
+final class PixelMaskGroundTruthTests: XCTestCase {
+    /// Fixture `sht`: 4 frames; object A in frames 1 (rows/cols 1-2) and 2 (rows/cols 2-3), overlapping -> one track;
+    /// a one-pixel region at (x 7, y 0) in frame 2 -> a second track.
+    func testShanghaiTechLayoutWithoutTracksUsesPixelMasks() throws {
+        let set = try GroundTruthLoader.load(path: EvalPaths.fixture("sht"), dataset: .auto, deriveRegions: true)
+        XCTAssertEqual(set.dataset, .shanghaitech)
+        XCTAssertEqual(set.regionSource, .pixelMasks)
+        XCTAssertEqual(set.videos.map(\.labels), [[0, 1, 1, 0]])
+        let tracks = try XCTUnwrap(set.videos[0].tracks)
+        XCTAssertEqual(tracks.count, 2)
+        XCTAssertEqual(tracks[0].regions, [GroundTruthRegion(frame: 1, box: Box(x1: 1, y1: 1, x2: 2, y2: 2)),
+                                           GroundTruthRegion(frame: 2, box: Box(x1: 2, y1: 2, x2: 3, y2: 3))])
+        XCTAssertEqual(tracks[1].regions, [GroundTruthRegion(frame: 2, box: Box(x1: 7, y1: 0, x2: 7, y2: 0))])
+    }
+}
