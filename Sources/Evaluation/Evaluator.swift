@@ -88,7 +88,7 @@ public enum Evaluator {
                 }
             } else {
                 guard s.count >= l.count else {
-                    throw EvaluationError(csv, "\(s.count) frame scores, but the ground truth marks frame \(l.count) anomalous")
+                    throw EvaluationError(csv, "\(s.count) frame scores, but the ground truth marks 0-based frame \(l.count - 1) anomalous")
                 }
                 l += [UInt8](repeating: 0, count: s.count - l.count)
             }

@@ -57,3 +57,23 @@ final class EvaluatorTests: XCTestCase {
         }
     }
 }
+
+final class Ped2LayoutTests: XCTestCase {
+    /// UCSDped2.m alone (no TestNNN_gt folders): frame counts come from the score files, padded with normal frames.
+    func testFrameRangesWithoutMaskFolders() throws {
+        let root = try EvalPaths.scratch()
+        try EvalPaths.write("TestVideoFile{end+1}.gt_frame = [2:3];\nTestVideoFile{end+1}.gt_frame = [1:1, 4:4];\n", to: root + "/gt/UCSDped2.m")
+        try EvalPaths.write("frame,score\n0,0.1\n1,0.9\n2,0.8\n3,0.2\n4,0.3\n", to: root + "/scores/01.csv")
+        try EvalPaths.write("frame,score\n0,0.9\n1,0.1\n2,0.2\n3,0.8\n", to: root + "/scores/02.csv")
+        let set = try GroundTruthLoader.load(path: root, dataset: .auto, deriveRegions: false)
+        XCTAssertEqual(set.dataset, .ped2)
+        let outcome = try Evaluator.evaluate(scoresDirectory: root + "/scores", groundTruth: set, groundTruthPath: root, padding: .off)
+        XCTAssertEqual(outcome.labels, [[0, 1, 1, 0, 0], [1, 0, 0, 1]])
+        XCTAssertEqual(outcome.report.videos.map(\.name), ["01", "02"])
+        XCTAssertEqual(outcome.report.macroAUC!, 1, accuracy: 1e-12)
+        try EvalPaths.write("frame,score\n0,0.9\n1,0.1\n2,0.2\n", to: root + "/scores/02.csv")
+        assertEvaluationError("02.csv: 3 frame scores, but the ground truth marks 0-based frame 3 anomalous") {
+            _ = try Evaluator.evaluate(scoresDirectory: root + "/scores", groundTruth: set, groundTruthPath: root, padding: .off)
+        }
+    }
+}
