@@ -33,7 +33,9 @@ func zlibInflate(_ input: ArraySlice<UInt8>, path: String, sizeFromPrefix: (([UI
         }
         head.removeLast(8 - got)
         if status == Z_STREAM_END { return head }
-        var capacity = max((sizeFromPrefix?(head)).map { $0 + 8 + 64 } ?? 0, inBuffer.count * 4, 1 << 16)
+        // zlib cannot expand data more than about 1032 times: a larger announced size is corrupt, not trusted.
+        let announced = (sizeFromPrefix?(head)).map { $0 + 8 + 64 } ?? 0
+        var capacity = max(min(announced, inBuffer.count * 1100 + 4096), inBuffer.count * 4, 1 << 16)
         var output: [UInt8] = []
         var produced = 0
         while status != Z_STREAM_END {

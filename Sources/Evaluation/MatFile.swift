@@ -193,6 +193,7 @@ struct MatReader {
         guard nameType == miINT8 || nameType == miUTF8 else { throw corrupt("matrix without a name") }
         let name = String(decoding: nameData, as: UTF8.self)
         let count = dimensions.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+        guard count <= bytes.count * 8 + 64 else { throw corrupt("dimensions \(dimensions) do not fit the data") }
         switch classID {
         case 1:  // mxCELL_CLASS
             var elements: [MatValue] = []

@@ -125,7 +125,12 @@ public enum NpyFile {
         case ("f", 2), ("f", 4), ("f", 8): kind = .float
         default: throw EvaluationError(path, "unsupported .npy dtype '\(descr)' (bool, int, uint and float are supported)")
         }
-        let count = shape.reduce(1, *)
+        var count = 1
+        for d in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow, product <= bytes.count else { throw corrupt("shape \(shape) does not fit the file") }
+            count = product
+        }
         let start = headerStart + headerLength
         guard bytes.count - start == count * size else {
             throw corrupt("data holds \(bytes.count - start) bytes, shape \(shape) of '\(descr)' needs \(count * size)")

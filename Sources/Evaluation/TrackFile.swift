@@ -16,7 +16,7 @@ public enum TrackFile {
             if fields.isEmpty { continue }
             let values = fields.map { Double($0) }
             if n == 0 && values.first! == nil { continue }  // header
-            guard values.count == 6, values.allSatisfy({ $0 != nil && $0!.isFinite }) else {
+            guard values.count == 6, values.allSatisfy({ $0 != nil && $0!.isFinite && abs($0!) < 1e12 }) else {
                 throw EvaluationError(path, "line \(n + 1): expected 6 numbers track_id,frame_idx,x_min,y_min,x_max,y_max")
             }
             let v = values.map { $0! }
