@@ -73,3 +73,23 @@ final class NpyReaderTests: XCTestCase {
         }
     }
 }
+
+final class CorruptionFuzzTests: XCTestCase {
+    /// Every truncation and many random byte flips of the fixtures either parse or throw: never trap.
+    func testTruncatedAndFlippedFilesNeverTrap() throws {
+        var rng = SystemRandomNumberGenerator()
+        for name in ["mat/cell_plain.mat", "mat/cell_compressed.mat", "npy/int64_c.npy", "npy/cube_f.npy", "npy/v2_int64.npy"] {
+            let good = [UInt8](try Data(contentsOf: URL(fileURLWithPath: EvalPaths.fixture(name))))
+            let parse: ([UInt8]) -> Void = name.hasSuffix(".mat")
+                ? { _ = try? MatFile.parse($0, path: name) } : { _ = try? NpyFile.parse($0, path: name) }
+            for cut in 0..<good.count { parse(Array(good.prefix(cut))) }
+            for _ in 0..<400 {
+                var bad = good
+                for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                    bad[Int.random(in: 0..<bad.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+                }
+                parse(bad)
+            }
+        }
+    }
+}
