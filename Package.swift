@@ -19,12 +19,14 @@ let package = Package(
         .systemLibrary(
             name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: - Pipeline modules
         .target(name: "VideoIO", dependencies: ["CFFmpeg"]),
         .target(name: "Randomness"),
         .target(name: "SSMTL", dependencies: ["VideoIO", "Randomness"]),
         .target(name: "SyntheticData", dependencies: ["VideoIO", "Randomness"]),
+        .target(name: "Evaluation", dependencies: ["VideoIO", "CZlib"]),
 
         // MARK: - Command line
         .executableTarget(
@@ -32,12 +34,14 @@ let package = Package(
             dependencies: [
                 "VideoIO",
                 "SyntheticData",
+                "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // MARK: - Tests
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SSMTLTests", dependencies: ["SSMTL", "VideoIO", "Randomness"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "VideoIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SyntheticDataTests", dependencies: ["SyntheticData", "VideoIO"]),
         // Runs the built `ssmtl` binary as a user would (exit codes, stderr lines, files left behind).
         .testTarget(name: "CLITests", dependencies: ["VideoIO"]),
