@@ -1,5 +1,5 @@
 import XCTest
-@testable import Evaluation
+@testable import VideoIO
 
 final class CanvasTests: XCTestCase {
     func testPrimitivesAndFont() {

@@ -1,5 +1,3 @@
-import VideoIO
-
 /// An RGB colour.
 public struct RGB: Sendable, Equatable {
     public var r: UInt8, g: UInt8, b: UInt8
@@ -9,9 +7,20 @@ public struct RGB: Sendable, Equatable {
     public static let green = RGB(44, 160, 44), pink = RGB(250, 205, 205)
 }
 
-/// A small software rasteriser into an RGB frame: pixels, filled rectangles, lines, bitmap text.
+/// A small software rasteriser into an RGB frame: pixels, filled rectangles, lines, bitmap text. Used for the
+/// evaluation charts and for the overlays drawn on video frames.
 public struct Canvas: Sendable {
     public private(set) var frame: Frame
+
+    /// A canvas holding a copy of a frame (grey frames become RGB), to draw over it.
+    public init(frame: Frame) {
+        if frame.layout == .rgb24 {
+            self.frame = frame
+        } else {
+            self.frame = Frame(index: frame.index, timestamp: frame.timestamp, width: frame.width, height: frame.height,
+                               layout: .rgb24, pixels: frame.pixels.flatMap { [$0, $0, $0] })
+        }
+    }
 
     public init(width: Int, height: Int, background: RGB = .white) {
         var pixels = [UInt8](repeating: 0, count: width * height * 3)
@@ -39,6 +48,38 @@ public struct Canvas: Sendable {
         let ya = max(0, min(y0, y1)), yb = min(frame.height - 1, max(y0, y1))
         guard xa <= xb, ya <= yb else { return }
         for y in ya...yb { for x in xa...xb { set(x, y, c) } }
+    }
+
+    /// Mixes colour `c` into the inclusive rectangle with weight `alpha` in [0, 1] (clipped).
+    public mutating func blendRect(x0: Int, y0: Int, x1: Int, y1: Int, _ c: RGB, alpha: Float) {
+        let xa = max(0, min(x0, x1)), xb = min(frame.width - 1, max(x0, x1))
+        let ya = max(0, min(y0, y1)), yb = min(frame.height - 1, max(y0, y1))
+        guard xa <= xb, ya <= yb, alpha > 0 else { return }
+        let a = min(1, alpha)
+        for y in ya...yb {
+            for x in xa...xb {
+                let i = 3 * (y * frame.width + x)
+                frame.pixels[i] = UInt8((1 - a) * Float(frame.pixels[i]) + a * Float(c.r))
+                frame.pixels[i + 1] = UInt8((1 - a) * Float(frame.pixels[i + 1]) + a * Float(c.g))
+                frame.pixels[i + 2] = UInt8((1 - a) * Float(frame.pixels[i + 2]) + a * Float(c.b))
+            }
+        }
+    }
+
+    /// The outline of an inclusive rectangle, one pixel wide.
+    public mutating func strokeRect(x0: Int, y0: Int, x1: Int, y1: Int, _ c: RGB) {
+        fillRect(x0: x0, y0: y0, x1: x1, y1: y0, c)
+        fillRect(x0: x0, y0: y1, x1: x1, y1: y1, c)
+        fillRect(x0: x0, y0: y0, x1: x0, y1: y1, c)
+        fillRect(x0: x1, y0: y0, x1: x1, y1: y1, c)
+    }
+
+    /// Copies `other` into this canvas with its top-left corner at (x, y) (clipped).
+    public mutating func paste(_ other: Frame, x: Int, y: Int) {
+        let source = Canvas(frame: other)
+        for sy in 0..<other.height {
+            for sx in 0..<other.width { set(x + sx, y + sy, source.pixel(sx, sy)) }
+        }
     }
 
     /// A line from (x0, y0) to (x1, y1) (Bresenham), `thickness` pixels wide.
