@@ -25,6 +25,7 @@ let package = Package(
         .target(name: "Randomness"),
         .target(name: "SSMTL", dependencies: ["VideoIO", "Randomness"]),
         .target(name: "SyntheticData", dependencies: ["VideoIO", "Randomness"]),
+        .target(name: "Detection", dependencies: ["VideoIO"]),
 
         // MARK: - Command line
         .executableTarget(
@@ -32,12 +33,14 @@ let package = Package(
             dependencies: [
                 "VideoIO",
                 "SyntheticData",
+                "Detection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // MARK: - Tests
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SSMTLTests", dependencies: ["SSMTL", "VideoIO", "Randomness"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "VideoIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SyntheticDataTests", dependencies: ["SyntheticData", "VideoIO"]),
         // Runs the built `ssmtl` binary as a user would (exit codes, stderr lines, files left behind).
         .testTarget(name: "CLITests", dependencies: ["VideoIO"]),
