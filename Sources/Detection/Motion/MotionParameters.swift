@@ -1,0 +1,27 @@
+/// Settings of the motion detector. Defaults chosen on the UCSD Ped2 *training* videos (360x240 grey, static
+/// camera): thresholds low enough that every walking pedestrian gets a box, clean-up strong enough that
+/// JPEG noise and swaying shadows do not (see README, "ssmtl detect").
+public struct MotionParameters: Sendable, Equatable {
+    /// |frame - background| above this (grey levels) is foreground.
+    public var backgroundThreshold: Int = 20
+    /// |frame - previous frame| above this (grey levels) is motion.
+    public var frameDifferenceThreshold: Int = 12
+    /// Running-median background: each frame moves every background pixel toward the frame by at most this many
+    /// grey levels (a faster step during the first `warmupFrames` frames so the first frame's objects fade quickly).
+    public var backgroundStep: Float = 0.5
+    public var warmupStep: Float = 4
+    public var warmupFrames: Int = 25
+    /// Morphological opening radius (removes isolated noise pixels), then closing radius (joins the parts of one object).
+    public var openRadius: Int = 1
+    public var closeRadius: Int = 4
+    /// A component is kept only if it holds at least this many frame-difference pixels (no ghosts of
+    /// objects that left the background) and at least `minArea` foreground pixels.
+    public var minMotionPixels: Int = 10
+    public var minArea: Int = 40
+    /// Minimum width and height of a box before padding.
+    public var minSide: Int = 6
+    /// Pixels added on every side of a box (clamped to the frame).
+    public var margin: Int = 6
+
+    public init() {}
+}
