@@ -51,3 +51,25 @@ final class MotionDetectorTests: XCTestCase {
         XCTAssertEqual(mask.reduce(0) { $0 + Int($1) }, 0)   // 2x2 block erodes away with a 3x3 window
     }
 }
+
+final class MotionPrimingTests: XCTestCase {
+    func testPrimedBackgroundFindsAnObjectInTheFirstFrame() throws {
+        let w = 60, h = 40
+        let background = (0..<(w * h)).map { UInt8(50 + ($0 * 7) % 30) }
+        var first = background
+        for y in 10..<22 { for x in 20..<32 { first[y * w + x] = 220 } }
+        let detector = MotionDetector()
+        detector.prime(background: background, width: w, height: h)
+        let boxes = try detector.detect(Frame(width: w, height: h, layout: .gray8, pixels: first))
+        XCTAssertEqual(boxes.count, 1)
+        XCTAssertGreaterThan(boxes[0].iou(DetectionBox(x1: 20, y1: 10, x2: 31, y2: 21)), 0.3, "\(boxes)")
+        // A wrong-sized prime is ignored, not a crash.
+        detector.prime(background: [1, 2, 3], width: 5, height: 5)
+        XCTAssertEqual(try detector.detect(Frame(width: w, height: h, layout: .gray8, pixels: first)), [])
+    }
+
+    func testMedianOfImages() {
+        XCTAssertEqual(BackgroundEstimate.median([[1, 9], [3, 7], [2, 8]], count: 2), [2, 8])
+        XCTAssertEqual(BackgroundEstimate.median([[1, 9], [3, 7]], count: 2), [1, 7])
+    }
+}

@@ -17,11 +17,25 @@ public final class MotionDetector: ObjectDetector {
         self.parameters = parameters
     }
 
+    private var primed: [UInt8]?
+    private var primedWidth = 0, primedHeight = 0
+
     /// Forget the video (call between videos).
     public func reset() {
         framesSeen = 0
         width = 0
         height = 0
+        primed = nil
+    }
+
+    /// Starts the video from a background estimated beforehand (`BackgroundEstimate.median`): objects present in
+    /// the first frames are then foreground at once, there are no ghosts, and components need no motion pixels.
+    public func prime(background: [UInt8], width: Int, height: Int) {
+        reset()
+        guard width > 0, height > 0, background.count == width * height else { return }
+        primed = background
+        primedWidth = width
+        primedHeight = height
     }
 
     public func detect(_ frame: Frame) throws -> [DetectionBox] {
@@ -29,15 +43,17 @@ public final class MotionDetector: ObjectDetector {
         let w = frame.width, h = frame.height
         guard w > 0, h > 0, grey.count == w * h else { return [] }
         if w != width || h != height || framesSeen == 0 {
+            let usePrime = primed != nil && primedWidth == w && primedHeight == h
+            if !usePrime { primed = nil }
             width = w; height = h; framesSeen = 0
-            background = grey.map(Float.init)
+            background = (usePrime ? primed! : grey).map(Float.init)
             previous = grey
             mask = [UInt8](repeating: 0, count: w * h)
             motion = mask
         }
         let p = parameters
         let tb = Float(p.backgroundThreshold), tf = Int(p.frameDifferenceThreshold)
-        let step = framesSeen < p.warmupFrames ? p.warmupStep : p.backgroundStep
+        let step = framesSeen < p.warmupFrames && primed == nil ? p.warmupStep : p.backgroundStep
         grey.withUnsafeBufferPointer { g in
             previous.withUnsafeMutableBufferPointer { prev in
                 background.withUnsafeMutableBufferPointer { bg in
@@ -58,18 +74,19 @@ public final class MotionDetector: ObjectDetector {
             }
         }
         framesSeen += 1
-        if framesSeen == 1 { return [] }   // nothing to compare with yet
+        if framesSeen == 1 && primed == nil { return [] }   // nothing to compare with yet
         BinaryMorphology.apply(&mask, width: w, height: h, radius: p.openRadius, dilate: false, scratch: &scratch)
         BinaryMorphology.apply(&mask, width: w, height: h, radius: p.openRadius, dilate: true, scratch: &scratch)
         BinaryMorphology.apply(&mask, width: w, height: h, radius: p.closeRadius, dilate: true, scratch: &scratch)
         BinaryMorphology.apply(&mask, width: w, height: h, radius: p.closeRadius, dilate: false, scratch: &scratch)
         let components = ConnectedComponents.find(mask, marked: motion, width: w, height: h, labels: &labels)
         var boxes: [DetectionBox] = []
-        for c in components where c.area >= p.minArea && c.marked >= p.minMotionPixels
+        let minMotion = primed == nil ? p.minMotionPixels : 0
+        for c in components where c.area >= p.minArea && c.marked >= minMotion
             && c.x2 - c.x1 + 1 >= p.minSide && c.y2 - c.y1 + 1 >= p.minSide {
             boxes.append(DetectionBox(x1: max(0, c.x1 - p.margin), y1: max(0, c.y1 - p.margin),
                                       x2: min(w - 1, c.x2 + p.margin), y2: min(h - 1, c.y2 + p.margin),
-                                      confidence: min(1, Float(c.marked) / Float(c.area)), classID: 0))
+                                      confidence: 1, classID: 0))
         }
         return boxes
     }
