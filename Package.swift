@@ -22,16 +22,21 @@ let package = Package(
 
         // MARK: - Pipeline modules
         .target(name: "VideoIO", dependencies: ["CFFmpeg"]),
+        .target(name: "NeuralNet", dependencies: ["CBLAS"]),
+        .target(name: "SSMTL", dependencies: ["NeuralNet"]),
 
         // MARK: - Command line
         .executableTarget(
             name: "ssmtl",
             dependencies: [
                 "VideoIO",
+                "NeuralNet",
+                "SSMTL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // MARK: - Tests
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "SSMTL"], resources: [.copy("Fixtures")]),
     ]
 )

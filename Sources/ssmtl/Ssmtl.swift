@@ -6,5 +6,5 @@ struct Ssmtl: ParsableCommand {
         commandName: "ssmtl",
         abstract: "Object-centric self-supervised multi-task video anomaly detection (SSMTL).",
         version: "0.1.0",
-        subcommands: [])
+        subcommands: [Bench.self])
 }
