@@ -3,6 +3,9 @@
 // Header: {"name": {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, ..., "__metadata__": {"k": "v"}}
 // Offsets are relative to the start of the data section. Only F32 tensors are written and read.
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 public struct CheckpointError: Error, CustomStringConvertible, LocalizedError {
     public let path: String
@@ -83,10 +86,9 @@ public enum Safetensors {
             .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
         do {
             try Data(bytes).write(to: tmp)
-            if FileManager.default.fileExists(atPath: path) {
-                _ = try FileManager.default.replaceItemAt(url, withItemAt: tmp)
-            } else {
-                try FileManager.default.moveItem(at: tmp, to: url)
+            // rename(2) replaces the destination atomically on the same file system.
+            guard rename(tmp.path, path) == 0 else {
+                throw CheckpointError(path, "cannot rename temporary file (errno \(errno))")
             }
         } catch {
             try? FileManager.default.removeItem(at: tmp)
