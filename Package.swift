@@ -23,9 +23,10 @@ let package = Package(
         // MARK: - Pipeline modules
         .target(name: "VideoIO", dependencies: ["CFFmpeg"]),
         .target(name: "Randomness"),
-        .target(name: "SSMTL", dependencies: ["VideoIO", "Randomness"]),
+        .target(name: "NeuralNet", dependencies: ["CBLAS"]),
+        .target(name: "SSMTL", dependencies: ["VideoIO", "Randomness", "NeuralNet"]),
         .target(name: "SyntheticData", dependencies: ["VideoIO", "Randomness"]),
-        .target(name: "Detection", dependencies: ["VideoIO"]),
+        .target(name: "Detection", dependencies: ["VideoIO", "NeuralNet"]),
 
         // MARK: - Command line
         .executableTarget(
@@ -34,6 +35,8 @@ let package = Package(
                 "VideoIO",
                 "SyntheticData",
                 "Detection",
+                "NeuralNet",
+                "SSMTL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -44,5 +47,6 @@ let package = Package(
         .testTarget(name: "SyntheticDataTests", dependencies: ["SyntheticData", "VideoIO"]),
         // Runs the built `ssmtl` binary as a user would (exit codes, stderr lines, files left behind).
         .testTarget(name: "CLITests", dependencies: ["VideoIO"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "SSMTL"], resources: [.copy("Fixtures")]),
     ]
 )

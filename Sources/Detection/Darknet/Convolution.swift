@@ -2,7 +2,10 @@
 /// m = filters/groups, k = (c/groups)*size*size, n = outH*outW. Weights are OIHW; col rows are
 /// (channel, ky, kx) in Caffe order with zero padding.
 ///
-/// `gemm` is the seam for NeuralNet's BLAS-backed matrix product; `naiveGEMM` is the reference.
+/// The product is NeuralNet's `convForward` (vol2col + cblas_sgemm); `naiveGEMM` + `im2col` here are the
+/// reference the tests compare it with.
+import NeuralNet
+
 enum Convolution {
     /// C[m x n] = A[m x k] . B[k x n] (row-major, C overwritten).
     typealias GEMM = (_ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>) -> Void
@@ -21,27 +24,29 @@ enum Convolution {
     }
 
     // input: (c, h, w); weights: (filters, c/groups, size, size); output: (filters, outH, outW), written.
+    // Each group is one NeuralNet conv (im2col + cblas_sgemm) on its slice of channels and filters.
     static func forward(input: UnsafePointer<Float>, _ inShape: TensorShape, weights: UnsafePointer<Float>,
-                        _ spec: ConvolutionalSpec, output: UnsafeMutablePointer<Float>, _ outShape: TensorShape,
-                        gemm: GEMM = naiveGEMM) {
+                        _ spec: ConvolutionalSpec, output: UnsafeMutablePointer<Float>, _ outShape: TensorShape) {
         let groups = spec.groups
         let cg = inShape.c / groups, m = spec.filters / groups
-        let k = cg * spec.size * spec.size, n = outShape.h * outShape.w
-        let direct = spec.size == 1 && spec.stride == 1 && spec.padding == 0
-        var col = [Float](repeating: 0, count: direct ? 0 : k * n)
+        let shape = ConvShape(n: 1, c: cg, h: inShape.h, w: inShape.w, o: m, kernel: (spec.size, spec.size),
+                              stride: (spec.stride, spec.stride), padding: (spec.padding, spec.padding))
+        var col = [Float](repeating: 0, count: shape.k * shape.p)
         col.withUnsafeMutableBufferPointer { colBuffer in
             for g in 0..<groups {
-                let groupInput = input + g * cg * inShape.h * inShape.w
-                let b: UnsafePointer<Float>
-                if direct {
-                    b = groupInput
-                } else {
-                    im2col(groupInput, c: cg, h: inShape.h, w: inShape.w, size: spec.size, stride: spec.stride,
-                           pad: spec.padding, outH: outShape.h, outW: outShape.w, col: colBuffer.baseAddress!)
-                    b = UnsafePointer(colBuffer.baseAddress!)
-                }
-                gemm(m, n, k, weights + g * m * k, b, output + g * m * n)
+                convForward(out: output + g * m * shape.p, col: colBuffer.baseAddress!,
+                            inp: input + g * cg * inShape.h * inShape.w, weight: weights + g * m * shape.k, bias: nil, shape)
             }
+        }
+    }
+
+    /// Fully connected: out[n] = W[n x inputs] . x[inputs], as a 1x1 NeuralNet convolution on a 1x1 image.
+    static func connected(input: UnsafePointer<Float>, inputs: Int, weights: UnsafePointer<Float>, outputs: Int,
+                          output: UnsafeMutablePointer<Float>) {
+        let shape = ConvShape(n: 1, c: inputs, h: 1, w: 1, o: outputs, kernel: (1, 1))
+        var col = [Float](repeating: 0, count: shape.k * shape.p)
+        col.withUnsafeMutableBufferPointer {
+            convForward(out: output, col: $0.baseAddress!, inp: input, weight: weights, bias: nil, shape)
         }
     }
 

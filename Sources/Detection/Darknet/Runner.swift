@@ -5,7 +5,6 @@ public final class DarknetRunner {
     public let weights: DarknetWeights
     /// Last layer that reads each layer's output.
     private let lastUse: [Int]
-    var gemm: Convolution.GEMM = Convolution.naiveGEMM
 
     public init(network: DarknetNetwork, weights: DarknetWeights) throws {
         guard weights.layers.count == network.layers.count else {
@@ -64,7 +63,7 @@ public final class DarknetRunner {
                 w.weights.withUnsafeBufferPointer { wb in
                     out.withUnsafeMutableBufferPointer { ob in
                         Convolution.forward(input: xb.baseAddress!, layer.input, weights: wb.baseAddress!, spec,
-                                            output: ob.baseAddress!, layer.output, gemm: gemm)
+                                            output: ob.baseAddress!, layer.output)
                         DarknetKernels.batchNormBias(ob.baseAddress!, channels: spec.filters, plane: layer.output.h * layer.output.w, weights: w)
                         DarknetKernels.activate(ob.baseAddress!, count: ob.count, spec.activation)
                     }
@@ -101,7 +100,8 @@ public final class DarknetRunner {
                 w.weights.withUnsafeBufferPointer { wb in
                     out.withUnsafeMutableBufferPointer { ob in
                         // out[n x 1] = W[n x inputs] . x[inputs x 1]
-                        gemm(spec.outputs, 1, inputs, wb.baseAddress!, xb.baseAddress!, ob.baseAddress!)
+                        Convolution.connected(input: xb.baseAddress!, inputs: inputs, weights: wb.baseAddress!,
+                                              outputs: spec.outputs, output: ob.baseAddress!)
                         DarknetKernels.batchNormBias(ob.baseAddress!, channels: spec.outputs, plane: 1, weights: w)
                         DarknetKernels.activate(ob.baseAddress!, count: ob.count, spec.activation)
                     }
