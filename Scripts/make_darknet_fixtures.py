@@ -140,5 +140,12 @@ def main():
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump({"opencv": cv2.__version__, "networks": manifest}, f, indent=1)
 
+def random_weights_file(cfg, out, seed=1):
+    """Random full-size weights for a cfg (benchmarks): make_darknet_fixtures.py --random-weights CFG OUT."""
+    write_weights(out, random_weights(layer_shapes(parse_cfg(cfg)), np.random.default_rng(seed)))
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 4 and sys.argv[1] == "--random-weights":
+        random_weights_file(sys.argv[2], sys.argv[3])
+    else:
+        main()

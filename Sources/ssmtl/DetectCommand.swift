@@ -100,6 +100,10 @@ struct Detect: ParsableCommand {
             }
         }
         let seconds = Date().timeIntervalSince(start)
+        if verbose, let runner = yolo?.runner {
+            Terminal.note("time per layer kind (s): " + runner.secondsByKind.sorted { $0.value > $1.value }
+                .map { String(format: "%@ %.3f", $0.key, $0.value) }.joined(separator: ", "))
+        }
         Terminal.note(String(format: "detect: %d videos, %d frames, %.2f boxes/frame, %.1f frames/s end to end, %.1f frames/s in the detector",
                              videos.count - failures.count, totalFrames, Double(totalBoxes) / Double(max(totalFrames, 1)),
                              Double(totalFrames) / max(seconds, 1e-9), Double(totalFrames) / max(Detect.detectorSeconds, 1e-9)),

@@ -1,8 +1,12 @@
+import Dispatch
+
 /// Runs a Darknet network forward (inference, batch 1) on a CHW float input.
 /// Layer outputs are freed as soon as no later layer reads them (memory stays bounded for yolov3).
 public final class DarknetRunner {
     public let network: DarknetNetwork
     public let weights: DarknetWeights
+    /// Seconds spent per layer kind (conv, max, ...) over all forward passes so far.
+    public private(set) var secondsByKind: [String: Double] = [:]
     /// Last layer that reads each layer's output.
     private let lastUse: [Int]
 
@@ -41,7 +45,9 @@ public final class DarknetRunner {
         var outputs = [[Float]?](repeating: nil, count: network.layers.count)
         var previous = input
         for layer in network.layers {
+            let t0 = DispatchTime.now().uptimeNanoseconds
             let out = run(layer, previous, outputs)
+            secondsByKind[layer.kind.name, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             outputs[layer.index] = out
             // Free what nobody reads any more.
             for j in 0...layer.index where outputs[j] != nil && lastUse[j] <= layer.index && !keepAll.contains(j) && j != layer.index {
