@@ -24,9 +24,11 @@ let package = Package(
         // MARK: - Pipeline modules
         .target(name: "VideoIO", dependencies: ["CFFmpeg"]),
         .target(name: "Randomness"),
-        .target(name: "SSMTL", dependencies: ["VideoIO", "Randomness"]),
+        .target(name: "NeuralNet", dependencies: ["CBLAS"]),
+        .target(name: "SSMTL", dependencies: ["VideoIO", "Randomness", "NeuralNet"]),
         .target(name: "SyntheticData", dependencies: ["VideoIO", "Randomness"]),
         .target(name: "Evaluation", dependencies: ["VideoIO", "CZlib"]),
+        .target(name: "Detection", dependencies: ["VideoIO", "NeuralNet"]),
 
         // MARK: - Command line
         .executableTarget(
@@ -35,6 +37,9 @@ let package = Package(
                 "VideoIO",
                 "SyntheticData",
                 "Evaluation",
+                "Detection",
+                "NeuralNet",
+                "SSMTL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -42,8 +47,10 @@ let package = Package(
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SSMTLTests", dependencies: ["SSMTL", "VideoIO", "Randomness"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "VideoIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "VideoIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SyntheticDataTests", dependencies: ["SyntheticData", "VideoIO"]),
         // Runs the built `ssmtl` binary as a user would (exit codes, stderr lines, files left behind).
         .testTarget(name: "CLITests", dependencies: ["VideoIO"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "SSMTL"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -1,0 +1,124 @@
+import Dispatch
+
+/// Runs a Darknet network forward (inference, batch 1) on a CHW float input.
+/// Layer outputs are freed as soon as no later layer reads them (memory stays bounded for yolov3).
+public final class DarknetRunner {
+    public let network: DarknetNetwork
+    public let weights: DarknetWeights
+    /// Seconds spent per layer kind (conv, max, ...) over all forward passes so far.
+    public private(set) var secondsByKind: [String: Double] = [:]
+    /// Last layer that reads each layer's output.
+    private let lastUse: [Int]
+
+    public init(network: DarknetNetwork, weights: DarknetWeights) throws {
+        guard weights.layers.count == network.layers.count else {
+            throw DarknetError(network.file, "weights for \(weights.layers.count) layers, the network has \(network.layers.count)")
+        }
+        self.network = network
+        self.weights = weights
+        var lastUse = Array(0..<network.layers.count).map { $0 + 1 }
+        for layer in network.layers {
+            switch layer.kind {
+            case let .route(spec): for i in spec.layers { lastUse[i] = max(lastUse[i], layer.index) }
+            case let .shortcut(spec): lastUse[spec.from] = max(lastUse[spec.from], layer.index)
+            default: break
+            }
+        }
+        self.lastUse = lastUse
+    }
+
+    public convenience init(cfgPath: String, weightsPath: String) throws {
+        let network = try DarknetNetwork.load(cfgPath: cfgPath)
+        try self.init(network: network, weights: try DarknetWeights.load(path: weightsPath, network: network))
+    }
+
+    /// Forward pass. Returns the outputs of the yolo layers (raw: their input, no logistic applied), of the last
+    /// layer, and of any layer in `keep`, by layer index.
+    public func forward(_ input: [Float], keep: Set<Int> = []) throws -> [Int: [Float]] {
+        guard input.count == network.input.count else {
+            throw DarknetError(network.file, "input has \(input.count) floats, the network takes \(network.input) = \(network.input.count)")
+        }
+        let lastIndex = network.layers.count - 1
+        var keepAll = keep
+        keepAll.insert(lastIndex)
+        for i in network.yoloLayers { keepAll.insert(i) }
+        var outputs = [[Float]?](repeating: nil, count: network.layers.count)
+        var previous = input
+        for layer in network.layers {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let out = run(layer, previous, outputs)
+            secondsByKind[layer.kind.name, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            outputs[layer.index] = out
+            // Free what nobody reads any more.
+            for j in 0...layer.index where outputs[j] != nil && lastUse[j] <= layer.index && !keepAll.contains(j) && j != layer.index {
+                outputs[j] = nil
+            }
+            previous = out
+        }
+        var result: [Int: [Float]] = [:]
+        for i in keepAll { if let o = outputs[i] { result[i] = o } }
+        return result
+    }
+
+    private func run(_ layer: NetworkLayer, _ x: [Float], _ outputs: [[Float]?]) -> [Float] {
+        let w = weights.layers[layer.index]
+        var out = [Float](repeating: 0, count: layer.output.count)
+        switch layer.kind {
+        case let .convolutional(spec):
+            x.withUnsafeBufferPointer { xb in
+                w.weights.withUnsafeBufferPointer { wb in
+                    out.withUnsafeMutableBufferPointer { ob in
+                        Convolution.forward(input: xb.baseAddress!, layer.input, weights: wb.baseAddress!, spec,
+                                            output: ob.baseAddress!, layer.output)
+                        DarknetKernels.batchNormBias(ob.baseAddress!, channels: spec.filters, plane: layer.output.h * layer.output.w, weights: w)
+                        DarknetKernels.activate(ob.baseAddress!, count: ob.count, spec.activation)
+                    }
+                }
+            }
+        case let .maxpool(spec):
+            x.withUnsafeBufferPointer { xb in
+                out.withUnsafeMutableBufferPointer { DarknetKernels.maxpool(xb.baseAddress!, layer.input, spec, $0.baseAddress!, layer.output) }
+            }
+        case .avgpool:
+            x.withUnsafeBufferPointer { xb in
+                out.withUnsafeMutableBufferPointer { DarknetKernels.avgpool(xb.baseAddress!, layer.input, $0.baseAddress!) }
+            }
+        case let .upsample(stride, scale):
+            x.withUnsafeBufferPointer { xb in
+                out.withUnsafeMutableBufferPointer { DarknetKernels.upsample(xb.baseAddress!, layer.input, stride: stride, scale: scale, $0.baseAddress!) }
+            }
+        case let .route(spec):
+            var offset = 0
+            for i in spec.layers {
+                let source = outputs[i]!
+                let shape = network.layers[i].output
+                let part = shape.count / spec.groups
+                out.replaceSubrange(offset..<offset + part, with: source[(spec.groupID * part)..<((spec.groupID + 1) * part)])
+                offset += part
+            }
+        case let .shortcut(spec):
+            let other = outputs[spec.from]!
+            for i in 0..<out.count { out[i] = spec.alpha * x[i] + spec.beta * other[i] }
+            out.withUnsafeMutableBufferPointer { DarknetKernels.activate($0.baseAddress!, count: $0.count, spec.activation) }
+        case let .connected(spec):
+            let inputs = layer.input.count
+            x.withUnsafeBufferPointer { xb in
+                w.weights.withUnsafeBufferPointer { wb in
+                    out.withUnsafeMutableBufferPointer { ob in
+                        // out[n x 1] = W[n x inputs] . x[inputs x 1]
+                        Convolution.connected(input: xb.baseAddress!, inputs: inputs, weights: wb.baseAddress!,
+                                              outputs: spec.outputs, output: ob.baseAddress!)
+                        DarknetKernels.batchNormBias(ob.baseAddress!, channels: spec.outputs, plane: 1, weights: w)
+                        DarknetKernels.activate(ob.baseAddress!, count: ob.count, spec.activation)
+                    }
+                }
+            }
+        case let .softmax(groups):
+            out = x
+            out.withUnsafeMutableBufferPointer { DarknetKernels.softmax($0.baseAddress!, count: $0.count, groups: groups) }
+        case .dropout, .yolo:
+            out = x
+        }
+        return out
+    }
+}

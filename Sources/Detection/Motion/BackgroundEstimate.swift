@@ -1,0 +1,42 @@
+import VideoIO
+
+/// A first, cheap pass over a video: the per-pixel median of up to `samples` evenly spaced grey frames.
+/// Memory is bounded by `samples` frames (not the video length). Gives the motion detector a background that
+/// does not contain the objects of the first frames.
+public enum BackgroundEstimate {
+    public static func median(of path: String, samples: Int = 48) throws -> (width: Int, height: Int, pixels: [UInt8])? {
+        let reader = try FrameReader(path: path, layout: .gray8)
+        let count = reader.info.frameCount ?? 0
+        let stride = count > samples ? Int((Double(count) / Double(samples)).rounded(.up)) : 1
+        var kept: [[UInt8]] = []
+        var width = 0, height = 0
+        var index = 0
+        while let frame = try reader.next() {
+            defer { index += 1 }
+            if index % stride != 0 { continue }
+            if kept.isEmpty { width = frame.width; height = frame.height }
+            guard frame.width == width, frame.height == height else { continue }
+            kept.append(frame.pixels)
+            if kept.count >= 4 * samples { break }   // unknown length: stay bounded
+        }
+        guard !kept.isEmpty else { return nil }
+        return (width, height, median(kept, count: width * height))
+    }
+
+    /// Per-pixel median of equally sized grey images (lower median for an even count).
+    public static func median(_ images: [[UInt8]], count: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        var histogram = [Int](repeating: 0, count: 256)
+        let half = (images.count - 1) / 2
+        for i in 0..<count {
+            for v in 0..<256 { histogram[v] = 0 }
+            for image in images { histogram[Int(image[i])] += 1 }
+            var seen = 0
+            for v in 0..<256 {
+                seen += histogram[v]
+                if seen > half { out[i] = UInt8(v); break }
+            }
+        }
+        return out
+    }
+}

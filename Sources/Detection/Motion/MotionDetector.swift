@@ -1,0 +1,93 @@
+import VideoIO
+
+/// Motion-region proposals (no weights): a running-median background over the video, foreground =
+/// |frame - background| > T_bg OR |frame - previous| > T_fd, opening + closing, 8-connected components,
+/// components confirmed by frame-difference pixels, size filter, boxes padded by a margin.
+/// Streaming: holds the background, the previous frame and a few masks (bounded memory).
+public final class MotionDetector: ObjectDetector {
+    public let parameters: MotionParameters
+    private var background: [Float] = []
+    private var previous: [UInt8] = []
+    private var width = 0, height = 0
+    private var framesSeen = 0
+    private var mask: [UInt8] = [], motion: [UInt8] = [], scratch: [UInt8] = []
+    private var labels: [Int32] = []
+
+    public init(parameters: MotionParameters = MotionParameters()) {
+        self.parameters = parameters
+    }
+
+    private var primed: [UInt8]?
+    private var primedWidth = 0, primedHeight = 0
+
+    /// Forget the video (call between videos).
+    public func reset() {
+        framesSeen = 0
+        width = 0
+        height = 0
+        primed = nil
+    }
+
+    /// Starts the video from a background estimated beforehand (`BackgroundEstimate.median`): objects present in
+    /// the first frames are then foreground at once, there are no ghosts, and components need no motion pixels.
+    public func prime(background: [UInt8], width: Int, height: Int) {
+        reset()
+        guard width > 0, height > 0, background.count == width * height else { return }
+        primed = background
+        primedWidth = width
+        primedHeight = height
+    }
+
+    public func detect(_ frame: Frame) throws -> [DetectionBox] {
+        let grey = frame.grayscale().pixels
+        let w = frame.width, h = frame.height
+        guard w > 0, h > 0, grey.count == w * h else { return [] }
+        if w != width || h != height || framesSeen == 0 {
+            let usePrime = primed != nil && primedWidth == w && primedHeight == h
+            if !usePrime { primed = nil }
+            width = w; height = h; framesSeen = 0
+            background = (usePrime ? primed! : grey).map(Float.init)
+            previous = grey
+            mask = [UInt8](repeating: 0, count: w * h)
+            motion = mask
+        }
+        let p = parameters
+        let tb = Float(p.backgroundThreshold), tf = Int(p.frameDifferenceThreshold)
+        let step = framesSeen < p.warmupFrames && primed == nil ? p.warmupStep : p.backgroundStep
+        grey.withUnsafeBufferPointer { g in
+            previous.withUnsafeMutableBufferPointer { prev in
+                background.withUnsafeMutableBufferPointer { bg in
+                    mask.withUnsafeMutableBufferPointer { m in
+                        motion.withUnsafeMutableBufferPointer { mo in
+                            for i in 0..<(w * h) {
+                                let v = Float(g[i])
+                                let d = v - bg[i]
+                                let moving: UInt8 = abs(Int(g[i]) - Int(prev[i])) > tf ? 1 : 0
+                                mo[i] = moving
+                                m[i] = (abs(d) > tb ? 1 : 0) | moving
+                                bg[i] += max(-step, min(step, d))
+                                prev[i] = g[i]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        framesSeen += 1
+        if framesSeen == 1 && primed == nil { return [] }   // nothing to compare with yet
+        BinaryMorphology.apply(&mask, width: w, height: h, radius: p.openRadius, dilate: false, scratch: &scratch)
+        BinaryMorphology.apply(&mask, width: w, height: h, radius: p.openRadius, dilate: true, scratch: &scratch)
+        BinaryMorphology.apply(&mask, width: w, height: h, radius: p.closeRadius, dilate: true, scratch: &scratch)
+        BinaryMorphology.apply(&mask, width: w, height: h, radius: p.closeRadius, dilate: false, scratch: &scratch)
+        let components = ConnectedComponents.find(mask, marked: motion, width: w, height: h, labels: &labels)
+        var boxes: [DetectionBox] = []
+        let minMotion = primed == nil ? p.minMotionPixels : 0
+        for c in components where c.area >= p.minArea && c.marked >= minMotion
+            && c.x2 - c.x1 + 1 >= p.minSide && c.y2 - c.y1 + 1 >= p.minSide {
+            boxes.append(DetectionBox(x1: max(0, c.x1 - p.margin), y1: max(0, c.y1 - p.margin),
+                                      x2: min(w - 1, c.x2 + p.margin), y2: min(h - 1, c.y2 + p.margin),
+                                      confidence: 1, classID: 0))
+        }
+        return boxes
+    }
+}

@@ -1,0 +1,28 @@
+/// Settings of the motion detector. Defaults chosen on the UCSD Ped2 *training* videos only (360x240 grey, static
+/// camera): `Scripts/ped2_detection_recall.py train` scores how well the boxes cover the objects an offline
+/// whole-video median background finds (walking pedestrians); bg/diff thresholds 15/10 ... 50/30 and margins 3/6
+/// were compared (recall 0.78 ... 0.94 at ~5.7 boxes/frame) and 40/25 chosen. Never tuned on test masks.
+public struct MotionParameters: Sendable, Equatable {
+    /// |frame - background| above this (grey levels) is foreground.
+    public var backgroundThreshold: Int = 40
+    /// |frame - previous frame| above this (grey levels) is motion.
+    public var frameDifferenceThreshold: Int = 25
+    /// Running-median background: each frame moves every background pixel toward the frame by at most this many
+    /// grey levels (a faster step during the first `warmupFrames` frames so the first frame's objects fade quickly).
+    public var backgroundStep: Float = 0.5
+    public var warmupStep: Float = 4
+    public var warmupFrames: Int = 25
+    /// Morphological opening radius (removes isolated noise pixels), then closing radius (joins the parts of one object).
+    public var openRadius: Int = 1
+    public var closeRadius: Int = 4
+    /// A component is kept only if it holds at least this many frame-difference pixels (no ghosts of
+    /// objects that left the background) and at least `minArea` foreground pixels.
+    public var minMotionPixels: Int = 10
+    public var minArea: Int = 40
+    /// Minimum width and height of a box before padding.
+    public var minSide: Int = 6
+    /// Pixels added on every side of a box (clamped to the frame).
+    public var margin: Int = 4
+
+    public init() {}
+}

@@ -1,0 +1,34 @@
+// Element-wise activations over n floats. Backward uses the forward output where possible.
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// out (n) = max(inp, 0)
+public func reluForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, n: Int) {
+    for i in 0..<n { out[i] = inp[i] > 0 ? inp[i] : 0 }
+}
+/// dinp (n) += dout * [out > 0]
+public func reluBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, out: UnsafePointer<Float>, n: Int) {
+    for i in 0..<n where out[i] > 0 { dinp[i] += dout[i] }
+}
+
+/// out (n) = inp > 0 ? inp : slope * inp   (Darknet "leaky": slope 0.1)
+public func leakyReluForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, n: Int, slope: Float = 0.1) {
+    for i in 0..<n { out[i] = inp[i] > 0 ? inp[i] : slope * inp[i] }
+}
+/// dinp (n) += dout * (inp > 0 ? 1 : slope)
+public func leakyReluBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
+                              n: Int, slope: Float = 0.1) {
+    for i in 0..<n { dinp[i] += inp[i] > 0 ? dout[i] : slope * dout[i] }
+}
+
+/// out (n) = 1 / (1 + exp(-inp))
+public func sigmoidForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, n: Int) {
+    for i in 0..<n { out[i] = 1 / (1 + expf(-inp[i])) }
+}
+/// dinp (n) += dout * out * (1 - out)
+public func sigmoidBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, out: UnsafePointer<Float>, n: Int) {
+    for i in 0..<n { dinp[i] += dout[i] * out[i] * (1 - out[i]) }
+}

@@ -1,0 +1,186 @@
+// Convolution, 3D and 2D (2D = 3D with depth 1 and kernel depth 1).
+// Fast path: vol2col per batch item + cblas_sgemm. Naive direct kernels kept as references for tests.
+//   N = batch, C = in channels, O = out channels, (D, H, W) input extent, (OD, OH, OW) output extent,
+//   K = C*KD*KH*KW (rows of the column matrix), P = OD*OH*OW (columns).
+import CBLAS
+
+public struct ConvShape: Sendable, Equatable {
+    public var n, c, d, h, w: Int
+    public var o: Int
+    public var kd, kh, kw: Int
+    public var sd, sh, sw: Int
+    public var pd, ph, pw: Int
+
+    public init(n: Int, c: Int, d: Int, h: Int, w: Int, o: Int,
+                kernel: (Int, Int, Int), stride: (Int, Int, Int) = (1, 1, 1), padding: (Int, Int, Int) = (0, 0, 0)) {
+        self.n = n; self.c = c; self.d = d; self.h = h; self.w = w; self.o = o
+        (kd, kh, kw) = kernel; (sd, sh, sw) = stride; (pd, ph, pw) = padding
+    }
+    /// 2D convenience: NCHW input, depth 1.
+    public init(n: Int, c: Int, h: Int, w: Int, o: Int, kernel: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0)) {
+        self.init(n: n, c: c, d: 1, h: h, w: w, o: o, kernel: (1, kernel.0, kernel.1),
+                  stride: (1, stride.0, stride.1), padding: (0, padding.0, padding.1))
+    }
+    public var od: Int { (d + 2 * pd - kd) / sd + 1 }
+    public var oh: Int { (h + 2 * ph - kh) / sh + 1 }
+    public var ow: Int { (w + 2 * pw - kw) / sw + 1 }
+    public var k: Int { c * kd * kh * kw }
+    public var p: Int { od * oh * ow }
+    public var inSize: Int { c * d * h * w }   // per batch item
+    public var outSize: Int { o * p }          // per batch item
+}
+
+// col (K, P) <- inp_n (C, D, H, W); out-of-range taps read 0.
+@inline(__always)
+func vol2col(_ col: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ s: ConvShape) {
+    let od = s.od, oh = s.oh, ow = s.ow, p = s.p
+    var row = 0
+    for c in 0..<s.c {
+        let inpC = inp + c * s.d * s.h * s.w
+        for kz in 0..<s.kd { for ky in 0..<s.kh { for kx in 0..<s.kw {
+            let colRow = col + row * p
+            var q = 0
+            for z in 0..<od {
+                let iz = z * s.sd - s.pd + kz
+                if iz < 0 || iz >= s.d { (colRow + q).update(repeating: 0, count: oh * ow); q += oh * ow; continue }
+                for y in 0..<oh {
+                    let iy = y * s.sh - s.ph + ky
+                    if iy < 0 || iy >= s.h { (colRow + q).update(repeating: 0, count: ow); q += ow; continue }
+                    let src = inpC + (iz * s.h + iy) * s.w
+                    if s.sw == 1 {
+                        // contiguous run: x in [x0, x1) reads src[x - pw + kx]
+                        let off = kx - s.pw
+                        let x0 = max(0, -off), x1 = min(ow, s.w - off)
+                        for x in 0..<ow where x < x0 || x >= x1 { colRow[q + x] = 0 }
+                        if x1 > x0 { (colRow + q + x0).update(from: src + x0 + off, count: x1 - x0) }
+                    } else {
+                        for x in 0..<ow {
+                            let ix = x * s.sw - s.pw + kx
+                            colRow[q + x] = (ix >= 0 && ix < s.w) ? src[ix] : 0
+                        }
+                    }
+                    q += ow
+                }
+            }
+            row += 1
+        }}}
+    }
+}
+
+// dinp_n (C, D, H, W) += col2vol(dcol (K, P))
+@inline(__always)
+func col2vol(_ dinp: UnsafeMutablePointer<Float>, _ col: UnsafePointer<Float>, _ s: ConvShape) {
+    let od = s.od, oh = s.oh, ow = s.ow, p = s.p
+    var row = 0
+    for c in 0..<s.c {
+        let dC = dinp + c * s.d * s.h * s.w
+        for kz in 0..<s.kd { for ky in 0..<s.kh { for kx in 0..<s.kw {
+            let colRow = col + row * p
+            var q = 0
+            for z in 0..<od {
+                let iz = z * s.sd - s.pd + kz
+                if iz < 0 || iz >= s.d { q += oh * ow; continue }
+                for y in 0..<oh {
+                    let iy = y * s.sh - s.ph + ky
+                    if iy < 0 || iy >= s.h { q += ow; continue }
+                    let dst = dC + (iz * s.h + iy) * s.w
+                    for x in 0..<ow {
+                        let ix = x * s.sw - s.pw + kx
+                        if ix >= 0 && ix < s.w { dst[ix] += colRow[q + x] }
+                    }
+                    q += ow
+                }
+            }
+            row += 1
+        }}}
+    }
+}
+
+/// out (N, O, OD, OH, OW) = conv(inp (N, C, D, H, W), weight (O, C, KD, KH, KW)) + bias (O)
+/// col: workspace of K*P floats.
+public func convForward(out: UnsafeMutablePointer<Float>, col: UnsafeMutablePointer<Float>,
+                        inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                        _ s: ConvShape) {
+    let k = s.k, p = s.p
+    for b in 0..<s.n {
+        let inpB = inp + b * s.inSize        // (C, D, H, W)
+        let outB = out + b * s.outSize       // (O, P)
+        vol2col(col, inpB, s)                // (K, P)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(s.o), Int32(p), Int32(k),
+                    1, weight, Int32(k), col, Int32(p), 0, outB, Int32(p))
+        if let bias {
+            for o in 0..<s.o {
+                let row = outB + o * p, bv = bias[o]
+                for i in 0..<p { row[i] += bv }
+            }
+        }
+    }
+}
+
+/// Accumulates: dinp (N, C, D, H, W) +=, dweight (O, K) +=, dbias (O) +=.
+/// dout (N, O, P). col, dcol: workspaces of K*P floats. dinp may be nil (first layer).
+public func convBackward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>,
+                         dbias: UnsafeMutablePointer<Float>?,
+                         col: UnsafeMutablePointer<Float>, dcol: UnsafeMutablePointer<Float>,
+                         dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                         _ s: ConvShape) {
+    let k = s.k, p = s.p
+    for b in 0..<s.n {
+        let doutB = dout + b * s.outSize     // (O, P)
+        if let dbias {
+            for o in 0..<s.o {
+                let row = doutB + o * p
+                var acc: Float = 0
+                for i in 0..<p { acc += row[i] }
+                dbias[o] += acc
+            }
+        }
+        vol2col(col, inp + b * s.inSize, s)  // (K, P)
+        // dweight (O, K) += dout_b (O, P) * col^T (P, K)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(s.o), Int32(k), Int32(p),
+                    1, doutB, Int32(p), col, Int32(p), 1, dweight, Int32(k))
+        if let dinp {
+            // dcol (K, P) = weight^T (K, O) * dout_b (O, P)
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(p), Int32(s.o),
+                        1, weight, Int32(k), doutB, Int32(p), 0, dcol, Int32(p))
+            col2vol(dinp + b * s.inSize, dcol, s)
+        }
+    }
+}
+
+// MARK: - Naive direct reference kernels (tests only; any shape)
+
+/// out (N, O, OD, OH, OW) = direct convolution of inp (N, C, D, H, W) with weight (O, C, KD, KH, KW) + bias.
+public func convForwardNaive(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+                             weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, _ s: ConvShape) {
+    let od = s.od, oh = s.oh, ow = s.ow
+    for b in 0..<s.n { for o in 0..<s.o { for z in 0..<od { for y in 0..<oh { for x in 0..<ow {
+        var acc = Double(bias?[o] ?? 0)
+        for c in 0..<s.c { for kz in 0..<s.kd { for ky in 0..<s.kh { for kx in 0..<s.kw {
+            let iz = z * s.sd - s.pd + kz, iy = y * s.sh - s.ph + ky, ix = x * s.sw - s.pw + kx
+            guard iz >= 0, iz < s.d, iy >= 0, iy < s.h, ix >= 0, ix < s.w else { continue }
+            let wv = weight[(((o * s.c + c) * s.kd + kz) * s.kh + ky) * s.kw + kx]
+            acc += Double(wv) * Double(inp[(((b * s.c + c) * s.d + iz) * s.h + iy) * s.w + ix])
+        }}}}
+        out[(((b * s.o + o) * od + z) * oh + y) * ow + x] = Float(acc)
+    }}}}}
+}
+
+/// Naive backward, accumulating like the fast one.
+public func convBackwardNaive(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>,
+                              dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
+                              inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, _ s: ConvShape) {
+    let od = s.od, oh = s.oh, ow = s.ow
+    for b in 0..<s.n { for o in 0..<s.o { for z in 0..<od { for y in 0..<oh { for x in 0..<ow {
+        let g = dout[(((b * s.o + o) * od + z) * oh + y) * ow + x]
+        dbias?[o] += g
+        for c in 0..<s.c { for kz in 0..<s.kd { for ky in 0..<s.kh { for kx in 0..<s.kw {
+            let iz = z * s.sd - s.pd + kz, iy = y * s.sh - s.ph + ky, ix = x * s.sw - s.pw + kx
+            guard iz >= 0, iz < s.d, iy >= 0, iy < s.h, ix >= 0, ix < s.w else { continue }
+            let wi = (((o * s.c + c) * s.kd + kz) * s.kh + ky) * s.kw + kx
+            let ii = (((b * s.c + c) * s.d + iz) * s.h + iy) * s.w + ix
+            dweight[wi] += g * inp[ii]
+            dinp?[ii] += g * weight[wi]
+        }}}}
+    }}}}}
+}

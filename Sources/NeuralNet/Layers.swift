@@ -1,0 +1,338 @@
+// Layer objects: thin owners of parameters, caches and output buffers around the free kernels.
+// forward(x) returns a buffer owned by the layer (valid until its next forward);
+// backward(dy) returns dx, a layer-owned buffer zeroed then accumulated. Parameter gradients accumulate (+=).
+// Layers built with `sharing:` reuse another layer's parameters and running statistics but keep their own
+// caches, so one set of weights can run on two inputs of different shapes in one step.
+
+public protocol Layer: AnyObject {
+    /// Trainable parameters, with their state-dict names.
+    var parameters: [Parameter] { get }
+    /// Non-trainable state saved in checkpoints (e.g. BN running statistics), with names.
+    var buffers: [(String, Tensor)] { get }
+    func forward(_ x: Tensor, training: Bool) -> Tensor
+    func backward(_ dy: Tensor) -> Tensor
+}
+
+extension Layer {
+    public var parameters: [Parameter] { [] }
+    public var buffers: [(String, Tensor)] { [] }
+}
+
+// MARK: - Convolution (3D for NCDHW input, 2D for NCHW input)
+
+public final class Conv: Layer {
+    public let weight: Parameter   // (O, C, KD, KH, KW) or (O, C, KH, KW)
+    public let bias: Parameter?    // (O)
+    public let kernel: (Int, Int, Int), stride: (Int, Int, Int), padding: (Int, Int, Int)
+    public let is3D: Bool
+    /// Set false for the first layer of a network: no input gradient is computed.
+    public var computeInputGrad = true
+    public var useNaive = false
+    private var input: Tensor?
+    private var out: Tensor?, dx: Tensor?, col: Tensor?, dcol: Tensor?
+    private var shape: ConvShape?
+
+    public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
+
+    /// 3D convolution. PyTorch default init: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias.
+    public init(name: String, inChannels c: Int, outChannels o: Int, kernel: (Int, Int, Int),
+                stride: (Int, Int, Int) = (1, 1, 1), padding: (Int, Int, Int) = (0, 0, 0), bias: Bool = true, rng: inout RNG) {
+        is3D = true
+        self.kernel = kernel; self.stride = stride; self.padding = padding
+        weight = Parameter(name: name + ".weight", shape: [o, c, kernel.0, kernel.1, kernel.2])
+        self.bias = bias ? Parameter(name: name + ".bias", shape: [o]) : nil
+        initialise(fanIn: c * kernel.0 * kernel.1 * kernel.2, rng: &rng)
+    }
+
+    /// 2D convolution.
+    public init(name: String, inChannels c: Int, outChannels o: Int, kernel: (Int, Int),
+                stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0), bias: Bool = true, rng: inout RNG) {
+        is3D = false
+        self.kernel = (1, kernel.0, kernel.1); self.stride = (1, stride.0, stride.1); self.padding = (0, padding.0, padding.1)
+        weight = Parameter(name: name + ".weight", shape: [o, c, kernel.0, kernel.1])
+        self.bias = bias ? Parameter(name: name + ".bias", shape: [o]) : nil
+        initialise(fanIn: c * kernel.0 * kernel.1, rng: &rng)
+    }
+
+    public init(sharing other: Conv) {
+        weight = other.weight; bias = other.bias; is3D = other.is3D
+        kernel = other.kernel; stride = other.stride; padding = other.padding
+        computeInputGrad = other.computeInputGrad
+    }
+
+    private func initialise(fanIn: Int, rng: inout RNG) {
+        let bound = 1 / Float(fanIn).squareRoot()
+        rng.fillUniform(weight.value, -bound, bound)
+        if let bias { rng.fillUniform(bias.value, -bound, bound) }
+    }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        let xs = x.shape
+        precondition(xs.count == (is3D ? 5 : 4), "Conv: unexpected input shape \(xs)")
+        let o = weight.value.shape[0]
+        let s = is3D
+            ? ConvShape(n: xs[0], c: xs[1], d: xs[2], h: xs[3], w: xs[4], o: o, kernel: kernel, stride: stride, padding: padding)
+            : ConvShape(n: xs[0], c: xs[1], d: 1, h: xs[2], w: xs[3], o: o, kernel: kernel, stride: stride, padding: padding)
+        precondition(s.c == weight.value.shape[1], "Conv: input has \(s.c) channels, weight expects \(weight.value.shape[1])")
+        shape = s; input = x
+        let y = ensure(&out, is3D ? [s.n, o, s.od, s.oh, s.ow] : [s.n, o, s.oh, s.ow])
+        if useNaive {
+            convForwardNaive(out: y.data, inp: x.data, weight: weight.value.data, bias: bias?.value.data, s)
+        } else {
+            let c = ensure(&col, [s.k * s.p])
+            convForward(out: y.data, col: c.data, inp: x.data, weight: weight.value.data, bias: bias?.value.data, s)
+        }
+        return y
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        guard let s = shape, let x = input else { preconditionFailure("Conv.backward before forward") }
+        let g = ensure(&dx, x.shape)
+        g.zero()
+        if useNaive {
+            convBackwardNaive(dinp: computeInputGrad ? g.data : nil, dweight: weight.grad.data, dbias: bias?.grad.data,
+                              dout: dy.data, inp: x.data, weight: weight.value.data, s)
+        } else {
+            let c = ensure(&col, [s.k * s.p]), dc = ensure(&dcol, [s.k * s.p])
+            convBackward(dinp: computeInputGrad ? g.data : nil, dweight: weight.grad.data, dbias: bias?.grad.data,
+                         col: c.data, dcol: dc.data, dout: dy.data, inp: x.data, weight: weight.value.data, s)
+        }
+        return g
+    }
+}
+
+// MARK: - Batch normalisation (2D or 3D: channels on axis 1)
+
+public final class BatchNorm: Layer {
+    public let gamma: Parameter, beta: Parameter   // (C): state-dict names weight / bias
+    public let runningMean: Tensor, runningVar: Tensor
+    public let bufferNames: (String, String)
+    public var config: BatchNormConfig
+    private var input: Tensor?, out: Tensor?, dx: Tensor?
+    private let mean: Tensor, rstd: Tensor
+    private var lastTraining = true
+
+    public var parameters: [Parameter] { [gamma, beta] }
+    public var buffers: [(String, Tensor)] { [(bufferNames.0, runningMean), (bufferNames.1, runningVar)] }
+
+    public init(name: String, channels c: Int, config: BatchNormConfig = .init()) {
+        gamma = Parameter(name: name + ".weight", shape: [c]); gamma.value.fill(1)
+        beta = Parameter(name: name + ".bias", shape: [c])
+        runningMean = Tensor(shape: [c]); runningVar = Tensor(shape: [c]); runningVar.fill(1)
+        bufferNames = (name + ".running_mean", name + ".running_var")
+        mean = Tensor(shape: [c]); rstd = Tensor(shape: [c])
+        self.config = config
+    }
+
+    public init(sharing other: BatchNorm) {
+        gamma = other.gamma; beta = other.beta; runningMean = other.runningMean; runningVar = other.runningVar
+        bufferNames = other.bufferNames; config = other.config
+        mean = Tensor(shape: other.mean.shape); rstd = Tensor(shape: other.rstd.shape)
+    }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        let c = gamma.value.count
+        precondition(x.shape.count >= 2 && x.shape[1] == c, "BatchNorm: input \(x.shape) vs \(c) channels")
+        let n = x.shape[0], s = x.count / max(n * c, 1)
+        input = x; lastTraining = training
+        let y = ensure(&out, x.shape)
+        batchnormForward(out: y.data, mean: mean.data, rstd: rstd.data, runningMean: runningMean.data,
+                         runningVar: runningVar.data, inp: x.data, gamma: gamma.value.data, beta: beta.value.data,
+                         n: n, c: c, s: s, training: training, config: config)
+        return y
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        guard let x = input else { preconditionFailure("BatchNorm.backward before forward") }
+        let c = gamma.value.count, n = x.shape[0], s = x.count / max(n * c, 1)
+        let g = ensure(&dx, x.shape)
+        g.zero()
+        batchnormBackward(dinp: g.data, dgamma: gamma.grad.data, dbeta: beta.grad.data, dout: dy.data, inp: x.data,
+                          mean: mean.data, rstd: rstd.data, gamma: gamma.value.data, n: n, c: c, s: s,
+                          training: lastTraining)
+        return g
+    }
+}
+
+// MARK: - Activations
+
+public final class ReLU: Layer {
+    private var out: Tensor?, dx: Tensor?
+    public init() {}
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        let y = ensure(&out, x.shape); reluForward(out: y.data, inp: x.data, n: x.count); return y
+    }
+    public func backward(_ dy: Tensor) -> Tensor {
+        let y = out!, g = ensure(&dx, y.shape); g.zero()
+        reluBackward(dinp: g.data, dout: dy.data, out: y.data, n: y.count); return g
+    }
+}
+
+public final class LeakyReLU: Layer {
+    public let slope: Float
+    private var input: Tensor?, out: Tensor?, dx: Tensor?
+    public init(slope: Float = 0.1) { self.slope = slope }
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        input = x
+        let y = ensure(&out, x.shape); leakyReluForward(out: y.data, inp: x.data, n: x.count, slope: slope); return y
+    }
+    public func backward(_ dy: Tensor) -> Tensor {
+        let x = input!, g = ensure(&dx, x.shape); g.zero()
+        leakyReluBackward(dinp: g.data, dout: dy.data, inp: x.data, n: x.count, slope: slope); return g
+    }
+}
+
+public final class Sigmoid: Layer {
+    private var out: Tensor?, dx: Tensor?
+    public init() {}
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        let y = ensure(&out, x.shape); sigmoidForward(out: y.data, inp: x.data, n: x.count); return y
+    }
+    public func backward(_ dy: Tensor) -> Tensor {
+        let y = out!, g = ensure(&dx, y.shape); g.zero()
+        sigmoidBackward(dinp: g.data, dout: dy.data, out: y.data, n: y.count); return g
+    }
+}
+
+// MARK: - Pooling, reshaping
+
+/// Max pooling, 3D (kernel (kd, kh, kw)) on NCDHW or 2D (kd = 1) on NCHW; stride = kernel.
+public final class MaxPool: Layer {
+    public let kernel: (Int, Int, Int), is3D: Bool
+    private var inShape: [Int] = [], out: Tensor?, dx: Tensor?, argmax: [Int32] = []
+    public init(kernel: (Int, Int, Int)) { self.kernel = kernel; is3D = true }
+    public init(kernel2D k: (Int, Int)) { kernel = (1, k.0, k.1); is3D = false }
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        let xs = x.shape
+        let s = is3D ? PoolShape(n: xs[0], c: xs[1], d: xs[2], h: xs[3], w: xs[4], kernel: kernel)
+                     : PoolShape(n: xs[0], c: xs[1], d: 1, h: xs[2], w: xs[3], kernel: kernel)
+        inShape = xs
+        let y = ensure(&out, is3D ? [s.n, s.c, s.od, s.oh, s.ow] : [s.n, s.c, s.oh, s.ow])
+        if argmax.count != y.count { argmax = [Int32](repeating: 0, count: y.count) }
+        argmax.withUnsafeMutableBufferPointer { maxPoolForward(out: y.data, argmax: $0.baseAddress!, inp: x.data, s) }
+        return y
+    }
+    public func backward(_ dy: Tensor) -> Tensor {
+        let g = ensure(&dx, inShape); g.zero()
+        argmax.withUnsafeBufferPointer { maxPoolBackward(dinp: g.data, dout: dy.data, argmax: $0.baseAddress!, count: dy.count) }
+        return g
+    }
+}
+
+/// Global temporal max pooling: (N, C, T, H, W) -> (N, C, H, W).
+public final class TemporalMax: Layer {
+    private var inShape: [Int] = [], out: Tensor?, dx: Tensor?, argmax: [Int32] = []
+    public init() {}
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        let xs = x.shape
+        inShape = xs
+        let y = ensure(&out, [xs[0], xs[1], xs[3], xs[4]])
+        if argmax.count != y.count { argmax = [Int32](repeating: 0, count: y.count) }
+        argmax.withUnsafeMutableBufferPointer {
+            temporalMaxForward(out: y.data, argmax: $0.baseAddress!, inp: x.data, nc: xs[0] * xs[1], t: xs[2], hw: xs[3] * xs[4])
+        }
+        return y
+    }
+    public func backward(_ dy: Tensor) -> Tensor {
+        let g = ensure(&dx, inShape); g.zero()
+        argmax.withUnsafeBufferPointer { maxPoolBackward(dinp: g.data, dout: dy.data, argmax: $0.baseAddress!, count: dy.count) }
+        return g
+    }
+}
+
+/// Nearest-neighbour upsampling x2 of NCHW.
+public final class Upsample2x: Layer {
+    private var inShape: [Int] = [], out: Tensor?, dx: Tensor?
+    public init() {}
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        let xs = x.shape; inShape = xs
+        let y = ensure(&out, [xs[0], xs[1], 2 * xs[2], 2 * xs[3]])
+        upsample2xForward(out: y.data, inp: x.data, nc: xs[0] * xs[1], h: xs[2], w: xs[3]); return y
+    }
+    public func backward(_ dy: Tensor) -> Tensor {
+        let g = ensure(&dx, inShape); g.zero()
+        upsample2xBackward(dinp: g.data, dout: dy.data, nc: inShape[0] * inShape[1], h: inShape[2], w: inShape[3]); return g
+    }
+}
+
+/// (N, ...) -> (N, rest). Copies, so the input buffer may be reused by its producer.
+public final class Flatten: Layer {
+    private var inShape: [Int] = [], out: Tensor?, dx: Tensor?
+    public init() {}
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        inShape = x.shape
+        let y = ensure(&out, [x.shape[0], x.count / max(x.shape[0], 1)]); y.copy(from: x); return y
+    }
+    public func backward(_ dy: Tensor) -> Tensor {
+        let g = ensure(&dx, inShape); g.copy(from: dy); return g
+    }
+}
+
+// MARK: - Linear, dropout
+
+public final class Linear: Layer {
+    public let weight: Parameter, bias: Parameter   // (O, I), (O)
+    private var input: Tensor?, out: Tensor?, dx: Tensor?
+    public var parameters: [Parameter] { [weight, bias] }
+    public init(name: String, inFeatures i: Int, outFeatures o: Int, rng: inout RNG) {
+        weight = Parameter(name: name + ".weight", shape: [o, i]); bias = Parameter(name: name + ".bias", shape: [o])
+        let bound = 1 / Float(i).squareRoot()
+        rng.fillUniform(weight.value, -bound, bound); rng.fillUniform(bias.value, -bound, bound)
+    }
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        let (o, i) = (weight.value.shape[0], weight.value.shape[1]), n = x.shape[0]
+        precondition(x.count == n * i, "Linear: input \(x.shape) vs \(i) features")
+        input = x
+        let y = ensure(&out, [n, o])
+        linearForward(out: y.data, inp: x.data, weight: weight.value.data, bias: bias.value.data, n: n, i: i, o: o)
+        return y
+    }
+    public func backward(_ dy: Tensor) -> Tensor {
+        let x = input!, (o, i) = (weight.value.shape[0], weight.value.shape[1])
+        let g = ensure(&dx, x.shape); g.zero()
+        linearBackward(dinp: g.data, dweight: weight.grad.data, dbias: bias.grad.data, dout: dy.data, inp: x.data,
+                       weight: weight.value.data, n: x.shape[0], i: i, o: o)
+        return g
+    }
+}
+
+public final class Dropout: Layer {
+    public let p: Float
+    public var rng: RNG
+    private var out: Tensor?, dx: Tensor?, mask: Tensor?, active = false
+    public init(p: Float, seed: UInt64) { self.p = p; rng = RNG(seed: seed) }
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        active = training && p > 0
+        let y = ensure(&out, x.shape)
+        if active {
+            let m = ensure(&mask, x.shape)
+            dropoutForward(out: y.data, mask: m.data, inp: x.data, n: x.count, p: p, rng: &rng)
+        } else { y.copy(from: x) }
+        return y
+    }
+    public func backward(_ dy: Tensor) -> Tensor {
+        let g = ensure(&dx, dy.shape)
+        if active { g.zero(); dropoutBackward(dinp: g.data, dout: dy.data, mask: mask!.data, n: dy.count) }
+        else { g.copy(from: dy) }
+        return g
+    }
+}
+
+// MARK: - Sequential
+
+public final class Sequential: Layer {
+    public let layers: [Layer]
+    public init(_ layers: [Layer]) { self.layers = layers }
+    public var parameters: [Parameter] { layers.flatMap { $0.parameters } }
+    public var buffers: [(String, Tensor)] { layers.flatMap { $0.buffers } }
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        var h = x
+        for l in layers { h = l.forward(h, training: training) }
+        return h
+    }
+    public func backward(_ dy: Tensor) -> Tensor {
+        var g = dy
+        for l in layers.reversed() { g = l.backward(g) }
+        return g
+    }
+}

@@ -1,0 +1,46 @@
+// One thread budget for the process. Rule (OpenBLAS is a pthreads build with its own pool):
+// either BLAS uses N threads and our Swift loops run serially, or BLAS uses 1 thread and our
+// loops use N workers. Never both above one, so we never oversubscribe the cores.
+import CBLAS
+
+public enum ThreadPlan: Sendable, Equatable {
+    case blas(Int)        // BLAS threads = n, Swift loops serial
+    case swiftLoops(Int)  // BLAS threads = 1, Swift loops over n workers
+}
+
+public enum Threads {
+    nonisolated(unsafe) public private(set) static var plan: ThreadPlan = .blas(1)
+
+    /// Number of cores the process may use.
+    public static var cores: Int { max(1, sysconfCores()) }
+
+    /// Applies a `--threads` budget (0 or less = all cores). Returns the plan in force.
+    @discardableResult
+    public static func configure(threads requested: Int, preferBLAS: Bool = true) -> ThreadPlan {
+        let n = requested <= 0 ? cores : min(requested, cores)
+        if preferBLAS {
+            openblas_set_num_threads(Int32(n))
+            plan = .blas(n)
+        } else {
+            openblas_set_num_threads(1)
+            plan = .swiftLoops(n)
+        }
+        return plan
+    }
+
+    /// Workers available to Swift loops under the current plan.
+    public static var swiftWorkers: Int {
+        if case .swiftLoops(let n) = plan { return n }
+        return 1
+    }
+
+    public static var blasThreads: Int { Int(openblas_get_num_threads()) }
+}
+
+#if canImport(Glibc)
+import Glibc
+private func sysconfCores() -> Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+#else
+import Darwin
+private func sysconfCores() -> Int { Int(sysconf(_SC_NPROCESSORS_ONLN)) }
+#endif

@@ -1,0 +1,215 @@
+// The SSMTL multi-task network (spec §5): a shared 3D-CNN encoder, global temporal max pooling, and four heads:
+// arrow of time (AoT), motion irregularity (MI), middle-box prediction (MB, decoder) and distillation (KD).
+// Parameter names follow a PyTorch state_dict of nn.Sequential modules (see Scripts/bench_torch.py):
+//   encoder.<i>.*, aot.<i>.*, mi.<i>.*, kd.<i>.*, decoder.<i>.*
+// BatchNorm buffers are running_mean / running_var (num_batches_tracked is not stored).
+import NeuralNet
+
+public enum Variant: String, CaseIterable, Sendable {
+    case shallowNarrow = "shallow-narrow", shallowWide = "shallow-wide"
+    case deepNarrow = "deep-narrow", deepWide = "deep-wide"
+
+    /// Encoder plan: channel count of each 3x3x3 conv, 0 = MaxPool3D (1,2,2).
+    public var encoderPlan: [Int] {
+        switch self {
+        case .shallowNarrow: return [16, 0, 32, 0, 32, 0]
+        case .shallowWide: return [32, 0, 64, 0, 64, 0]
+        case .deepNarrow: return [16, 16, 0, 32, 32, 0, 32, 0, 32, 0]
+        case .deepWide: return [32, 32, 0, 64, 64, 0, 64, 0, 64, 0]
+        }
+    }
+}
+
+public struct NetworkConfig: Sendable {
+    public var variant: Variant = .shallowNarrow
+    public var encoderPlan: [Int]
+    public var inputChannels = 3
+    public var cropSize = 64             // crops are cropSize x cropSize RGB
+    public var sequenceFrames = 7        // AoT / MI / KD input
+    public var middleFrames = 6          // middle-box input (sequence without its middle frame)
+    public var headChannels = 32
+    public var decoderChannels = 32
+    public var dropout: Float = 0.3
+    public var teacherWidth = 80
+    public var distillationWeight: Float = 1  // lambda
+
+    public init(variant: Variant = .shallowNarrow) {
+        self.variant = variant
+        encoderPlan = variant.encoderPlan
+    }
+    public var poolingStages: Int { encoderPlan.filter { $0 == 0 }.count }
+    public var encoderChannels: Int { encoderPlan.last { $0 > 0 } ?? inputChannels }
+    public var mapSize: Int { cropSize >> poolingStages }
+}
+
+public struct MultiTaskOutput {
+    public let aotLogits: Tensor   // (N, 2)
+    public let miLogits: Tensor    // (N, 2)
+    public let middle: Tensor      // (N, 3, S, S) in [0, 1]
+    public let kd: Tensor          // (N, teacherWidth)
+}
+
+public struct MultiTaskLosses: Sendable {
+    public var aot: Float, mi: Float, mb: Float, kd: Float
+    public var total: Float
+    public init(aot: Float, mi: Float, mb: Float, kd: Float, total: Float) {
+        self.aot = aot; self.mi = mi; self.mb = mb; self.kd = kd; self.total = total
+    }
+}
+
+/// One training batch. Frames are (N, 3, T, S, S) float in [0, 1].
+public struct MultiTaskBatch {
+    public var sequence: Tensor      // (N, 3, 7, S, S)
+    public var middleInput: Tensor   // (N, 3, 6, S, S)
+    public var middleTarget: Tensor  // (N, 3, S, S)
+    public var teacher: Tensor       // (N, teacherWidth)
+    public var aotLabels: [Int32]    // (N) 0 forward, 1 backward
+    public var miLabels: [Int32]     // (N) 0 consecutive, 1 irregular
+    public init(sequence: Tensor, middleInput: Tensor, middleTarget: Tensor, teacher: Tensor,
+                aotLabels: [Int32], miLabels: [Int32]) {
+        self.sequence = sequence; self.middleInput = middleInput; self.middleTarget = middleTarget
+        self.teacher = teacher; self.aotLabels = aotLabels; self.miLabels = miLabels
+    }
+}
+
+public final class MultiTaskNet {
+    public let config: NetworkConfig
+    let encoderSeq: Sequential      // pass 1: 7-frame sequence
+    let encoderMid: Sequential      // pass 2: 6-frame middle-box input, same parameters
+    let poolSeq = TemporalMax(), poolMid = TemporalMax()
+    let aot: Sequential, mi: Sequential, kd: Sequential, decoder: Sequential
+    public let parameters: [Parameter]
+    public let buffers: [(String, Tensor)]
+    private var dmap: Tensor?
+    private var probsAot: Tensor?, probsMi: Tensor?, dAot: Tensor?, dMi: Tensor?, dMb: Tensor?, dKd: Tensor?
+
+    public init(config: NetworkConfig, seed: UInt64 = 0) {
+        self.config = config
+        var rng = RNG(seed: seed)
+        // Encoder: conv 3x3x3 pad 1 + BN + ReLU per channel entry; MaxPool3D (1,2,2) per 0.
+        var enc: [Layer] = []
+        var c = config.inputChannels
+        for entry in config.encoderPlan {
+            if entry == 0 { enc.append(MaxPool(kernel: (1, 2, 2))); continue }
+            let conv = Conv(name: "encoder.\(enc.count)", inChannels: c, outChannels: entry, kernel: (3, 3, 3),
+                            padding: (1, 1, 1), rng: &rng)
+            if enc.isEmpty { conv.computeInputGrad = false }
+            enc.append(conv)
+            enc.append(BatchNorm(name: "encoder.\(enc.count)", channels: entry))
+            enc.append(ReLU())
+            c = entry
+        }
+        encoderSeq = Sequential(enc)
+        encoderMid = Sequential(enc.map { l -> Layer in
+            if let cv = l as? Conv { return Conv(sharing: cv) }
+            if let bn = l as? BatchNorm { return BatchNorm(sharing: bn) }
+            if l is MaxPool { return MaxPool(kernel: (1, 2, 2)) }
+            return ReLU()
+        })
+        let s = config.mapSize
+        func trunk(_ name: String, outputs: Int, seed: UInt64) -> Sequential {
+            // conv(0) bn(1) relu(2) dropout(3) maxpool(4) flatten(5) linear(6)
+            Sequential([
+                Conv(name: "\(name).0", inChannels: c, outChannels: config.headChannels, kernel: (3, 3), padding: (1, 1), rng: &rng),
+                BatchNorm(name: "\(name).1", channels: config.headChannels),
+                ReLU(),
+                Dropout(p: config.dropout, seed: seed),
+                MaxPool(kernel2D: (2, 2)),
+                Flatten(),
+                Linear(name: "\(name).6", inFeatures: config.headChannels * (s / 2) * (s / 2), outFeatures: outputs, rng: &rng),
+            ])
+        }
+        aot = trunk("aot", outputs: 2, seed: seed &+ 101)
+        mi = trunk("mi", outputs: 2, seed: seed &+ 202)
+        kd = trunk("kd", outputs: config.teacherWidth, seed: seed &+ 303)
+        // Decoder: per pooling stage, upsample x2 + conv 3x3; BN + ReLU except the last (3 channels + sigmoid).
+        var dec: [Layer] = []
+        var dc = c
+        for stage in 0..<config.poolingStages {
+            dec.append(Upsample2x())
+            let last = stage == config.poolingStages - 1
+            let oc = last ? config.inputChannels : config.decoderChannels
+            dec.append(Conv(name: "decoder.\(dec.count)", inChannels: dc, outChannels: oc, kernel: (3, 3), padding: (1, 1), rng: &rng))
+            if last { dec.append(Sigmoid()) } else {
+                dec.append(BatchNorm(name: "decoder.\(dec.count)", channels: oc))
+                dec.append(ReLU())
+            }
+            dc = oc
+        }
+        decoder = Sequential(dec)
+        parameters = encoderSeq.parameters + aot.parameters + mi.parameters + kd.parameters + decoder.parameters
+        buffers = encoderSeq.buffers + aot.buffers + mi.buffers + kd.buffers + decoder.buffers
+    }
+
+    /// Named tensors in state-dict order (parameters, then BN buffers), for checkpoints.
+    public var stateDict: [(String, Tensor)] {
+        parameters.map { ($0.name, $0.value) } + buffers
+    }
+
+    /// Forward of one batch: sequence (N, 3, 7, S, S) and middle input (N, 3, 6, S, S).
+    public func forward(sequence: Tensor, middleInput: Tensor, training: Bool) -> MultiTaskOutput {
+        let f = poolSeq.forward(encoderSeq.forward(sequence, training: training), training: training)  // (N, C, s, s)
+        let g = poolMid.forward(encoderMid.forward(middleInput, training: training), training: training)
+        return MultiTaskOutput(aotLogits: aot.forward(f, training: training), miLogits: mi.forward(f, training: training),
+                               middle: decoder.forward(g, training: training), kd: kd.forward(f, training: training))
+    }
+
+    /// Loss = CE(aot) + CE(mi) + L1(middle box) + lambda * L1(distillation), for an output of `forward`.
+    public func losses(_ out: MultiTaskOutput, _ batch: MultiTaskBatch) -> MultiTaskLosses {
+        let n = out.aotLogits.shape[0]
+        let pa = ensureT(&probsAot, [n, 2]), pm = ensureT(&probsMi, [n, 2])
+        let la = batch.aotLabels.withUnsafeBufferPointer {
+            softmaxCrossEntropyForward(probs: pa.data, logits: out.aotLogits.data, labels: $0.baseAddress!, n: n, k: 2)
+        }
+        let lm = batch.miLabels.withUnsafeBufferPointer {
+            softmaxCrossEntropyForward(probs: pm.data, logits: out.miLogits.data, labels: $0.baseAddress!, n: n, k: 2)
+        }
+        let lb = l1LossForward(pred: out.middle.data, target: batch.middleTarget.data, n: out.middle.count)
+        let lk = l1LossForward(pred: out.kd.data, target: batch.teacher.data, n: out.kd.count)
+        return MultiTaskLosses(aot: la, mi: lm, mb: lb, kd: lk, total: la + lm + lb + config.distillationWeight * lk)
+    }
+
+    /// Backward of the total loss; accumulates into parameter gradients (zero them first).
+    public func backward(_ out: MultiTaskOutput, _ batch: MultiTaskBatch) {
+        let n = out.aotLogits.shape[0]
+        let da = ensureT(&dAot, out.aotLogits.shape), dm = ensureT(&dMi, out.miLogits.shape)
+        let db = ensureT(&dMb, out.middle.shape), dk = ensureT(&dKd, out.kd.shape)
+        da.zero(); dm.zero(); db.zero(); dk.zero()
+        batch.aotLabels.withUnsafeBufferPointer {
+            softmaxCrossEntropyBackward(dlogits: da.data, probs: probsAot!.data, labels: $0.baseAddress!, n: n, k: 2)
+        }
+        batch.miLabels.withUnsafeBufferPointer {
+            softmaxCrossEntropyBackward(dlogits: dm.data, probs: probsMi!.data, labels: $0.baseAddress!, n: n, k: 2)
+        }
+        l1LossBackward(dpred: db.data, pred: out.middle.data, target: batch.middleTarget.data, n: out.middle.count)
+        l1LossBackward(dpred: dk.data, pred: out.kd.data, target: batch.teacher.data, n: out.kd.count,
+                       dloss: config.distillationWeight)
+        // Heads on the sequence map: sum their input gradients.
+        let g1 = aot.backward(da)
+        let dmapT = ensureT(&dmap, g1.shape)
+        dmapT.copy(from: g1)
+        let g2 = mi.backward(dm)
+        for i in 0..<dmapT.count { dmapT.data[i] += g2.data[i] }
+        let g3 = kd.backward(dk)
+        for i in 0..<dmapT.count { dmapT.data[i] += g3.data[i] }
+        _ = encoderSeq.backward(poolSeq.backward(dmapT))
+        _ = encoderMid.backward(poolMid.backward(decoder.backward(db)))
+    }
+
+    /// One optimisation step: zero grads, forward, losses, backward, Adam update.
+    @discardableResult
+    public func trainStep(_ batch: MultiTaskBatch, optimizer: Adam) -> MultiTaskLosses {
+        zeroGrad(parameters)
+        let out = forward(sequence: batch.sequence, middleInput: batch.middleInput, training: true)
+        let l = losses(out, batch)
+        backward(out, batch)
+        optimizer.update()
+        return l
+    }
+}
+
+@inline(__always)
+private func ensureT(_ t: inout Tensor?, _ shape: [Int]) -> Tensor {
+    if let t { t.reshape(shape); return t }
+    let n = Tensor(shape: shape); t = n; return n
+}

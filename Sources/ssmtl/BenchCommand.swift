@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import NeuralNet
+import SSMTL
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Micro-benchmarks.", subcommands: [BenchNN.self])
+}
+
+/// Objects per second for training (forward + backward of all four losses + Adam) and inference.
+struct BenchNN: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nn",
+        abstract: "Benchmark the multi-task network: last line is train_objects_per_s=X infer_objects_per_s=Y.")
+
+    @Option(help: "Network variant: shallow-narrow, shallow-wide, deep-narrow, deep-wide.")
+    var variant: String = "shallow-narrow"
+    @Option(help: "Objects per batch.") var batch: Int = 64
+    @Option(help: "Seconds to run each of the training and inference phases.") var seconds: Double = 10
+    @Option(help: "Thread budget (0 = all cores).") var threads: Int = 0
+    @Option(help: "Random seed.") var seed: UInt64 = 0
+
+    func validate() throws {
+        guard Variant(rawValue: variant) != nil else {
+            throw ValidationError("unknown variant '\(variant)' (expected one of \(Variant.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        guard batch >= 1, batch <= 4096 else { throw ValidationError("--batch must be in 1...4096") }
+        guard seconds > 0, seconds.isFinite else { throw ValidationError("--seconds must be positive") }
+    }
+
+    func run() throws {
+        let plan = Threads.configure(threads: threads)
+        let config = NetworkConfig(variant: Variant(rawValue: variant)!)
+        let net = MultiTaskNet(config: config, seed: seed)
+        var rng = RNG(seed: seed &+ 1)
+        let s = config.cropSize, c = config.inputChannels
+        let seq = Tensor(shape: [batch, c, config.sequenceFrames, s, s]); rng.fillUniform(seq, 0, 1)
+        let mid = Tensor(shape: [batch, c, config.middleFrames, s, s]); rng.fillUniform(mid, 0, 1)
+        let target = Tensor(shape: [batch, c, s, s]); rng.fillUniform(target, 0, 1)
+        let teacher = Tensor(shape: [batch, config.teacherWidth]); rng.fillUniform(teacher, 0, 1)
+        let labelsA = (0..<batch).map { _ in Int32(rng.int(2)) }, labelsM = (0..<batch).map { _ in Int32(rng.int(2)) }
+        let b = MultiTaskBatch(sequence: seq, middleInput: mid, middleTarget: target, teacher: teacher,
+                               aotLabels: labelsA, miLabels: labelsM)
+        let adam = Adam(params: net.parameters, lr: 1e-3)
+        let nParams = net.parameters.reduce(0) { $0 + $1.value.count }
+        print("variant=\(variant) batch=\(batch) params=\(nParams) threads=\(plan)")
+
+        func measure(_ body: () -> Void) -> Double {
+            body()  // warm-up: allocates workspaces
+            let start = Date()
+            var iterations = 0
+            repeat { body(); iterations += 1 } while Date().timeIntervalSince(start) < seconds
+            return Double(iterations * batch) / Date().timeIntervalSince(start)
+        }
+        var last = MultiTaskLosses(aot: 0, mi: 0, mb: 0, kd: 0, total: 0)
+        let train = measure { last = net.trainStep(b, optimizer: adam) }
+        print(String(format: "train loss=%.4f (aot %.4f mi %.4f mb %.4f kd %.4f)", last.total, last.aot, last.mi, last.mb, last.kd))
+        let infer = measure { _ = net.forward(sequence: seq, middleInput: mid, training: false) }
+        print(String(format: "train_objects_per_s=%.2f infer_objects_per_s=%.2f", train, infer))
+    }
+}

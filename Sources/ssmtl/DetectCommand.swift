@@ -1,0 +1,158 @@
+import ArgumentParser
+import Detection
+import Foundation
+import VideoIO
+
+struct Detect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Detect objects in videos and write DIR/<video>.csv (frame,x1,y1,x2,y2,confidence,class).",
+        discussion: """
+            INPUT is a video file, a folder of frames (one video), or a folder of those. Frames are 0-based and boxes are
+            inclusive pixel coordinates. --detector motion (default) needs no weights; --detector yolo needs --cfg and
+            --weights (Darknet format).
+            """)
+
+    enum DetectorKind: String, ExpressibleByArgument, CaseIterable { case motion, yolo }
+
+    @Argument(help: "Video files, frame folders, or folders of those.")
+    var inputs: [String]
+
+    @Option(help: "Output folder for the CSV files (created if missing).")
+    var out: String
+
+    @Option(help: "motion | yolo")
+    var detector: DetectorKind = .motion
+
+    @Option(help: "Darknet .cfg (yolo).")
+    var cfg: String?
+
+    @Option(help: "Darknet .weights (yolo).")
+    var weights: String?
+
+    @Option(help: "yolo: objectness and class-probability threshold.")
+    var conf: Float = 0.5
+
+    @Option(help: "yolo: per-class NMS IoU threshold.")
+    var nms: Float = 0.45
+
+    @Option(help: "yolo: letterbox | stretch")
+    var resize: String = "letterbox"
+
+    @Option(name: .customLong("bg-threshold"), help: "motion: |frame - background| threshold (grey levels).")
+    var bgThreshold: Int = MotionParameters().backgroundThreshold
+
+    @Option(name: .customLong("diff-threshold"), help: "motion: |frame - previous frame| threshold (grey levels).")
+    var diffThreshold: Int = MotionParameters().frameDifferenceThreshold
+
+    @Option(help: "motion: minimum component area in pixels.")
+    var minArea: Int = MotionParameters().minArea
+
+    @Option(help: "motion: pixels added around every box.")
+    var margin: Int = MotionParameters().margin
+
+    @Flag(name: .customLong("no-prepass"), help: "motion: skip the first pass that estimates each video's background (median of 48 sampled frames); learn it online from the first frame instead.")
+    var noPrepass = false
+
+    @Option(help: "Also write DIR/<video>.mp4 with the boxes drawn.")
+    var overlay: String?
+
+    @Flag(help: "Print the Darknet layer table (yolo).")
+    var verbose = false
+
+    @Flag(help: "No progress output.")
+    var quiet = false
+
+    func validate() throws {
+        guard conf >= 0, conf <= 1 else { throw ValidationError("--conf must be in [0, 1]") }
+        guard nms >= 0, nms <= 1 else { throw ValidationError("--nms must be in [0, 1]") }
+        guard ResizeMode(rawValue: resize) != nil else { throw ValidationError("--resize must be letterbox or stretch") }
+        guard bgThreshold >= 0, diffThreshold >= 0, minArea >= 0, margin >= 0 else {
+            throw ValidationError("motion thresholds, --min-area and --margin must not be negative")
+        }
+        if detector == .yolo && (cfg == nil || weights == nil) { throw ValidationError("--detector yolo needs --cfg and --weights") }
+    }
+
+    func run() throws {
+        let videos = try discoverVideos(inputs)
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        if let overlay { try FileManager.default.createDirectory(atPath: overlay, withIntermediateDirectories: true) }
+        var yolo: YoloDetector?
+        if detector == .yolo, let cfg, let weights {
+            let network = try DarknetNetwork.load(cfgPath: cfg)
+            for warning in network.warnings { Terminal.note("ssmtl: warning: \(warning)", quiet: quiet) }
+            if verbose { Terminal.note(network.layerTable()) }
+            let runner = try DarknetRunner(network: network, weights: try DarknetWeights.load(path: weights, network: network))
+            yolo = try YoloDetector(runner: runner, confidence: conf, nmsThreshold: nms, resize: ResizeMode(rawValue: resize)!)
+        }
+        var failures: [String] = []
+        var totalFrames = 0, totalBoxes = 0
+        Detect.detectorSeconds = 0
+        let start = Date()
+        for video in videos {
+            do {
+                let detectorForVideo: ObjectDetector = yolo ?? MotionDetector(parameters: motionParameters)
+                let (frames, boxes) = try process(video, with: detectorForVideo)
+                totalFrames += frames
+                totalBoxes += boxes
+            } catch {
+                Terminal.error("\(error)")
+                failures.append(video.name)
+            }
+        }
+        let seconds = Date().timeIntervalSince(start)
+        if verbose, let runner = yolo?.runner {
+            Terminal.note("time per layer kind (s): " + runner.secondsByKind.sorted { $0.value > $1.value }
+                .map { String(format: "%@ %.3f", $0.key, $0.value) }.joined(separator: ", "))
+        }
+        Terminal.note(String(format: "detect: %d videos, %d frames, %.2f boxes/frame, %.1f frames/s end to end, %.1f frames/s in the detector",
+                             videos.count - failures.count, totalFrames, Double(totalBoxes) / Double(max(totalFrames, 1)),
+                             Double(totalFrames) / max(seconds, 1e-9), Double(totalFrames) / max(Detect.detectorSeconds, 1e-9)),
+                      quiet: quiet)
+        if !failures.isEmpty {
+            if videos.count > 1 { Terminal.error("\(failures.count) of \(videos.count) videos failed: \(failures.joined(separator: ", "))") }
+            throw ExitCode.failure
+        }
+    }
+
+    /// Time spent inside detect(_:) (the command is single-threaded).
+    nonisolated(unsafe) static var detectorSeconds = 0.0
+
+    var motionParameters: MotionParameters {
+        var p = MotionParameters()
+        p.backgroundThreshold = bgThreshold
+        p.frameDifferenceThreshold = diffThreshold
+        p.minArea = minArea
+        p.margin = margin
+        return p
+    }
+
+    /// Detects every frame of one video and writes its CSV atomically; returns (frames, boxes).
+    private func process(_ video: VideoSource, with detector: ObjectDetector) throws -> (Int, Int) {
+        if let motion = detector as? MotionDetector, !noPrepass, let background = try BackgroundEstimate.median(of: video.path) {
+            motion.prime(background: background.pixels, width: background.width, height: background.height)
+        }
+        let reader = try FrameReader(path: video.path, layout: detector is MotionDetector && overlay == nil ? .gray8 : .rgb24)
+        let bar = ProgressBar(video.name, total: reader.info.frameCount, quiet: quiet)
+        var writer: VideoWriter?
+        if let overlay {
+            writer = try VideoWriter(path: (overlay as NSString).appendingPathComponent("\(video.name).mp4"),
+                                     width: reader.info.width, height: reader.info.height, fps: reader.info.fps)
+        }
+        var csv = DetectionCSV.header + "\n"
+        var frames = 0, count = 0
+        while let frame = try reader.next() {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let boxes = try detector.detect(frame)
+            Detect.detectorSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            for box in boxes { csv += DetectionCSV.row(frame: frames, box) + "\n" }
+            if let writer { try writer.append(BoxDrawing.draw(boxes, on: frame)) }
+            frames += 1
+            count += boxes.count
+            bar.advance()
+        }
+        bar.finish()
+        try writer?.finish()
+        try writeFileAtomically(Data(csv.utf8), to: (out as NSString).appendingPathComponent("\(video.name).csv"))
+        return (frames, count)
+    }
+}

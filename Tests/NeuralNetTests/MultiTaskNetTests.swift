@@ -1,0 +1,70 @@
+import XCTest
+@testable import NeuralNet
+@testable import SSMTL
+
+final class MultiTaskNetTests: XCTestCase {
+    func testOutputShapesAllVariants() {
+        for v in Variant.allCases {
+            let cfg = NetworkConfig(variant: v)
+            let net = MultiTaskNet(config: cfg, seed: 1)
+            let seq = randomTensor([1, 3, 7, 64, 64], seed: 2), mid = randomTensor([1, 3, 6, 64, 64], seed: 3)
+            let out = net.forward(sequence: seq, middleInput: mid, training: false)
+            XCTAssertEqual(out.aotLogits.shape, [1, 2], v.rawValue)
+            XCTAssertEqual(out.miLogits.shape, [1, 2], v.rawValue)
+            XCTAssertEqual(out.middle.shape, [1, 3, 64, 64], v.rawValue)
+            XCTAssertEqual(out.kd.shape, [1, 80], v.rawValue)
+            XCTAssertTrue(out.middle.array.allSatisfy { $0 > 0 && $0 < 1 })
+            XCTAssertEqual(cfg.mapSize, v.rawValue.hasPrefix("deep") ? 4 : 8)
+        }
+        // Parameter count equals PyTorch's for shallow-narrow (Scripts/bench_torch.py prints 133527).
+        let p = MultiTaskNet(config: NetworkConfig(variant: .shallowNarrow)).parameters.reduce(0) { $0 + $1.value.count }
+        XCTAssertEqual(p, 133_527)
+        let names = MultiTaskNet(config: NetworkConfig()).stateDict.map(\.0)
+        XCTAssertTrue(names.contains("encoder.0.weight") && names.contains("encoder.1.running_var")
+                      && names.contains("aot.6.weight") && names.contains("decoder.9.bias"), "\(names)")
+    }
+
+    /// Whole-network gradient check (all four losses) on a tiny configuration, dropout off.
+    func testGradientCheckTinyNetwork() {
+        var cfg = NetworkConfig(variant: .shallowNarrow)
+        cfg.encoderPlan = [3, 0, 4, 0]
+        cfg.cropSize = 8; cfg.headChannels = 2; cfg.decoderChannels = 3; cfg.teacherWidth = 3; cfg.dropout = 0
+        let net = MultiTaskNet(config: cfg, seed: 5)
+        let n = 3
+        let seq = randomTensor([n, 3, 7, 8, 8], seed: 6), mid = randomTensor([n, 3, 6, 8, 8], seed: 7)
+        var rng = RNG(seed: 8)
+        let target = Tensor(shape: [n, 3, 8, 8]); rng.fillUniform(target, 0, 1)
+        let teacher = Tensor(shape: [n, 3]); rng.fillUniform(teacher, 0, 1)
+        let batch = MultiTaskBatch(sequence: seq, middleInput: mid, middleTarget: target, teacher: teacher,
+                                   aotLabels: [0, 1, 1], miLabels: [1, 0, 1])
+        zeroGrad(net.parameters)
+        let out = net.forward(sequence: seq, middleInput: mid, training: true)
+        _ = net.losses(out, batch)
+        net.backward(out, batch)
+        let params = net.parameters
+        finiteDifferenceCheck(tensors: params.map { ($0.name, $0.value) }, analytic: params.map { $0.grad.array },
+                              eps: 1e-3, rtol: 5e-2, atol: 2e-3, maxChecks: 4, loss: {
+            let o = net.forward(sequence: seq, middleInput: mid, training: true)
+            return Double(net.losses(o, batch).total)
+        })
+    }
+
+    func testTrainingReducesLoss() {
+        var cfg = NetworkConfig(variant: .shallowNarrow)
+        cfg.encoderPlan = [4, 0, 4, 0]; cfg.cropSize = 8; cfg.teacherWidth = 4
+        let net = MultiTaskNet(config: cfg, seed: 1)
+        var rng = RNG(seed: 2)
+        let n = 4
+        let seq = Tensor(shape: [n, 3, 7, 8, 8]); rng.fillUniform(seq, 0, 1)
+        let mid = Tensor(shape: [n, 3, 6, 8, 8]); rng.fillUniform(mid, 0, 1)
+        let target = Tensor(shape: [n, 3, 8, 8]); rng.fillUniform(target, 0, 1)
+        let teacher = Tensor(shape: [n, 4]); rng.fillUniform(teacher, 0, 1)
+        let b = MultiTaskBatch(sequence: seq, middleInput: mid, middleTarget: target, teacher: teacher,
+                               aotLabels: [0, 1, 0, 1], miLabels: [1, 1, 0, 0])
+        let adam = Adam(params: net.parameters, lr: 1e-2)
+        let first = net.trainStep(b, optimizer: adam).total
+        var last = first
+        for _ in 0..<30 { last = net.trainStep(b, optimizer: adam).total }
+        XCTAssertLessThan(last, first * 0.8)
+    }
+}

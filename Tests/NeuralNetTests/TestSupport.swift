@@ -1,0 +1,89 @@
+import Foundation
+import XCTest
+@testable import NeuralNet
+
+func randomTensor(_ shape: [Int], seed: UInt64, std: Float = 1) -> Tensor {
+    var rng = RNG(seed: seed)
+    let t = Tensor(shape: shape)
+    rng.fillNormal(t, std: std)
+    return t
+}
+
+/// Asserts |a - b| <= atol + rtol * |b| elementwise.
+func assertClose(_ a: [Float], _ b: [Float], rtol: Float = 1e-4, atol: Float = 1e-5, _ label: String,
+                 file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(a.count, b.count, "\(label): count", file: file, line: line)
+    var worst: Float = 0, worstI = -1
+    for i in 0..<min(a.count, b.count) {
+        let err = abs(a[i] - b[i]) - (atol + rtol * abs(b[i]))
+        if err > worst { worst = err; worstI = i }
+    }
+    if worstI >= 0 {
+        XCTFail("\(label): element \(worstI) got \(a[worstI]) expected \(b[worstI])", file: file, line: line)
+    }
+}
+
+/// Finite-difference gradient check of a scalar function of several tensors.
+/// `loss` must be deterministic; `analytic` gives the gradient for each tensor (after one evaluation).
+/// Central difference, loss accumulated in Double; points where the one-sided slopes disagree (kinks) are skipped.
+func finiteDifferenceCheck(tensors: [(String, Tensor)], analytic: [[Float]], eps: Float = 1e-2,
+                           rtol: Double = 2e-2, atol: Double = 5e-3, maxChecks: Int = 30, seed: UInt64 = 7,
+                           loss: () -> Double, file: StaticString = #filePath, line: UInt = #line) {
+    var rng = RNG(seed: seed)
+    var checked = 0, skipped = 0
+    for (ti, (name, t)) in tensors.enumerated() {
+        let indices = t.count <= maxChecks ? Array(0..<t.count) : (0..<maxChecks).map { _ in rng.int(t.count) }
+        for i in indices {
+            let orig = t.data[i]
+            let l0 = loss()
+            t.data[i] = orig + eps; let lp = loss()
+            t.data[i] = orig - eps; let lm = loss()
+            t.data[i] = orig
+            let fwd = (lp - l0) / Double(eps), bwd = (l0 - lm) / Double(eps)
+            if abs(fwd - bwd) > 1e-2 + 0.2 * max(abs(fwd), abs(bwd)) { skipped += 1; continue }  // kink
+            let num = (lp - lm) / (2 * Double(eps))
+            let ana = Double(analytic[ti][i])
+            checked += 1
+            if abs(num - ana) > atol + rtol * abs(num) {
+                XCTFail("grad check \(name)[\(i)]: analytic \(ana) numeric \(num)", file: file, line: line)
+                return
+            }
+        }
+    }
+    XCTAssertGreaterThan(checked, skipped, "too many kinks skipped", file: file, line: line)
+}
+
+/// Gradient check of a Layer with loss = sum(out * r): checks the input and every parameter.
+func gradCheckLayer(_ layer: Layer, input: Tensor, training: Bool = true, eps: Float = 1e-2, rtol: Double = 2e-2,
+                    prepare: () -> Void = {}, file: StaticString = #filePath, line: UInt = #line) {
+    prepare()
+    let y0 = layer.forward(input, training: training)
+    let r = randomTensor(y0.shape, seed: 99)
+    zeroGrad(layer.parameters)
+    let dx = layer.backward(r).array
+    let params = layer.parameters
+    let analytic = [dx] + params.map { $0.grad.array }
+    let tensors = [("input", input)] + params.map { ($0.name, $0.value) }
+    finiteDifferenceCheck(tensors: tensors, analytic: analytic, eps: eps, rtol: rtol, loss: {
+        prepare()
+        let y = layer.forward(input, training: training)
+        var acc = 0.0
+        for i in 0..<y.count { acc += Double(y.data[i]) * Double(r.data[i]) }
+        return acc
+    }, file: file, line: line)
+}
+
+func fixtures() throws -> SafetensorsFile {
+    guard let url = Bundle.module.url(forResource: "layers", withExtension: "safetensors", subdirectory: "Fixtures") else {
+        throw CheckpointError("Fixtures/layers.safetensors", "fixture not found in the test bundle")
+    }
+    return try Safetensors.read(url.path)
+}
+
+extension SafetensorsFile {
+    func tensor(_ name: String) -> Tensor {
+        guard let t = tensors[name] else { fatalError("fixture tensor \(name) missing") }
+        return Tensor(shape: t.shape, values: t.values)
+    }
+    func values(_ name: String) -> [Float] { tensors[name]!.values }
+}
