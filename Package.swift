@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "VideoIO", dependencies: ["CFFmpeg"]),
         .target(name: "Randomness"),
         .target(name: "NeuralNet", dependencies: ["CBLAS"]),
-        .target(name: "SSMTL", dependencies: ["VideoIO", "Randomness", "NeuralNet"]),
+        .target(name: "SSMTL", dependencies: ["VideoIO", "Randomness", "NeuralNet", "Detection"]),
         .target(name: "SyntheticData", dependencies: ["VideoIO", "Randomness"]),
         .target(name: "Evaluation", dependencies: ["VideoIO", "CZlib"]),
         .target(name: "Detection", dependencies: ["VideoIO", "NeuralNet"]),
@@ -45,7 +45,7 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SSMTLTests", dependencies: ["SSMTL", "VideoIO", "Randomness"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SSMTLTests", dependencies: ["SSMTL", "VideoIO", "Randomness", "Detection", "NeuralNet"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "VideoIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "VideoIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SyntheticDataTests", dependencies: ["SyntheticData", "VideoIO"]),

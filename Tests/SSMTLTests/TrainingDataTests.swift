@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import SSMTL
+import Detection
 import VideoIO
 
 final class TrainingDataTests: XCTestCase {
@@ -17,7 +18,7 @@ final class TrainingDataTests: XCTestCase {
         var rng = TestRNG(seed: seed)
         var examples: [TrainingExample] = []
         try s.run(reader: FrameReader(path: dir), video: 2, rng: &rng,
-                  detections: { [0, 10, 20, 39].contains($0.index) ? [DetectedObject(box: PixelBox(x1: 0, y1: 0, x2: 7, y2: 7), classProbabilities: [0.25, 0.75])] : [] },
+                  detections: { [0, 10, 20, 39].contains($0.index) ? [DetectionBox(x1: 0, y1: 0, x2: 7, y2: 7, classProbabilities: [0.25, 0.75])] : [] },
                   emit: { examples.append($0) })
         return examples
     }
