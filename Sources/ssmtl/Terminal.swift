@@ -23,6 +23,8 @@ final class ProgressBar {
     private let start = Date()
     private var lastDraw = Date.distantPast
     private(set) var count = 0
+    /// Shown after the rate (running losses, say).
+    var detail = ""
 
     init(_ label: String, total: Int?, unit: String = "frames", quiet: Bool) {
         self.label = label
@@ -58,6 +60,7 @@ final class ProgressBar {
         } else {
             line += String(format: "%d %@ %.1f/s", count, unit, rate)
         }
+        if !detail.isEmpty { line += "  " + detail }
         FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
     }
 }

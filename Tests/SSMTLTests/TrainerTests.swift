@@ -57,7 +57,7 @@ final class TrainerTests: XCTestCase {
         options.shuffleCapacity = 6
         options.side = 4
         options.seed = 42
-        return Trainer(videos: videos, detections: DetectionCache { BoxDetector() }, options: options)
+        return Trainer(videos: videos, detections: DetectionCache(videos: videos) { _ in BoxDetector() }, options: options)
     }
 
     func testValidationVideosAreHeldOut() throws {

@@ -17,6 +17,7 @@ public final class VideoScorer {
     /// Time spent in each stage, in seconds (for --timings).
     public struct Timings: Sendable {
         public var decode = 0.0, detect = 0.0, crop = 0.0, network = 0.0, map = 0.0
+        public init() {}
     }
 
     public struct Result {

@@ -150,11 +150,15 @@ public final class Trainer {
 /// Detections of the training videos, computed on the first pass and reused by later epochs (a list of boxes
 /// per frame is small next to the frames themselves).
 public final class DetectionCache {
-    private let makeDetector: () throws -> ObjectDetector
+    private let videos: [VideoSource]
+    private let makeDetector: (VideoSource) throws -> ObjectDetector
     private var cache: [Int: [Int: [DetectionBox]]] = [:]
     private var detectors: [Int: ObjectDetector] = [:]
 
-    public init(makeDetector: @escaping () throws -> ObjectDetector) {
+    /// `makeDetector` builds the detector of one video (a detector may keep per-video state, such as a
+    /// background model, so each video gets its own, fed every frame in order).
+    public init(videos: [VideoSource], makeDetector: @escaping (VideoSource) throws -> ObjectDetector) {
+        self.videos = videos
         self.makeDetector = makeDetector
     }
 
@@ -163,14 +167,10 @@ public final class DetectionCache {
 
     public func objects(video: Int, frame: Frame) throws -> [DetectionBox] {
         if let known = cache[video]?[frame.index] { return known }
-        // A detector keeps per-video state (a background model): one per video, fed every frame in order.
-        let detector = try detectors[video] ?? makeDetector()
+        let detector = try detectors[video] ?? makeDetector(videos[video])
         detectors[video] = detector
         let found = try detector.detect(frame)
         cache[video, default: [:]][frame.index] = found
         return found
     }
-
-    /// Frees the per-video detectors once every video has been seen.
-    public func releaseDetectors() { detectors.removeAll() }
 }

@@ -1,0 +1,130 @@
+import Foundation
+import NeuralNet
+
+/// Everything a checkpoint says about the run besides the weights, stored as strings in the safetensors
+/// `__metadata__` (so Python's `safetensors` shows it too).
+public struct CheckpointInfo: Sendable, Equatable {
+    public var variant: Variant
+    public var teacherWidth: Int
+    public var learningRate: Float
+    public var batchSize: Int
+    public var seed: UInt64
+    /// Epochs completed when the file was written.
+    public var epoch: Int
+    public var epochsPlanned: Int
+    public var bestEpoch: Int
+    public var bestValidationLoss: Double
+    /// Detector settings as `key=value` pairs (the detector the model was trained with).
+    public var detector: [String: String]
+    /// Training-set mean and std of each head's score; nil until training has finished.
+    public var headStatistics: HeadStatistics?
+
+    public init(variant: Variant, teacherWidth: Int, learningRate: Float, batchSize: Int, seed: UInt64, epochsPlanned: Int,
+                detector: [String: String]) {
+        self.variant = variant
+        self.teacherWidth = teacherWidth
+        self.learningRate = learningRate
+        self.batchSize = batchSize
+        self.seed = seed
+        epoch = 0
+        self.epochsPlanned = epochsPlanned
+        bestEpoch = 0
+        bestValidationLoss = .infinity
+        self.detector = detector
+    }
+
+    static let format = "ssmtl-checkpoint-1"
+
+    var metadata: [String: String] {
+        var m: [String: String] = [
+            "format": CheckpointInfo.format, "variant": variant.rawValue, "teacher_width": "\(teacherWidth)",
+            "learning_rate": "\(learningRate)", "batch_size": "\(batchSize)", "seed": "\(seed)", "epoch": "\(epoch)",
+            "epochs_planned": "\(epochsPlanned)", "best_epoch": "\(bestEpoch)", "best_validation_loss": "\(bestValidationLoss)",
+            "detector": detector.keys.sorted().map { "\($0)=\(detector[$0]!)" }.joined(separator: ";"),
+        ]
+        if let stats = headStatistics {
+            m["head_mean"] = stats.mean.map { "\($0)" }.joined(separator: ",")
+            m["head_std"] = stats.std.map { "\($0)" }.joined(separator: ",")
+        }
+        return m
+    }
+
+    init(metadata m: [String: String], path: String) throws {
+        func value(_ key: String) throws -> String {
+            guard let v = m[key] else { throw CheckpointError(path, "metadata has no '\(key)' (not an ssmtl checkpoint?)") }
+            return v
+        }
+        func number<T: LosslessStringConvertible>(_ key: String) throws -> T {
+            guard let v = T(try value(key)) else { throw CheckpointError(path, "metadata '\(key)' is not a number") }
+            return v
+        }
+        guard m["format"] == CheckpointInfo.format else {
+            throw CheckpointError(path, "not an ssmtl checkpoint (metadata format is \(m["format"].map { "'\($0)'" } ?? "missing"))")
+        }
+        guard let variant = Variant(rawValue: try value("variant")) else {
+            throw CheckpointError(path, "unknown network variant '\(m["variant"]!)'")
+        }
+        self.variant = variant
+        teacherWidth = try number("teacher_width")
+        learningRate = try number("learning_rate")
+        batchSize = try number("batch_size")
+        seed = try number("seed")
+        epoch = try number("epoch")
+        epochsPlanned = try number("epochs_planned")
+        bestEpoch = try number("best_epoch")
+        bestValidationLoss = try number("best_validation_loss")
+        detector = [:]
+        for pair in try value("detector").split(separator: ";") {
+            let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            if kv.count == 2 { detector[kv[0]] = kv[1] }
+        }
+        if let mean = m["head_mean"], let std = m["head_std"] {
+            let mv = mean.split(separator: ",").compactMap { Float(String($0)) }
+            let sv = std.split(separator: ",").compactMap { Float(String($0)) }
+            guard mv.count == 4, sv.count == 4 else { throw CheckpointError(path, "head statistics need 4 values each") }
+            headStatistics = HeadStatistics(mean: mv, std: sv)
+        }
+    }
+}
+
+/// Checkpoints in the safetensors format: the network's state dict under PyTorch-style names
+/// (`encoder.0.weight`, `aot.1.running_mean`, ...), and for training checkpoints the Adam moments
+/// (`optimizer.m.<name>`, `optimizer.v.<name>`, step in the metadata). Written atomically.
+public enum ModelCheckpoint {
+    public static func save(_ model: MultiTaskModel, info: CheckpointInfo, to path: String, includeOptimizer: Bool) throws {
+        var tensors = model.net.stateDict.map { NamedTensor(name: $0.0, shape: $0.1.shape, values: $0.1.array) }
+        var metadata = info.metadata
+        if includeOptimizer {
+            for (p, (m, v)) in zip(model.optimizer.params, zip(model.optimizer.m, model.optimizer.v)) {
+                tensors.append(NamedTensor(name: "optimizer.m.\(p.name)", shape: m.shape, values: m.array))
+                tensors.append(NamedTensor(name: "optimizer.v.\(p.name)", shape: v.shape, values: v.array))
+            }
+            metadata["optimizer_step"] = "\(model.optimizer.step)"
+        }
+        try Safetensors.write(tensors, metadata: metadata, to: path)
+    }
+
+    /// Loads a checkpoint; with `restoreOptimizer` the Adam state must be in the file.
+    public static func load(_ path: String, restoreOptimizer: Bool = false) throws -> (MultiTaskModel, CheckpointInfo) {
+        guard FileManager.default.fileExists(atPath: path) else { throw CheckpointError(path, "no such file") }
+        let file = try Safetensors.read(path)
+        let info = try CheckpointInfo(metadata: file.metadata, path: path)
+        let model = MultiTaskModel(variant: info.variant, teacherWidth: info.teacherWidth, learningRate: info.learningRate, seed: info.seed)
+        try Safetensors.load(file, into: model.net.stateDict, path: path)
+        let expected = Set(model.net.stateDict.map(\.0))
+        if let stray = file.order.first(where: { !expected.contains($0) && !$0.hasPrefix("optimizer.") }) {
+            throw CheckpointError(path, "unexpected tensor \(stray) (a checkpoint of another network?)")
+        }
+        if restoreOptimizer {
+            let targets = zip(model.optimizer.params, zip(model.optimizer.m, model.optimizer.v)).flatMap { p, mv in
+                [("optimizer.m.\(p.name)", mv.0), ("optimizer.v.\(p.name)", mv.1)]
+            }
+            try Safetensors.load(file, into: targets, path: path)
+            guard let step = file.metadata["optimizer_step"].flatMap(Int.init) else {
+                throw CheckpointError(path, "no optimizer state to resume from")
+            }
+            model.optimizer.setStep(step)
+        }
+        return (model, info)
+    }
+}

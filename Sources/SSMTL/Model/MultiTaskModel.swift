@@ -1,0 +1,106 @@
+import Foundation
+import NeuralNet
+
+/// The multi-task network seen by the pipeline: training steps and validation on `TrainingBatch`es, and raw
+/// head scores of detected objects at test time. Owns the network, the Adam state and the reusable tensors.
+public final class MultiTaskModel: TrainableModel, ObjectScorer {
+    public let net: MultiTaskNet
+    public let optimizer: Adam
+    /// Width of the external teacher (YOLO class probabilities); 0 = no external teacher (motion detector):
+    /// the distillation head is then not trained and scores with the student decoder instead.
+    public let teacherWidth: Int
+
+    public var cropSide: Int { net.config.cropSize }
+
+    public init(variant: Variant, teacherWidth: Int, learningRate: Float, seed: UInt64) {
+        var config = NetworkConfig(variant: variant)
+        config.teacherWidth = max(teacherWidth, 1)
+        config.distillationWeight = teacherWidth > 0 ? 1 : 0
+        net = MultiTaskNet(config: config, seed: seed)
+        optimizer = Adam(params: net.parameters, lr: learningRate)
+        self.teacherWidth = teacherWidth
+    }
+
+    // MARK: - Training
+
+    private func networkBatch(_ batch: TrainingBatch) -> MultiTaskBatch {
+        let n = batch.count, s = batch.side
+        let width = net.config.teacherWidth
+        var teacher = [Float](repeating: 0, count: n * width)
+        if batch.teacherWidth > 0 {
+            for i in 0..<n { for k in 0..<min(width, batch.teacherWidth) { teacher[i * width + k] = batch.teacher[i * batch.teacherWidth + k] } }
+        }
+        return MultiTaskBatch(
+            sequence: Tensor(shape: [n, 3, 7, s, s], values: batch.sequence),
+            middleInput: Tensor(shape: [n, 3, 6, s, s], values: batch.middleInput),
+            middleTarget: Tensor(shape: [n, 3, s, s], values: batch.middleTarget),
+            teacher: Tensor(shape: [n, width], values: teacher),
+            aotLabels: batch.aotLabels.map(Int32.init), miLabels: batch.miLabels.map(Int32.init))
+    }
+
+    private func metrics(_ out: MultiTaskOutput, _ losses: MultiTaskLosses, _ batch: TrainingBatch) -> TaskMetrics {
+        var m = TaskMetrics()
+        m.objects = batch.count
+        m.aotLoss = Double(losses.aot)
+        m.miLoss = Double(losses.mi)
+        m.middleBoxLoss = Double(losses.mb)
+        m.distillationLoss = teacherWidth > 0 ? Double(losses.kd) : 0
+        let a = out.aotLogits, b = out.miLogits
+        m.aotAccuracy = Double((0..<batch.count).filter { (a[2 * $0 + 1] > a[2 * $0] ? 1 : 0) == batch.aotLabels[$0] }.count) / Double(batch.count)
+        m.miAccuracy = Double((0..<batch.count).filter { (b[2 * $0 + 1] > b[2 * $0] ? 1 : 0) == batch.miLabels[$0] }.count) / Double(batch.count)
+        return m
+    }
+
+    public func trainStep(_ batch: TrainingBatch) throws -> TaskMetrics {
+        let b = networkBatch(batch)
+        zeroGrad(net.parameters)
+        let out = net.forward(sequence: b.sequence, middleInput: b.middleInput, training: true)
+        let losses = net.losses(out, b)
+        let m = metrics(out, losses, batch)
+        net.backward(out, b)
+        optimizer.update()
+        return m
+    }
+
+    public func evaluate(_ batch: TrainingBatch) throws -> TaskMetrics {
+        let b = networkBatch(batch)
+        let out = net.forward(sequence: b.sequence, middleInput: b.middleInput, training: false)
+        return metrics(out, net.losses(out, b), batch)
+    }
+
+    public func reseed(_ seed: UInt64) { net.reseedDropout(seed) }
+
+    // MARK: - Scoring
+
+    public func scores(for batch: ObjectBatch) throws -> [HeadScores] {
+        let n = batch.forward.count, s = cropSide
+        let out = net.forward(sequence: Tensor(shape: [n, 3, 7, s, s], values: batch.forward.values),
+                              middleInput: Tensor(shape: [n, 3, 6, s, s], values: batch.middleInput.values), training: false)
+        let plane = 3 * s * s, width = net.config.teacherWidth
+        return (0..<n).map { i in
+            func pSecond(_ t: Tensor) -> Float {
+                let a = t[2 * i], b = t[2 * i + 1], m = max(a, b)
+                return exp(b - m) / (exp(a - m) + exp(b - m))
+            }
+            var mb: Float = 0
+            for k in 0..<plane { mb += abs(out.middle[i * plane + k] - batch.middleTarget.values[i * plane + k]) }
+            var kd: Float = 0
+            if teacherWidth > 0 {
+                let teacher = batch.teacher[i]
+                for k in 0..<width { kd += abs(out.kd[i * width + k] - (k < teacher.count ? teacher[k] : 0)) }
+                kd /= Float(width)
+            }
+            return HeadScores(arrowOfTime: pSecond(out.aotLogits), motionIrregularity: pSecond(out.miLogits),
+                              middleBox: mb / Float(plane), distillation: kd)
+        }
+    }
+}
+
+extension MultiTaskNet {
+    /// Restarts the dropout masks of the three classifier heads from `seed`.
+    func reseedDropout(_ seed: UInt64) {
+        for (k, head) in [aot, mi, kd].enumerated() {
+            for case let dropout as Dropout in head.layers { dropout.rng = RNG(seed: seed &+ UInt64(k) &* 0x9E37_79B9) }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Detection
+import Foundation
+import SSMTL
+import VideoIO
+
+/// Detector options shared by `train` and `score`: which detector, and its settings.
+struct DetectorOptions: ParsableArguments {
+    enum Kind: String, ExpressibleByArgument, CaseIterable { case motion, yolo }
+
+    @Option(help: "motion (default, needs no weights) | yolo (needs --cfg and --weights).")
+    var detector: Kind = .motion
+
+    @Option(help: "yolo: Darknet .cfg file.")
+    var cfg: String?
+
+    @Option(help: "yolo: Darknet .weights file.")
+    var weights: String?
+
+    @Option(help: "yolo: objectness x class probability threshold.")
+    var conf: Float = 0.5
+
+    @Option(name: .customLong("bg-threshold"), help: "motion: |frame - background| threshold (grey levels).")
+    var bgThreshold: Int = MotionParameters().backgroundThreshold
+
+    @Option(name: .customLong("diff-threshold"), help: "motion: |frame - previous frame| threshold (grey levels).")
+    var diffThreshold: Int = MotionParameters().frameDifferenceThreshold
+
+    @Option(name: .customLong("min-area"), help: "motion: minimum component area in pixels.")
+    var minArea: Int = MotionParameters().minArea
+
+    @Option(help: "motion: pixels added around every box.")
+    var margin: Int = MotionParameters().margin
+
+    func validate() throws {
+        if detector == .yolo && (cfg == nil || weights == nil) { throw ValidationError("--detector yolo needs --cfg and --weights") }
+        guard conf >= 0, conf <= 1 else { throw ValidationError("--conf must be in [0, 1]") }
+        guard bgThreshold >= 0, diffThreshold >= 0, minArea >= 0, margin >= 0 else {
+            throw ValidationError("motion thresholds, --min-area and --margin must not be negative")
+        }
+    }
+
+    var motionParameters: MotionParameters {
+        var p = MotionParameters()
+        p.backgroundThreshold = bgThreshold
+        p.frameDifferenceThreshold = diffThreshold
+        p.minArea = minArea
+        p.margin = margin
+        return p
+    }
+
+    /// Settings recorded in the checkpoint.
+    var settings: [String: String] {
+        switch detector {
+        case .motion:
+            return ["kind": "motion", "bg_threshold": "\(bgThreshold)", "diff_threshold": "\(diffThreshold)",
+                    "min_area": "\(minArea)", "margin": "\(margin)"]
+        case .yolo:
+            return ["kind": "yolo", "cfg": cfg ?? "", "weights": weights ?? "", "conf": "\(conf)"]
+        }
+    }
+
+    /// Width of the distillation target the detector provides (YOLO class probabilities; none for motion).
+    func teacherWidth(of yolo: YoloDetector?) -> Int {
+        guard let network = yolo?.runner.network else { return 0 }
+        return network.layers.compactMap { layer -> Int? in
+            if case let .yolo(spec) = layer.kind { return spec.classes }
+            return nil
+        }.first ?? 0
+    }
+
+    /// Loads the YOLO network once (nil for the motion detector).
+    func loadYOLO(quiet: Bool) throws -> YoloDetector? {
+        guard detector == .yolo, let cfg, let weights else { return nil }
+        let network = try DarknetNetwork.load(cfgPath: cfg)
+        for warning in network.warnings { Terminal.note("ssmtl: warning: \(warning)", quiet: quiet) }
+        let runner = try DarknetRunner(network: network, weights: try DarknetWeights.load(path: weights, network: network))
+        return try YoloDetector(runner: runner, confidence: conf)
+    }
+
+    /// A detector for one video: the shared YOLO network, or a fresh motion detector whose background is first
+    /// estimated from the video (median of 48 sampled frames).
+    func detector(for video: VideoSource, yolo: YoloDetector?) throws -> ObjectDetector {
+        if let yolo { return yolo }
+        let motion = MotionDetector(parameters: motionParameters)
+        if let background = try BackgroundEstimate.median(of: video.path) {
+            motion.prime(background: background.pixels, width: background.width, height: background.height)
+        }
+        return motion
+    }
+}

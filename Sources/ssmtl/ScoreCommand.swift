@@ -1,0 +1,136 @@
+import ArgumentParser
+import Detection
+import Foundation
+import NeuralNet
+import SSMTL
+import VideoIO
+
+struct Score: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score videos with a trained model: DIR/<video>.csv per frame and DIR/<video>.regions.txt per object.",
+        discussion: """
+            Streams each video (decode -> detect -> crop -> network in batches across frames), standardises each
+            head's score with the training statistics stored in the model, averages the four heads into an object
+            score, builds an anomaly map on a grid (every cell under a box takes the max of the boxes covering it),
+            optionally filters it in 3D, takes its max as the frame score and smooths it over time.
+            <video>.csv: frame,score,aot,mi,mb,kd for every frame (a frame without objects scores 0).
+            <video>.regions.txt: frame_id,x_min,y_min,x_max,y_max,anomaly_score per object (RBDC/TBDC predictions).
+            Outputs already present are skipped unless --force, so an interrupted batch can be re-run. A video that
+            fails is reported and the others are still scored; the exit code is then non-zero.
+            """)
+
+    @Argument(help: "Videos to score: files, frame folders, or folders of those.")
+    var inputs: [String]
+
+    @Option(help: "Trained model (.safetensors from `ssmtl train`).")
+    var model: String
+
+    @Option(help: "Output folder (created if missing).")
+    var out: String
+
+    @Option(help: "Anomaly-map cell size in pixels (1 = per pixel).")
+    var block = 20
+
+    @Option(name: .customLong("filter3d"), help: "Size K of a K x K x K mean filter over (time, rows, columns) of the map; 0 = off.")
+    var filter3D = 0
+
+    @Option(help: "Temporal Gaussian smoothing of the frame scores, standard deviation in frames; 0 = off.")
+    var sigma: Double = 0
+
+    @Flag(help: "Rescale each video's frame scores to [0, 1].")
+    var normalize = false
+
+    @Option(help: "Objects per network batch.")
+    var batch = 64
+
+    @Option(help: "Threads for the network and BLAS (0 = all cores).")
+    var threads = 0
+
+    @Option(help: "Also write DIR/<video>.mp4 with boxes, heat map and score curve drawn.")
+    var overlay: String?
+
+    @Flag(help: "Score again videos whose outputs exist.")
+    var force = false
+
+    @Flag(help: "Print the time spent in each stage (decode, detect, crop, network, map).")
+    var timings = false
+
+    @OptionGroup var detectorOptions: DetectorOptions
+
+    @Flag(help: "No progress output.")
+    var quiet = false
+
+    func validate() throws {
+        guard block >= 1 else { throw ValidationError("--block must be at least 1") }
+        guard filter3D >= 0, filter3D == 0 || filter3D % 2 == 1 else { throw ValidationError("--filter3d must be 0 or odd") }
+        guard sigma >= 0, sigma.isFinite else { throw ValidationError("--sigma must be 0 or positive") }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+    }
+
+    func run() throws {
+        Threads.configure(threads: threads)
+        let (network, info) = try ModelCheckpoint.load(model)
+        guard let statistics = info.headStatistics else {
+            throw CheckpointError(model, "has no head statistics (training did not finish): use the model written at the end of `ssmtl train`")
+        }
+        let videos = try discoverVideos(inputs)
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        if let overlay { try FileManager.default.createDirectory(atPath: overlay, withIntermediateDirectories: true) }
+        let yolo = try detectorOptions.loadYOLO(quiet: quiet)
+        guard detectorOptions.teacherWidth(of: yolo) == info.teacherWidth else {
+            throw CheckpointError(model, "was trained with a \(info.detector["kind"] ?? "?") detector; score with the same kind")
+        }
+        if detectorOptions.settings != info.detector {
+            Terminal.note("ssmtl: warning: detector settings differ from training (\(info.detector.map { "\($0)=\($1)" }.sorted().joined(separator: " ")))", quiet: quiet)
+        }
+        var options = VideoScorer.Options()
+        options.batchSize = batch
+        options.frameScoring = FrameScorer.Settings(block: block, filter3D: filter3D, sigma: sigma, normalize: normalize)
+
+        var failures: [String] = []
+        var total = VideoScorer.Timings(), frames = 0, skipped = 0
+        let start = Date()
+        for video in videos {
+            let csv = (out as NSString).appendingPathComponent("\(video.name).csv")
+            let regions = (out as NSString).appendingPathComponent("\(video.name).regions.txt")
+            if !force && FileManager.default.fileExists(atPath: csv) && FileManager.default.fileExists(atPath: regions) {
+                skipped += 1
+                continue
+            }
+            do {
+                let reader = try FrameReader(path: video.path)
+                let bar = ProgressBar(video.name, total: reader.info.frameCount, quiet: quiet)
+                let scorer = VideoScorer(detector: try detectorOptions.detector(for: video, yolo: yolo), scorer: network,
+                                         statistics: statistics, options: options)
+                let result = try scorer.score(reader) { bar.advance(by: $0 - bar.count) }
+                bar.finish()
+                try ScoreFiles.writeRegions(result.objects, to: regions)
+                try ScoreFiles.writeFrameScores(result.rows, to: csv)
+                if let overlay {
+                    var renderer = OverlayRenderer()
+                    renderer.block = block
+                    try renderer.render(video: FrameReader(path: video.path), rows: result.rows, objects: result.objects,
+                                        to: (overlay as NSString).appendingPathComponent("\(video.name).mp4"))
+                }
+                frames += result.rows.count
+                total.decode += result.timings.decode; total.detect += result.timings.detect; total.crop += result.timings.crop
+                total.network += result.timings.network; total.map += result.timings.map
+            } catch {
+                Terminal.error("\(video.name): \(error)")
+                failures.append(video.name)
+            }
+        }
+        let seconds = Date().timeIntervalSince(start)
+        Terminal.note(String(format: "score: %d videos, %d frames in %.1f s (%.1f frames/s)%@", videos.count - failures.count - skipped,
+                             frames, seconds, Double(frames) / max(seconds, 1e-9), skipped > 0 ? ", \(skipped) already scored (use --force to redo)" : ""),
+                      quiet: quiet)
+        if timings {
+            let stages = [("decode", total.decode), ("detect", total.detect), ("crop", total.crop), ("network", total.network), ("map", total.map)]
+            print("timings_s " + stages.map { String(format: "%@=%.2f", $0.0, $0.1) }.joined(separator: " ") + String(format: " total=%.2f frames=%d frames_per_s=%.1f", seconds, frames, Double(frames) / max(seconds, 1e-9)))
+        }
+        if !failures.isEmpty {
+            Terminal.error("\(failures.count) of \(videos.count) videos failed: \(failures.joined(separator: ", "))")
+            throw ExitCode.failure
+        }
+    }
+}
