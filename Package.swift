@@ -19,13 +19,15 @@ let package = Package(
         .systemLibrary(
             name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: - Pipeline modules
         .target(name: "VideoIO", dependencies: ["CFFmpeg"]),
         .target(name: "Randomness"),
         .target(name: "NeuralNet", dependencies: ["CBLAS"]),
-        .target(name: "SSMTL", dependencies: ["VideoIO", "Randomness", "NeuralNet"]),
+        .target(name: "SSMTL", dependencies: ["VideoIO", "Randomness", "NeuralNet", "Detection"]),
         .target(name: "SyntheticData", dependencies: ["VideoIO", "Randomness"]),
+        .target(name: "Evaluation", dependencies: ["VideoIO", "CZlib"]),
         .target(name: "Detection", dependencies: ["VideoIO", "NeuralNet"]),
 
         // MARK: - Command line
@@ -34,6 +36,7 @@ let package = Package(
             dependencies: [
                 "VideoIO",
                 "SyntheticData",
+                "Evaluation",
                 "Detection",
                 "NeuralNet",
                 "SSMTL",
@@ -42,7 +45,8 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SSMTLTests", dependencies: ["SSMTL", "VideoIO", "Randomness"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SSMTLTests", dependencies: ["SSMTL", "VideoIO", "Randomness", "Detection", "NeuralNet"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "VideoIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "VideoIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SyntheticDataTests", dependencies: ["SyntheticData", "VideoIO"]),
         // Runs the built `ssmtl` binary as a user would (exit codes, stderr lines, files left behind).

@@ -8,7 +8,7 @@ struct Ssmtl: ParsableCommand {
         abstract: "Object-centric self-supervised multi-task video anomaly detection (SSMTL).",
         discussion: "Run 'ssmtl help <command>' for the options of a command.",
         version: "0.1.0",
-        subcommands: [Info.self, Synth.self, Detect.self, Bench.self])
+        subcommands: [Info.self, Detect.self, Synth.self, Eval.self, Bench.self])
 
     /// Usage errors go through ArgumentParser (message + usage); every other error ends as one line
     /// `ssmtl: error: <file>: <problem>` on stderr and exit code 1, never a trap or a stack trace.

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import SSMTL
+import Detection
 import VideoIO
 
 /// Records what it is fed: a running hash of every training batch, and which videos it saw.
@@ -13,7 +14,7 @@ final class RecordingModel: TrainableModel {
     func mix(_ value: UInt64) { hash = (hash ^ value) &* 1099511628211 }
 
     func trainStep(_ batch: TrainingBatch) throws -> TaskMetrics {
-        for v in batch.aotInput { mix(UInt64(v * 255)) }
+        for v in batch.sequence { mix(UInt64(v * 255)) }
         for l in batch.aotLabels + batch.miLabels { mix(UInt64(l)) }
         trainedFrames.append(contentsOf: (0..<batch.count).map { Int((batch.middleTarget[$0 * 3 * batch.side * batch.side] * 255).rounded()) })
         var m = TaskMetrics(); m.objects = batch.count; m.aotLoss = 1
@@ -29,9 +30,9 @@ final class RecordingModel: TrainableModel {
     func reseed(_ seed: UInt64) { seeds.append(seed); mix(seed) }
 }
 
-final class BoxDetector: FrameDetector {
-    func detect(_ frame: Frame) throws -> [DetectedObject] {
-        frame.index % 2 == 0 ? [DetectedObject(box: PixelBox(x1: 0, y1: 0, x2: 7, y2: 7))] : []
+final class BoxDetector: ObjectDetector {
+    func detect(_ frame: Frame) throws -> [DetectionBox] {
+        frame.index % 2 == 0 ? [DetectionBox(x1: 0, y1: 0, x2: 7, y2: 7)] : []
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import SSMTL
+import Detection
 import VideoIO
 
 final class TrainingDataTests: XCTestCase {
@@ -17,7 +18,7 @@ final class TrainingDataTests: XCTestCase {
         var rng = TestRNG(seed: seed)
         var examples: [TrainingExample] = []
         try s.run(reader: FrameReader(path: dir), video: 2, rng: &rng,
-                  detections: { [0, 10, 20, 39].contains($0.index) ? [DetectedObject(box: PixelBox(x1: 0, y1: 0, x2: 7, y2: 7), classProbabilities: [0.25, 0.75])] : [] },
+                  detections: { [0, 10, 20, 39].contains($0.index) ? [DetectionBox(x1: 0, y1: 0, x2: 7, y2: 7, classProbabilities: [0.25, 0.75])] : [] },
                   emit: { examples.append($0) })
         return examples
     }
@@ -46,25 +47,27 @@ final class TrainingDataTests: XCTestCase {
     }
 
     func testBatchAssembly() throws {
-        let examples = try stream(seed: 3)
+        let examples = try stream(seed: 3) + stream(seed: 4) + stream(seed: 5)
         var rng = TestRNG(seed: 9)
         let batch = TrainingBatch(examples: examples, side: 4, teacherWidth: 2, rng: &rng)
-        XCTAssertEqual(batch.count, 4)
+        XCTAssertEqual(batch.count, 12)
+        XCTAssertEqual(Set(zip(batch.aotLabels, batch.miLabels).map { "\($0)\($1)" }).count, 4, "all four label pairs occur")
         let plane = 16
         func value(_ tensor: [Float], object n: Int, channel c: Int, steps: Int, step t: Int) -> Int {
             Int((tensor[((n * 3 + c) * steps + t) * plane] * 255 / 5).rounded())
         }
         for (n, e) in examples.enumerated() {
             let consecutive = (-3...3).map { min(max(e.frame + $0, 0), 39) }
-            let aot = (0..<7).map { value(batch.aotInput, object: n, channel: 2, steps: 7, step: $0) }
-            XCTAssertEqual(aot, batch.aotLabels[n] == 1 ? consecutive.reversed() : consecutive)
-            let mi = (0..<7).map { value(batch.miInput, object: n, channel: 1, steps: 7, step: $0) }
-            XCTAssertEqual(mi, batch.miLabels[n] == 1 ? (0..<7).map { frameAt(e.irregular, step: $0) } : consecutive)
+            let base = batch.miLabels[n] == 1 ? (0..<7).map { frameAt(e.irregular, step: $0) } : consecutive
+            for channel in 0..<3 {
+                let sequence = (0..<7).map { value(batch.sequence, object: n, channel: channel, steps: 7, step: $0) }
+                XCTAssertEqual(sequence, batch.aotLabels[n] == 1 ? base.reversed() : base)
+            }
             let middle = (0..<6).map { value(batch.middleInput, object: n, channel: 0, steps: 6, step: $0) }
             XCTAssertEqual(middle, consecutive.enumerated().filter { $0.offset != 3 }.map(\.element))
             XCTAssertEqual(value(batch.middleTarget, object: n, channel: 0, steps: 1, step: 0), e.frame)
         }
-        XCTAssertEqual(batch.teacher, [0.25, 0.75, 0.25, 0.75, 0.25, 0.75, 0.25, 0.75])
+        XCTAssertEqual(batch.teacher, Array(repeating: [Float(0.25), 0.75], count: 12).flatMap { $0 })
     }
 
     func testShuffleBufferIsBoundedAndLosesNothing() {

@@ -1,14 +1,15 @@
 import Foundation
 import XCTest
 @testable import SSMTL
+import Detection
 import VideoIO
 
 /// A detector that finds one fixed box on every frame whose index is not a multiple of 4, two on multiples of 5.
-final class FakeDetector: FrameDetector {
-    func detect(_ frame: Frame) throws -> [DetectedObject] {
-        var objects: [DetectedObject] = []
-        if frame.index % 4 != 0 { objects.append(DetectedObject(box: PixelBox(x1: 2, y1: 2, x2: 9, y2: 9))) }
-        if frame.index % 5 == 0 { objects.append(DetectedObject(box: PixelBox(x1: -4, y1: 0, x2: 5, y2: 30))) }
+final class FakeDetector: ObjectDetector {
+    func detect(_ frame: Frame) throws -> [DetectionBox] {
+        var objects: [DetectionBox] = []
+        if frame.index % 4 != 0 { objects.append(DetectionBox(x1: 2, y1: 2, x2: 9, y2: 9)) }
+        if frame.index % 5 == 0 { objects.append(DetectionBox(x1: -4, y1: 0, x2: 5, y2: 30)) }
         return objects
     }
 }

@@ -1,25 +1,18 @@
+import Detection
 import VideoIO
 
-/// One object found in a frame by a detector.
-public struct DetectedObject: Sendable, Equatable {
-    public var box: PixelBox
-    public var confidence: Float
-    public var classID: Int
-    /// The detector's class probabilities (YOLO: 80 COCO classes), the distillation target; empty for detectors
-    /// without classes (motion).
-    public var classProbabilities: [Float]
+extension DetectionBox {
+    /// The box's geometry.
+    public var pixelBox: PixelBox { PixelBox(x1: x1, y1: y1, x2: x2, y2: y2) }
 
-    public init(box: PixelBox, confidence: Float = 1, classID: Int = 0, classProbabilities: [Float] = []) {
-        self.box = box
-        self.confidence = confidence
-        self.classID = classID
-        self.classProbabilities = classProbabilities
+    /// The same detection with its box cut to a width x height frame; nil when nothing is left inside.
+    public func clipped(width: Int, height: Int) -> DetectionBox? {
+        let box = pixelBox.clipped(width: width, height: height)
+        guard !box.isEmpty else { return nil }
+        var out = self
+        out.x1 = box.x1; out.y1 = box.y1; out.x2 = box.x2; out.y2 = box.y2
+        return out
     }
-}
-
-/// What the pipeline needs of a detector: the objects of each frame, frames given in order.
-public protocol FrameDetector: AnyObject {
-    func detect(_ frame: Frame) throws -> [DetectedObject]
 }
 
 /// One batch of objects for the network.

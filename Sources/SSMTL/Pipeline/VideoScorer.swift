@@ -1,4 +1,5 @@
 import Dispatch
+import Detection
 import VideoIO
 
 /// Scores one video as a stream: decode -> detect -> crop the same box in frames i-3...i+3 (a sliding window
@@ -24,12 +25,12 @@ public final class VideoScorer {
         public var timings: Timings
     }
 
-    private let detector: FrameDetector
+    private let detector: ObjectDetector
     private let scorer: ObjectScorer
     private let statistics: HeadStatistics
     private let options: Options
 
-    public init(detector: FrameDetector, scorer: ObjectScorer, statistics: HeadStatistics, options: Options = Options()) {
+    public init(detector: ObjectDetector, scorer: ObjectScorer, statistics: HeadStatistics, options: Options = Options()) {
         self.detector = detector
         self.scorer = scorer
         self.statistics = statistics
@@ -42,9 +43,9 @@ public final class VideoScorer {
         let window = FrameWindow(radius: radius)
         var frameScorer = FrameScorer(frameWidth: reader.info.width, frameHeight: reader.info.height, settings: options.frameScoring)
         // Detections of frames whose window is not complete yet, oldest first.
-        var waiting: [(frame: Int, objects: [DetectedObject])] = []
+        var waiting: [(frame: Int, objects: [DetectionBox])] = []
         // Objects cropped and waiting for the network, and the frames they belong to.
-        var pendingObjects: [(frame: Int, object: DetectedObject)] = []
+        var pendingObjects: [(frame: Int, object: DetectionBox)] = []
         var pendingFrames: [Int: Int] = [:] // frame -> objects still unscored
         var framesInOrder: [Int] = []        // frames cropped, awaiting their turn in the frame scorer
         var scoredByFrame: [Int: [ScoredObject]] = [:]
@@ -61,7 +62,7 @@ public final class VideoScorer {
             timings.network += Clock.seconds(since: start)
             precondition(heads.count == n, "the scorer must return one result per object")
             for (k, item) in pendingObjects.enumerated() {
-                let scored = ScoredObject(frame: item.frame, box: item.object.box,
+                let scored = ScoredObject(frame: item.frame, box: item.object.pixelBox,
                                           heads: statistics.standardize(heads[k]), weights: options.headWeights)
                 scoredByFrame[item.frame, default: []].append(scored)
                 pendingFrames[item.frame]! -= 1
@@ -82,15 +83,15 @@ public final class VideoScorer {
             timings.map += Clock.seconds(since: start)
         }
 
-        func crop(frame center: Int, objects: [DetectedObject]) throws {
+        func crop(frame center: Int, objects: [DetectionBox]) throws {
             let start = Clock.now
             framesInOrder.append(center)
             pendingFrames[center] = objects.count
             for object in objects {
                 let n = pendingObjects.count
-                batch.forward.fill(object: n, box: object.box, center: center, offsets: TemporalOffsets.forward(t: radius), window: window)
-                batch.middleInput.fill(object: n, box: object.box, center: center, offsets: TemporalOffsets.middleBoxInput(t: radius), window: window)
-                batch.middleTarget.fill(object: n, box: object.box, center: center, offsets: [0], window: window)
+                batch.forward.fill(object: n, box: object.pixelBox, center: center, offsets: TemporalOffsets.forward(t: radius), window: window)
+                batch.middleInput.fill(object: n, box: object.pixelBox, center: center, offsets: TemporalOffsets.middleBoxInput(t: radius), window: window)
+                batch.middleTarget.fill(object: n, box: object.pixelBox, center: center, offsets: [0], window: window)
                 batch.teacher[n] = object.classProbabilities
                 pendingObjects.append((center, object))
                 if pendingObjects.count == options.batchSize {
@@ -107,11 +108,7 @@ public final class VideoScorer {
         while let frame = try reader.next() {
             timings.decode += Clock.seconds(since: decodeStart)
             let detectStart = Clock.now
-            let clipped = try detector.detect(frame).compactMap { object -> DetectedObject? in
-                var o = object
-                o.box = o.box.clipped(width: frame.width, height: frame.height)
-                return o.box.isEmpty ? nil : o
-            }
+            let clipped = try detector.detect(frame).compactMap { $0.clipped(width: frame.width, height: frame.height) }
             timings.detect += Clock.seconds(since: detectStart)
             window.push(frame)
             waiting.append((frame.index, clipped))

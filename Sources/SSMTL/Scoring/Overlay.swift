@@ -1,3 +1,4 @@
+import Foundation
 import VideoIO
 
 /// Draws a video's scores onto its frames: each object's box coloured from green (normal) to red (anomalous),
@@ -21,82 +22,37 @@ public struct OverlayRenderer {
         let lo = scores.min() ?? 0, hi = max(scores.max() ?? 1, lo + 1e-9)
         while let frame = try reader.next() {
             let objects = byFrame[frame.index] ?? []
-            var canvas = Canvas(width: width, height: height + stripHeight)
-            canvas.paste(frame)
+            var canvas = Canvas(width: width, height: height + stripHeight, background: RGB(16, 16, 16))
+            canvas.paste(frame, x: 0, y: 0)
             var map = AnomalyMap(frameWidth: width, frameHeight: height, block: block)
             for object in objects { map.add(object.box, score: object.score) }
             for r in 0..<map.rows {
                 for c in 0..<map.columns {
                     let strength = min(1, max(0, map.cells[r * map.columns + c] / saturation))
-                    guard strength > 0 else { continue }
-                    canvas.tint(x1: c * block, y1: r * block, x2: min(width, (c + 1) * block) - 1, y2: min(height, (r + 1) * block) - 1,
-                                color: (255, 0, 0), alpha: 0.45 * strength)
+                    canvas.blendRect(x0: c * block, y0: r * block, x1: (c + 1) * block - 1, y1: (r + 1) * block - 1,
+                                     RGB(255, 0, 0), alpha: 0.45 * strength)
                 }
             }
             for object in objects {
                 let t = min(1, max(0, object.score / saturation))
-                canvas.rectangle(object.box, color: (UInt8(255 * t), UInt8(255 * (1 - t)), 0))
+                let b = object.box
+                canvas.strokeRect(x0: b.x1, y0: b.y1, x1: b.x2, y1: b.y2, RGB(UInt8(255 * t), UInt8(255 * (1 - t)), 0))
             }
-            // The score strip: the whole video's curve, the current frame marked.
-            for x in 0..<width {
+            // The score strip: the whole video's curve, the current frame marked and labelled.
+            for x in 0..<width where !scores.isEmpty {
                 let f = min(scores.count - 1, x * scores.count / max(width, 1))
-                guard f >= 0 else { break }
                 let level = Int(Double(stripHeight - 2) * (scores[f] - lo) / (hi - lo))
-                canvas.fill(x1: x, y1: height + stripHeight - 1 - level, x2: x, y2: height + stripHeight - 1, color: (200, 80, 60))
+                canvas.fillRect(x0: x, y0: height + stripHeight - 1 - level, x1: x, y1: height + stripHeight - 1, RGB(200, 80, 60))
             }
             let cursor = scores.isEmpty ? 0 : frame.index * width / scores.count
-            canvas.fill(x1: cursor, y1: height, x2: min(cursor + 1, width - 1), y2: height + stripHeight - 1, color: (255, 255, 255))
-            try writer.append(canvas.frame(index: frame.index))
+            canvas.fillRect(x0: cursor, y0: height, x1: cursor + 1, y1: height + stripHeight - 1, .white)
+            if frame.index < scores.count {
+                canvas.text(String(format: "%d  %.2f", frame.index, scores[frame.index]), x: 2, y: height + 2, .white)
+            }
+            var out = canvas.frame
+            out.index = frame.index
+            try writer.append(out)
         }
         try writer.finish()
-    }
-}
-
-/// A small RGB drawing surface.
-struct Canvas {
-    let width: Int, height: Int
-    var pixels: [UInt8]
-
-    init(width: Int, height: Int) {
-        self.width = width
-        self.height = height
-        pixels = [UInt8](repeating: 16, count: width * height * 3)
-    }
-
-    mutating func paste(_ frame: Frame) {
-        let rgb = frame.layout == .rgb24 ? frame.pixels : frame.pixels.flatMap { [$0, $0, $0] }
-        pixels.replaceSubrange(0..<rgb.count, with: rgb)
-    }
-
-    mutating func fill(x1: Int, y1: Int, x2: Int, y2: Int, color: (UInt8, UInt8, UInt8)) {
-        for y in max(0, y1)...min(height - 1, max(y2, 0)) where y2 >= 0 && y1 < height {
-            for x in max(0, x1)...min(width - 1, max(x2, 0)) where x2 >= 0 && x1 < width {
-                let i = 3 * (y * width + x)
-                pixels[i] = color.0; pixels[i + 1] = color.1; pixels[i + 2] = color.2
-            }
-        }
-    }
-
-    mutating func tint(x1: Int, y1: Int, x2: Int, y2: Int, color: (UInt8, UInt8, UInt8), alpha: Float) {
-        guard x1 <= x2, y1 <= y2 else { return }
-        for y in max(0, y1)...min(height - 1, y2) {
-            for x in max(0, x1)...min(width - 1, x2) {
-                let i = 3 * (y * width + x)
-                for (k, c) in [color.0, color.1, color.2].enumerated() {
-                    pixels[i + k] = UInt8((1 - alpha) * Float(pixels[i + k]) + alpha * Float(c))
-                }
-            }
-        }
-    }
-
-    mutating func rectangle(_ box: PixelBox, color: (UInt8, UInt8, UInt8)) {
-        fill(x1: box.x1, y1: box.y1, x2: box.x2, y2: box.y1, color: color)
-        fill(x1: box.x1, y1: box.y2, x2: box.x2, y2: box.y2, color: color)
-        fill(x1: box.x1, y1: box.y1, x2: box.x1, y2: box.y2, color: color)
-        fill(x1: box.x2, y1: box.y1, x2: box.x2, y2: box.y2, color: color)
-    }
-
-    func frame(index: Int) -> Frame {
-        Frame(index: index, width: width, height: height, layout: .rgb24, pixels: pixels)
     }
 }

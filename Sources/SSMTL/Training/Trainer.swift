@@ -1,5 +1,6 @@
 import Foundation
 import Randomness
+import Detection
 import VideoIO
 
 /// Losses (and accuracies) of the four tasks over some objects.
@@ -149,18 +150,18 @@ public final class Trainer {
 /// Detections of the training videos, computed on the first pass and reused by later epochs (a list of boxes
 /// per frame is small next to the frames themselves).
 public final class DetectionCache {
-    private let makeDetector: () throws -> FrameDetector
-    private var cache: [Int: [Int: [DetectedObject]]] = [:]
-    private var detectors: [Int: FrameDetector] = [:]
+    private let makeDetector: () throws -> ObjectDetector
+    private var cache: [Int: [Int: [DetectionBox]]] = [:]
+    private var detectors: [Int: ObjectDetector] = [:]
 
-    public init(makeDetector: @escaping () throws -> FrameDetector) {
+    public init(makeDetector: @escaping () throws -> ObjectDetector) {
         self.makeDetector = makeDetector
     }
 
     /// Total objects cached so far.
     public var objectCount: Int { cache.values.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.count } } }
 
-    public func objects(video: Int, frame: Frame) throws -> [DetectedObject] {
+    public func objects(video: Int, frame: Frame) throws -> [DetectionBox] {
         if let known = cache[video]?[frame.index] { return known }
         // A detector keeps per-video state (a background model): one per video, fed every frame in order.
         let detector = try detectors[video] ?? makeDetector()

@@ -1,15 +1,16 @@
-/// A training batch for the four tasks, built from examples with seeded coin flips.
+/// A training batch for the four tasks, built from examples with two independent seeded coin flips per object.
 ///
-/// aotInput: (N, 3, 7, S, S), the consecutive sequence, reversed in time when aotLabels[n] == 1.
-/// miInput: (N, 3, 7, S, S), the consecutive sequence (label 0) or the irregular one (label 1).
+/// sequence: (N, 3, 7, S, S), the consecutive sequence (miLabels[n] == 0) or the irregular one (1), played
+/// backwards when aotLabels[n] == 1. One input serves both classification tasks (and distillation), since
+/// reversing a sequence does not change whether its steps are regular, and skipping frames does not change
+/// which way time runs: one encoder pass per object instead of two.
 /// middleInput: (N, 3, 6, S, S), the consecutive sequence without its middle frame; middleTarget: (N, 3, S, S).
 /// teacher: (N, teacherWidth), zeros when the examples have none.
 public struct TrainingBatch {
     public var count: Int
     public var side: Int
-    public var aotInput: [Float]
+    public var sequence: [Float]
     public var aotLabels: [Int]
-    public var miInput: [Float]
     public var miLabels: [Int]
     public var middleInput: [Float]
     public var middleTarget: [Float]
@@ -21,8 +22,7 @@ public struct TrainingBatch {
         count = n
         self.side = side
         self.teacherWidth = teacherWidth
-        aotInput = [Float](repeating: 0, count: n * 3 * t * plane)
-        miInput = aotInput
+        sequence = [Float](repeating: 0, count: n * 3 * t * plane)
         middleInput = [Float](repeating: 0, count: n * 3 * (t - 1) * plane)
         middleTarget = [Float](repeating: 0, count: n * 3 * plane)
         teacher = [Float](repeating: 0, count: n * teacherWidth)
@@ -33,17 +33,12 @@ public struct TrainingBatch {
             let reversed = Bool.random(using: &rng), irregular = Bool.random(using: &rng)
             aotLabels.append(reversed ? 1 : 0)
             miLabels.append(irregular ? 1 : 0)
-            let mi = irregular ? example.irregular : example.consecutive
+            let base = irregular ? example.irregular : example.consecutive
             for c in 0..<3 {
                 for step in 0..<t {
                     let src = (c * t + step) * plane
-                    let aotStep = reversed ? t - 1 - step : step
-                    let aotDst = ((i * 3 + c) * t + aotStep) * plane
-                    let miDst = ((i * 3 + c) * t + step) * plane
-                    for p in 0..<plane {
-                        aotInput[aotDst + p] = Float(example.consecutive[src + p]) * scale
-                        miInput[miDst + p] = Float(mi[src + p]) * scale
-                    }
+                    let dst = ((i * 3 + c) * t + (reversed ? t - 1 - step : step)) * plane
+                    for p in 0..<plane { sequence[dst + p] = Float(base[src + p]) * scale }
                     if step == t / 2 {
                         let dst = (i * 3 + c) * plane
                         for p in 0..<plane { middleTarget[dst + p] = Float(example.consecutive[src + p]) * scale }

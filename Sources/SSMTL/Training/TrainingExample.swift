@@ -1,3 +1,4 @@
+import Detection
 import VideoIO
 
 /// One object of a training video, cropped for all four tasks and kept as bytes (4x smaller than floats):
@@ -30,26 +31,22 @@ public struct ExampleStream {
     /// the objects of a frame (cached from an earlier pass, or computed on the fly).
     public func run<R: RandomNumberGenerator>(
         reader: FrameReader, video: Int, rng: inout R,
-        detections: (Frame) throws -> [DetectedObject], emit: (TrainingExample) throws -> Void
+        detections: (Frame) throws -> [DetectionBox], emit: (TrainingExample) throws -> Void
     ) throws {
         let window = FrameWindow(radius: maxIrregularOffset)
-        var waiting: [(Int, [DetectedObject])] = []
-        func process(_ center: Int, _ objects: [DetectedObject]) throws {
+        var waiting: [(Int, [DetectionBox])] = []
+        func process(_ center: Int, _ objects: [DetectionBox]) throws {
             for object in objects {
-                let consecutive = TrainingExample.crops(of: object.box, in: window, center: center,
+                let consecutive = TrainingExample.crops(of: object.pixelBox, in: window, center: center,
                                                         offsets: TemporalOffsets.forward(t: temporalRadius), side: side)
                 let offsets = TemporalOffsets.irregular(t: temporalRadius, maxOffset: maxIrregularOffset, using: &rng)
-                let irregular = TrainingExample.crops(of: object.box, in: window, center: center, offsets: offsets, side: side)
+                let irregular = TrainingExample.crops(of: object.pixelBox, in: window, center: center, offsets: offsets, side: side)
                 try emit(TrainingExample(video: video, frame: center, consecutive: consecutive, irregular: irregular,
                                          teacher: object.classProbabilities))
             }
         }
         while let frame = try reader.next() {
-            let objects = try detections(frame).compactMap { o -> DetectedObject? in
-                var o = o
-                o.box = o.box.clipped(width: frame.width, height: frame.height)
-                return o.box.isEmpty ? nil : o
-            }
+            let objects = try detections(frame).compactMap { $0.clipped(width: frame.width, height: frame.height) }
             window.push(frame)
             waiting.append((frame.index, objects))
             while let next = waiting.first, window.isWindowComplete(around: next.0) {

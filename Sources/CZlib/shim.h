@@ -1,0 +1,4 @@
+#ifndef SSMTL_CZLIB_SHIM_H
+#define SSMTL_CZLIB_SHIM_H
+#include <zlib.h>
+#endif

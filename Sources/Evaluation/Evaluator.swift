@@ -1,0 +1,130 @@
+import Foundation
+
+/// The result of evaluating a folder of score files against a test set's ground truth.
+public struct EvaluationReport: Codable, Sendable {
+    public struct Video: Codable, Sendable {
+        public var name: String
+        public var groundTruth: String
+        public var frames: Int
+        public var anomalousFrames: Int
+        /// Frame AUC (with the macro padding when on); nil when undefined.
+        public var auc: Double?
+        public var regionPredictions: Int?
+    }
+    public var dataset: String
+    public var scores: String
+    public var groundTruth: String
+    public var macroPadding: String
+    public var frames: Int
+    public var anomalousFrames: Int
+    public var microAUC: Double?
+    public var macroAUC: Double?
+    public var rbdc: Double?
+    public var tbdc: Double?
+    public var regionSource: String
+    public var groundTruthRegions: Int?
+    public var groundTruthTracks: Int?
+    public var regionPredictions: Int?
+    public var notes: [String]
+    public var videos: [Video]
+}
+
+/// Everything needed for the table, the JSON and the plots.
+public struct EvaluationOutcome: Sendable {
+    public var report: EvaluationReport
+    public var labels: [[UInt8]]
+    public var scores: [[Double]]
+    public var frameAUC: FrameAUCResult
+    public var regionTrack: RegionTrackResult?
+}
+
+public enum Evaluator {
+    /// True when the folder holds at least one `<video>.regions.txt`.
+    public static func hasRegionFiles(_ scoresDirectory: String) -> Bool {
+        ((try? FileManager.default.contentsOfDirectory(atPath: scoresDirectory)) ?? []).contains { $0.hasSuffix(".regions.txt") }
+    }
+
+    public static func evaluate(scoresDirectory: String, groundTruth set: GroundTruthSet, groundTruthPath: String,
+                                padding: MacroPadding) throws -> EvaluationOutcome {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: scoresDirectory) else {
+            throw EvaluationError(scoresDirectory, "cannot list the scores folder")
+        }
+        // Score files by match key.
+        var csvByKey: [String: String] = [:]
+        for name in names where name.hasSuffix(".csv") && !name.hasPrefix(".") {
+            let stem = String(name.dropLast(4))
+            let key = set.matchKey(stem)
+            if let other = csvByKey[key] {
+                throw EvaluationError(scoresDirectory + "/" + name, "same video as \(other).csv")
+            }
+            csvByKey[key] = stem
+        }
+        guard !csvByKey.isEmpty else { throw EvaluationError(scoresDirectory, "no <video>.csv score files") }
+        let gtKeys = Set(set.videos.map { set.matchKey($0.name) })
+        if let extra = csvByKey.keys.sorted().first(where: { !gtKeys.contains($0) }) {
+            throw EvaluationError(scoresDirectory + "/" + csvByKey[extra]! + ".csv", "no ground truth for this video in the \(set.dataset.rawValue) ground truth")
+        }
+        let useRegions = hasRegionFiles(scoresDirectory) && set.regionSource != .unavailable
+        var notes = set.notes
+        if hasRegionFiles(scoresDirectory) && set.regionSource == .unavailable {
+            notes.append("region files found, but the ground truth has no regions or tracks: RBDC/TBDC not computed")
+        }
+        var labels: [[UInt8]] = [], scores: [[Double]] = []
+        var regionVideos: [RegionTrackVideo] = []
+        var videos: [EvaluationReport.Video] = []
+        var missingRegionFiles = 0
+        for gt in set.videos {
+            let key = set.matchKey(gt.name)
+            guard let stem = csvByKey[key] else {
+                throw EvaluationError(scoresDirectory + "/" + gt.name + ".csv",
+                                      "missing score file for ground-truth video \(gt.name) (\(gt.source))")
+            }
+            let csv = scoresDirectory + "/" + stem + ".csv"
+            let s = try ScoreFileReader.readFrameScores(path: csv)
+            var l = gt.labels
+            if gt.lengthKnown {
+                guard s.count == l.count else {
+                    throw EvaluationError(csv, "\(s.count) frame scores, the ground truth (\(gt.source)) has \(l.count) frames")
+                }
+            } else {
+                guard s.count >= l.count else {
+                    throw EvaluationError(csv, "\(s.count) frame scores, but the ground truth marks 0-based frame \(l.count - 1) anomalous")
+                }
+                l += [UInt8](repeating: 0, count: s.count - l.count)
+            }
+            labels.append(l)
+            scores.append(s)
+            var predictions: Int?
+            if useRegions {
+                let file = scoresDirectory + "/" + stem + ".regions.txt"
+                var regions: [PredictedRegion] = []
+                if FileManager.default.fileExists(atPath: file) { regions = try ScoreFileReader.readRegions(path: file) } else { missingRegionFiles += 1 }
+                if let bad = regions.first(where: { $0.frame < 0 || $0.frame >= s.count }) {
+                    throw EvaluationError(file, "region of frame \(bad.frame) outside the video's \(s.count) frames")
+                }
+                predictions = regions.count
+                regionVideos.append(RegionTrackVideo(tracks: gt.tracks ?? [], predictions: regions))
+            }
+            videos.append(.init(name: stem, groundTruth: gt.name, frames: l.count, anomalousFrames: l.reduce(0) { $0 + Int($1) },
+                                auc: nil, regionPredictions: predictions))
+        }
+        if missingRegionFiles > 0 { notes.append("\(missingRegionFiles) videos have no .regions.txt file: no region predictions for them") }
+        let auc = frameAUCs(labels: labels, scores: scores, padding: padding)
+        for i in videos.indices { videos[i].auc = auc.perVideo[i] }
+        let totalFrames = labels.reduce(0) { $0 + $1.count }
+        var regionTrack: RegionTrackResult?
+        if useRegions { regionTrack = regionTrackCriteria(videos: regionVideos, totalFrames: totalFrames) }
+        if auc.micro == nil { notes.append("all frames have the same label: micro AUC undefined") }
+        if padding == .off && auc.perVideo.contains(where: { $0 == nil }) {
+            notes.append("videos with a single class have no AUC and are left out of the macro AUC")
+        }
+        let report = EvaluationReport(
+            dataset: set.dataset.rawValue, scores: scoresDirectory, groundTruth: groundTruthPath, macroPadding: padding.rawValue,
+            frames: totalFrames, anomalousFrames: videos.reduce(0) { $0 + $1.anomalousFrames },
+            microAUC: auc.micro, macroAUC: auc.macro, rbdc: regionTrack?.rbdc, tbdc: regionTrack?.tbdc,
+            regionSource: useRegions ? set.regionSource.rawValue : RegionSource.unavailable.rawValue,
+            groundTruthRegions: regionTrack?.groundTruthRegions, groundTruthTracks: regionTrack?.groundTruthTracks,
+            regionPredictions: regionTrack?.predictions, notes: notes, videos: videos)
+        return EvaluationOutcome(report: report, labels: labels, scores: scores, frameAUC: auc, regionTrack: regionTrack)
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import XCTest
+
+/// `ssmtl eval` as a user runs it: table on stdout, JSON and charts on request, one-line errors.
+final class EvalCommandTests: XCTestCase {
+    private func write(_ text: String, _ path: String) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    }
+
+    private func makeSet() throws -> String {
+        let root = try CLI.scratchFolder()
+        try write("0\n0\n1\n1\n", root + "/gt/01.txt")
+        try write("1\n0\n0\n", root + "/gt/02.txt")
+        try write("0,2,0,0,9,9\n0,3,0,0,9,9\n", root + "/gt/tracks/01.txt")
+        try write("frame,score,aot,mi,mb,kd\n0,0.1,0,0,0,0\n1,0.2,0,0,0,0\n2,0.9,0,0,0,0\n3,0.8,0,0,0,0\n", root + "/scores/01.csv")
+        try write("frame,score\n0,0.7\n1,0.1\n2,0.2\n", root + "/scores/02.csv")
+        try write("2,0,0,9,9,0.9\n3,1,1,9,9,0.8\n0,50,50,60,60,0.1\n", root + "/scores/01.regions.txt")
+        return root
+    }
+
+    func testTableJSONAndPlots() throws {
+        let root = try makeSet()
+        let result = try CLI.run(["eval", "--scores", root + "/scores", "--gt", root + "/gt", "--json", root + "/out/eval.json",
+                                  "--plots", root + "/plots", "--quiet"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("micro AUC   100.00"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("RBDC        100.00"), result.stdout)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/out/eval.json"))) as? [String: Any])
+        XCTAssertEqual(json["microAUC"] as? Double, 1)
+        XCTAssertEqual(json["tbdc"] as? Double, 1)
+        XCTAssertEqual((json["videos"] as? [Any])?.count, 2)
+        for name in ["roc.png", "rbdr_tbdr.png", "video_01.png", "video_02.png"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/plots/" + name), name)
+        }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: root + "/out")
+        XCTAssertEqual(leftovers, ["eval.json"])
+    }
+
+    func testErrorsAreOneLineAndNonZero() throws {
+        let root = try makeSet()
+        try write("frame,score\n0,0.7\n1,nan\n2,0.2\n", root + "/scores/02.csv")
+        var result = try CLI.run(["eval", "--scores", root + "/scores", "--gt", root + "/gt"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderrLines.count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("02.csv: line 3"), result.stderr)
+
+        try write("frame,score\n0,0.7\n1,0.1\n", root + "/scores/02.csv")
+        result = try CLI.run(["eval", "--scores", root + "/scores", "--gt", root + "/gt"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("02.csv: 2 frame scores, the ground truth"), result.stderr)
+
+        try write("not an npy file", root + "/gt2/01.npy")
+        result = try CLI.run(["eval", "--scores", root + "/scores", "--gt", root + "/gt2"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderrLines.count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("01.npy: corrupt .npy file"), result.stderr)
+
+        result = try CLI.run(["eval", "--scores", root + "/scores", "--gt", root + "/nowhere"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("nowhere: no such ground-truth"), result.stderr)
+    }
+}

@@ -1,0 +1,79 @@
+import XCTest
+@testable import Evaluation
+
+/// End-to-end checks on a small generic-layout test set written to a scratch folder.
+final class EvaluatorTests: XCTestCase {
+    private func makeSet() throws -> (gt: String, scores: String) {
+        let root = try EvalPaths.scratch()
+        try EvalPaths.write("0\n1\n1\n0\n", to: root + "/gt/a.txt")
+        try EvalPaths.write("0 0 1\n", to: root + "/gt/b.txt")
+        try EvalPaths.write("0,0,2,2,4,4\n0,1,2,2,4,4\n", to: root + "/gt/tracks/a.txt")
+        try EvalPaths.write("frame,score,aot,mi,mb,kd\n0,0.1,0,0,0,0\n1,0.8,0,0,0,0\n2,0.7,0,0,0,0\n3,0.2,0,0,0,0\n", to: root + "/scores/a.csv")
+        try EvalPaths.write("frame,score\n2,0.9\n0,0.3\n1,0.4\n", to: root + "/scores/b.csv")
+        return (root + "/gt", root + "/scores")
+    }
+
+    func testGenericLayoutEndToEnd() throws {
+        let (gt, scores) = try makeSet()
+        try EvalPaths.write("1,2,2,4,4,0.9\n2,2,2,4,4,0.8\n3,9,9,9,9,0.1\n", to: scores + "/a.regions.txt")
+        let set = try GroundTruthLoader.load(path: gt, dataset: .auto, deriveRegions: Evaluator.hasRegionFiles(scores))
+        XCTAssertEqual(set.dataset, .generic)
+        XCTAssertEqual(set.regionSource, .trackFiles)
+        let outcome = try Evaluator.evaluate(scoresDirectory: scores, groundTruth: set, groundTruthPath: gt, padding: .on)
+        let r = outcome.report
+        XCTAssertEqual(r.frames, 7)
+        XCTAssertEqual(r.anomalousFrames, 3)
+        XCTAssertEqual(r.microAUC!, 1, accuracy: 1e-12)
+        XCTAssertEqual(r.videos.map(\.auc!), [1, 1])
+        // Hit frame 1 (RBDR 1/2, TBDR 1), frame 2 has no GT -> FP (1/7), frame 3 -> FP (2/7); extended to 1.
+        XCTAssertEqual(r.rbdc!, 0.5, accuracy: 1e-12)
+        XCTAssertEqual(r.tbdc!, 1, accuracy: 1e-12)
+        XCTAssertTrue(r.notes.contains { $0.contains("no .regions.txt") })
+    }
+
+    func testLengthMismatchMissingVideoAndNaN() throws {
+        let (gt, scores) = try makeSet()
+        let set = try GroundTruthLoader.load(path: gt, dataset: .generic, deriveRegions: false)
+        try EvalPaths.write("frame,score\n0,0.3\n1,0.4\n", to: scores + "/b.csv")
+        assertEvaluationError("b.csv: 2 frame scores, the ground truth") {
+            _ = try Evaluator.evaluate(scoresDirectory: scores, groundTruth: set, groundTruthPath: gt, padding: .on)
+        }
+        try EvalPaths.write("frame,score\n0,0.3\n1,0.4\n2,0.1\n3,0.1\n", to: scores + "/b.csv")
+        assertEvaluationError("b.csv: 4 frame scores") {
+            _ = try Evaluator.evaluate(scoresDirectory: scores, groundTruth: set, groundTruthPath: gt, padding: .on)
+        }
+        try EvalPaths.write("frame,score\n0,0.3\n1,nan\n2,0.1\n", to: scores + "/b.csv")
+        assertEvaluationError("b.csv: line 3: score of frame 1 is nan") {
+            _ = try Evaluator.evaluate(scoresDirectory: scores, groundTruth: set, groundTruthPath: gt, padding: .on)
+        }
+        try FileManager.default.removeItem(atPath: scores + "/b.csv")
+        assertEvaluationError("b.csv: missing score file") {
+            _ = try Evaluator.evaluate(scoresDirectory: scores, groundTruth: set, groundTruthPath: gt, padding: .on)
+        }
+        try EvalPaths.write("frame,score\n0,0.3\n1,0.4\n2,0.1\n", to: scores + "/b.csv")
+        try EvalPaths.write("frame,score\n0,0.3\n", to: scores + "/zz.csv")
+        assertEvaluationError("zz.csv: no ground truth") {
+            _ = try Evaluator.evaluate(scoresDirectory: scores, groundTruth: set, groundTruthPath: gt, padding: .on)
+        }
+    }
+}
+
+final class Ped2LayoutTests: XCTestCase {
+    /// UCSDped2.m alone (no TestNNN_gt folders): frame counts come from the score files, padded with normal frames.
+    func testFrameRangesWithoutMaskFolders() throws {
+        let root = try EvalPaths.scratch()
+        try EvalPaths.write("TestVideoFile{end+1}.gt_frame = [2:3];\nTestVideoFile{end+1}.gt_frame = [1:1, 4:4];\n", to: root + "/gt/UCSDped2.m")
+        try EvalPaths.write("frame,score\n0,0.1\n1,0.9\n2,0.8\n3,0.2\n4,0.3\n", to: root + "/scores/01.csv")
+        try EvalPaths.write("frame,score\n0,0.9\n1,0.1\n2,0.2\n3,0.8\n", to: root + "/scores/02.csv")
+        let set = try GroundTruthLoader.load(path: root, dataset: .auto, deriveRegions: false)
+        XCTAssertEqual(set.dataset, .ped2)
+        let outcome = try Evaluator.evaluate(scoresDirectory: root + "/scores", groundTruth: set, groundTruthPath: root, padding: .off)
+        XCTAssertEqual(outcome.labels, [[0, 1, 1, 0, 0], [1, 0, 0, 1]])
+        XCTAssertEqual(outcome.report.videos.map(\.name), ["01", "02"])
+        XCTAssertEqual(outcome.report.macroAUC!, 1, accuracy: 1e-12)
+        try EvalPaths.write("frame,score\n0,0.9\n1,0.1\n2,0.2\n", to: root + "/scores/02.csv")
+        assertEvaluationError("02.csv: 3 frame scores, but the ground truth marks 0-based frame 3 anomalous") {
+            _ = try Evaluator.evaluate(scoresDirectory: root + "/scores", groundTruth: set, groundTruthPath: root, padding: .off)
+        }
+    }
+}
