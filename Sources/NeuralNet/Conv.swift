@@ -51,8 +51,12 @@ func vol2col(_ col: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ 
                         // contiguous run: x in [x0, x1) reads src[x - pw + kx]
                         let off = kx - s.pw
                         let x0 = max(0, -off), x1 = min(ow, s.w - off)
-                        for x in 0..<ow where x < x0 || x >= x1 { colRow[q + x] = 0 }
-                        if x1 > x0 { (colRow + q + x0).update(from: src + x0 + off, count: x1 - x0) }
+                        if x1 <= x0 { (colRow + q).update(repeating: 0, count: ow) } else {
+                            if x0 > 0 { (colRow + q).update(repeating: 0, count: x0) }
+                            if x1 < ow { (colRow + q + x1).update(repeating: 0, count: ow - x1) }
+                            let dst = colRow + q + x0, from = src + x0 + off
+                            for x in 0..<(x1 - x0) { dst[x] = from[x] }
+                        }
                     } else {
                         for x in 0..<ow {
                             let ix = x * s.sw - s.pw + kx
@@ -84,9 +88,18 @@ func col2vol(_ dinp: UnsafeMutablePointer<Float>, _ col: UnsafePointer<Float>, _
                     let iy = y * s.sh - s.ph + ky
                     if iy < 0 || iy >= s.h { q += ow; continue }
                     let dst = dC + (iz * s.h + iy) * s.w
-                    for x in 0..<ow {
-                        let ix = x * s.sw - s.pw + kx
-                        if ix >= 0 && ix < s.w { dst[ix] += colRow[q + x] }
+                    if s.sw == 1 {
+                        let off = kx - s.pw
+                        let x0 = max(0, -off), x1 = min(ow, s.w - off)
+                        if x1 > x0 {
+                            let d = dst + x0 + off, c = colRow + q + x0
+                            for x in 0..<(x1 - x0) { d[x] += c[x] }
+                        }
+                    } else {
+                        for x in 0..<ow {
+                            let ix = x * s.sw - s.pw + kx
+                            if ix >= 0 && ix < s.w { dst[ix] += colRow[q + x] }
+                        }
                     }
                     q += ow
                 }
@@ -97,53 +110,75 @@ func col2vol(_ dinp: UnsafeMutablePointer<Float>, _ col: UnsafePointer<Float>, _
 }
 
 /// out (N, O, OD, OH, OW) = conv(inp (N, C, D, H, W), weight (O, C, KD, KH, KW)) + bias (O)
-/// col: workspace of K*P floats.
+/// col: workspace of workers*K*P floats (see convWorkspaceSize). Batch items are split over the Swift workers.
 public func convForward(out: UnsafeMutablePointer<Float>, col: UnsafeMutablePointer<Float>,
                         inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                         _ s: ConvShape) {
     let k = s.k, p = s.p
-    for b in 0..<s.n {
-        let inpB = inp + b * s.inSize        // (C, D, H, W)
-        let outB = out + b * s.outSize       // (O, P)
-        vol2col(col, inpB, s)                // (K, P)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(s.o), Int32(p), Int32(k),
-                    1, weight, Int32(k), col, Int32(p), 0, outB, Int32(p))
-        if let bias {
-            for o in 0..<s.o {
-                let row = outB + o * p, bv = bias[o]
-                for i in 0..<p { row[i] += bv }
+    parallelChunks(s.n) { worker, items in
+        let colW = col + worker * k * p       // (K, P) private to this worker
+        for b in items {
+            let outB = out + b * s.outSize       // (O, P)
+            vol2col(colW, inp + b * s.inSize, s)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(s.o), Int32(p), Int32(k),
+                        1, weight, Int32(k), colW, Int32(p), 0, outB, Int32(p))
+            if let bias {
+                for o in 0..<s.o {
+                    let row = outB + o * p, bv = bias[o]
+                    for i in 0..<p { row[i] += bv }
+                }
             }
         }
     }
 }
 
+/// Floats needed by the col (and dcol) workspace of convForward / convBackward.
+public func convWorkspaceSize(_ s: ConvShape) -> Int { min(Threads.swiftWorkers, max(s.n, 1)) * s.k * s.p }
+
 /// Accumulates: dinp (N, C, D, H, W) +=, dweight (O, K) +=, dbias (O) +=.
-/// dout (N, O, P). col, dcol: workspaces of K*P floats. dinp may be nil (first layer).
+/// dout (N, O, P). col, dcol: workspaces of convWorkspaceSize floats. dinp may be nil (first layer).
+/// partial: workers*(O*K + O) floats for per-worker weight/bias gradients (unused when serial).
 public func convBackward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>,
                          dbias: UnsafeMutablePointer<Float>?,
                          col: UnsafeMutablePointer<Float>, dcol: UnsafeMutablePointer<Float>,
                          dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                         _ s: ConvShape) {
-    let k = s.k, p = s.p
-    for b in 0..<s.n {
-        let doutB = dout + b * s.outSize     // (O, P)
-        if let dbias {
-            for o in 0..<s.o {
-                let row = doutB + o * p
-                var acc: Float = 0
-                for i in 0..<p { acc += row[i] }
-                dbias[o] += acc
+                         _ s: ConvShape, partial: UnsafeMutablePointer<Float>? = nil) {
+    let k = s.k, p = s.p, ok = s.o * k
+    let workers = min(Threads.swiftWorkers, max(s.n, 1))
+    precondition(workers <= 1 || partial != nil, "convBackward: parallel plan needs a partial-gradient workspace")
+    parallelChunks(s.n) { worker, items in
+        let colW = col + worker * k * p, dcolW = dcol + worker * k * p
+        // Worker 0 accumulates straight into the gradients, the others into private buffers reduced below.
+        let dW = worker == 0 ? dweight : partial! + (worker - 1) * (ok + s.o)
+        let dB: UnsafeMutablePointer<Float>? = worker == 0 ? dbias : partial! + (worker - 1) * (ok + s.o) + ok
+        if worker > 0 { dW.update(repeating: 0, count: ok + s.o) }
+        for b in items {
+            let doutB = dout + b * s.outSize     // (O, P)
+            if let dB {
+                for o in 0..<s.o {
+                    let row = doutB + o * p
+                    var acc: Float = 0
+                    for i in 0..<p { acc += row[i] }
+                    dB[o] += acc
+                }
+            }
+            vol2col(colW, inp + b * s.inSize, s)  // (K, P)
+            // dweight (O, K) += dout_b (O, P) * col^T (P, K)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(s.o), Int32(k), Int32(p),
+                        1, doutB, Int32(p), colW, Int32(p), 1, dW, Int32(k))
+            if let dinp {
+                // dcol (K, P) = weight^T (K, O) * dout_b (O, P)
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(p), Int32(s.o),
+                            1, weight, Int32(k), doutB, Int32(p), 0, dcolW, Int32(p))
+                col2vol(dinp + b * s.inSize, dcolW, s)
             }
         }
-        vol2col(col, inp + b * s.inSize, s)  // (K, P)
-        // dweight (O, K) += dout_b (O, P) * col^T (P, K)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(s.o), Int32(k), Int32(p),
-                    1, doutB, Int32(p), col, Int32(p), 1, dweight, Int32(k))
-        if let dinp {
-            // dcol (K, P) = weight^T (K, O) * dout_b (O, P)
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(p), Int32(s.o),
-                        1, weight, Int32(k), doutB, Int32(p), 0, dcol, Int32(p))
-            col2vol(dinp + b * s.inSize, dcol, s)
+    }
+    if workers > 1, let partial {
+        for w in 1..<workers {
+            let src = partial + (w - 1) * (ok + s.o)
+            for i in 0..<ok { dweight[i] += src[i] }
+            if let dbias { for o in 0..<s.o { dbias[o] += src[ok + o] } }
         }
     }
 }

@@ -29,7 +29,7 @@ public final class Conv: Layer {
     public var computeInputGrad = true
     public var useNaive = false
     private var input: Tensor?
-    private var out: Tensor?, dx: Tensor?, col: Tensor?, dcol: Tensor?
+    private var out: Tensor?, dx: Tensor?, col: Tensor?, dcol: Tensor?, partial: Tensor?
     private var shape: ConvShape?
 
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
@@ -79,7 +79,7 @@ public final class Conv: Layer {
         if useNaive {
             convForwardNaive(out: y.data, inp: x.data, weight: weight.value.data, bias: bias?.value.data, s)
         } else {
-            let c = ensure(&col, [s.k * s.p])
+            let c = ensure(&col, [convWorkspaceSize(s)])
             convForward(out: y.data, col: c.data, inp: x.data, weight: weight.value.data, bias: bias?.value.data, s)
         }
         return y
@@ -93,9 +93,11 @@ public final class Conv: Layer {
             convBackwardNaive(dinp: computeInputGrad ? g.data : nil, dweight: weight.grad.data, dbias: bias?.grad.data,
                               dout: dy.data, inp: x.data, weight: weight.value.data, s)
         } else {
-            let c = ensure(&col, [s.k * s.p]), dc = ensure(&dcol, [s.k * s.p])
+            let c = ensure(&col, [convWorkspaceSize(s)]), dc = ensure(&dcol, [convWorkspaceSize(s)])
+            let pw = ensure(&partial, [max(Threads.swiftWorkers - 1, 0) * (s.o * s.k + s.o)])
             convBackward(dinp: computeInputGrad ? g.data : nil, dweight: weight.grad.data, dbias: bias?.grad.data,
-                         col: c.data, dcol: dc.data, dout: dy.data, inp: x.data, weight: weight.value.data, s)
+                         col: c.data, dcol: dc.data, dout: dy.data, inp: x.data, weight: weight.value.data, s,
+                         partial: pw.data)
         }
         return g
     }

@@ -20,6 +20,8 @@ struct BenchNN: ParsableCommand {
     @Option(help: "Seconds to run each of the training and inference phases.") var seconds: Double = 10
     @Option(help: "Thread budget (0 = all cores).") var threads: Int = 0
     @Option(help: "Random seed.") var seed: UInt64 = 0
+    @Flag(help: "Give the thread budget to OpenBLAS instead of splitting the batch over Swift workers.")
+    var blasThreads = false
 
     func validate() throws {
         guard Variant(rawValue: variant) != nil else {
@@ -30,7 +32,7 @@ struct BenchNN: ParsableCommand {
     }
 
     func run() throws {
-        let plan = Threads.configure(threads: threads)
+        let plan = Threads.configure(threads: threads, preferBLAS: blasThreads)
         let config = NetworkConfig(variant: Variant(rawValue: variant)!)
         let net = MultiTaskNet(config: config, seed: seed)
         var rng = RNG(seed: seed &+ 1)
