@@ -22,6 +22,10 @@ struct BenchNN: ParsableCommand {
     @Option(help: "Random seed.") var seed: UInt64 = 0
     @Flag(help: "Give the thread budget to OpenBLAS instead of splitting the batch over Swift workers.")
     var blasThreads = false
+    @Flag(help: "Use plain vol2col for 3D convs instead of frame-shifted GEMMs.")
+    var vol2col = false
+    @Option(name: .customLong("iterations"), help: "Run exactly this many batches per phase instead of --seconds.")
+    var iterationsLimit: Int?
 
     func validate() throws {
         guard Variant(rawValue: variant) != nil else {
@@ -33,6 +37,7 @@ struct BenchNN: ParsableCommand {
 
     func run() throws {
         let plan = Threads.configure(threads: threads, preferBLAS: blasThreads)
+        Conv.preferShifted = !vol2col
         let config = NetworkConfig(variant: Variant(rawValue: variant)!)
         let net = MultiTaskNet(config: config, seed: seed)
         var rng = RNG(seed: seed &+ 1)
@@ -52,7 +57,8 @@ struct BenchNN: ParsableCommand {
             body()  // warm-up: allocates workspaces
             let start = Date()
             var iterations = 0
-            repeat { body(); iterations += 1 } while Date().timeIntervalSince(start) < seconds
+            repeat { body(); iterations += 1 }
+            while iterationsLimit.map({ iterations < $0 }) ?? (Date().timeIntervalSince(start) < seconds)
             return Double(iterations * batch) / Date().timeIntervalSince(start)
         }
         var last = MultiTaskLosses(aot: 0, mi: 0, mb: 0, kd: 0, total: 0)
