@@ -29,7 +29,11 @@ public final class Conv: Layer {
     public var computeInputGrad = true
     public var useNaive = false
     private var input: Tensor?
-    private var out: Tensor?, dx: Tensor?, col: Tensor?, dcol: Tensor?
+    private var out: Tensor?, dx: Tensor?, col: Tensor?, dcol: Tensor?, partial: Tensor?, wr: Tensor?
+    /// Use the frame-shifted GEMM path for 3D convs with depth stride 1 (set false to force vol2col).
+    public var useShifted = Conv.preferShifted
+    /// Default for useShifted of new layers (A/B switch for benchmarks).
+    nonisolated(unsafe) public static var preferShifted = true
     private var shape: ConvShape?
 
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
@@ -55,7 +59,7 @@ public final class Conv: Layer {
     }
 
     public init(sharing other: Conv) {
-        weight = other.weight; bias = other.bias; is3D = other.is3D
+        weight = other.weight; bias = other.bias; is3D = other.is3D; useShifted = other.useShifted
         kernel = other.kernel; stride = other.stride; padding = other.padding
         computeInputGrad = other.computeInputGrad
     }
@@ -78,12 +82,19 @@ public final class Conv: Layer {
         let y = ensure(&out, is3D ? [s.n, o, s.od, s.oh, s.ow] : [s.n, o, s.oh, s.ow])
         if useNaive {
             convForwardNaive(out: y.data, inp: x.data, weight: weight.value.data, bias: bias?.value.data, s)
+        } else if shifted(s) {
+            let pl = ShiftedConvPlan(s)
+            let c = ensure(&col, [pl.colSize]), w = ensure(&wr, [pl.weightSize])
+            reorderConvWeight(w.data, weight.value.data, pl)
+            convShiftedForward(out: y.data, col: c.data, inp: x.data, wr: w.data, bias: bias?.value.data, pl)
         } else {
-            let c = ensure(&col, [s.k * s.p])
+            let c = ensure(&col, [convWorkspaceSize(s)])
             convForward(out: y.data, col: c.data, inp: x.data, weight: weight.value.data, bias: bias?.value.data, s)
         }
         return y
     }
+
+    private func shifted(_ s: ConvShape) -> Bool { useShifted && is3D && s.kd > 1 && s.sd == 1 }
 
     public func backward(_ dy: Tensor) -> Tensor {
         guard let s = shape, let x = input else { preconditionFailure("Conv.backward before forward") }
@@ -92,10 +103,19 @@ public final class Conv: Layer {
         if useNaive {
             convBackwardNaive(dinp: computeInputGrad ? g.data : nil, dweight: weight.grad.data, dbias: bias?.grad.data,
                               dout: dy.data, inp: x.data, weight: weight.value.data, s)
+        } else if shifted(s) {
+            let pl = ShiftedConvPlan(s)
+            let c = ensure(&col, [pl.colSize]), dc = ensure(&dcol, [pl.colSize]), w = ensure(&wr, [pl.weightSize])
+            let dw = ensure(&partial, [pl.workers * pl.weightSize])
+            reorderConvWeight(w.data, weight.value.data, pl)
+            convShiftedBackward(dinp: computeInputGrad ? g.data : nil, dweight: weight.grad.data, dbias: bias?.grad.data,
+                                col: c.data, dcol: dc.data, dwr: dw.data, dout: dy.data, inp: x.data, wr: w.data, pl)
         } else {
-            let c = ensure(&col, [s.k * s.p]), dc = ensure(&dcol, [s.k * s.p])
+            let c = ensure(&col, [convWorkspaceSize(s)]), dc = ensure(&dcol, [convWorkspaceSize(s)])
+            let pw = ensure(&partial, [max(Threads.swiftWorkers - 1, 0) * (s.o * s.k + s.o)])
             convBackward(dinp: computeInputGrad ? g.data : nil, dweight: weight.grad.data, dbias: bias?.grad.data,
-                         col: c.data, dcol: dc.data, dout: dy.data, inp: x.data, weight: weight.value.data, s)
+                         col: c.data, dcol: dc.data, dout: dy.data, inp: x.data, weight: weight.value.data, s,
+                         partial: pw.data)
         }
         return g
     }

@@ -24,6 +24,26 @@ public struct PoolShape: Sendable, Equatable {
 public func maxPoolForward(out: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>,
                            inp: UnsafePointer<Float>, _ s: PoolShape) {
     let od = s.od, oh = s.oh, ow = s.ow
+    if s.kd == 1, s.kh == 2, s.kw == 2, s.sd == 1, s.sh == 2, s.sw == 2 {
+        // Fast path for the (1, 2, 2) windows of the network; same tie rule (first maximum wins).
+        parallelChunks(s.n * s.c * s.d) { _, planes in
+            for plane in planes {
+                let base = plane * s.h * s.w
+                var o = plane * oh * ow
+                for y in 0..<oh {
+                    let r0 = base + 2 * y * s.w, r1 = r0 + s.w
+                    for x in 0..<ow {
+                        var bi = r0 + 2 * x, best = inp[bi]
+                        if inp[r0 + 2 * x + 1] > best { bi = r0 + 2 * x + 1; best = inp[bi] }
+                        if inp[r1 + 2 * x] > best { bi = r1 + 2 * x; best = inp[bi] }
+                        if inp[r1 + 2 * x + 1] > best { bi = r1 + 2 * x + 1; best = inp[bi] }
+                        out[o] = best; argmax[o] = Int32(bi); o += 1
+                    }
+                }
+            }
+        }
+        return
+    }
     var o = 0
     for nc in 0..<(s.n * s.c) {
         let base = nc * s.d * s.h * s.w

@@ -44,3 +44,26 @@ private func sysconfCores() -> Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 import Darwin
 private func sysconfCores() -> Int { Int(sysconf(_SC_NPROCESSORS_ONLN)) }
 #endif
+
+import Dispatch
+
+/// Runs body(worker, range) over `count` items split into contiguous chunks, one per Swift worker
+/// (serial when the plan gives BLAS the threads).
+@inline(__always)
+public func parallelChunks(_ count: Int, _ body: (_ worker: Int, _ range: Range<Int>) -> Void) {
+    let workers = min(Threads.swiftWorkers, count)
+    if workers <= 1 { body(0, 0..<count); return }
+    withoutActuallyEscaping(body) { escapable in
+        // Workers touch disjoint ranges (callers guarantee it), so handing the closure over is safe.
+        let box = UncheckedSendable(escapable)
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let lo = count * w / workers, hi = count * (w + 1) / workers
+            box.value(w, lo..<hi)
+        }
+    }
+}
+
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

@@ -20,6 +20,12 @@ struct BenchNN: ParsableCommand {
     @Option(help: "Seconds to run each of the training and inference phases.") var seconds: Double = 10
     @Option(help: "Thread budget (0 = all cores).") var threads: Int = 0
     @Option(help: "Random seed.") var seed: UInt64 = 0
+    @Flag(help: "Give the thread budget to OpenBLAS instead of splitting the batch over Swift workers.")
+    var blasThreads = false
+    @Flag(help: "Use plain vol2col for 3D convs instead of frame-shifted GEMMs.")
+    var vol2col = false
+    @Option(name: .customLong("iterations"), help: "Run exactly this many batches per phase instead of --seconds.")
+    var iterationsLimit: Int?
 
     func validate() throws {
         guard Variant(rawValue: variant) != nil else {
@@ -30,7 +36,8 @@ struct BenchNN: ParsableCommand {
     }
 
     func run() throws {
-        let plan = Threads.configure(threads: threads)
+        let plan = Threads.configure(threads: threads, preferBLAS: blasThreads)
+        Conv.preferShifted = !vol2col
         let config = NetworkConfig(variant: Variant(rawValue: variant)!)
         let net = MultiTaskNet(config: config, seed: seed)
         var rng = RNG(seed: seed &+ 1)
@@ -50,7 +57,8 @@ struct BenchNN: ParsableCommand {
             body()  // warm-up: allocates workspaces
             let start = Date()
             var iterations = 0
-            repeat { body(); iterations += 1 } while Date().timeIntervalSince(start) < seconds
+            repeat { body(); iterations += 1 }
+            while iterationsLimit.map({ iterations < $0 }) ?? (Date().timeIntervalSince(start) < seconds)
             return Double(iterations * batch) / Date().timeIntervalSince(start)
         }
         var last = MultiTaskLosses(aot: 0, mi: 0, mb: 0, kd: 0, total: 0)

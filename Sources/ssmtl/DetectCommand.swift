@@ -1,6 +1,7 @@
 import ArgumentParser
 import Detection
 import Foundation
+import NeuralNet
 import VideoIO
 
 struct Detect: ParsableCommand {
@@ -78,6 +79,8 @@ struct Detect: ParsableCommand {
         if let overlay { try FileManager.default.createDirectory(atPath: overlay, withIntermediateDirectories: true) }
         var yolo: YoloDetector?
         if detector == .yolo, let cfg, let weights {
+            // One frame at a time: all cores go to OpenBLAS inside each convolution.
+            _ = Threads.configure(threads: 0, preferBLAS: true)
             let network = try DarknetNetwork.load(cfgPath: cfg)
             for warning in network.warnings { Terminal.note("ssmtl: warning: \(warning)", quiet: quiet) }
             if verbose { Terminal.note(network.layerTable()) }

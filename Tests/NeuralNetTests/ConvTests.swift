@@ -33,6 +33,35 @@ final class ConvTests: XCTestCase {
         }
     }
 
+    /// The batch-parallel plan (BLAS 1 thread, Swift workers over the batch) gives the same results.
+    func testParallelPlanMatchesNaive() {
+        Threads.configure(threads: 2, preferBLAS: false)
+        defer { Threads.configure(threads: 1) }
+        var rng = RNG(seed: 3)
+        let conv = Conv(name: "c", inChannels: 3, outChannels: 4, kernel: (3, 3, 3), padding: (1, 1, 1), rng: &rng)
+        let ref = Conv(sharing: conv); ref.useNaive = true
+        let x = randomTensor([5, 3, 3, 6, 6], seed: 4), dy = randomTensor([5, 4, 3, 6, 6], seed: 5)
+        let yf = conv.forward(x, training: true).array, yn = ref.forward(x, training: true).array
+        assertClose(yf, yn, rtol: 1e-4, atol: 1e-4, "parallel forward")
+        zeroGrad(conv.parameters)
+        let dxf = conv.backward(dy).array, dwf = conv.weight.grad.array, dbf = conv.bias!.grad.array
+        zeroGrad(conv.parameters)
+        let dxn = ref.backward(dy).array
+        assertClose(dxf, dxn, rtol: 1e-4, atol: 1e-4, "parallel dinp")
+        assertClose(dwf, conv.weight.grad.array, rtol: 1e-4, atol: 1e-4, "parallel dweight")
+        assertClose(dbf, conv.bias!.grad.array, rtol: 1e-4, atol: 1e-4, "parallel dbias")
+        let pool = MaxPool(kernel: (1, 2, 2)), poolRef = MaxPool(kernel: (1, 2, 3))
+        _ = poolRef
+        let px = randomTensor([3, 2, 2, 4, 6], seed: 6)
+        let py = pool.forward(px, training: true)
+        XCTAssertEqual(py.shape, [3, 2, 2, 2, 3])
+        for i in 0..<py.count {
+            let plane = i / 6, r = (i % 6) / 3, c = i % 3
+            let b = plane * 24 + 2 * r * 6 + 2 * c
+            XCTAssertEqual(py[i], max(px[b], px[b + 1], px[b + 6], px[b + 7]))
+        }
+    }
+
     func testThreadBudget() {
         let plan = Threads.configure(threads: 1)
         XCTAssertEqual(plan, .blas(1))

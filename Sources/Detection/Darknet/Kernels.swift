@@ -39,21 +39,28 @@ enum DarknetKernels {
     static func maxpool(_ x: UnsafePointer<Float>, _ inShape: TensorShape, _ spec: MaxPoolSpec,
                         _ out: UnsafeMutablePointer<Float>, _ outShape: TensorShape) {
         let offset = -spec.padding / 2
+        // Valid window ranges per output row / column, computed once (no bounds checks in the inner loops).
+        let rows = (0..<outShape.h).map { oy -> Range<Int> in
+            let y0 = offset + oy * spec.stride
+            return max(0, y0)..<min(inShape.h, y0 + spec.size)
+        }
+        let cols = (0..<outShape.w).map { ox -> Range<Int> in
+            let x0 = offset + ox * spec.stride
+            return max(0, x0)..<min(inShape.w, x0 + spec.size)
+        }
         for ch in 0..<inShape.c {
             let plane = x + ch * inShape.h * inShape.w
+            let outPlane = out + ch * outShape.h * outShape.w
             for oy in 0..<outShape.h {
+                let yr = rows[oy]
                 for ox in 0..<outShape.w {
+                    let xr = cols[ox]
                     var best = -Float.greatestFiniteMagnitude
-                    for ky in 0..<spec.size {
-                        let y = offset + oy * spec.stride + ky
-                        guard y >= 0, y < inShape.h else { continue }
-                        for kx in 0..<spec.size {
-                            let xx = offset + ox * spec.stride + kx
-                            guard xx >= 0, xx < inShape.w else { continue }
-                            best = max(best, plane[y * inShape.w + xx])
-                        }
+                    for y in yr {
+                        let row = plane + y * inShape.w
+                        for xx in xr { best = max(best, row[xx]) }
                     }
-                    out[(ch * outShape.h + oy) * outShape.w + ox] = best
+                    outPlane[oy * outShape.w + ox] = best
                 }
             }
         }
