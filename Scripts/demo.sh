@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
-# The README's first command. The full demo (synthesise -> train -> score -> evaluate) arrives with the
-# `synth`, `train`, `score` and `eval` commands; until then it sets up, builds, and shows what works today.
+# The README's first command: installs what is missing, builds, synthesises a small scene with ground truth,
+# trains the multi-task network on its normal videos, scores its test videos and evaluates the scores.
+# Usage: Scripts/demo.sh [WORK_DIR]   (default: ./demo-out; a second run reuses what is there)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+work=${1:-$root/demo-out}
+epochs=${SSMTL_DEMO_EPOCHS:-4}
 "$root/Scripts/setup.sh"
 ssmtl="$root/.build/release/ssmtl"
-echo
-echo "Commands built so far:"
-"$ssmtl" --help | sed -n '/SUBCOMMANDS/,$p'
-for cmd in synth train score eval; do
-  if ! "$ssmtl" help "$cmd" >/dev/null 2>&1; then echo "not built yet: ssmtl $cmd (the demo runs it once it lands)"; fi
-done
-datasets="$root/../shared/datasets"
-if [ -d "$datasets/ped2/testing/frames" ]; then
-  echo
-  echo "ssmtl info on the Ped2 test split:"
-  "$ssmtl" info --quiet "$datasets/ped2/testing/frames"
+mkdir -p "$work"
+start=$(date +%s)
+
+if [ ! -f "$work/data/README.txt" ]; then
+  "$ssmtl" synth --out "$work/data" --seed 1
+else
+  echo "demo: reusing the synthetic data in $work/data"
 fi
+if [ ! -f "$work/model.safetensors" ]; then
+  "$ssmtl" train "$work/data/training/videos" --out "$work/model.safetensors" --epochs "$epochs" --seed 1
+else
+  echo "demo: reusing the trained model $work/model.safetensors (delete it to train again)"
+fi
+"$ssmtl" score "$work/data/testing/videos" --model "$work/model.safetensors" --out "$work/scores" --force --sigma 3 --timings
+"$ssmtl" eval --scores "$work/scores" --gt "$work/data" --json "$work/metrics.json" --plots "$work/plots"
+echo "demo: done in $(( $(date +%s) - start )) s; charts in $work/plots, overlays: ssmtl score ... --overlay DIR"
