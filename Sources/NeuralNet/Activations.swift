@@ -7,11 +7,11 @@ import Darwin
 
 /// out (n) = max(inp, 0)
 public func reluForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, n: Int) {
-    for i in 0..<n { out[i] = inp[i] > 0 ? inp[i] : 0 }
+    parallelChunks(n) { _, r in for i in r { out[i] = max(inp[i], 0) } }
 }
 /// dinp (n) += dout * [out > 0]
 public func reluBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, out: UnsafePointer<Float>, n: Int) {
-    for i in 0..<n where out[i] > 0 { dinp[i] += dout[i] }
+    parallelChunks(n) { _, r in for i in r { dinp[i] += out[i] > 0 ? dout[i] : 0 } }
 }
 
 /// out (n) = inp > 0 ? inp : slope * inp   (Darknet "leaky": slope 0.1)
@@ -26,9 +26,9 @@ public func leakyReluBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePoi
 
 /// out (n) = 1 / (1 + exp(-inp))
 public func sigmoidForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, n: Int) {
-    for i in 0..<n { out[i] = 1 / (1 + expf(-inp[i])) }
+    parallelChunks(n) { _, r in for i in r { out[i] = 1 / (1 + expf(-inp[i])) } }
 }
 /// dinp (n) += dout * out * (1 - out)
 public func sigmoidBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, out: UnsafePointer<Float>, n: Int) {
-    for i in 0..<n { dinp[i] += dout[i] * out[i] * (1 - out[i]) }
+    parallelChunks(n) { _, r in for i in r { dinp[i] += dout[i] * out[i] * (1 - out[i]) } }
 }

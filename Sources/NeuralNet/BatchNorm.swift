@@ -17,25 +17,15 @@ public func batchnormForward(out: UnsafeMutablePointer<Float>, mean: UnsafeMutab
                              inp: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
                              n: Int, c: Int, s: Int, training: Bool, config: BatchNormConfig = .init()) {
     let m = n * s
-    for ch in 0..<c {
+    parallelChunks(c) { _, channels in for ch in channels {
         var mu: Float, r: Float
         if training {
             var sum: Double = 0
-            for b in 0..<n {
-                let x = inp + (b * c + ch) * s
-                var acc: Float = 0
-                for i in 0..<s { acc += x[i] }
-                sum += Double(acc)
-            }
+            for b in 0..<n { sum += Double(simdSum(inp + (b * c + ch) * s, s)) }
             let meanD = sum / Double(m)
             mu = Float(meanD)
             var sq: Double = 0
-            for b in 0..<n {
-                let x = inp + (b * c + ch) * s
-                var acc: Float = 0
-                for i in 0..<s { let d = x[i] - mu; acc += d * d }
-                sq += Double(acc)
-            }
+            for b in 0..<n { sq += Double(simdSumSquaredDiff(inp + (b * c + ch) * s, s, mu)) }
             let varB = Float(sq / Double(m))
             r = 1 / (varB + config.eps).squareRoot()
             let unbiased = m > 1 ? Float(sq / Double(m - 1)) : varB
@@ -51,7 +41,7 @@ public func batchnormForward(out: UnsafeMutablePointer<Float>, mean: UnsafeMutab
             let x = inp + (b * c + ch) * s, y = out + (b * c + ch) * s
             for i in 0..<s { y[i] = x[i] * scale + shift }
         }
-    }
+    }}
 }
 
 /// Accumulates dinp (N, C, S), dgamma (C), dbeta (C) from dout (N, C, S).
@@ -62,14 +52,12 @@ public func batchnormBackward(dinp: UnsafeMutablePointer<Float>?, dgamma: Unsafe
                               mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
                               n: Int, c: Int, s: Int, training: Bool) {
     let m = Float(n * s)
-    for ch in 0..<c {
+    parallelChunks(c) { _, channels in for ch in channels {
         let mu = mean[ch], r = rstd[ch]
         var sumDy: Double = 0, sumDyXhat: Double = 0
         for b in 0..<n {
-            let x = inp + (b * c + ch) * s, dy = dout + (b * c + ch) * s
-            var a: Float = 0, bb: Float = 0
-            for i in 0..<s { a += dy[i]; bb += dy[i] * (x[i] - mu) * r }
-            sumDy += Double(a); sumDyXhat += Double(bb)
+            let (a, bb) = simdSumAndDot(dout + (b * c + ch) * s, inp + (b * c + ch) * s, s, mu)
+            sumDy += Double(a); sumDyXhat += Double(bb * r)
         }
         dbeta[ch] += Float(sumDy)
         dgamma[ch] += Float(sumDyXhat)
@@ -88,5 +76,37 @@ public func batchnormBackward(dinp: UnsafeMutablePointer<Float>?, dgamma: Unsafe
                 for i in 0..<s { dx[i] += k * dy[i] }
             }
         }
+    }}
+}
+
+// Vectorised reductions (8 lanes; the lane order differs from a serial sum by rounding only).
+@inline(__always)
+func simdSum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc = SIMD8<Float>(repeating: 0), i = 0
+    while i + 8 <= n { acc += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self); i += 8 }
+    var t = acc.sum()
+    while i < n { t += x[i]; i += 1 }
+    return t
+}
+@inline(__always)
+func simdSumSquaredDiff(_ x: UnsafePointer<Float>, _ n: Int, _ mu: Float) -> Float {
+    var acc = SIMD8<Float>(repeating: 0), i = 0
+    let m = SIMD8<Float>(repeating: mu)
+    while i + 8 <= n { let d = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - m; acc += d * d; i += 8 }
+    var t = acc.sum()
+    while i < n { let d = x[i] - mu; t += d * d; i += 1 }
+    return t
+}
+/// (sum dy, sum dy * (x - mu))
+@inline(__always)
+func simdSumAndDot(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int, _ mu: Float) -> (Float, Float) {
+    var a = SIMD8<Float>(repeating: 0), b = SIMD8<Float>(repeating: 0), i = 0
+    let m = SIMD8<Float>(repeating: mu)
+    while i + 8 <= n {
+        let g = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD8<Float>.self)
+        a += g; b += g * (UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - m); i += 8
     }
+    var ta = a.sum(), tb = b.sum()
+    while i < n { ta += dy[i]; tb += dy[i] * (x[i] - mu); i += 1 }
+    return (ta, tb)
 }

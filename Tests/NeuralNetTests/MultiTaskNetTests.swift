@@ -68,3 +68,31 @@ final class MultiTaskNetTests: XCTestCase {
         XCTAssertLessThan(last, first * 0.8)
     }
 }
+
+final class MultiTaskCheckpointTests: XCTestCase {
+    func testSaveLoadRoundTripAndVariantCheck() throws {
+        var cfg = NetworkConfig(variant: .shallowNarrow)
+        cfg.encoderPlan = [2, 0, 2, 0]; cfg.cropSize = 8; cfg.teacherWidth = 3
+        let a = MultiTaskNet(config: cfg, seed: 1), b = MultiTaskNet(config: cfg, seed: 2)
+        let adamA = Adam(params: a.parameters), adamB = Adam(params: b.parameters)
+        adamA.setStep(7); a.buffers[0].1.fill(0.25); adamA.m[0].fill(0.5)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mt-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try a.save(to: path, metadata: ["lr": "0.001"], optimizer: adamA)
+        let md = try b.load(from: path, optimizer: adamB)
+        XCTAssertEqual(md["lr"], "0.001")
+        XCTAssertEqual(adamB.step, 7)
+        XCTAssertEqual(adamB.m[0].array, adamA.m[0].array)
+        for ((na, ta), (nb, tb)) in zip(a.stateDict, b.stateDict) {
+            XCTAssertEqual(na, nb); XCTAssertEqual(ta.array, tb.array, na)
+        }
+        var other = cfg; other.variant = .deepWide
+        XCTAssertThrowsError(try MultiTaskNet(config: other).load(from: path)) {
+            XCTAssertTrue("\($0)".contains("variant shallow-narrow"))
+        }
+        var wider = cfg; wider.encoderPlan = [3, 0, 2, 0]
+        XCTAssertThrowsError(try MultiTaskNet(config: wider).load(from: path)) {
+            XCTAssertTrue("\($0)".contains("encoder.0.weight has shape"))
+        }
+    }
+}

@@ -213,3 +213,46 @@ private func ensureT(_ t: inout Tensor?, _ shape: [Int]) -> Tensor {
     if let t { t.reshape(shape); return t }
     let n = Tensor(shape: shape); t = n; return n
 }
+
+// MARK: - Checkpoints
+
+extension MultiTaskNet {
+    /// Writes the state dict (parameters + BN running statistics), optionally the Adam state
+    /// (`adam.m.<name>`, `adam.v.<name>`, step in metadata `adam_step`), and `metadata` (plus `variant`).
+    public func save(to path: String, metadata: [String: String] = [:], optimizer: Adam? = nil) throws {
+        var tensors = stateDict.map { NamedTensor(name: $0.0, shape: $0.1.shape, values: $0.1.array) }
+        var md = metadata
+        md["variant"] = config.variant.rawValue
+        md["encoder_plan"] = config.encoderPlan.map(String.init).joined(separator: ",")
+        if let optimizer {
+            for (i, p) in optimizer.params.enumerated() {
+                tensors.append(NamedTensor(name: "adam.m.\(p.name)", shape: p.value.shape, values: optimizer.m[i].array))
+                tensors.append(NamedTensor(name: "adam.v.\(p.name)", shape: p.value.shape, values: optimizer.v[i].array))
+            }
+            md["adam_step"] = String(optimizer.step)
+        }
+        try Safetensors.write(tensors, metadata: md, to: path)
+    }
+
+    /// Loads a checkpoint written by `save` into this network (and the optimizer, when given and present).
+    /// Throws CheckpointError for a corrupt file, a different variant, or missing / mis-shaped tensors.
+    @discardableResult
+    public func load(from path: String, optimizer: Adam? = nil) throws -> [String: String] {
+        let file = try Safetensors.read(path)
+        if let v = file.metadata["variant"], v != config.variant.rawValue {
+            throw CheckpointError(path, "was trained for variant \(v), not \(config.variant.rawValue)")
+        }
+        try Safetensors.load(file, into: stateDict, path: path)
+        if let optimizer, let stepText = file.metadata["adam_step"] {
+            guard let step = Int(stepText), step >= 0 else { throw CheckpointError(path, "bad adam_step \(stepText)") }
+            var targets: [(String, Tensor)] = []
+            for (i, p) in optimizer.params.enumerated() {
+                targets.append(("adam.m.\(p.name)", optimizer.m[i]))
+                targets.append(("adam.v.\(p.name)", optimizer.v[i]))
+            }
+            try Safetensors.load(file, into: targets, path: path)
+            optimizer.setStep(step)
+        }
+        return file.metadata
+    }
+}
