@@ -87,44 +87,29 @@ public struct CheckpointInfo: Sendable, Equatable {
     }
 }
 
-/// Checkpoints in the safetensors format: the network's state dict under PyTorch-style names
-/// (`encoder.0.weight`, `aot.1.running_mean`, ...), and for training checkpoints the Adam moments
-/// (`optimizer.m.<name>`, `optimizer.v.<name>`, step in the metadata). Written atomically.
+/// Checkpoints in the safetensors format, written by the network itself (`MultiTaskNet.save`): the state dict
+/// under PyTorch-style names (`encoder.0.weight`, `aot.1.running_mean`, ...), for training checkpoints the Adam
+/// moments (`adam.m.<name>`, `adam.v.<name>`, `adam_step`), and the run's `CheckpointInfo` in `__metadata__`.
 public enum ModelCheckpoint {
     public static func save(_ model: MultiTaskModel, info: CheckpointInfo, to path: String, includeOptimizer: Bool) throws {
-        var tensors = model.net.stateDict.map { NamedTensor(name: $0.0, shape: $0.1.shape, values: $0.1.array) }
-        var metadata = info.metadata
-        if includeOptimizer {
-            for (p, (m, v)) in zip(model.optimizer.params, zip(model.optimizer.m, model.optimizer.v)) {
-                tensors.append(NamedTensor(name: "optimizer.m.\(p.name)", shape: m.shape, values: m.array))
-                tensors.append(NamedTensor(name: "optimizer.v.\(p.name)", shape: v.shape, values: v.array))
-            }
-            metadata["optimizer_step"] = "\(model.optimizer.step)"
-        }
-        try Safetensors.write(tensors, metadata: metadata, to: path)
+        try model.net.save(to: path, metadata: info.metadata, optimizer: includeOptimizer ? model.optimizer : nil)
     }
 
     /// Loads a checkpoint; with `restoreOptimizer` the Adam state must be in the file.
     public static func load(_ path: String, restoreOptimizer: Bool = false) throws -> (MultiTaskModel, CheckpointInfo) {
         guard FileManager.default.fileExists(atPath: path) else { throw CheckpointError(path, "no such file") }
+        // The metadata says which network to build before its weights can be loaded.
         let file = try Safetensors.read(path)
         let info = try CheckpointInfo(metadata: file.metadata, path: path)
         let model = MultiTaskModel(variant: info.variant, teacherWidth: info.teacherWidth, learningRate: info.learningRate, seed: info.seed)
-        try Safetensors.load(file, into: model.net.stateDict, path: path)
         let expected = Set(model.net.stateDict.map(\.0))
-        if let stray = file.order.first(where: { !expected.contains($0) && !$0.hasPrefix("optimizer.") }) {
+        if let stray = file.order.first(where: { !expected.contains($0) && !$0.hasPrefix("adam.") }) {
             throw CheckpointError(path, "unexpected tensor \(stray) (a checkpoint of another network?)")
         }
-        if restoreOptimizer {
-            let targets = zip(model.optimizer.params, zip(model.optimizer.m, model.optimizer.v)).flatMap { p, mv in
-                [("optimizer.m.\(p.name)", mv.0), ("optimizer.v.\(p.name)", mv.1)]
-            }
-            try Safetensors.load(file, into: targets, path: path)
-            guard let step = file.metadata["optimizer_step"].flatMap(Int.init) else {
-                throw CheckpointError(path, "no optimizer state to resume from")
-            }
-            model.optimizer.setStep(step)
+        if restoreOptimizer && file.metadata["adam_step"] == nil {
+            throw CheckpointError(path, "holds no optimizer state to resume from")
         }
+        _ = try model.net.load(from: path, optimizer: restoreOptimizer ? model.optimizer : nil)
         return (model, info)
     }
 }

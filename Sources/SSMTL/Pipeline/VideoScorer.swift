@@ -68,8 +68,8 @@ public final class VideoScorer {
                 scoredByFrame[item.frame, default: []].append(scored)
                 pendingFrames[item.frame]! -= 1
             }
+            // The batch buffers are reused: filling object n overwrites every value of its slot.
             pendingObjects.removeAll(keepingCapacity: true)
-            batch = makeBatch()
         }
 
         func releaseFinishedFrames() {
@@ -85,23 +85,22 @@ public final class VideoScorer {
         }
 
         func crop(frame center: Int, objects: [DetectionBox]) throws {
-            let start = Clock.now
             framesInOrder.append(center)
             pendingFrames[center] = objects.count
             for object in objects {
+                let start = Clock.now
                 let n = pendingObjects.count
                 batch.forward.fill(object: n, box: object.pixelBox, center: center, offsets: TemporalOffsets.forward(t: radius), window: window)
                 batch.middleInput.fill(object: n, box: object.pixelBox, center: center, offsets: TemporalOffsets.middleBoxInput(t: radius), window: window)
                 batch.middleTarget.fill(object: n, box: object.pixelBox, center: center, offsets: [0], window: window)
                 batch.teacher[n] = object.classProbabilities
                 pendingObjects.append((center, object))
+                timings.crop += Clock.seconds(since: start)
                 if pendingObjects.count == options.batchSize {
-                    timings.crop += Clock.seconds(since: start)
                     try flushBatch()
                     releaseFinishedFrames()
                 }
             }
-            timings.crop += Clock.seconds(since: start)
             releaseFinishedFrames()
         }
 
