@@ -13,43 +13,19 @@ struct Detect: ParsableCommand {
             --weights (Darknet format).
             """)
 
-    enum DetectorKind: String, ExpressibleByArgument, CaseIterable { case motion, yolo }
-
     @Argument(help: "Video files, frame folders, or folders of those.")
     var inputs: [String]
 
     @Option(help: "Output folder for the CSV files (created if missing).")
     var out: String
 
-    @Option(help: "motion | yolo")
-    var detector: DetectorKind = .motion
-
-    @Option(help: "Darknet .cfg (yolo).")
-    var cfg: String?
-
-    @Option(help: "Darknet .weights (yolo).")
-    var weights: String?
-
-    @Option(help: "yolo: objectness and class-probability threshold.")
-    var conf: Float = 0.5
+    @OptionGroup var detectorOptions: DetectorOptions
 
     @Option(help: "yolo: per-class NMS IoU threshold.")
     var nms: Float = 0.45
 
     @Option(help: "yolo: letterbox | stretch")
     var resize: String = "letterbox"
-
-    @Option(name: .customLong("bg-threshold"), help: "motion: |frame - background| threshold (grey levels).")
-    var bgThreshold: Int = MotionParameters().backgroundThreshold
-
-    @Option(name: .customLong("diff-threshold"), help: "motion: |frame - previous frame| threshold (grey levels).")
-    var diffThreshold: Int = MotionParameters().frameDifferenceThreshold
-
-    @Option(help: "motion: minimum component area in pixels.")
-    var minArea: Int = MotionParameters().minArea
-
-    @Option(help: "motion: pixels added around every box.")
-    var margin: Int = MotionParameters().margin
 
     @Flag(name: .customLong("no-prepass"), help: "motion: skip the first pass that estimates each video's background (median of 48 sampled frames); learn it online from the first frame instead.")
     var noPrepass = false
@@ -64,36 +40,22 @@ struct Detect: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard conf >= 0, conf <= 1 else { throw ValidationError("--conf must be in [0, 1]") }
         guard nms >= 0, nms <= 1 else { throw ValidationError("--nms must be in [0, 1]") }
         guard ResizeMode(rawValue: resize) != nil else { throw ValidationError("--resize must be letterbox or stretch") }
-        guard bgThreshold >= 0, diffThreshold >= 0, minArea >= 0, margin >= 0 else {
-            throw ValidationError("motion thresholds, --min-area and --margin must not be negative")
-        }
-        if detector == .yolo && (cfg == nil || weights == nil) { throw ValidationError("--detector yolo needs --cfg and --weights") }
     }
 
     func run() throws {
         let videos = try discoverVideos(inputs)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         if let overlay { try FileManager.default.createDirectory(atPath: overlay, withIntermediateDirectories: true) }
-        var yolo: YoloDetector?
-        if detector == .yolo, let cfg, let weights {
-            // One frame at a time: all cores go to OpenBLAS inside each convolution.
-            _ = Threads.configure(threads: 0, preferBLAS: true)
-            let network = try DarknetNetwork.load(cfgPath: cfg)
-            for warning in network.warnings { Terminal.note("ssmtl: warning: \(warning)", quiet: quiet) }
-            if verbose { Terminal.note(network.layerTable()) }
-            let runner = try DarknetRunner(network: network, weights: try DarknetWeights.load(path: weights, network: network))
-            yolo = try YoloDetector(runner: runner, confidence: conf, nmsThreshold: nms, resize: ResizeMode(rawValue: resize)!)
-        }
+        let yolo = try detectorOptions.loadYOLO(quiet: quiet, nms: nms, resize: ResizeMode(rawValue: resize)!, verbose: verbose)
         var failures: [String] = []
         var totalFrames = 0, totalBoxes = 0
         Detect.detectorSeconds = 0
         let start = Date()
         for video in videos {
             do {
-                let detectorForVideo: ObjectDetector = yolo ?? MotionDetector(parameters: motionParameters)
+                let detectorForVideo: ObjectDetector = yolo ?? MotionDetector(parameters: detectorOptions.motionParameters)
                 let (frames, boxes) = try process(video, with: detectorForVideo)
                 totalFrames += frames
                 totalBoxes += boxes
@@ -119,15 +81,6 @@ struct Detect: ParsableCommand {
 
     /// Time spent inside detect(_:) (the command is single-threaded).
     nonisolated(unsafe) static var detectorSeconds = 0.0
-
-    var motionParameters: MotionParameters {
-        var p = MotionParameters()
-        p.backgroundThreshold = bgThreshold
-        p.frameDifferenceThreshold = diffThreshold
-        p.minArea = minArea
-        p.margin = margin
-        return p
-    }
 
     /// Detects every frame of one video and writes its CSV atomically; returns (frames, boxes).
     private func process(_ video: VideoSource, with detector: ObjectDetector) throws -> (Int, Int) {

@@ -70,12 +70,13 @@ struct DetectorOptions: ParsableArguments {
     }
 
     /// Loads the YOLO network once (nil for the motion detector).
-    func loadYOLO(quiet: Bool) throws -> YoloDetector? {
+    func loadYOLO(quiet: Bool, nms: Float = 0.45, resize: ResizeMode = .letterbox, verbose: Bool = false) throws -> YoloDetector? {
         guard detector == .yolo, let cfg, let weights else { return nil }
         let network = try DarknetNetwork.load(cfgPath: cfg)
         for warning in network.warnings { Terminal.note("ssmtl: warning: \(warning)", quiet: quiet) }
+        if verbose { Terminal.note(network.layerTable()) }
         let runner = try DarknetRunner(network: network, weights: try DarknetWeights.load(path: weights, network: network))
-        return try YoloDetector(runner: runner, confidence: conf)
+        return try YoloDetector(runner: runner, confidence: conf, nmsThreshold: nms, resize: resize)
     }
 
     /// A detector for one video: the shared YOLO network, or a fresh motion detector whose background is first
