@@ -64,3 +64,9 @@ final class ProgressBar {
         FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
     }
 }
+
+/// A runtime failure of a command that is not about one file: printed as one `ssmtl: error:` line.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -109,7 +109,7 @@ struct Train: ParsableCommand {
             }
             bar.finish()
             guard train.objects > 0 else {
-                throw ValidationError("no objects were detected in the training videos: nothing to train on (check the detector settings)")
+                throw CommandFailure("no objects were detected in the training videos: nothing to train on (check the detector settings)")
             }
             info.epoch = epoch + 1
             let seconds = Date().timeIntervalSince(start)
