@@ -55,7 +55,7 @@ struct Detect: ParsableCommand {
         let start = Date()
         for video in videos {
             do {
-                let detectorForVideo: ObjectDetector = yolo ?? MotionDetector(parameters: detectorOptions.motionParameters)
+                let detectorForVideo = try detectorOptions.detector(for: video, yolo: yolo, prepass: !noPrepass)
                 let (frames, boxes) = try process(video, with: detectorForVideo)
                 totalFrames += frames
                 totalBoxes += boxes
@@ -84,9 +84,6 @@ struct Detect: ParsableCommand {
 
     /// Detects every frame of one video and writes its CSV atomically; returns (frames, boxes).
     private func process(_ video: VideoSource, with detector: ObjectDetector) throws -> (Int, Int) {
-        if let motion = detector as? MotionDetector, !noPrepass, let background = try BackgroundEstimate.median(of: video.path) {
-            motion.prime(background: background.pixels, width: background.width, height: background.height)
-        }
         let reader = try FrameReader(path: video.path, layout: detector is MotionDetector && overlay == nil ? .gray8 : .rgb24)
         let bar = ProgressBar(video.name, total: reader.info.frameCount, quiet: quiet)
         var writer: VideoWriter?

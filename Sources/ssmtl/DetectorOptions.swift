@@ -80,11 +80,11 @@ struct DetectorOptions: ParsableArguments {
     }
 
     /// A detector for one video: the shared YOLO network, or a fresh motion detector whose background is first
-    /// estimated from the video (median of 48 sampled frames).
-    func detector(for video: VideoSource, yolo: YoloDetector?) throws -> ObjectDetector {
+    /// estimated from the video (median of 48 sampled frames) unless `prepass` is off.
+    func detector(for video: VideoSource, yolo: YoloDetector?, prepass: Bool = true) throws -> ObjectDetector {
         if let yolo { return yolo }
         let motion = MotionDetector(parameters: motionParameters)
-        if let background = try BackgroundEstimate.median(of: video.path) {
+        if prepass, let background = try BackgroundEstimate.median(of: video.path) {
             motion.prime(background: background.pixels, width: background.width, height: background.height)
         }
         return motion
