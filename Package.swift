@@ -22,9 +22,10 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: - Pipeline modules
-        .target(name: "VideoIO", dependencies: ["CFFmpeg"]),
+        .target(name: "AtomicFile"),
+        .target(name: "VideoIO", dependencies: ["CFFmpeg", "AtomicFile"]),
         .target(name: "Randomness"),
-        .target(name: "NeuralNet", dependencies: ["CBLAS"]),
+        .target(name: "NeuralNet", dependencies: ["CBLAS", "AtomicFile"]),
         .target(name: "SSMTL", dependencies: ["VideoIO", "Randomness", "NeuralNet", "Detection"]),
         .target(name: "SyntheticData", dependencies: ["VideoIO", "Randomness"]),
         .target(name: "Evaluation", dependencies: ["VideoIO", "CZlib"]),

@@ -13,6 +13,10 @@ public func reluForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Flo
 public func reluBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, out: UnsafePointer<Float>, n: Int) {
     parallelChunks(n) { _, r in for i in r { dinp[i] += out[i] > 0 ? dout[i] : 0 } }
 }
+/// grad (n) = grad * [out > 0], overwriting the incoming gradient (in-place ReLU).
+public func reluBackwardInPlace(grad: UnsafeMutablePointer<Float>, out: UnsafePointer<Float>, n: Int) {
+    parallelChunks(n) { _, r in for i in r where !(out[i] > 0) { grad[i] = 0 } }
+}
 
 /// out (n) = inp > 0 ? inp : slope * inp   (Darknet "leaky": slope 0.1)
 public func leakyReluForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, n: Int, slope: Float = 0.1) {

@@ -177,13 +177,20 @@ public final class BatchNorm: Layer {
 // MARK: - Activations
 
 public final class ReLU: Layer {
+    /// In place: forward overwrites its input and backward its incoming gradient, saving two activation-sized
+    /// buffers. Only for a ReLU whose producer does not need its own output in backward (BatchNorm, Conv) and whose
+    /// consumer does not need its gradient buffer afterwards (MaxPool, Conv, Upsample all hand out private dx).
+    public let inPlace: Bool
     private var out: Tensor?, dx: Tensor?
-    public init() {}
+    public init(inPlace: Bool = false) { self.inPlace = inPlace }
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        if inPlace { reluForward(out: x.data, inp: x.data, n: x.count); out = x; return x }
         let y = ensure(&out, x.shape); reluForward(out: y.data, inp: x.data, n: x.count); return y
     }
     public func backward(_ dy: Tensor) -> Tensor {
-        let y = out!, g = ensure(&dx, y.shape); g.zero()
+        let y = out!
+        if inPlace { reluBackwardInPlace(grad: dy.data, out: y.data, n: y.count); return dy }
+        let g = ensure(&dx, y.shape); g.zero()
         reluBackward(dinp: g.data, dout: dy.data, out: y.data, n: y.count); return g
     }
 }
@@ -347,12 +354,18 @@ public final class Sequential: Layer {
     public var buffers: [(String, Tensor)] { layers.flatMap { $0.buffers } }
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         var h = x
-        for l in layers { h = l.forward(h, training: training) }
+        for l in layers {
+            let input = h
+            h = LayerProfiler.time("fwd \(type(of: l)) \(input.shape)") { l.forward(input, training: training) }
+        }
         return h
     }
     public func backward(_ dy: Tensor) -> Tensor {
         var g = dy
-        for l in layers.reversed() { g = l.backward(g) }
+        for l in layers.reversed() {
+            let grad = g
+            g = LayerProfiler.time("bwd \(type(of: l)) \(grad.shape)") { l.backward(grad) }
+        }
         return g
     }
 }

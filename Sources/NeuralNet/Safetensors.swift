@@ -1,3 +1,4 @@
+import AtomicFile
 // Checkpoints in the safetensors format:
 //   [u64 little-endian header length N][N bytes of JSON header, space padded][raw little-endian tensor data]
 // Header: {"name": {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, ..., "__metadata__": {"k": "v"}}
@@ -81,18 +82,10 @@ public enum Safetensors {
                 }
             }
         }
-        let url = URL(fileURLWithPath: path)
-        let tmp = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
         do {
-            try Data(bytes).write(to: tmp)
-            // rename(2) replaces the destination atomically on the same file system.
-            guard rename(tmp.path, path) == 0 else {
-                throw CheckpointError(path, "cannot rename temporary file (errno \(errno))")
-            }
+            try writeAtomically(bytes, to: path)
         } catch {
-            try? FileManager.default.removeItem(at: tmp)
-            throw CheckpointError(path, "cannot write: \(error.localizedDescription)")
+            throw CheckpointError(path, (error as? AtomicWriteError)?.reason ?? "cannot write: \(error)")
         }
     }
 

@@ -1,3 +1,4 @@
+import AtomicFile
 import CFFmpeg
 import Foundation
 
@@ -88,19 +89,10 @@ public enum ImageFile {
 /// Writes data to a temporary file beside `path`, then renames it over `path`:
 /// an interrupted write never leaves a half-written file behind.
 public func writeFileAtomically(_ data: Data, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let directory = url.deletingLastPathComponent()
-    let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
     do {
-        try data.write(to: temporary)
-        // rename(2) replaces the destination atomically.
-        guard rename(temporary.path, path) == 0 else {
-            throw VideoIOError(path, "cannot move into place: \(String(cString: strerror(errno)))")
-        }
+        try data.withUnsafeBytes { try writeAtomically($0, to: path) }
     } catch {
-        try? FileManager.default.removeItem(at: temporary)
-        if let error = error as? VideoIOError { throw error }
-        throw VideoIOError(path, "cannot write: \(error.localizedDescription)")
+        throw VideoIOError(path, (error as? AtomicWriteError)?.reason ?? "cannot write: \(error)")
     }
 }
 

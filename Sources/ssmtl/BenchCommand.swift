@@ -26,6 +26,8 @@ struct BenchNN: ParsableCommand {
     var vol2col = false
     @Option(name: .customLong("iterations"), help: "Run exactly this many batches per phase instead of --seconds.")
     var iterationsLimit: Int?
+    @Flag(help: "Print the time spent in each layer (forward and backward) after each phase.")
+    var profile = false
 
     func validate() throws {
         guard Variant(rawValue: variant) != nil else {
@@ -62,9 +64,12 @@ struct BenchNN: ParsableCommand {
             return Double(iterations * batch) / Date().timeIntervalSince(start)
         }
         var last = MultiTaskLosses(aot: 0, mi: 0, mb: 0, kd: 0, total: 0)
+        LayerProfiler.enabled = profile
         let train = measure { last = net.trainStep(b, optimizer: adam) }
+        if profile { print("training profile:"); LayerProfiler.report().forEach { print($0) }; LayerProfiler.reset() }
         print(String(format: "train loss=%.4f (aot %.4f mi %.4f mb %.4f kd %.4f)", last.total, last.aot, last.mi, last.mb, last.kd))
         let infer = measure { _ = net.forward(sequence: seq, middleInput: mid, training: false) }
+        if profile { print("inference profile:"); LayerProfiler.report().forEach { print($0) } }
         print(String(format: "train_objects_per_s=%.2f infer_objects_per_s=%.2f", train, infer))
     }
 }

@@ -13,9 +13,15 @@ struct Ssmtl: ParsableCommand {
     /// Usage errors go through ArgumentParser (message + usage); every other error ends as one line
     /// `ssmtl: error: <file>: <problem>` on stderr and exit code 1, never a trap or a stack trace.
     static func main() {
+        // Past a file-size limit (ulimit -f) a write should fail with EFBIG and be reported like a full disk,
+        // not kill the process.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot()
             try command.run()
+        } catch let stop as Interrupted {
+            Terminal.error(stop.description)
+            Foundation.exit(Interrupt.exitStatus(stop.signal))
         } catch {
             if isArgumentParserError(error) { exit(withError: error) }
             Terminal.error(String(describing: error))

@@ -27,6 +27,21 @@ struct Train: ParsableCommand {
     @Option(help: "Network variant: shallow-narrow | shallow-wide | deep-narrow | deep-wide.")
     var variant: String = Variant.shallowNarrow.rawValue
 
+    @Option(help: ArgumentHelp("Encoder plan overriding the variant's: conv channel counts and M (MaxPool3D 1x2x2), e.g. 16,M,32,M,32,M.", valueName: "plan"))
+    var encoder: String?
+
+    @Option(help: "Side of the square object crops, in pixels (divisible by 2^(pooling stages + 1)).")
+    var cropSize = 64
+
+    @Option(help: "Channels of the arrow-of-time, irregularity and distillation head convolutions.")
+    var headChannels = 32
+
+    @Option(help: "Channels of the middle-box decoder convolutions.")
+    var decoderChannels = 32
+
+    @Option(help: "Dropout probability in the classifier heads.")
+    var dropout: Float = 0.3
+
     @Option(help: "Number of epochs.")
     var epochs = 10
 
@@ -61,6 +76,21 @@ struct Train: ParsableCommand {
             throw ValidationError("--epochs must be at least 1, --batch at least 2, --shuffle-buffer at least --batch")
         }
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be positive") }
+        if let encoder, NetworkConfig.parseEncoderPlan(encoder) == nil {
+            throw ValidationError("--encoder '\(encoder)' is not a plan like 16,M,32,M,32,M")
+        }
+        if let problem = network.problem { throw ValidationError("impossible network: \(problem)") }
+    }
+
+    /// The architecture asked for: the variant's defaults with the options above applied.
+    var network: NetworkConfig {
+        var config = NetworkConfig(variant: Variant(rawValue: variant) ?? .shallowNarrow)
+        if let encoder, let plan = NetworkConfig.parseEncoderPlan(encoder) { config.encoderPlan = plan }
+        config.cropSize = cropSize
+        config.headChannels = headChannels
+        config.decoderChannels = decoderChannels
+        config.dropout = dropout
+        return config
     }
 
     var lastPath: String {
@@ -69,6 +99,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         Threads.configure(threads: threads)
+        Interrupt.install()
         let videos = try discoverVideos(inputs)
         let yolo = try detectorOptions.loadYOLO(quiet: quiet)
         let teacherWidth = detectorOptions.teacherWidth(of: yolo)
@@ -77,14 +108,14 @@ struct Train: ParsableCommand {
         var info: CheckpointInfo
         if resume {
             (model, info) = try ModelCheckpoint.load(lastPath, restoreOptimizer: true)
-            guard info.variant.rawValue == variant, info.seed == seed, info.batchSize == batch, info.teacherWidth == teacherWidth else {
-                throw CheckpointError(lastPath, "was written with other settings (variant \(info.variant.rawValue), seed \(info.seed), batch \(info.batchSize)); resume with the same ones")
+            guard info.network == network, info.seed == seed, info.batchSize == batch, info.teacherWidth == teacherWidth else {
+                throw CheckpointError(lastPath, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), seed \(info.seed), batch \(info.batchSize)); resume with the same ones")
             }
             info.epochsPlanned = epochs
             Terminal.note("train: resuming after epoch \(info.epoch) of \(epochs)", quiet: quiet)
         } else {
-            model = MultiTaskModel(variant: Variant(rawValue: variant)!, teacherWidth: teacherWidth, learningRate: lr, seed: seed)
-            info = CheckpointInfo(variant: model.net.config.variant, teacherWidth: teacherWidth, learningRate: lr, batchSize: batch,
+            model = MultiTaskModel(config: network, teacherWidth: teacherWidth, learningRate: lr, seed: seed)
+            info = CheckpointInfo(network: network, teacherWidth: teacherWidth, learningRate: lr, batchSize: batch,
                                   seed: seed, epochsPlanned: epochs, detector: detectorOptions.settings)
         }
 
@@ -103,9 +134,15 @@ struct Train: ParsableCommand {
             let epoch = info.epoch
             let bar = ProgressBar("epoch \(epoch + 1)/\(epochs)", total: nil, unit: "objects", quiet: quiet)
             let start = Date()
-            let (train, validation) = try trainer.runEpoch(epoch, model: model) { done, running in
-                bar.detail = String(format: "aot %.3f mi %.3f mb %.4f kd %.4f", running.aotLoss, running.miLoss, running.middleBoxLoss, running.distillationLoss)
-                bar.advance(by: done - bar.count)
+            let train: TaskMetrics, validation: TaskMetrics
+            do {
+                (train, validation) = try trainer.runEpoch(epoch, model: model, shouldStop: { Interrupt.received != nil }) { done, running in
+                    bar.detail = String(format: "aot %.3f mi %.3f mb %.4f kd %.4f", running.aotLoss, running.miLoss, running.middleBoxLoss, running.distillationLoss)
+                    bar.advance(by: done - bar.count)
+                }
+            } catch is TrainingStopped {
+                bar.finish()
+                throw interrupted(during: "epoch \(epoch + 1)", completedEpochs: epoch)
             }
             bar.finish()
             guard train.objects > 0 else {
@@ -126,25 +163,34 @@ struct Train: ParsableCommand {
             try ModelCheckpoint.save(model, info: info, to: lastPath, includeOptimizer: true)
         }
 
-        // Head statistics of the training objects, with the best weights.
-        let (best, bestInfo) = try ModelCheckpoint.load(out)
-        var final = bestInfo
-        final.headStatistics = try headStatistics(model: best, videos: videos, yolo: yolo)
+        // Head statistics of the training objects, with the best weights loaded into the training model (a second
+        // model would double the activation memory) and the detections cached during training.
+        var final = try ModelCheckpoint.loadWeights(out, into: model)
+        final.headStatistics = try headStatistics(model: model, videos: videos, cache: cache)
         final.epoch = info.epoch
         final.epochsPlanned = epochs
-        try ModelCheckpoint.save(best, info: final, to: out, includeOptimizer: false)
+        try ModelCheckpoint.save(model, info: final, to: out, includeOptimizer: false)
         let stats = final.headStatistics!
         Terminal.note("train: best epoch \(final.bestEpoch) (validation loss \(String(format: "%.4f", final.bestValidationLoss))); head mean \(stats.mean), std \(stats.std); wrote \(out)", quiet: quiet)
     }
 
+    /// The error that ends an interrupted run, saying what is on disk and how to go on.
+    private func interrupted(during what: String, completedEpochs: Int) -> Interrupted {
+        let saved = completedEpochs == 0 || !FileManager.default.fileExists(atPath: lastPath)
+            ? "no epoch was completed, nothing to resume"
+            : "\(lastPath) holds epoch \(completedEpochs); continue with the same command and --resume"
+        return Interrupted(signal: Interrupt.received ?? SIGINT, description: "train: interrupted during \(what): \(saved)")
+    }
+
     /// Mean and standard deviation of each head's raw score over the objects of the training videos.
-    private func headStatistics(model: MultiTaskModel, videos: [VideoSource], yolo: YoloDetector?) throws -> HeadStatistics {
+    private func headStatistics(model: MultiTaskModel, videos: [VideoSource], cache: DetectionCache) throws -> HeadStatistics {
         var sums = [Double](repeating: 0, count: 4), squares = sums
         var count = 0
-        for video in videos {
+        for (v, video) in videos.enumerated() {
+            if Interrupt.received != nil { throw interrupted(during: "the head statistics pass", completedEpochs: epochs) }
             var options = VideoScorer.Options()
             options.batchSize = batch
-            let scorer = VideoScorer(detector: try detectorOptions.detector(for: video, yolo: yolo), scorer: model,
+            let scorer = VideoScorer(detector: cache.detector(video: v), scorer: model,
                                      statistics: HeadStatistics(mean: [0, 0, 0, 0], std: [1, 1, 1, 1]), options: options)
             let result = try scorer.score(FrameReader(path: video.path))
             for object in result.objects {

@@ -4,7 +4,9 @@ import NeuralNet
 /// Everything a checkpoint says about the run besides the weights, stored as strings in the safetensors
 /// `__metadata__` (so Python's `safetensors` shows it too).
 public struct CheckpointInfo: Sendable, Equatable {
-    public var variant: Variant
+    /// The architecture (variant, encoder plan, crop size, head and decoder widths, dropout).
+    public var network: NetworkConfig
+    public var variant: Variant { network.variant }
     public var teacherWidth: Int
     public var learningRate: Float
     public var batchSize: Int
@@ -21,7 +23,13 @@ public struct CheckpointInfo: Sendable, Equatable {
 
     public init(variant: Variant, teacherWidth: Int, learningRate: Float, batchSize: Int, seed: UInt64, epochsPlanned: Int,
                 detector: [String: String]) {
-        self.variant = variant
+        self.init(network: NetworkConfig(variant: variant), teacherWidth: teacherWidth, learningRate: learningRate,
+                  batchSize: batchSize, seed: seed, epochsPlanned: epochsPlanned, detector: detector)
+    }
+
+    public init(network: NetworkConfig, teacherWidth: Int, learningRate: Float, batchSize: Int, seed: UInt64, epochsPlanned: Int,
+                detector: [String: String]) {
+        self.network = network
         self.teacherWidth = teacherWidth
         self.learningRate = learningRate
         self.batchSize = batchSize
@@ -38,6 +46,9 @@ public struct CheckpointInfo: Sendable, Equatable {
     var metadata: [String: String] {
         var m: [String: String] = [
             "format": CheckpointInfo.format, "variant": variant.rawValue, "teacher_width": "\(teacherWidth)",
+            "encoder_plan": network.encoderPlanText, "crop_size": "\(network.cropSize)",
+            "head_channels": "\(network.headChannels)", "decoder_channels": "\(network.decoderChannels)",
+            "dropout": "\(network.dropout)",
             "learning_rate": "\(learningRate)", "batch_size": "\(batchSize)", "seed": "\(seed)", "epoch": "\(epoch)",
             "epochs_planned": "\(epochsPlanned)", "best_epoch": "\(bestEpoch)", "best_validation_loss": "\(bestValidationLoss)",
             "detector": detector.keys.sorted().map { "\($0)=\(detector[$0]!)" }.joined(separator: ";"),
@@ -64,7 +75,18 @@ public struct CheckpointInfo: Sendable, Equatable {
         guard let variant = Variant(rawValue: try value("variant")) else {
             throw CheckpointError(path, "unknown network variant '\(m["variant"]!)'")
         }
-        self.variant = variant
+        // Architecture keys beyond the variant are optional: a file without them has the variant's defaults.
+        var network = NetworkConfig(variant: variant)
+        if let text = m["encoder_plan"] {
+            guard let plan = NetworkConfig.parseEncoderPlan(text) else { throw CheckpointError(path, "bad encoder_plan '\(text)'") }
+            network.encoderPlan = plan
+        }
+        if m["crop_size"] != nil { network.cropSize = try number("crop_size") }
+        if m["head_channels"] != nil { network.headChannels = try number("head_channels") }
+        if m["decoder_channels"] != nil { network.decoderChannels = try number("decoder_channels") }
+        if m["dropout"] != nil { network.dropout = try number("dropout") }
+        if let problem = network.problem { throw CheckpointError(path, "describes an impossible network: \(problem)") }
+        self.network = network
         teacherWidth = try number("teacher_width")
         learningRate = try number("learning_rate")
         batchSize = try number("batch_size")
@@ -101,7 +123,7 @@ public enum ModelCheckpoint {
         // The metadata says which network to build before its weights can be loaded.
         let file = try Safetensors.read(path)
         let info = try CheckpointInfo(metadata: file.metadata, path: path)
-        let model = MultiTaskModel(variant: info.variant, teacherWidth: info.teacherWidth, learningRate: info.learningRate, seed: info.seed)
+        let model = MultiTaskModel(config: info.network, teacherWidth: info.teacherWidth, learningRate: info.learningRate, seed: info.seed)
         let expected = Set(model.net.stateDict.map(\.0))
         if let stray = file.order.first(where: { !expected.contains($0) && !$0.hasPrefix("adam.") }) {
             throw CheckpointError(path, "unexpected tensor \(stray) (a checkpoint of another network?)")
@@ -111,5 +133,13 @@ public enum ModelCheckpoint {
         }
         _ = try model.net.load(from: path, optimizer: restoreOptimizer ? model.optimizer : nil)
         return (model, info)
+    }
+
+    /// Loads the weights of a checkpoint into an existing model of the same network (the optimizer state is left
+    /// alone) and returns the checkpoint's info.
+    public static func loadWeights(_ path: String, into model: MultiTaskModel) throws -> CheckpointInfo {
+        guard FileManager.default.fileExists(atPath: path) else { throw CheckpointError(path, "no such file") }
+        let metadata = try model.net.load(from: path)
+        return try CheckpointInfo(metadata: metadata, path: path)
     }
 }

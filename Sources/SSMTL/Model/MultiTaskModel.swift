@@ -12,8 +12,13 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
 
     public var cropSide: Int { net.config.cropSize }
 
-    public init(variant: Variant, teacherWidth: Int, learningRate: Float, seed: UInt64) {
-        var config = NetworkConfig(variant: variant)
+    public convenience init(variant: Variant, teacherWidth: Int, learningRate: Float, seed: UInt64) {
+        self.init(config: NetworkConfig(variant: variant), teacherWidth: teacherWidth, learningRate: learningRate, seed: seed)
+    }
+
+    /// `config` gives the architecture; its teacher width and distillation weight are set from `teacherWidth`.
+    public init(config base: NetworkConfig, teacherWidth: Int, learningRate: Float, seed: UInt64) {
+        var config = base
         config.teacherWidth = max(teacherWidth, 1)
         config.distillationWeight = teacherWidth > 0 ? 1 : 0
         net = MultiTaskNet(config: config, seed: seed)

@@ -3,6 +3,7 @@
 // Parameter names follow a PyTorch state_dict of nn.Sequential modules (see Scripts/bench_torch.py):
 //   encoder.<i>.*, aot.<i>.*, mi.<i>.*, kd.<i>.*, decoder.<i>.*
 // BatchNorm buffers are running_mean / running_var (num_batches_tracked is not stored).
+import Foundation
 import NeuralNet
 
 public enum Variant: String, CaseIterable, Sendable {
@@ -20,7 +21,7 @@ public enum Variant: String, CaseIterable, Sendable {
     }
 }
 
-public struct NetworkConfig: Sendable {
+public struct NetworkConfig: Sendable, Equatable {
     public var variant: Variant = .shallowNarrow
     public var encoderPlan: [Int]
     public var inputChannels = 3
@@ -40,6 +41,33 @@ public struct NetworkConfig: Sendable {
     public var poolingStages: Int { encoderPlan.filter { $0 == 0 }.count }
     public var encoderChannels: Int { encoderPlan.last { $0 > 0 } ?? inputChannels }
     public var mapSize: Int { cropSize >> poolingStages }
+
+    /// Encoder plan as text: channel counts and M for a MaxPool3D (1,2,2), e.g. "16,M,32,M,32,M".
+    public var encoderPlanText: String { encoderPlan.map { $0 == 0 ? "M" : String($0) }.joined(separator: ",") }
+
+    /// Parses `encoderPlanText`; nil for anything else (empty, a non-positive count, no convolution).
+    public static func parseEncoderPlan(_ text: String) -> [Int]? {
+        var plan: [Int] = []
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let t = item.trimmingCharacters(in: .whitespaces)
+            if t == "M" || t == "m" { plan.append(0); continue }
+            guard let c = Int(t), c > 0, c <= 4096 else { return nil }
+            plan.append(c)
+        }
+        return plan.contains { $0 > 0 } ? plan : nil
+    }
+
+    /// Why this architecture cannot be built, or nil when it can.
+    public var problem: String? {
+        if cropSize < 2 || cropSize > 1024 { return "crop size \(cropSize) is outside 2...1024" }
+        if poolingStages < 1 { return "the encoder needs at least one pooling stage (M)" }
+        if cropSize % (1 << (poolingStages + 1)) != 0 {
+            return "crop size \(cropSize) must be divisible by \(1 << (poolingStages + 1)) (2^(pooling stages + 1))"
+        }
+        if headChannels < 1 || decoderChannels < 1 { return "head and decoder channels must be positive" }
+        if !(dropout >= 0 && dropout < 1) { return "dropout must be in [0, 1)" }
+        return nil
+    }
 }
 
 public struct MultiTaskOutput {
@@ -96,7 +124,7 @@ public final class MultiTaskNet {
             if enc.isEmpty { conv.computeInputGrad = false }
             enc.append(conv)
             enc.append(BatchNorm(name: "encoder.\(enc.count)", channels: entry))
-            enc.append(ReLU())
+            enc.append(ReLU(inPlace: true))
             c = entry
         }
         encoderSeq = Sequential(enc)
@@ -104,7 +132,7 @@ public final class MultiTaskNet {
             if let cv = l as? Conv { return Conv(sharing: cv) }
             if let bn = l as? BatchNorm { return BatchNorm(sharing: bn) }
             if l is MaxPool { return MaxPool(kernel: (1, 2, 2)) }
-            return ReLU()
+            return ReLU(inPlace: true)
         })
         let s = config.mapSize
         func trunk(_ name: String, outputs: Int, seed: UInt64) -> Sequential {
@@ -132,7 +160,7 @@ public final class MultiTaskNet {
             dec.append(Conv(name: "decoder.\(dec.count)", inChannels: dc, outChannels: oc, kernel: (3, 3), padding: (1, 1), rng: &rng))
             if last { dec.append(Sigmoid()) } else {
                 dec.append(BatchNorm(name: "decoder.\(dec.count)", channels: oc))
-                dec.append(ReLU())
+                dec.append(ReLU(inPlace: true))
             }
             dc = oc
         }
@@ -223,7 +251,7 @@ extension MultiTaskNet {
         var tensors = stateDict.map { NamedTensor(name: $0.0, shape: $0.1.shape, values: $0.1.array) }
         var md = metadata
         md["variant"] = config.variant.rawValue
-        md["encoder_plan"] = config.encoderPlan.map(String.init).joined(separator: ",")
+        md["encoder_plan"] = config.encoderPlanText
         if let optimizer {
             for (i, p) in optimizer.params.enumerated() {
                 tensors.append(NamedTensor(name: "adam.m.\(p.name)", shape: p.value.shape, values: optimizer.m[i].array))

@@ -91,7 +91,10 @@ public final class Trainer {
 
     /// One epoch: trains on the training examples, then measures the validation ones.
     /// `progress(objectsDone, runningTrainMetrics)` is called after every batch.
+    /// `shouldStop` is polled before every batch and video; when it says true the epoch is abandoned with
+    /// `TrainingStopped` (the model has then taken part of an epoch: restore the last checkpoint to continue).
     public func runEpoch(_ epoch: Int, model: TrainableModel,
+                         shouldStop: () -> Bool = { false },
                          progress: (Int, TaskMetrics) -> Void = { _, _ in }) throws -> (train: TaskMetrics, validation: TaskMetrics) {
         var modelRNG = SplitMix64.derived(seed: options.seed, epoch: epoch, purpose: 1)
         model.reseed(modelRNG.next())
@@ -106,6 +109,7 @@ public final class Trainer {
         var done = 0
 
         func trainOn(_ examples: [TrainingExample]) throws {
+            if shouldStop() { throw TrainingStopped(epoch: epoch) }
             let batch = TrainingBatch(examples: examples, side: options.side, teacherWidth: options.teacherWidth, rng: &batchRNG)
             train.accumulate(try model.trainStep(batch))
             done += examples.count
@@ -122,6 +126,7 @@ public final class Trainer {
         stream.side = options.side
         var ordinal = 0
         for v in Array(videos.indices).shuffled(using: &orderRNG) {
+            if shouldStop() { throw TrainingStopped(epoch: epoch) }
             let reader = try FrameReader(path: videos[v].path)
             try stream.run(reader: reader, video: v, rng: &cropRNG, detections: { try self.detections.objects(video: v, frame: $0) }) { example in
                 defer { ordinal += 1 }
@@ -145,6 +150,12 @@ public final class Trainer {
         if !validationPending.isEmpty { try validateOn(validationPending) }
         return (train, validation)
     }
+}
+
+/// Training was asked to stop (e.g. Ctrl-C) part-way through `epoch` (0-based).
+public struct TrainingStopped: Error, Equatable {
+    public let epoch: Int
+    public init(epoch: Int) { self.epoch = epoch }
 }
 
 /// Detections of the training videos, computed on the first pass and reused by later epochs (a list of boxes
@@ -173,4 +184,15 @@ public final class DetectionCache {
         cache[video, default: [:]][frame.index] = found
         return found
     }
+}
+
+extension DetectionCache {
+    /// The cached detections of one video as an `ObjectDetector` (for a second pass over the same frames).
+    public func detector(video: Int) -> ObjectDetector { CachedDetections(cache: self, video: video) }
+}
+
+private final class CachedDetections: ObjectDetector {
+    let cache: DetectionCache, video: Int
+    init(cache: DetectionCache, video: Int) { self.cache = cache; self.video = video }
+    func detect(_ frame: Frame) throws -> [DetectionBox] { try cache.objects(video: video, frame: frame) }
 }
