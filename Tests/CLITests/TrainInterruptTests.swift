@@ -1,0 +1,115 @@
+import Foundation
+import XCTest
+import VideoIO
+
+/// Interrupting `ssmtl train` (Ctrl-C or kill -9) and resuming gives byte-identical checkpoints to an uninterrupted
+/// run; a checkpoint that cannot be written (file-size limit standing in for a full disk) is an error that leaves
+/// the previous checkpoints intact.
+final class TrainInterruptTests: XCTestCase {
+    /// Frame folders of two bright squares drifting right over a dark checkerboard: the motion detector finds them.
+    static func makeVideos(in folder: String, count: Int = 2, frames: Int = 40) throws -> [String] {
+        let width = 128, height = 64
+        return try (0..<count).map { v in
+            let dir = folder + "/video\(v)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            for t in 0..<frames {
+                var px = [UInt8](repeating: 0, count: width * height * 3)
+                for y in 0..<height { for x in 0..<width {
+                    let g = UInt8(30 + ((x / 8 + y / 8) % 2) * 10)
+                    for c in 0..<3 { px[(y * width + x) * 3 + c] = g }
+                }}
+                for (k, (x0, y0)) in [(4 + 7 * v, 8), (30 + 5 * v, 38)].enumerated() {
+                    for dy in 0..<14 { for dx in 0..<14 {
+                        let x = x0 + 2 * t + dx, y = y0 + dy
+                        guard x < width else { continue }
+                        for c in 0..<3 { px[(y * width + x) * 3 + c] = dx < 3 ? 20 : UInt8(180 + 30 * k + 10 * c) }
+                    }}
+                }
+                try ImageFile.write(Frame(index: t, width: width, height: height, layout: .rgb24, pixels: px),
+                                    to: dir + String(format: "/%04d.png", t))
+            }
+            return dir
+        }
+    }
+
+    /// A tiny network so the debug binary trains an epoch in seconds.
+    static let tiny = ["--crop-size", "16", "--encoder", "4,M,8,M", "--head-channels", "4", "--decoder-channels", "4",
+                       "--batch", "8", "--shuffle-buffer", "16", "--threads", "1", "--quiet"]
+
+    private func bytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path) }
+
+    /// Starts `ssmtl train`, waits until `watch` exists, sends `signal`, and returns the exit status.
+    private func trainAndSignal(_ arguments: [String], watch: String, signal: Int32) throws -> Int32 {
+        let process = Process()
+        process.executableURL = try CLI.executable
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(300)
+        while !FileManager.default.fileExists(atPath: watch) && process.isRunning && Date() < deadline {
+            usleep(20_000)
+        }
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    func testInterruptedAndResumedRunsEqualAnUninterruptedOne() throws {
+        let scratch = try CLI.scratchFolder()
+        let videos = try Self.makeVideos(in: scratch)
+        let epochs = ["--epochs", "3"]
+
+        let straight = scratch + "/straight.safetensors"
+        let full = try CLI.run(["train"] + videos + ["--out", straight] + epochs + Self.tiny)
+        XCTAssertEqual(full.status, 0, full.stderr)
+        let reference = try XCTUnwrap(bytes(straight))
+
+        for (name, sig) in [("sigint", SIGINT), ("sigkill", SIGKILL)] {
+            let out = scratch + "/\(name).safetensors", last = scratch + "/\(name).last.safetensors"
+            let args = ["train"] + videos + ["--out", out] + epochs + Self.tiny
+            let status = try trainAndSignal(args, watch: last, signal: sig)
+            if sig == SIGINT {
+                XCTAssertEqual(status, 130, "Ctrl-C: exit status 128 + SIGINT")
+            }
+            let kept = try XCTUnwrap(bytes(last), "the checkpoint of the completed epoch survives")
+            XCTAssertGreaterThan(kept.count, 1000)
+            let resumed = try CLI.run(args + ["--resume"])
+            XCTAssertEqual(resumed.status, 0, resumed.stderr)
+            XCTAssertEqual(bytes(out), reference, "\(name) + --resume must give the uninterrupted run's checkpoint")
+        }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: scratch).filter { $0.contains(".tmp-") }
+        XCTAssertEqual(leftovers, [], "no temporary files left behind")
+    }
+
+    func testACheckpointThatCannotBeWrittenLeavesTheOldOnesIntact() throws {
+        let scratch = try CLI.scratchFolder()
+        let videos = try Self.makeVideos(in: scratch, count: 1, frames: 24)
+        let out = scratch + "/m.safetensors", last = scratch + "/m.last.safetensors"
+        let args = ["train"] + videos + ["--out", out] + Self.tiny
+        let first = try CLI.run(args + ["--epochs", "1"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let (model, checkpoint) = (try XCTUnwrap(bytes(out)), try XCTUnwrap(bytes(last)))
+
+        // A 4 kB file-size limit (ulimit -f) makes the next checkpoint write fail part-way, like a full disk.
+        let command = ([try CLI.executable.path] + args + ["--epochs", "2", "--resume"])
+            .map { "'\($0)'" }.joined(separator: " ")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", "ulimit -f 4; exec \(command)"]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 1, message)
+        let lines = message.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, message)
+        XCTAssertTrue(message.contains("m.") && message.contains(".safetensors") && message.contains("too large"), message)
+        XCTAssertEqual(bytes(out), model, "the best checkpoint is untouched")
+        XCTAssertEqual(bytes(last), checkpoint, "the last complete checkpoint is untouched")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: scratch).filter { $0.contains(".tmp-") }
+        XCTAssertEqual(leftovers, [])
+    }
+}
