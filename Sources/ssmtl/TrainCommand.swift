@@ -45,6 +45,9 @@ struct Train: ParsableCommand {
     @Option(help: "Number of epochs.")
     var epochs = 10
 
+    @Option(help: "Self-distillation epochs after the main training (motion detector only): the student decoder learns to reproduce the frozen middle-box decoder; 0 = no distillation score.")
+    var studentEpochs = 2
+
     @Option(help: "Objects per batch.")
     var batch = 64
 
@@ -72,6 +75,7 @@ struct Train: ParsableCommand {
         guard Variant(rawValue: variant) != nil else {
             throw ValidationError("--variant must be one of \(Variant.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        guard studentEpochs >= 0 else { throw ValidationError("--student-epochs must be 0 or more") }
         guard epochs >= 1, batch >= 2, shuffleBuffer >= batch else {
             throw ValidationError("--epochs must be at least 1, --batch at least 2, --shuffle-buffer at least --batch")
         }
@@ -112,11 +116,13 @@ struct Train: ParsableCommand {
                 throw CheckpointError(lastPath, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), seed \(info.seed), batch \(info.batchSize)); resume with the same ones")
             }
             info.epochsPlanned = epochs
+            info.studentEpochsPlanned = model.selfDistillation ? studentEpochs : 0
             Terminal.note("train: resuming after epoch \(info.epoch) of \(epochs)", quiet: quiet)
         } else {
             model = MultiTaskModel(config: network, teacherWidth: teacherWidth, learningRate: lr, seed: seed)
             info = CheckpointInfo(network: network, teacherWidth: teacherWidth, learningRate: lr, batchSize: batch,
                                   seed: seed, epochsPlanned: epochs, detector: detectorOptions.settings)
+            info.studentEpochsPlanned = model.selfDistillation ? studentEpochs : 0
         }
 
         var options = Trainer.Options()
@@ -163,15 +169,60 @@ struct Train: ParsableCommand {
             try ModelCheckpoint.save(model, info: info, to: lastPath, includeOptimizer: true)
         }
 
+        try trainStudent(model: model, info: &info, trainer: trainer)
+
         // Head statistics of the training objects, with the best weights loaded into the training model (a second
         // model would double the activation memory) and the detections cached during training.
         var final = try ModelCheckpoint.loadWeights(out, into: model)
         final.headStatistics = try headStatistics(model: model, videos: videos, cache: cache)
         final.epoch = info.epoch
         final.epochsPlanned = epochs
+        final.studentEpoch = info.studentEpoch
+        final.studentEpochsPlanned = info.studentEpochsPlanned
         try ModelCheckpoint.save(model, info: final, to: out, includeOptimizer: false)
         let stats = final.headStatistics!
         Terminal.note("train: best epoch \(final.bestEpoch) (validation loss \(String(format: "%.4f", final.bestValidationLoss))); head mean \(stats.mean), std \(stats.std); wrote \(out)", quiet: quiet)
+    }
+
+    /// Self-distillation (spec §5): with the best main weights frozen, the student decoder is trained to reproduce
+    /// the middle-box decoder; the best student (lowest validation discrepancy) joins the best checkpoint.
+    private func trainStudent(model: MultiTaskModel, info: inout CheckpointInfo, trainer: Trainer) throws {
+        guard info.studentEpoch < info.studentEpochsPlanned else { return }
+        if info.studentEpoch == 0 {
+            // Start from the best main weights (the last epoch's may be worse); the student is still untrained.
+            let best = try ModelCheckpoint.loadWeights(out, into: model)
+            info.bestEpoch = best.bestEpoch
+            info.bestValidationLoss = best.bestValidationLoss
+        }
+        let phase = StudentPhase(model: model)
+        while info.studentEpoch < info.studentEpochsPlanned {
+            let k = info.studentEpoch
+            let bar = ProgressBar("student \(k + 1)/\(info.studentEpochsPlanned)", total: nil, unit: "objects", quiet: quiet)
+            let start = Date()
+            let train: TaskMetrics, validation: TaskMetrics
+            do {
+                // Epoch numbers after the main ones keep the data order and crops independent of the main phase.
+                (train, validation) = try trainer.runEpoch(epochs + k, model: phase, shouldStop: { Interrupt.received != nil }) { done, running in
+                    bar.detail = String(format: "student L1 %.4f", running.distillationLoss)
+                    bar.advance(by: done - bar.count)
+                }
+            } catch is TrainingStopped {
+                bar.finish()
+                throw interrupted(during: "student epoch \(k + 1)", completedEpochs: info.epoch)
+            }
+            bar.finish()
+            info.studentEpoch = k + 1
+            let loss = validation.objects > 0 ? validation.distillationLoss : train.distillationLoss
+            Terminal.note(String(format: "student epoch %d: train L1 %.5f | validation L1 %.5f | %.0f s",
+                                 k + 1, train.distillationLoss, loss, Date().timeIntervalSince(start)), quiet: quiet)
+            model.studentTrained = true
+            if loss < info.bestStudentLoss {
+                info.bestStudentLoss = loss
+                info.bestStudentEpoch = k + 1
+                try ModelCheckpoint.save(model, info: info, to: out, includeOptimizer: false)
+            }
+            try ModelCheckpoint.save(model, info: info, to: lastPath, includeOptimizer: true)
+        }
     }
 
     /// The error that ends an interrupted run, saying what is on disk and how to go on.

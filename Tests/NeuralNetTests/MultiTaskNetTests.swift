@@ -69,6 +69,51 @@ final class MultiTaskNetTests: XCTestCase {
     }
 }
 
+final class SelfDistillationTests: XCTestCase {
+    private func tiny() -> (MultiTaskNet, Tensor) {
+        var cfg = NetworkConfig(variant: .shallowNarrow)
+        cfg.encoderPlan = [3, 0, 4, 0]; cfg.cropSize = 8; cfg.decoderChannels = 3; cfg.teacherWidth = 2; cfg.dropout = 0
+        return (MultiTaskNet(config: cfg, seed: 9), randomTensor([3, 3, 6, 8, 8], seed: 10))
+    }
+
+    /// The student's gradients (L1 to the frozen decoder's output) against finite differences.
+    func testStudentGradientCheck() {
+        let (net, mid) = tiny()
+        zeroGrad(net.studentParameters)
+        _ = net.studentTrainStep(middleInput: mid)
+        let params = net.studentParameters
+        XCTAssertEqual(params.first?.name, "student.0.weight")
+        finiteDifferenceCheck(tensors: params.map { ($0.name, $0.value) }, analytic: params.map { $0.grad.array },
+                              eps: 1e-3, rtol: 5e-2, atol: 2e-3, maxChecks: 6, loss: {
+            let (t, s) = net.selfDistillationForward(middleInput: mid, trainingStudent: true)
+            return Double(l1LossForward(pred: s.data, target: t.data, n: s.count))
+        })
+    }
+
+    /// Training the student lowers the discrepancy and leaves every main parameter and running statistic alone.
+    func testStudentLearnsAndTheTeacherStaysFrozen() {
+        let (net, mid) = tiny()
+        let before = net.parameters.map { $0.value.array }
+        let buffersBefore = net.buffers.filter { !$0.0.hasPrefix("student.") }.map { $0.1.array }
+        let adam = Adam(params: net.studentParameters, lr: 1e-2)
+        var losses: [Float] = []
+        for _ in 0..<40 {
+            zeroGrad(net.studentParameters)
+            losses.append(net.studentTrainStep(middleInput: mid))
+            adam.update()
+        }
+        XCTAssertLessThan(losses.last!, 0.5 * losses.first!)
+        XCTAssertEqual(net.parameters.map { $0.value.array }, before)
+        XCTAssertEqual(net.buffers.filter { !$0.0.hasPrefix("student.") }.map { $0.1.array }, buffersBefore)
+        // After a full forward the student reads the same decoder stem.
+        let out = net.forward(sequence: randomTensor([3, 3, 7, 8, 8], seed: 11), middleInput: mid, training: false)
+        let s = net.studentForward(training: false)
+        let (t2, s2) = net.selfDistillationForward(middleInput: mid, trainingStudent: false)
+        XCTAssertEqual(out.middle.array, t2.array)
+        XCTAssertEqual(s.array, s2.array)
+    }
+}
+
 final class MultiTaskCheckpointTests: XCTestCase {
     func testSaveLoadRoundTripAndVariantCheck() throws {
         var cfg = NetworkConfig(variant: .shallowNarrow)

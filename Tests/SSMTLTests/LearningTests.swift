@@ -107,5 +107,14 @@ final class LearningTests: XCTestCase {
         XCTAssertGreaterThan(last.validation.miAccuracy, 0.8, "motion irregularity at chance")
         XCTAssertLessThan(last.train.middleBoxLoss, 0.6 * first.train.middleBoxLoss, "middle-box loss did not fall")
         XCTAssertLessThan(last.validation.middleBoxLoss, first.validation.middleBoxLoss)
+
+        // Self-distillation phase: the student's discrepancy to the frozen decoder falls on the held-out video.
+        let phase = StudentPhase(model: model)
+        let before = model.net.parameters.map { $0.value.array }
+        let s0 = try trainer.runEpoch(4, model: phase), s1 = try trainer.runEpoch(5, model: phase)
+        print(String(format: "student: validation L1 %.5f -> %.5f", s0.validation.distillationLoss, s1.validation.distillationLoss))
+        XCTAssertLessThan(s1.validation.distillationLoss, s0.validation.distillationLoss)
+        XCTAssertLessThan(s1.train.distillationLoss, 0.8 * s0.train.distillationLoss)
+        XCTAssertEqual(model.net.parameters.map { $0.value.array }, before, "the teacher is frozen")
     }
 }

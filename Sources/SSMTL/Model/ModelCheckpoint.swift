@@ -16,6 +16,12 @@ public struct CheckpointInfo: Sendable, Equatable {
     public var epochsPlanned: Int
     public var bestEpoch: Int
     public var bestValidationLoss: Double
+    /// Self-distillation phase (motion detector, no external teacher): planned and completed student epochs, and
+    /// the student epoch with the lowest validation discrepancy (the student weights in the best checkpoint).
+    public var studentEpochsPlanned = 0
+    public var studentEpoch = 0
+    public var bestStudentEpoch = 0
+    public var bestStudentLoss = Double.infinity
     /// Detector settings as `key=value` pairs (the detector the model was trained with).
     public var detector: [String: String]
     /// Training-set mean and std of each head's score; nil until training has finished.
@@ -41,7 +47,7 @@ public struct CheckpointInfo: Sendable, Equatable {
         self.detector = detector
     }
 
-    static let format = "ssmtl-checkpoint-1"
+    static let format = "ssmtl-checkpoint-2"
 
     var metadata: [String: String] {
         var m: [String: String] = [
@@ -49,6 +55,8 @@ public struct CheckpointInfo: Sendable, Equatable {
             "encoder_plan": network.encoderPlanText, "crop_size": "\(network.cropSize)",
             "head_channels": "\(network.headChannels)", "decoder_channels": "\(network.decoderChannels)",
             "dropout": "\(network.dropout)",
+            "student_epochs_planned": "\(studentEpochsPlanned)", "student_epoch": "\(studentEpoch)",
+            "best_student_epoch": "\(bestStudentEpoch)", "best_student_loss": "\(bestStudentLoss)",
             "learning_rate": "\(learningRate)", "batch_size": "\(batchSize)", "seed": "\(seed)", "epoch": "\(epoch)",
             "epochs_planned": "\(epochsPlanned)", "best_epoch": "\(bestEpoch)", "best_validation_loss": "\(bestValidationLoss)",
             "detector": detector.keys.sorted().map { "\($0)=\(detector[$0]!)" }.joined(separator: ";"),
@@ -95,6 +103,10 @@ public struct CheckpointInfo: Sendable, Equatable {
         epochsPlanned = try number("epochs_planned")
         bestEpoch = try number("best_epoch")
         bestValidationLoss = try number("best_validation_loss")
+        studentEpochsPlanned = try number("student_epochs_planned")
+        studentEpoch = try number("student_epoch")
+        bestStudentEpoch = try number("best_student_epoch")
+        bestStudentLoss = try number("best_student_loss")
         detector = [:]
         for pair in try value("detector").split(separator: ";") {
             let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
@@ -114,7 +126,8 @@ public struct CheckpointInfo: Sendable, Equatable {
 /// moments (`adam.m.<name>`, `adam.v.<name>`, `adam_step`), and the run's `CheckpointInfo` in `__metadata__`.
 public enum ModelCheckpoint {
     public static func save(_ model: MultiTaskModel, info: CheckpointInfo, to path: String, includeOptimizer: Bool) throws {
-        try model.net.save(to: path, metadata: info.metadata, optimizer: includeOptimizer ? model.optimizer : nil)
+        try model.net.save(to: path, metadata: info.metadata, optimizer: includeOptimizer ? model.optimizer : nil,
+                           studentOptimizer: includeOptimizer ? model.studentOptimizer : nil)
     }
 
     /// Loads a checkpoint; with `restoreOptimizer` the Adam state must be in the file.
@@ -125,13 +138,15 @@ public enum ModelCheckpoint {
         let info = try CheckpointInfo(metadata: file.metadata, path: path)
         let model = MultiTaskModel(config: info.network, teacherWidth: info.teacherWidth, learningRate: info.learningRate, seed: info.seed)
         let expected = Set(model.net.stateDict.map(\.0))
-        if let stray = file.order.first(where: { !expected.contains($0) && !$0.hasPrefix("adam.") }) {
+        if let stray = file.order.first(where: { !expected.contains($0) && !$0.hasPrefix("adam.") && !$0.hasPrefix("student_adam.") }) {
             throw CheckpointError(path, "unexpected tensor \(stray) (a checkpoint of another network?)")
         }
         if restoreOptimizer && file.metadata["adam_step"] == nil {
             throw CheckpointError(path, "holds no optimizer state to resume from")
         }
-        _ = try model.net.load(from: path, optimizer: restoreOptimizer ? model.optimizer : nil)
+        _ = try model.net.load(from: path, optimizer: restoreOptimizer ? model.optimizer : nil,
+                               studentOptimizer: restoreOptimizer ? model.studentOptimizer : nil)
+        model.studentTrained = info.studentEpoch > 0
         return (model, info)
     }
 
@@ -140,6 +155,8 @@ public enum ModelCheckpoint {
     public static func loadWeights(_ path: String, into model: MultiTaskModel) throws -> CheckpointInfo {
         guard FileManager.default.fileExists(atPath: path) else { throw CheckpointError(path, "no such file") }
         let metadata = try model.net.load(from: path)
-        return try CheckpointInfo(metadata: metadata, path: path)
+        let info = try CheckpointInfo(metadata: metadata, path: path)
+        model.studentTrained = info.studentEpoch > 0
+        return info
     }
 }

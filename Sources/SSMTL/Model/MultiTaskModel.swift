@@ -9,6 +9,12 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
     /// Width of the external teacher (YOLO class probabilities); 0 = no external teacher (motion detector):
     /// the distillation head is then not trained and scores with the student decoder instead.
     public let teacherWidth: Int
+    /// Adam over the student decoder (self-distillation phase).
+    public let studentOptimizer: Adam
+    /// True once the student has been trained: the distillation score is then the teacher-student discrepancy.
+    public var studentTrained = false
+    /// Self-distillation replaces the external teacher when there is none.
+    public var selfDistillation: Bool { teacherWidth == 0 }
 
     public var cropSide: Int { net.config.cropSize }
 
@@ -23,6 +29,7 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
         config.distillationWeight = teacherWidth > 0 ? 1 : 0
         net = MultiTaskNet(config: config, seed: seed)
         optimizer = Adam(params: net.parameters, lr: learningRate)
+        studentOptimizer = Adam(params: net.studentParameters, lr: learningRate)
         self.teacherWidth = teacherWidth
     }
 
@@ -81,6 +88,7 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
         let n = batch.forward.count, s = cropSide
         let out = net.forward(sequence: Tensor(shape: [n, 3, 7, s, s], values: batch.forward.values),
                               middleInput: Tensor(shape: [n, 3, 6, s, s], values: batch.middleInput.values), training: false)
+        let student: Tensor? = selfDistillation && studentTrained ? net.studentForward(training: false) : nil
         let plane = 3 * s * s, width = net.config.teacherWidth
         return (0..<n).map { i in
             func pSecond(_ t: Tensor) -> Float {
@@ -90,7 +98,10 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
             var mb: Float = 0
             for k in 0..<plane { mb += abs(out.middle[i * plane + k] - batch.middleTarget.values[i * plane + k]) }
             var kd: Float = 0
-            if teacherWidth > 0 {
+            if let student {
+                for k in 0..<plane { kd += abs(out.middle[i * plane + k] - student[i * plane + k]) }
+                kd /= Float(plane)
+            } else if teacherWidth > 0 {
                 let teacher = batch.teacher[i]
                 for k in 0..<width { kd += abs(out.kd[i * width + k] - (k < teacher.count ? teacher[k] : 0)) }
                 kd /= Float(width)
@@ -99,6 +110,37 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
                               middleBox: mb / Float(plane), distillation: kd)
         }
     }
+}
+
+/// The self-distillation phase seen by the trainer: each step trains only the student decoder to reproduce
+/// the frozen middle-box decoder; the L1 discrepancy is reported as the distillation loss.
+public final class StudentPhase: TrainableModel {
+    public let model: MultiTaskModel
+    public init(model: MultiTaskModel) { self.model = model }
+
+    private func input(_ batch: TrainingBatch) -> Tensor {
+        Tensor(shape: [batch.count, 3, 6, batch.side, batch.side], values: batch.middleInput)
+    }
+
+    public func trainStep(_ batch: TrainingBatch) throws -> TaskMetrics {
+        zeroGrad(model.net.studentParameters)
+        let loss = model.net.studentTrainStep(middleInput: input(batch))
+        model.studentOptimizer.update()
+        var m = TaskMetrics()
+        m.objects = batch.count
+        m.distillationLoss = Double(loss)
+        return m
+    }
+
+    public func evaluate(_ batch: TrainingBatch) throws -> TaskMetrics {
+        let (teacher, student) = model.net.selfDistillationForward(middleInput: input(batch), trainingStudent: false)
+        var m = TaskMetrics()
+        m.objects = batch.count
+        m.distillationLoss = Double(l1LossForward(pred: student.data, target: teacher.data, n: student.count))
+        return m
+    }
+
+    public func reseed(_ seed: UInt64) {}
 }
 
 extension MultiTaskNet {

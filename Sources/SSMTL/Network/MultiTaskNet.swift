@@ -60,7 +60,7 @@ public struct NetworkConfig: Sendable, Equatable {
     /// Why this architecture cannot be built, or nil when it can.
     public var problem: String? {
         if cropSize < 2 || cropSize > 1024 { return "crop size \(cropSize) is outside 2...1024" }
-        if poolingStages < 1 { return "the encoder needs at least one pooling stage (M)" }
+        if poolingStages < 2 { return "the encoder needs at least two pooling stages (M): the decoder stem and the rest" }
         if cropSize % (1 << (poolingStages + 1)) != 0 {
             return "crop size \(cropSize) must be divisible by \(1 << (poolingStages + 1)) (2^(pooling stages + 1))"
         }
@@ -105,9 +105,19 @@ public final class MultiTaskNet {
     let encoderSeq: Sequential      // pass 1: 7-frame sequence
     let encoderMid: Sequential      // pass 2: 6-frame middle-box input, same parameters
     let poolSeq = TemporalMax(), poolMid = TemporalMax()
-    let aot: Sequential, mi: Sequential, kd: Sequential, decoder: Sequential
+    let aot: Sequential, mi: Sequential, kd: Sequential
+    /// Middle-box decoder = stem (first upsampling stage) + tail (the other stages, ending in 3 channels + sigmoid).
+    let decoderStem: Sequential, decoderTail: Sequential
+    /// Self-distillation student (AED-MAE): branches after the decoder stem, one extra 3x3 conv stage at the stem's
+    /// resolution, then the tail's stages with their own weights. Trained after the main training, on its own.
+    let student: Sequential
+    /// Trainable parameters of the main training (everything except the student).
     public let parameters: [Parameter]
+    public let studentParameters: [Parameter]
     public let buffers: [(String, Tensor)]
+    /// Decoder stem output of the last forward (the student's input).
+    private var stemOutput: Tensor?
+    private var dStudent: Tensor?
     private var dmap: Tensor?
     private var probsAot: Tensor?, probsMi: Tensor?, dAot: Tensor?, dMi: Tensor?, dMb: Tensor?, dKd: Tensor?
 
@@ -152,6 +162,7 @@ public final class MultiTaskNet {
         kd = trunk("kd", outputs: config.teacherWidth, seed: seed &+ 303)
         // Decoder: per pooling stage, upsample x2 + conv 3x3; BN + ReLU except the last (3 channels + sigmoid).
         var dec: [Layer] = []
+        var stemCount = 0
         var dc = c
         for stage in 0..<config.poolingStages {
             dec.append(Upsample2x())
@@ -162,24 +173,79 @@ public final class MultiTaskNet {
                 dec.append(BatchNorm(name: "decoder.\(dec.count)", channels: oc))
                 dec.append(ReLU(inPlace: true))
             }
+            if stage == 0 { stemCount = dec.count }
             dc = oc
         }
-        decoder = Sequential(dec)
-        parameters = encoderSeq.parameters + aot.parameters + mi.parameters + kd.parameters + decoder.parameters
-        buffers = encoderSeq.buffers + aot.buffers + mi.buffers + kd.buffers + decoder.buffers
+        decoderStem = Sequential(Array(dec[..<stemCount]))
+        decoderTail = Sequential(Array(dec[stemCount...]))
+        // Student: the extra stage (conv + BN + ReLU, same resolution), then a copy of the tail's structure.
+        var studentRNG = RNG(seed: seed &+ 404)
+        let stemChannels = config.poolingStages > 1 ? config.decoderChannels : config.inputChannels
+        var stu: [Layer] = []
+        let first = Conv(name: "student.0", inChannels: stemChannels, outChannels: config.decoderChannels, kernel: (3, 3),
+                         padding: (1, 1), rng: &studentRNG)
+        first.computeInputGrad = false  // the stem is frozen: no gradient flows past the student
+        stu += [first, BatchNorm(name: "student.1", channels: config.decoderChannels), ReLU(inPlace: true)]
+        var sc = config.decoderChannels
+        for layer in decoderTail.layers {
+            switch layer {
+            case is Upsample2x: stu.append(Upsample2x())
+            case let conv as Conv:
+                let oc = conv.weight.value.shape[0]
+                stu.append(Conv(name: "student.\(stu.count)", inChannels: sc, outChannels: oc, kernel: (3, 3), padding: (1, 1), rng: &studentRNG))
+                sc = oc
+            case is BatchNorm: stu.append(BatchNorm(name: "student.\(stu.count)", channels: sc))
+            case is Sigmoid: stu.append(Sigmoid())
+            default: stu.append(ReLU(inPlace: true))
+            }
+        }
+        student = Sequential(stu)
+        parameters = encoderSeq.parameters + aot.parameters + mi.parameters + kd.parameters + decoderStem.parameters + decoderTail.parameters
+        studentParameters = student.parameters
+        buffers = encoderSeq.buffers + aot.buffers + mi.buffers + kd.buffers + decoderStem.buffers + decoderTail.buffers + student.buffers
     }
 
     /// Named tensors in state-dict order (parameters, then BN buffers), for checkpoints.
     public var stateDict: [(String, Tensor)] {
-        parameters.map { ($0.name, $0.value) } + buffers
+        (parameters + studentParameters).map { ($0.name, $0.value) } + buffers
     }
 
     /// Forward of one batch: sequence (N, 3, 7, S, S) and middle input (N, 3, 6, S, S).
     public func forward(sequence: Tensor, middleInput: Tensor, training: Bool) -> MultiTaskOutput {
         let f = poolSeq.forward(encoderSeq.forward(sequence, training: training), training: training)  // (N, C, s, s)
         let g = poolMid.forward(encoderMid.forward(middleInput, training: training), training: training)
+        let stem = decoderStem.forward(g, training: training)
+        stemOutput = stem
         return MultiTaskOutput(aotLogits: aot.forward(f, training: training), miLogits: mi.forward(f, training: training),
-                               middle: decoder.forward(g, training: training), kd: kd.forward(f, training: training))
+                               middle: decoderTail.forward(stem, training: training), kd: kd.forward(f, training: training))
+    }
+
+    /// The student's reconstruction (N, 3, S, S) from the decoder stem of the last `forward`.
+    public func studentForward(training: Bool) -> Tensor {
+        guard let stem = stemOutput else { preconditionFailure("studentForward before forward") }
+        return student.forward(stem, training: training)
+    }
+
+    /// Teacher (frozen middle-box decoder, inference mode) and student reconstructions (N, 3, S, S) of a middle-box
+    /// input (N, 3, 6, S, S); only the student may run in training mode.
+    public func selfDistillationForward(middleInput: Tensor, trainingStudent: Bool) -> (teacher: Tensor, student: Tensor) {
+        let g = poolMid.forward(encoderMid.forward(middleInput, training: false), training: false)
+        let stem = decoderStem.forward(g, training: false)
+        stemOutput = stem
+        let teacher = decoderTail.forward(stem, training: false)
+        return (teacher, student.forward(stem, training: trainingStudent))
+    }
+
+    /// One self-distillation step: the student learns to reproduce the frozen decoder's output (L1).
+    /// Accumulates into the student's gradients (zero them first); returns the loss.
+    public func studentTrainStep(middleInput: Tensor) -> Float {
+        let (teacher, out) = selfDistillationForward(middleInput: middleInput, trainingStudent: true)
+        let loss = l1LossForward(pred: out.data, target: teacher.data, n: out.count)
+        let d = ensureT(&dStudent, out.shape)
+        d.zero()
+        l1LossBackward(dpred: d.data, pred: out.data, target: teacher.data, n: out.count)
+        _ = student.backward(d)
+        return loss
     }
 
     /// Loss = CE(aot) + CE(mi) + L1(middle box) + lambda * L1(distillation), for an output of `forward`.
@@ -221,7 +287,7 @@ public final class MultiTaskNet {
         let g3 = kd.backward(dk)
         for i in 0..<dmapT.count { dmapT.data[i] += g3.data[i] }
         _ = encoderSeq.backward(poolSeq.backward(dmapT))
-        _ = encoderMid.backward(poolMid.backward(decoder.backward(db)))
+        _ = encoderMid.backward(poolMid.backward(decoderStem.backward(decoderTail.backward(db))))
     }
 
     /// One optimisation step: zero grads, forward, losses, backward, Adam update.
@@ -247,7 +313,7 @@ private func ensureT(_ t: inout Tensor?, _ shape: [Int]) -> Tensor {
 extension MultiTaskNet {
     /// Writes the state dict (parameters + BN running statistics), optionally the Adam state
     /// (`adam.m.<name>`, `adam.v.<name>`, step in metadata `adam_step`), and `metadata` (plus `variant`).
-    public func save(to path: String, metadata: [String: String] = [:], optimizer: Adam? = nil) throws {
+    public func save(to path: String, metadata: [String: String] = [:], optimizer: Adam? = nil, studentOptimizer: Adam? = nil) throws {
         var tensors = stateDict.map { NamedTensor(name: $0.0, shape: $0.1.shape, values: $0.1.array) }
         var md = metadata
         md["variant"] = config.variant.rawValue
@@ -259,13 +325,20 @@ extension MultiTaskNet {
             }
             md["adam_step"] = String(optimizer.step)
         }
+        if let studentOptimizer {
+            for (i, p) in studentOptimizer.params.enumerated() {
+                tensors.append(NamedTensor(name: "student_adam.m.\(p.name)", shape: p.value.shape, values: studentOptimizer.m[i].array))
+                tensors.append(NamedTensor(name: "student_adam.v.\(p.name)", shape: p.value.shape, values: studentOptimizer.v[i].array))
+            }
+            md["student_adam_step"] = String(studentOptimizer.step)
+        }
         try Safetensors.write(tensors, metadata: md, to: path)
     }
 
     /// Loads a checkpoint written by `save` into this network (and the optimizer, when given and present).
     /// Throws CheckpointError for a corrupt file, a different variant, or missing / mis-shaped tensors.
     @discardableResult
-    public func load(from path: String, optimizer: Adam? = nil) throws -> [String: String] {
+    public func load(from path: String, optimizer: Adam? = nil, studentOptimizer: Adam? = nil) throws -> [String: String] {
         let file = try Safetensors.read(path)
         if let v = file.metadata["variant"], v != config.variant.rawValue {
             throw CheckpointError(path, "was trained for variant \(v), not \(config.variant.rawValue)")
@@ -280,6 +353,16 @@ extension MultiTaskNet {
             }
             try Safetensors.load(file, into: targets, path: path)
             optimizer.setStep(step)
+        }
+        if let studentOptimizer, let stepText = file.metadata["student_adam_step"] {
+            guard let step = Int(stepText), step >= 0 else { throw CheckpointError(path, "bad student_adam_step \(stepText)") }
+            var targets: [(String, Tensor)] = []
+            for (i, p) in studentOptimizer.params.enumerated() {
+                targets.append(("student_adam.m.\(p.name)", studentOptimizer.m[i]))
+                targets.append(("student_adam.v.\(p.name)", studentOptimizer.v[i]))
+            }
+            try Safetensors.load(file, into: targets, path: path)
+            studentOptimizer.setStep(step)
         }
         return file.metadata
     }
