@@ -27,6 +27,14 @@ public struct EvaluationReport: Codable, Sendable {
     public var regionPredictions: Int?
     public var notes: [String]
     public var videos: [Video]
+    /// Micro and macro AUC of every other column of the score files (ssmtl writes one per head: aot, mi, mb, kd),
+    /// so weak heads are visible.
+    public struct ColumnAUC: Codable, Sendable {
+        public var column: String
+        public var microAUC: Double?
+        public var macroAUC: Double?
+    }
+    public var columnAUCs: [ColumnAUC] = []
 }
 
 /// Everything needed for the table, the JSON and the plots.
@@ -73,6 +81,7 @@ public enum Evaluator {
         var regionVideos: [RegionTrackVideo] = []
         var videos: [EvaluationReport.Video] = []
         var missingRegionFiles = 0
+        var csvPaths: [String] = []
         for gt in set.videos {
             let key = set.matchKey(gt.name)
             guard let stem = csvByKey[key] else {
@@ -81,6 +90,7 @@ public enum Evaluator {
             }
             let csv = scoresDirectory + "/" + stem + ".csv"
             let s = try ScoreFileReader.readFrameScores(path: csv)
+            csvPaths.append(csv)
             var l = gt.labels
             if gt.lengthKnown {
                 guard s.count == l.count else {
@@ -118,13 +128,24 @@ public enum Evaluator {
         if padding == .off && auc.perVideo.contains(where: { $0 == nil }) {
             notes.append("videos with a single class have no AUC and are left out of the macro AUC")
         }
-        let report = EvaluationReport(
+        // Other columns present in every file, scored alone with the same labels.
+        var columnAUCs: [EvaluationReport.ColumnAUC] = []
+        let firstColumns = try ScoreFileReader.columns(path: csvPaths[0])
+        var shared = Set(firstColumns)
+        for path in csvPaths.dropFirst() { shared.formIntersection(try ScoreFileReader.columns(path: path)) }
+        for column in firstColumns where column != "frame" && column != "score" && shared.contains(column) {
+            let values = try csvPaths.map { try ScoreFileReader.readFrameScores(path: $0, column: column) }
+            let a = frameAUCs(labels: labels, scores: values, padding: padding)
+            columnAUCs.append(.init(column: column, microAUC: a.micro, macroAUC: a.macro))
+        }
+        var report = EvaluationReport(
             dataset: set.dataset.rawValue, scores: scoresDirectory, groundTruth: groundTruthPath, macroPadding: padding.rawValue,
             frames: totalFrames, anomalousFrames: videos.reduce(0) { $0 + $1.anomalousFrames },
             microAUC: auc.micro, macroAUC: auc.macro, rbdc: regionTrack?.rbdc, tbdc: regionTrack?.tbdc,
             regionSource: useRegions ? set.regionSource.rawValue : RegionSource.unavailable.rawValue,
             groundTruthRegions: regionTrack?.groundTruthRegions, groundTruthTracks: regionTrack?.groundTruthTracks,
             regionPredictions: regionTrack?.predictions, notes: notes, videos: videos)
+        report.columnAUCs = columnAUCs
         return EvaluationOutcome(report: report, labels: labels, scores: scores, frameAUC: auc, regionTrack: regionTrack)
     }
 }

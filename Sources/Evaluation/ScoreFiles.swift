@@ -3,15 +3,22 @@ import Foundation
 /// The outputs of `ssmtl score` read back: `<video>.csv` (header `frame,score,...`, one row per frame)
 /// and `<video>.regions.txt` (`frame_id,x_min,y_min,x_max,y_max,anomaly_score`, no header).
 public enum ScoreFileReader {
-    /// Frame scores in frame order. Requires columns `frame` and `score`, frames 0..n-1 each exactly once,
-    /// no NaN or infinite score.
-    public static func readFrameScores(path: String) throws -> [Double] {
+    /// Names of the columns of a score file's header (lower case).
+    public static func columns(path: String) throws -> [String] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw EvaluationError(path, "cannot read the file") }
+        guard let header = String(decoding: data.prefix(4096), as: UTF8.self).split(whereSeparator: \.isNewline).first else { return [] }
+        return header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+    }
+
+    /// Frame scores in frame order. Requires columns `frame` and `column` (default `score`), frames 0..n-1 each
+    /// exactly once, no NaN or infinite score.
+    public static func readFrameScores(path: String, column: String = "score") throws -> [Double] {
         guard let data = FileManager.default.contents(atPath: path) else { throw EvaluationError(path, "cannot read the file") }
         let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
         guard let header = lines.first else { throw EvaluationError(path, "empty score file (expected a header frame,score,...)") }
         let columns = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        guard let frameColumn = columns.firstIndex(of: "frame"), let scoreColumn = columns.firstIndex(of: "score") else {
-            throw EvaluationError(path, "the header must name the columns 'frame' and 'score'")
+        guard let frameColumn = columns.firstIndex(of: "frame"), let scoreColumn = columns.firstIndex(of: column.lowercased()) else {
+            throw EvaluationError(path, "the header must name the columns 'frame' and '\(column)'")
         }
         var scores = [Double](repeating: .nan, count: lines.count - 1)
         var seen = [Bool](repeating: false, count: lines.count - 1)

@@ -84,6 +84,14 @@ enum EvalTable {
         } else {
             lines.append("RBDC/TBDC: not computed (\(r.regionSource == RegionSource.unavailable.rawValue ? "no <video>.regions.txt files or no ground-truth regions" : r.regionSource))")
         }
+        if !r.columnAUCs.isEmpty {
+            lines.append("")
+            lines.append("column alone   micro AUC   macro AUC")
+            for c in r.columnAUCs {
+                lines.append(c.column.padding(toLength: 13, withPad: " ", startingAt: 0) + "  "
+                    + percent(c.microAUC).padding(toLength: 10, withPad: " ", startingAt: 0) + "  " + percent(c.macroAUC))
+            }
+        }
         lines.append("")
         let width = max(5, r.videos.map(\.name.count).max() ?? 5)
         lines.append("video".padding(toLength: width, withPad: " ", startingAt: 0) + "  frames  anomalous  AUC (%)")

@@ -31,6 +31,25 @@ final class EvaluatorTests: XCTestCase {
         XCTAssertTrue(r.notes.contains { $0.contains("no .regions.txt") })
     }
 
+    /// Columns besides frame and score that every file has are scored alone (per-head AUCs).
+    func testOtherColumnsAreScoredAlone() throws {
+        let root = try EvalPaths.scratch()
+        try EvalPaths.write("0\n1\n1\n0\n", to: root + "/gt/a.txt")
+        try EvalPaths.write("0\n0\n1\n", to: root + "/gt/b.txt")
+        // aot ranks a perfectly; mi reverses it; mb only in a (not shared): left out.
+        try EvalPaths.write("frame,score,aot,mi,mb\n0,0.1,0.1,0.9,1\n1,0.8,0.9,0.1,1\n2,0.7,0.8,0.2,1\n3,0.2,0.2,0.8,1\n", to: root + "/scores/a.csv")
+        try EvalPaths.write("frame,score,mi,aot\n0,0.3,0.5,0.3\n1,0.4,0.5,0.4\n2,0.9,0.5,0.95\n", to: root + "/scores/b.csv")
+        let set = try GroundTruthLoader.load(path: root + "/gt", dataset: .auto, deriveRegions: false)
+        let r = try Evaluator.evaluate(scoresDirectory: root + "/scores", groundTruth: set, groundTruthPath: root + "/gt", padding: .off).report
+        XCTAssertEqual(r.columnAUCs.map(\.column), ["aot", "mi"])
+        XCTAssertEqual(r.columnAUCs[0].microAUC!, 1, accuracy: 1e-12)
+        XCTAssertEqual(r.columnAUCs[0].macroAUC!, 1, accuracy: 1e-12)
+        // mi: a is reversed (AUC 0), b is all ties (0.5); micro over the 7 frames: labels 0,1,1,0,0,0,1.
+        XCTAssertEqual(r.columnAUCs[1].macroAUC!, 0.25, accuracy: 1e-12)
+        // Pairs (anomalous, normal): anomalous {0.1, 0.2, 0.5} vs normal {0.9, 0.8, 0.5, 0.5}: wins 0, ties 2 -> 1/12.
+        XCTAssertEqual(r.columnAUCs[1].microAUC!, 1.0 / 12, accuracy: 1e-12)
+    }
+
     func testLengthMismatchMissingVideoAndNaN() throws {
         let (gt, scores) = try makeSet()
         let set = try GroundTruthLoader.load(path: gt, dataset: .generic, deriveRegions: false)
