@@ -71,6 +71,27 @@ public final class Conv: Layer {
     }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        run(x, weight: weight.value.data, bias: bias?.value.data)
+    }
+
+    private var foldedWeight: Tensor?, foldedBias: Tensor?
+
+    /// Inference only: this convolution followed by `bn` with its running statistics, as one convolution with
+    /// W' = W * gamma / sqrt(var + eps) and b' = (b - mean) * gamma / sqrt(var + eps) + beta (no backward).
+    public func forward(_ x: Tensor, foldingInference bn: BatchNorm) -> Tensor {
+        let o = weight.value.shape[0], perOutput = weight.value.count / o
+        precondition(bn.gamma.value.count == o, "Conv+BN: \(o) outputs vs \(bn.gamma.value.count) BN channels")
+        let w = ensure(&foldedWeight, weight.value.shape), b = ensure(&foldedBias, [o])
+        for k in 0..<o {
+            let scale = bn.gamma.value[k] / (bn.runningVar[k] + bn.config.eps).squareRoot()
+            let src = weight.value.data + k * perOutput, dst = w.data + k * perOutput
+            for j in 0..<perOutput { dst[j] = src[j] * scale }
+            b[k] = ((bias?.value[k] ?? 0) - bn.runningMean[k]) * scale + bn.beta.value[k]
+        }
+        return run(x, weight: w.data, bias: b.data)
+    }
+
+    private func run(_ x: Tensor, weight wp: UnsafePointer<Float>, bias bp: UnsafePointer<Float>?) -> Tensor {
         let xs = x.shape
         precondition(xs.count == (is3D ? 5 : 4), "Conv: unexpected input shape \(xs)")
         let o = weight.value.shape[0]
@@ -81,15 +102,15 @@ public final class Conv: Layer {
         shape = s; input = x
         let y = ensure(&out, is3D ? [s.n, o, s.od, s.oh, s.ow] : [s.n, o, s.oh, s.ow])
         if useNaive {
-            convForwardNaive(out: y.data, inp: x.data, weight: weight.value.data, bias: bias?.value.data, s)
+            convForwardNaive(out: y.data, inp: x.data, weight: wp, bias: bp, s)
         } else if shifted(s) {
             let pl = ShiftedConvPlan(s)
             let c = ensure(&col, [pl.colSize]), w = ensure(&wr, [pl.weightSize])
-            reorderConvWeight(w.data, weight.value.data, pl)
-            convShiftedForward(out: y.data, col: c.data, inp: x.data, wr: w.data, bias: bias?.value.data, pl)
+            reorderConvWeight(w.data, wp, pl)
+            convShiftedForward(out: y.data, col: c.data, inp: x.data, wr: w.data, bias: bp, pl)
         } else {
             let c = ensure(&col, [convWorkspaceSize(s)])
-            convForward(out: y.data, col: c.data, inp: x.data, weight: weight.value.data, bias: bias?.value.data, s)
+            convForward(out: y.data, col: c.data, inp: x.data, weight: wp, bias: bp, s)
         }
         return y
     }
@@ -349,14 +370,34 @@ public final class Dropout: Layer {
 
 public final class Sequential: Layer {
     public let layers: [Layer]
+    /// Inference shortcuts (same outputs up to rounding): Conv + BatchNorm run as one folded convolution, and
+    /// ReLU + MaxPool run as MaxPool then ReLU (max commutes with a monotone map) on 4x fewer values.
+    /// A forward with training == false is then not followed by a backward; set false where one is.
+    public var fuseInference = true
     public init(_ layers: [Layer]) { self.layers = layers }
     public var parameters: [Parameter] { layers.flatMap { $0.parameters } }
     public var buffers: [(String, Tensor)] { layers.flatMap { $0.buffers } }
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         var h = x
-        for l in layers {
-            let input = h
+        var i = 0
+        while i < layers.count {
+            let l = layers[i], input = h
+            if !training && fuseInference, let conv = l as? Conv, i + 1 < layers.count, let bn = layers[i + 1] as? BatchNorm {
+                h = LayerProfiler.time("fwd Conv+BN \(input.shape)") { conv.forward(input, foldingInference: bn) }
+                i += 2
+                if i + 1 < layers.count, layers[i] is ReLU, let pool = layers[i + 1] as? MaxPool {
+                    let convOut = h
+                    h = LayerProfiler.time("fwd MaxPool+ReLU \(convOut.shape)") {
+                        let pooled = pool.forward(convOut, training: false)
+                        reluForward(out: pooled.data, inp: pooled.data, n: pooled.count)
+                        return pooled
+                    }
+                    i += 2
+                }
+                continue
+            }
             h = LayerProfiler.time("fwd \(type(of: l)) \(input.shape)") { l.forward(input, training: training) }
+            i += 1
         }
         return h
     }

@@ -141,3 +141,26 @@ final class MultiTaskCheckpointTests: XCTestCase {
         }
     }
 }
+
+/// The inference shortcuts of Sequential (Conv + BN folded, MaxPool before ReLU) give the plain path's outputs.
+final class InferenceFusionTests: XCTestCase {
+    func testFusedInferenceEqualsTheLayerByLayerPath() {
+        var cfg = NetworkConfig(variant: .shallowNarrow)
+        cfg.encoderPlan = [4, 4, 0, 6, 0]; cfg.cropSize = 16; cfg.teacherWidth = 3
+        let net = MultiTaskNet(config: cfg, seed: 21)
+        // Non-trivial running statistics and affine parameters, so a wrong fold shows.
+        var rng = RNG(seed: 22)
+        for (name, t) in net.buffers { rng.fillUniform(t, name.hasSuffix("running_var") ? 0.5 : -0.3, name.hasSuffix("running_var") ? 2 : 0.3) }
+        for p in net.parameters where p.name.contains(".1.") || p.name.contains(".2.") { rng.fillUniform(p.value, 0.5, 1.5) }
+        let seq = randomTensor([2, 3, 7, 16, 16], seed: 23), mid = randomTensor([2, 3, 6, 16, 16], seed: 24)
+        let fused = net.forward(sequence: seq, middleInput: mid, training: false)
+        let fusedCopies = [fused.aotLogits, fused.miLogits, fused.middle, fused.kd].map(\.array)
+        for s in [net.encoderSeq, net.encoderMid, net.aot, net.mi, net.kd, net.decoderStem, net.decoderTail] { s.fuseInference = false }
+        let plain = net.forward(sequence: seq, middleInput: mid, training: false)
+        for (a, b) in zip(fusedCopies, [plain.aotLogits, plain.miLogits, plain.middle, plain.kd].map(\.array)) {
+            XCTAssertEqual(a.count, b.count)
+            let worst = zip(a, b).map { abs($0 - $1) / max(1, abs($1)) }.max()!
+            XCTAssertLessThan(worst, 1e-5)
+        }
+    }
+}
