@@ -311,31 +311,23 @@ private func ensureT(_ t: inout Tensor?, _ shape: [Int]) -> Tensor {
 // MARK: - Checkpoints
 
 extension MultiTaskNet {
-    /// Writes the state dict (parameters + BN running statistics), optionally the Adam state
-    /// (`adam.m.<name>`, `adam.v.<name>`, step in metadata `adam_step`), and `metadata` (plus `variant`).
+    /// Writes the state dict (parameters + BN running statistics), optionally the Adam states of the main and the
+    /// student phases (`adam.m.<name>`, `adam.v.<name>`, step in metadata `adam_step`; `student_adam.*` likewise),
+    /// and `metadata` (plus `variant`).
     public func save(to path: String, metadata: [String: String] = [:], optimizer: Adam? = nil, studentOptimizer: Adam? = nil) throws {
         var tensors = stateDict.map { NamedTensor(name: $0.0, shape: $0.1.shape, values: $0.1.array) }
         var md = metadata
         md["variant"] = config.variant.rawValue
         md["encoder_plan"] = config.encoderPlanText
-        if let optimizer {
-            for (i, p) in optimizer.params.enumerated() {
-                tensors.append(NamedTensor(name: "adam.m.\(p.name)", shape: p.value.shape, values: optimizer.m[i].array))
-                tensors.append(NamedTensor(name: "adam.v.\(p.name)", shape: p.value.shape, values: optimizer.v[i].array))
-            }
-            md["adam_step"] = String(optimizer.step)
-        }
-        if let studentOptimizer {
-            for (i, p) in studentOptimizer.params.enumerated() {
-                tensors.append(NamedTensor(name: "student_adam.m.\(p.name)", shape: p.value.shape, values: studentOptimizer.m[i].array))
-                tensors.append(NamedTensor(name: "student_adam.v.\(p.name)", shape: p.value.shape, values: studentOptimizer.v[i].array))
-            }
-            md["student_adam_step"] = String(studentOptimizer.step)
+        for (prefix, adam) in [("adam", optimizer), ("student_adam", studentOptimizer)] {
+            guard let adam else { continue }
+            tensors += Self.optimizerState(adam, prefix: prefix).map { NamedTensor(name: $0.0, shape: $0.1.shape, values: $0.1.array) }
+            md["\(prefix)_step"] = String(adam.step)
         }
         try Safetensors.write(tensors, metadata: md, to: path)
     }
 
-    /// Loads a checkpoint written by `save` into this network (and the optimizer, when given and present).
+    /// Loads a checkpoint written by `save` into this network (and the optimizers, when given and present).
     /// Throws CheckpointError for a corrupt file, a different variant, or missing / mis-shaped tensors.
     @discardableResult
     public func load(from path: String, optimizer: Adam? = nil, studentOptimizer: Adam? = nil) throws -> [String: String] {
@@ -344,26 +336,17 @@ extension MultiTaskNet {
             throw CheckpointError(path, "was trained for variant \(v), not \(config.variant.rawValue)")
         }
         try Safetensors.load(file, into: stateDict, path: path)
-        if let optimizer, let stepText = file.metadata["adam_step"] {
-            guard let step = Int(stepText), step >= 0 else { throw CheckpointError(path, "bad adam_step \(stepText)") }
-            var targets: [(String, Tensor)] = []
-            for (i, p) in optimizer.params.enumerated() {
-                targets.append(("adam.m.\(p.name)", optimizer.m[i]))
-                targets.append(("adam.v.\(p.name)", optimizer.v[i]))
-            }
-            try Safetensors.load(file, into: targets, path: path)
-            optimizer.setStep(step)
-        }
-        if let studentOptimizer, let stepText = file.metadata["student_adam_step"] {
-            guard let step = Int(stepText), step >= 0 else { throw CheckpointError(path, "bad student_adam_step \(stepText)") }
-            var targets: [(String, Tensor)] = []
-            for (i, p) in studentOptimizer.params.enumerated() {
-                targets.append(("student_adam.m.\(p.name)", studentOptimizer.m[i]))
-                targets.append(("student_adam.v.\(p.name)", studentOptimizer.v[i]))
-            }
-            try Safetensors.load(file, into: targets, path: path)
-            studentOptimizer.setStep(step)
+        for (prefix, adam) in [("adam", optimizer), ("student_adam", studentOptimizer)] {
+            guard let adam, let stepText = file.metadata["\(prefix)_step"] else { continue }
+            guard let step = Int(stepText), step >= 0 else { throw CheckpointError(path, "bad \(prefix)_step \(stepText)") }
+            try Safetensors.load(file, into: Self.optimizerState(adam, prefix: prefix), path: path)
+            adam.setStep(step)
         }
         return file.metadata
+    }
+
+    /// The moment tensors of an Adam optimizer under checkpoint names `<prefix>.m.<param>` / `<prefix>.v.<param>`.
+    private static func optimizerState(_ adam: Adam, prefix: String) -> [(String, Tensor)] {
+        adam.params.enumerated().flatMap { i, p in [("\(prefix).m.\(p.name)", adam.m[i]), ("\(prefix).v.\(p.name)", adam.v[i])] }
     }
 }
