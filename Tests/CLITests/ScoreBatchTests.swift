@@ -1,0 +1,64 @@
+import Foundation
+import XCTest
+
+/// `ssmtl score` over a batch: a bad video in the middle is reported on its own, the others are still scored, and
+/// the exit status says something failed; a checkpoint whose tensors do not match its network is refused.
+final class ScoreBatchTests: XCTestCase {
+    private func tinyModel(_ scratch: String) throws -> (model: String, videos: [String]) {
+        let videos = try TrainInterruptTests.makeVideos(in: scratch + "/train", count: 2, frames: 24)
+        let model = scratch + "/m.safetensors"
+        let r = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "1", "--student-epochs", "1"] + TrainInterruptTests.tiny)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return (model, videos)
+    }
+
+    func testABadVideoInTheMiddleDoesNotStopTheOthers() throws {
+        let scratch = try CLI.scratchFolder()
+        let (model, videos) = try tinyModel(scratch)
+        let batch = scratch + "/batch"
+        try FileManager.default.createDirectory(atPath: batch, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: videos[0], toPath: batch + "/a")
+        try Data("this is not a video".utf8).write(to: URL(fileURLWithPath: batch + "/b.mp4"))
+        try FileManager.default.copyItem(atPath: videos[1], toPath: batch + "/c")
+        let out = scratch + "/scores"
+        let r = try CLI.run(["score", batch, "--model", model, "--out", out, "--quiet"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderrLines.contains { $0.contains("b.mp4") }, r.stderr)
+        XCTAssertTrue(r.stderrLines.last?.contains("1 of 3 videos failed: b") ?? false, r.stderr)
+        for name in ["a", "c"] {
+            let csv = try String(contentsOfFile: out + "/\(name).csv", encoding: .utf8)
+            XCTAssertEqual(csv.split(separator: "\n").count, 25, "header + one row per frame")
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/\(name).regions.txt"))
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/b.csv"))
+
+        // Scores are deterministic: a second run gives the same files.
+        let again = scratch + "/again"
+        _ = try CLI.run(["score", batch + "/a", "--model", model, "--out", again, "--quiet"])
+        XCTAssertEqual(FileManager.default.contents(atPath: again + "/a.csv"), FileManager.default.contents(atPath: out + "/a.csv"))
+    }
+
+    func testACheckpointRelabelledAsAnotherVariantIsRefused() throws {
+        let scratch = try CLI.scratchFolder()
+        let (model, videos) = try tinyModel(scratch)
+        // Rewrite the safetensors header: same tensors, metadata claiming deep-wide with its own encoder plan.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: model)))
+        let headerLength = Int(bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        var header = String(decoding: bytes[8..<(8 + headerLength)], as: UTF8.self)
+        header = header.replacingOccurrences(of: "\"variant\":\"shallow-narrow\"", with: "\"variant\":\"deep-wide\"")
+            .replacingOccurrences(of: "\"encoder_plan\":\"4,M,8,M\"", with: "\"encoder_plan\":\"32,32,M,64,64,M,64,M,64,M\"")
+            .replacingOccurrences(of: "\"crop_size\":\"16\"", with: "\"crop_size\":\"64\"")
+        var newHeader = Array(header.trimmingCharacters(in: .whitespaces).utf8)
+        while newHeader.count % 8 != 0 { newHeader.append(0x20) }
+        var length = UInt64(newHeader.count).littleEndian
+        bytes = withUnsafeBytes(of: &length) { Array($0) } + newHeader + bytes[(8 + headerLength)...]
+        let relabelled = scratch + "/relabelled.safetensors"
+        try Data(bytes).write(to: URL(fileURLWithPath: relabelled))
+        let out = scratch + "/scores"
+        let r = try CLI.run(["score", videos[0], "--model", relabelled, "--out", out, "--quiet"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertEqual(r.stderrLines.count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("relabelled.safetensors") && (r.stderr.contains("shape") || r.stderr.contains("another network")), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/video0.csv"))
+    }
+}
