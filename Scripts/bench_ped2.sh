@@ -3,13 +3,15 @@
 # (regions for RBDC/TBDC derived from the pixel masks), then prints one table with training time, scoring speed
 # and peak memory. Every hyper-parameter is fixed in advance; nothing is tuned on the test labels.
 # Usage: Scripts/bench_ped2.sh DATASET_DIR [WORK_DIR]      (DATASET_DIR holds ped2/ or is ped2/ itself)
-# Environment: EPOCHS (10), VARIANT (shallow-narrow), SIGMA (3), THREADS (0 = all cores)
+# Environment: EPOCHS (10), VARIANT (shallow-narrow), SIGMA (default: the sigma train chose on its validation
+# videos replayed with abnormal segments), THREADS (0 = all cores)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 data=${1:?usage: Scripts/bench_ped2.sh DATASET_DIR [WORK_DIR]}
 [ -d "$data/ped2" ] && data="$data/ped2"
 work=${2:-$root/ped2-out}
-epochs=${EPOCHS:-10}; variant=${VARIANT:-shallow-narrow}; sigma=${SIGMA:-3}; threads=${THREADS:-0}
+epochs=${EPOCHS:-10}; variant=${VARIANT:-shallow-narrow}; threads=${THREADS:-0}
+sigma_option=(); [ -n "${SIGMA:-}" ] && sigma_option=(--sigma "$SIGMA")
 "$root/Scripts/setup.sh" >/dev/null
 ssmtl="$root/.build/release/ssmtl"
 mkdir -p "$work"
@@ -20,7 +22,7 @@ timed() { # label, command...: runs it, records wall seconds and peak RSS (kB)
 timed train "$ssmtl" train "$data/training/frames" --out "$work/model.safetensors" --epochs "$epochs" \
   --variant "$variant" --seed 1 --threads "$threads"
 timed score "$ssmtl" score "$data/testing/frames" --model "$work/model.safetensors" --out "$work/scores" --force \
-  --sigma "$sigma" --threads "$threads" --timings | tee "$work/score.log"
+  "${sigma_option[@]}" --threads "$threads" --timings | tee "$work/score.log"
 "$ssmtl" eval --scores "$work/scores" --gt "$data/gt" --dataset ped2 --json "$work/metrics.json" --plots "$work/plots" | tee "$work/eval.txt"
 python3 - "$work" <<'PY' || true
 import json, sys, pathlib

@@ -21,6 +21,7 @@ if [ ! -f "$work/model.safetensors" ]; then
 else
   echo "demo: reusing the trained model $work/model.safetensors (delete it to train again)"
 fi
-"$ssmtl" score "$work/data/testing/videos" --model "$work/model.safetensors" --out "$work/scores" --force --sigma 3 --timings
+# The temporal smoothing sigma is the one train chose on its validation video (no test labels involved).
+"$ssmtl" score "$work/data/testing/videos" --model "$work/model.safetensors" --out "$work/scores" --force --timings
 "$ssmtl" eval --scores "$work/scores" --gt "$work/data" --json "$work/metrics.json" --plots "$work/plots"
 echo "demo: done in $(( $(date +%s) - start )) s; charts in $work/plots, overlays: ssmtl score ... --overlay DIR"

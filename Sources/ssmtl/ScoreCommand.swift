@@ -34,8 +34,8 @@ struct Score: ParsableCommand {
     @Option(name: .customLong("filter3d"), help: "Size K of a K x K x K mean filter over (time, rows, columns) of the map; 0 = off.")
     var filter3D = 0
 
-    @Option(help: "Temporal Gaussian smoothing of the frame scores, standard deviation in frames; 0 = off.")
-    var sigma: Double = 0
+    @Option(help: "Temporal Gaussian smoothing of the frame scores, standard deviation in frames; 0 = off. Default: the sigma `ssmtl train` chose on its validation videos (0 for a model without one).")
+    var sigma: Double?
 
     @Flag(help: "Rescale each video's frame scores to [0, 1].")
     var normalize = false
@@ -63,7 +63,7 @@ struct Score: ParsableCommand {
     func validate() throws {
         guard block >= 1 else { throw ValidationError("--block must be at least 1") }
         guard filter3D >= 0, filter3D == 0 || filter3D % 2 == 1 else { throw ValidationError("--filter3d must be 0 or odd") }
-        guard sigma >= 0, sigma.isFinite else { throw ValidationError("--sigma must be 0 or positive") }
+        if let sigma { guard sigma >= 0, sigma.isFinite else { throw ValidationError("--sigma must be 0 or positive") } }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
     }
 
@@ -85,7 +85,11 @@ struct Score: ParsableCommand {
         }
         var options = VideoScorer.Options()
         options.batchSize = batch
-        options.frameScoring = FrameScorer.Settings(block: block, filter3D: filter3D, sigma: sigma, normalize: normalize)
+        let smoothing = sigma ?? info.scoreSigma ?? 0
+        if sigma == nil {
+            Terminal.note("score: sigma \(smoothing.formatted()) (\(info.scoreSigma == nil ? "the model has no calibrated sigma" : "chosen by train on its validation videos"))", quiet: quiet)
+        }
+        options.frameScoring = FrameScorer.Settings(block: block, filter3D: filter3D, sigma: smoothing, normalize: normalize)
 
         var failures: [String] = []
         var total = VideoScorer.Timings(), frames = 0, skipped = 0

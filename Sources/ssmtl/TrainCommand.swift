@@ -181,6 +181,26 @@ struct Train: ParsableCommand {
         final.studentEpochsPlanned = info.studentEpochsPlanned
         try ModelCheckpoint.save(model, info: final, to: out, includeOptimizer: false)
         let stats = final.headStatistics!
+
+        // The scoring σ, chosen on the validation videos replayed with abnormal segments (no test labels).
+        let calibrationVideos: [VideoSource] = trainer.split.byObject ? videos : trainer.split.validationVideos.sorted().map { videos[$0] }
+        do {
+            Terminal.note("train: choosing the scoring sigma on \(calibrationVideos.map { $0.name }.joined(separator: ", ")) replayed with fast-forwarded and reversed segments", quiet: quiet)
+            if let chosen = try SigmaCalibration.run(model: model, statistics: stats, videos: calibrationVideos, batch: batch,
+                                                     makeDetector: { try detectorOptions.detector(for: $0, yolo: yolo) },
+                                                     shouldStop: { Interrupt.received != nil }) {
+                final.scoreSigma = chosen.sigma
+                var pairs: [String] = []
+                for (s, a) in zip(SigmaCalibration.grid, chosen.aucs) {
+                    pairs.append("\(s.formatted()):" + (a.map { String(format: "%.4f", $0) } ?? "n/a"))
+                }
+                final.scoreSigmaValidation = pairs.joined(separator: ",")
+                try ModelCheckpoint.save(model, info: final, to: out, includeOptimizer: false)
+                Terminal.note("train: scoring sigma \(chosen.sigma.formatted()) (pseudo-anomaly frame AUC by sigma: \(final.scoreSigmaValidation!); \(chosen.frames) frames)", quiet: quiet)
+            }
+        } catch is TrainingStopped {
+            throw interrupted(during: "the sigma calibration", completedEpochs: epochs)
+        }
         Terminal.note("train: best epoch \(final.bestEpoch) (validation loss \(String(format: "%.4f", final.bestValidationLoss))); head mean \(stats.mean), std \(stats.std); wrote \(out)", quiet: quiet)
     }
 

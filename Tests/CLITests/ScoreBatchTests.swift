@@ -38,6 +38,22 @@ final class ScoreBatchTests: XCTestCase {
         XCTAssertEqual(FileManager.default.contents(atPath: again + "/a.csv"), FileManager.default.contents(atPath: out + "/a.csv"))
     }
 
+    /// Train picks the scoring sigma on its validation video replayed with abnormal segments; score uses it by default.
+    func testTrainCalibratesTheScoringSigma() throws {
+        let scratch = try CLI.scratchFolder()
+        let videos = try TrainInterruptTests.makeVideos(in: scratch + "/train", count: 2, frames: 90)
+        let model = scratch + "/m.safetensors"
+        let r = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "1", "--student-epochs", "0"] + TrainInterruptTests.tiny)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let header = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: model)).prefix(20_000), as: UTF8.self)
+        let sigma = try XCTUnwrap(header.firstRange(of: #/"score_sigma":"([0-9.]+)"/#).map { Double(header[$0].split(separator: "\"")[2])! })
+        XCTAssertTrue([0, 1, 2, 3, 5, 8, 12, 18].contains(sigma), header)
+        XCTAssertTrue(header.contains("\"score_sigma_validation_auc\":\"0:"), header)
+        let s = try CLI.run(["score", videos[0], "--model", model, "--out", scratch + "/scores"])
+        XCTAssertEqual(s.status, 0, s.stderr)
+        XCTAssertTrue(s.stderr.contains("sigma \(sigma.formatted()) (chosen by train"), s.stderr)
+    }
+
     func testACheckpointRelabelledAsAnotherVariantIsRefused() throws {
         let scratch = try CLI.scratchFolder()
         let (model, videos) = try tinyModel(scratch)

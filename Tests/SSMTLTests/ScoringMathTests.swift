@@ -144,3 +144,15 @@ final class FrameScorerTests: XCTestCase {
                        "3,1,2,3,4,1\n")
     }
 }
+
+final class PseudoAnomalyTests: XCTestCase {
+    func testSegmentsAlternateFastAndReversed() {
+        let p = PseudoAnomalies.plan(frameCount: 40, period: 10, length: 4, speed: 3)
+        // 6 normal frames, 4 fast (stride 3), 6 normal, 4 reversed, 6 normal, then fast until the source ends.
+        XCTAssertEqual(Array(p.frameOrder[0..<10]), [0, 1, 2, 3, 4, 5, 6, 9, 12, 15])
+        XCTAssertEqual(Array(p.frameOrder[10..<20]), [18, 19, 20, 21, 22, 23, 27, 26, 25, 24])
+        XCTAssertEqual(Array(p.frameOrder[20...]), [28, 29, 30, 31, 32, 33, 34, 37])
+        XCTAssertEqual(p.labels, [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1])
+        XCTAssertTrue(p.frameOrder.allSatisfy { $0 >= 0 && $0 < 40 })
+    }
+}

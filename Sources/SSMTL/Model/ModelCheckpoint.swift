@@ -26,6 +26,10 @@ public struct CheckpointInfo: Sendable, Equatable {
     public var detector: [String: String]
     /// Training-set mean and std of each head's score; nil until training has finished.
     public var headStatistics: HeadStatistics?
+    /// Temporal smoothing σ chosen on the validation videos (pseudo-anomalies), the default of `ssmtl score`,
+    /// and the frame AUC of every σ tried ("sigma:auc,..."); nil when not chosen.
+    public var scoreSigma: Double?
+    public var scoreSigmaValidation: String?
 
     public init(variant: Variant, teacherWidth: Int, learningRate: Float, batchSize: Int, seed: UInt64, epochsPlanned: Int,
                 detector: [String: String]) {
@@ -61,6 +65,8 @@ public struct CheckpointInfo: Sendable, Equatable {
             "epochs_planned": "\(epochsPlanned)", "best_epoch": "\(bestEpoch)", "best_validation_loss": "\(bestValidationLoss)",
             "detector": detector.keys.sorted().map { "\($0)=\(detector[$0]!)" }.joined(separator: ";"),
         ]
+        if let scoreSigma { m["score_sigma"] = "\(scoreSigma)" }
+        if let scoreSigmaValidation { m["score_sigma_validation_auc"] = scoreSigmaValidation }
         if let stats = headStatistics {
             m["head_mean"] = stats.mean.map { "\($0)" }.joined(separator: ",")
             m["head_std"] = stats.std.map { "\($0)" }.joined(separator: ",")
@@ -112,6 +118,12 @@ public struct CheckpointInfo: Sendable, Equatable {
             let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
             if kv.count == 2 { detector[kv[0]] = kv[1] }
         }
+        if m["score_sigma"] != nil {
+            let sigma: Double = try number("score_sigma")
+            guard sigma >= 0, sigma.isFinite else { throw CheckpointError(path, "metadata 'score_sigma' must be 0 or positive") }
+            scoreSigma = sigma
+        }
+        scoreSigmaValidation = m["score_sigma_validation_auc"]
         if let mean = m["head_mean"], let std = m["head_std"] {
             let mv = mean.split(separator: ",").compactMap { Float(String($0)) }
             let sv = std.split(separator: ",").compactMap { Float(String($0)) }

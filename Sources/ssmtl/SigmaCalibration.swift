@@ -1,0 +1,62 @@
+import Detection
+import Evaluation
+import Foundation
+import SSMTL
+import VideoIO
+
+/// Chooses the temporal smoothing σ of `ssmtl score` without test labels: the held-out validation videos (normal)
+/// are replayed with fast-forwarded and reversed segments (`PseudoAnomalies`), scored with the trained model, and
+/// the σ of the grid whose smoothed frame scores give the highest frame AUC on those segments wins (the smaller σ
+/// on a tie).
+enum SigmaCalibration {
+    static let grid: [Double] = [0, 1, 2, 3, 5, 8, 12, 18]
+    /// Frames read from each validation video (bounds time and temporary disk use).
+    static let maxFrames = 900
+
+    struct Outcome {
+        var sigma: Double
+        /// AUC of each grid value, nil when undefined.
+        var aucs: [Double?]
+        var frames: Int
+    }
+
+    static func run(model: MultiTaskModel, statistics: HeadStatistics, videos: [VideoSource], batch: Int,
+                    makeDetector: (VideoSource) throws -> ObjectDetector, shouldStop: () -> Bool) throws -> Outcome? {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ssmtl-sigma-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var labels: [[UInt8]] = [], raw: [[Double]] = []
+        for (v, video) in videos.enumerated() {
+            if shouldStop() { throw TrainingStopped(epoch: -1) }
+            // The source frames as lossless BMPs, then the replay as symbolic links in the planned order.
+            let source = root + "/\(v)/source", replay = root + "/\(v)/replay"
+            try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: replay, withIntermediateDirectories: true)
+            let reader = try FrameReader(path: video.path)
+            var count = 0
+            while count < maxFrames, let frame = try reader.next() {
+                try ImageFile.write(frame, to: source + String(format: "/%06d.bmp", count))
+                count += 1
+            }
+            let plan = PseudoAnomalies.plan(frameCount: count)
+            guard plan.labels.contains(1), plan.labels.contains(0) else { continue }
+            for (i, s) in plan.frameOrder.enumerated() {
+                try FileManager.default.createSymbolicLink(atPath: replay + String(format: "/%06d.bmp", i),
+                                                           withDestinationPath: source + String(format: "/%06d.bmp", s))
+            }
+            let replayVideo = VideoSource(name: video.name, path: replay, isFrameFolder: true)
+            var options = VideoScorer.Options()
+            options.batchSize = batch
+            let scorer = VideoScorer(detector: try makeDetector(replayVideo), scorer: model, statistics: statistics, options: options)
+            let result = try scorer.score(FrameReader(path: replay))
+            labels.append(plan.labels)
+            raw.append(result.rows.map(\.score))
+            try? FileManager.default.removeItem(atPath: root + "/\(v)")
+        }
+        guard !labels.isEmpty else { return nil }
+        let allLabels = labels.flatMap { $0 }
+        let aucs = grid.map { sigma in rocAUC(labels: allLabels, scores: raw.flatMap { gaussianSmooth($0, sigma: sigma) }) }
+        var best = 0
+        for i in aucs.indices where (aucs[i] ?? -1) > (aucs[best] ?? -1) { best = i }
+        return Outcome(sigma: grid[best], aucs: aucs, frames: allLabels.count)
+    }
+}
