@@ -17,6 +17,12 @@ struct DetectorOptions: ParsableArguments {
     @Option(help: "yolo: Darknet .weights file.")
     var weights: String?
 
+    @Option(help: ArgumentHelp("train/score: a Darknet classifier .cfg whose output on each object's crop is appended to the distillation target (needs --teacher-weights).", valueName: "cfg"))
+    var teacher: String?
+
+    @Option(help: ArgumentHelp("train/score: the .weights of the --teacher classifier.", valueName: "weights"))
+    var teacherWeights: String?
+
     @Option(help: "yolo: objectness x class probability threshold.")
     var conf: Float = 0.5
 
@@ -34,6 +40,7 @@ struct DetectorOptions: ParsableArguments {
 
     func validate() throws {
         if detector == .yolo && (cfg == nil || weights == nil) { throw ValidationError("--detector yolo needs --cfg and --weights") }
+        if (teacher == nil) != (teacherWeights == nil) { throw ValidationError("--teacher and --teacher-weights go together") }
         guard conf >= 0, conf <= 1 else { throw ValidationError("--conf must be in [0, 1]") }
         guard bgThreshold >= 0, diffThreshold >= 0, minArea >= 0, margin >= 0 else {
             throw ValidationError("motion thresholds, --min-area and --margin must not be negative")
@@ -51,6 +58,12 @@ struct DetectorOptions: ParsableArguments {
 
     /// Settings recorded in the checkpoint.
     var settings: [String: String] {
+        var s = detectorSettings
+        if let teacher, let teacherWeights { s["teacher"] = teacher; s["teacher_weights"] = teacherWeights }
+        return s
+    }
+
+    private var detectorSettings: [String: String] {
         switch detector {
         case .motion:
             return ["kind": "motion", "bg_threshold": "\(bgThreshold)", "diff_threshold": "\(diffThreshold)",
@@ -60,13 +73,22 @@ struct DetectorOptions: ParsableArguments {
         }
     }
 
-    /// Width of the distillation target the detector provides (YOLO class probabilities; none for motion).
-    func teacherWidth(of yolo: YoloDetector?) -> Int {
-        guard let network = yolo?.runner.network else { return 0 }
-        return network.layers.compactMap { layer -> Int? in
+    /// Width of the external distillation target: YOLO's class probabilities (none for motion) plus the
+    /// classifier teacher's output.
+    func teacherWidth(of yolo: YoloDetector?, teacher: DarknetRunner? = nil) -> Int {
+        let classes = yolo?.runner.network.layers.compactMap { layer -> Int? in
             if case let .yolo(spec) = layer.kind { return spec.classes }
             return nil
         }.first ?? 0
+        return classes + (teacher?.network.layers.last?.output.count ?? 0)
+    }
+
+    /// Loads the --teacher classifier once (nil without one).
+    func loadTeacher(quiet: Bool) throws -> DarknetRunner? {
+        guard let teacher, let teacherWeights else { return nil }
+        let network = try DarknetNetwork.load(cfgPath: teacher)
+        for warning in network.warnings { Terminal.note("ssmtl: warning: \(warning)", quiet: quiet) }
+        return try DarknetRunner(network: network, weights: try DarknetWeights.load(path: teacherWeights, network: network))
     }
 
     /// Loads the YOLO network once (nil for the motion detector).
@@ -81,7 +103,14 @@ struct DetectorOptions: ParsableArguments {
 
     /// A detector for one video: the shared YOLO network, or a fresh motion detector whose background is first
     /// estimated from the video (median of 48 sampled frames) unless `prepass` is off.
-    func detector(for video: VideoSource, yolo: YoloDetector?, prepass: Bool = true) throws -> ObjectDetector {
+    /// With a --teacher classifier, every box also carries the classifier's output on its crop.
+    func detector(for video: VideoSource, yolo: YoloDetector?, teacher: DarknetRunner? = nil, prepass: Bool = true) throws -> ObjectDetector {
+        let base = try baseDetector(for: video, yolo: yolo, prepass: prepass)
+        guard let teacher else { return base }
+        return ClassifierTeacher(base: base, runner: teacher)
+    }
+
+    private func baseDetector(for video: VideoSource, yolo: YoloDetector?, prepass: Bool) throws -> ObjectDetector {
         if let yolo { return yolo }
         let motion = MotionDetector(parameters: motionParameters)
         if prepass, let background = try BackgroundEstimate.median(of: video.path) {

@@ -77,8 +77,11 @@ struct Score: ParsableCommand {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         if let overlay { try FileManager.default.createDirectory(atPath: overlay, withIntermediateDirectories: true) }
         let yolo = try detectorOptions.loadYOLO(quiet: quiet)
-        guard detectorOptions.teacherWidth(of: yolo) == info.teacherWidth else {
-            throw CheckpointError(model, "was trained with a \(info.detector["kind"] ?? "?") detector; score with the same kind")
+        let teacher = try detectorOptions.loadTeacher(quiet: quiet)
+        guard detectorOptions.teacherWidth(of: yolo, teacher: teacher) == info.teacherWidth else {
+            let trained = info.detector.keys.sorted().filter { ["kind", "cfg", "weights", "teacher", "teacher_weights"].contains($0) }
+                .map { "\($0)=\(info.detector[$0]!)" }.joined(separator: " ")
+            throw CheckpointError(model, "was trained with a distillation target of \(info.teacherWidth) values (\(trained)); score with the same --detector, --cfg/--weights and --teacher options")
         }
         if detectorOptions.settings != info.detector {
             Terminal.note("ssmtl: warning: detector settings differ from training (\(info.detector.map { "\($0)=\($1)" }.sorted().joined(separator: " ")))", quiet: quiet)
@@ -104,7 +107,7 @@ struct Score: ParsableCommand {
             do {
                 let reader = try FrameReader(path: video.path)
                 let bar = ProgressBar(video.name, total: reader.info.frameCount, quiet: quiet)
-                let scorer = VideoScorer(detector: try detectorOptions.detector(for: video, yolo: yolo), scorer: network,
+                let scorer = VideoScorer(detector: try detectorOptions.detector(for: video, yolo: yolo, teacher: teacher), scorer: network,
                                          statistics: statistics, options: options)
                 let result = try scorer.score(reader) { bar.advance(by: $0 - bar.count) }
                 bar.finish()

@@ -106,7 +106,8 @@ struct Train: ParsableCommand {
         Interrupt.install()
         let videos = try discoverVideos(inputs)
         let yolo = try detectorOptions.loadYOLO(quiet: quiet)
-        let teacherWidth = detectorOptions.teacherWidth(of: yolo)
+        let teacher = try detectorOptions.loadTeacher(quiet: quiet)
+        let teacherWidth = detectorOptions.teacherWidth(of: yolo, teacher: teacher)
 
         var model: MultiTaskModel
         var info: CheckpointInfo
@@ -131,7 +132,7 @@ struct Train: ParsableCommand {
         options.seed = seed
         options.side = model.cropSide
         options.teacherWidth = teacherWidth
-        let cache = DetectionCache(videos: videos) { video in try detectorOptions.detector(for: video, yolo: yolo) }
+        let cache = DetectionCache(videos: videos) { video in try detectorOptions.detector(for: video, yolo: yolo, teacher: teacher) }
         let trainer = Trainer(videos: videos, detections: cache, options: options)
         let held = trainer.split.byObject ? "every tenth object" : trainer.split.validationVideos.sorted().map { videos[$0].name }.joined(separator: ", ")
         Terminal.note("train: \(videos.count) videos, validation: \(held); variant \(variant), batch \(batch), lr \(lr), seed \(seed)", quiet: quiet)
@@ -187,7 +188,7 @@ struct Train: ParsableCommand {
         do {
             Terminal.note("train: choosing the scoring sigma on \(calibrationVideos.map { $0.name }.joined(separator: ", ")) replayed with fast-forwarded and reversed segments", quiet: quiet)
             if let chosen = try SigmaCalibration.run(model: model, statistics: stats, videos: calibrationVideos, batch: batch,
-                                                     makeDetector: { try detectorOptions.detector(for: $0, yolo: yolo) },
+                                                     makeDetector: { try detectorOptions.detector(for: $0, yolo: yolo, teacher: teacher) },
                                                      shouldStop: { Interrupt.received != nil }) {
                 final.scoreSigma = chosen.sigma
                 var pairs: [String] = []

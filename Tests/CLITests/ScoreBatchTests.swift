@@ -78,3 +78,27 @@ final class ScoreBatchTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/video0.csv"))
     }
 }
+
+/// `--teacher`: a Darknet classifier's output on each crop becomes the distillation target.
+final class TeacherOptionTests: XCTestCase {
+    func testTrainAndScoreWithAClassifierTeacher() throws {
+        let scratch = try CLI.scratchFolder()
+        let videos = try TrainInterruptTests.makeVideos(in: scratch + "/train", count: 2, frames: 24)
+        let teacher = ["--teacher", CLI.packageRoot.appendingPathComponent("Models/classifier-mini.cfg").path,
+                       "--teacher-weights", CLI.packageRoot.appendingPathComponent("Tests/DetectionTests/Fixtures/darknet/classifier-mini.weights").path]
+        let model = scratch + "/m.safetensors"
+        let r = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "1"] + teacher + TrainInterruptTests.tiny)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let header = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: model)).prefix(20_000), as: UTF8.self)
+        XCTAssertTrue(header.contains("\"teacher_width\":\"10\""), header)
+        XCTAssertTrue(header.contains("\"student_epochs_planned\":\"0\""), "an external teacher replaces self-distillation")
+        let scored = try CLI.run(["score", videos[0], "--model", model, "--out", scratch + "/s", "--quiet"] + teacher)
+        XCTAssertEqual(scored.status, 0, scored.stderr)
+        let csv = try String(contentsOfFile: scratch + "/s/video0.csv", encoding: .utf8)
+        let kd = csv.split(separator: "\n").dropFirst().compactMap { Double($0.split(separator: ",")[5]) }
+        XCTAssertTrue(kd.contains { $0 != 0 }, "the distillation head scores against the classifier")
+        let without = try CLI.run(["score", videos[0], "--model", model, "--out", scratch + "/t", "--quiet"])
+        XCTAssertEqual(without.status, 1)
+        XCTAssertTrue(without.stderr.contains("--teacher"), without.stderr)
+    }
+}

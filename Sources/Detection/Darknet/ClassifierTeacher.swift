@@ -1,0 +1,47 @@
+import VideoIO
+
+/// An extra distillation teacher (spec §5, `--teacher`): a Darknet classifier run on every detected object's crop
+/// (stretched to the network's input size, as Darknet's classifiers are fed); the output of its last layer
+/// (class probabilities after a softmax, or features for a cfg that stops earlier) is appended to the box's
+/// class probabilities, so the distillation target becomes [YOLO class probabilities, classifier output].
+public final class ClassifierTeacher: ObjectDetector {
+    public let base: ObjectDetector
+    public let runner: DarknetRunner
+    /// Floats appended to each box.
+    public var width: Int { runner.network.layers.last?.output.count ?? 0 }
+
+    public init(base: ObjectDetector, runner: DarknetRunner) {
+        self.base = base
+        self.runner = runner
+    }
+
+    public func detect(_ frame: Frame) throws -> [DetectionBox] {
+        var boxes = try base.detect(frame)
+        for i in boxes.indices { boxes[i].classProbabilities += try features(of: boxes[i], in: frame) }
+        return boxes
+    }
+
+    /// The classifier's output for one box of a frame (the box is clipped to the frame).
+    public func features(of box: DetectionBox, in frame: Frame) throws -> [Float] {
+        let net = runner.network
+        let input = Preprocess.networkInput(Self.crop(box, of: frame), channels: net.input.c,
+                                            netW: net.input.w, netH: net.input.h, mode: .stretch)
+        let outputs = try runner.forward(input)
+        return outputs[net.layers.count - 1] ?? []
+    }
+
+    /// The pixels of `box` (inclusive, clipped to the frame; at least one pixel) as a frame of their own.
+    static func crop(_ box: DetectionBox, of frame: Frame) -> Frame {
+        let x1 = min(max(box.x1, 0), frame.width - 1), x2 = max(min(box.x2, frame.width - 1), x1)
+        let y1 = min(max(box.y1, 0), frame.height - 1), y2 = max(min(box.y2, frame.height - 1), y1)
+        let c = frame.layout.channels, w = x2 - x1 + 1, h = y2 - y1 + 1
+        var pixels = [UInt8](repeating: 0, count: w * h * c)
+        frame.pixels.withUnsafeBufferPointer { src in
+            for y in 0..<h {
+                let from = ((y1 + y) * frame.width + x1) * c
+                for k in 0..<(w * c) { pixels[y * w * c + k] = src[from + k] }
+            }
+        }
+        return Frame(index: frame.index, timestamp: frame.timestamp, width: w, height: h, layout: frame.layout, pixels: pixels)
+    }
+}
