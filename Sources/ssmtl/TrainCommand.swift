@@ -198,9 +198,14 @@ struct Train: ParsableCommand {
                 final.scoreSigmaValidation = pairs.joined(separator: ",")
                 try ModelCheckpoint.save(model, info: final, to: out, includeOptimizer: false)
                 Terminal.note("train: scoring sigma \(chosen.sigma.formatted()) (pseudo-anomaly frame AUC by sigma: \(final.scoreSigmaValidation!); \(chosen.frames) frames)", quiet: quiet)
+            } else {
+                Terminal.note("train: no validation video is long enough (60 frames) to choose the scoring sigma; score uses 0 unless --sigma is given", quiet: quiet)
             }
         } catch is TrainingStopped {
             throw interrupted(during: "the sigma calibration", completedEpochs: epochs)
+        } catch {
+            // The model is complete without it: a failed calibration (e.g. no space for the replay frames) is a warning.
+            Terminal.note("ssmtl: warning: could not choose the scoring sigma (\(error)); \(out) is complete, score uses 0 unless --sigma is given", quiet: false)
         }
         Terminal.note("train: best epoch \(final.bestEpoch) (validation loss \(String(format: "%.4f", final.bestValidationLoss))); head mean \(stats.mean), std \(stats.std); wrote \(out)", quiet: quiet)
     }
