@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import VideoIO
 
 /// Bad input to train and score: one error line naming the file, exit code 1, nothing half-written.
 final class TrainScoreCommandTests: XCTestCase {
@@ -40,6 +41,33 @@ final class TrainScoreCommandTests: XCTestCase {
         XCTAssertEqual(result.stderrLines.count, 1, result.stderr)
         XCTAssertTrue(result.stderr.contains("m.last.safetensors"), result.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/m.safetensors"))
+    }
+
+    /// Videos in which the detector finds nothing, and a corrupt checkpoint to resume from: one line, exit 1,
+    /// the corrupt file left as it was.
+    func testTrainWithoutObjectsAndWithACorruptResumeCheckpoint() throws {
+        let scratch = try CLI.scratchFolder()
+        let still = scratch + "/still"
+        try FileManager.default.createDirectory(atPath: still, withIntermediateDirectories: true)
+        let grey = [UInt8](repeating: 90, count: 64 * 48 * 3)
+        for i in 0..<12 {
+            try ImageFile.write(Frame(index: i, width: 64, height: 48, layout: .rgb24, pixels: grey), to: still + String(format: "/%03d.png", i))
+        }
+        var result = try CLI.run(["train", still, "--out", scratch + "/m.safetensors", "--epochs", "1"] + TrainInterruptTests.tiny)
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderrLines.count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("no objects were detected"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/m.safetensors"))
+
+        let last = scratch + "/n.last.safetensors"
+        let garbage = Data((0..<4000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        try garbage.write(to: URL(fileURLWithPath: last))
+        result = try CLI.run(["train", still, "--out", scratch + "/n.safetensors", "--resume"] + TrainInterruptTests.tiny)
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderrLines.count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("n.last.safetensors"), result.stderr)
+        XCTAssertEqual(FileManager.default.contents(atPath: last), garbage)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/n.safetensors"))
     }
 
     func testUsageErrors() throws {
