@@ -211,11 +211,12 @@ public struct ShiftedConvPlan: Sendable {
     public var weightSize: Int { s.kd * s.o * k2 }
 }
 
-// col2 (K2, F*Q) <- all frames of inp_n (C, D, H, W), zero frames at the depth padding.
+// col2 (K2, F*Q) <- the padded frames `padded` (default all) of inp_n (C, D, H, W), zero frames at the depth padding.
 @inline(__always)
-func frames2col(_ col: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ pl: ShiftedConvPlan) {
+func frames2col(_ col: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ pl: ShiftedConvPlan,
+                padded: Range<Int>? = nil) {
     let ld = pl.frames * pl.q, hw = pl.s.h * pl.s.w
-    for f in 0..<pl.frames {
+    for f in padded ?? 0..<pl.frames {
         let z = f - pl.s.pd
         if z < 0 || z >= pl.s.d {
             for r in 0..<pl.k2 { (col + r * ld + f * pl.q).update(repeating: 0, count: pl.q) }
@@ -235,19 +236,26 @@ public func reorderConvWeight(_ wr: UnsafeMutablePointer<Float>, _ weight: Unsaf
 
 /// out (N, O, OD, OH, OW) = conv(inp (N, C, D, H, W)) + bias, via frame-shifted GEMMs.
 /// wr: (KD, O, K2) from reorderConvWeight; col: ShiftedConvPlan.colSize floats.
+/// outputFrames: the runs of output frames to compute (default all); the other frames of `out` are left untouched.
 public func convShiftedForward(out: UnsafeMutablePointer<Float>, col: UnsafeMutablePointer<Float>,
                                inp: UnsafePointer<Float>, wr: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                               _ pl: ShiftedConvPlan) {
-    let s = pl.s, k2 = pl.k2, ld = pl.frames * pl.q, n = s.od * pl.q
+                               _ pl: ShiftedConvPlan, outputFrames: [Range<Int>]? = nil) {
+    let s = pl.s, k2 = pl.k2, ld = pl.frames * pl.q, q = pl.q, n = s.od * q
+    let runs = (outputFrames ?? [0..<s.od]).map { $0.clamped(to: 0..<s.od) }.filter { !$0.isEmpty }
     parallelChunks(s.n) { worker, items in
         let colW = col + worker * k2 * ld
         for b in items {
             let outB = out + b * s.outSize       // (O, OD*Q)
-            frames2col(colW, inp + b * s.inSize, pl)
-            for o in 0..<s.o { (outB + o * n).update(repeating: bias?[o] ?? 0, count: n) }
-            for kz in 0..<s.kd {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(s.o), Int32(n), Int32(k2),
-                            1, wr + kz * s.o * k2, Int32(k2), colW + kz * pl.q, Int32(ld), 1, outB, Int32(n))
+            for run in runs {
+                // Output frame z reads padded frames z ..< z + KD.
+                frames2col(colW, inp + b * s.inSize, pl, padded: run.lowerBound..<(run.upperBound + s.kd - 1))
+                let cols = run.count * q, outRun = outB + run.lowerBound * q
+                for o in 0..<s.o { (outRun + o * n).update(repeating: bias?[o] ?? 0, count: cols) }
+                for kz in 0..<s.kd {
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(s.o), Int32(cols), Int32(k2),
+                                1, wr + kz * s.o * k2, Int32(k2), colW + (run.lowerBound + kz) * q, Int32(ld),
+                                1, outRun, Int32(n))
+                }
             }
         }
     }

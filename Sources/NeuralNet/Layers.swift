@@ -78,7 +78,9 @@ public final class Conv: Layer {
 
     /// Inference only: this convolution followed by `bn` with its running statistics, as one convolution with
     /// W' = W * gamma / sqrt(var + eps) and b' = (b - mean) * gamma / sqrt(var + eps) + beta (no backward).
-    public func forward(_ x: Tensor, foldingInference bn: BatchNorm) -> Tensor {
+    /// outputFrames (3D): compute only these runs of output frames when the frame-shifted path applies; the other
+    /// frames of the output are then left as they were (the caller fills them). Other paths compute every frame.
+    public func forward(_ x: Tensor, foldingInference bn: BatchNorm, outputFrames: [Range<Int>]? = nil) -> Tensor {
         let o = weight.value.shape[0], perOutput = weight.value.count / o
         precondition(bn.gamma.value.count == o, "Conv+BN: \(o) outputs vs \(bn.gamma.value.count) BN channels")
         let w = ensure(&foldedWeight, weight.value.shape), b = ensure(&foldedBias, [o])
@@ -88,10 +90,11 @@ public final class Conv: Layer {
             for j in 0..<perOutput { dst[j] = src[j] * scale }
             b[k] = ((bias?.value[k] ?? 0) - bn.runningMean[k]) * scale + bn.beta.value[k]
         }
-        return run(x, weight: w.data, bias: b.data)
+        return run(x, weight: w.data, bias: b.data, outputFrames: outputFrames)
     }
 
-    private func run(_ x: Tensor, weight wp: UnsafePointer<Float>, bias bp: UnsafePointer<Float>?) -> Tensor {
+    private func run(_ x: Tensor, weight wp: UnsafePointer<Float>, bias bp: UnsafePointer<Float>?,
+                     outputFrames: [Range<Int>]? = nil) -> Tensor {
         let xs = x.shape
         precondition(xs.count == (is3D ? 5 : 4), "Conv: unexpected input shape \(xs)")
         let o = weight.value.shape[0]
@@ -107,7 +110,7 @@ public final class Conv: Layer {
             let pl = ShiftedConvPlan(s)
             let c = ensure(&col, [pl.colSize]), w = ensure(&wr, [pl.weightSize])
             reorderConvWeight(w.data, wp, pl)
-            convShiftedForward(out: y.data, col: c.data, inp: x.data, wr: w.data, bias: bp, pl)
+            convShiftedForward(out: y.data, col: c.data, inp: x.data, wr: w.data, bias: bp, pl, outputFrames: outputFrames)
         } else {
             let c = ensure(&col, [convWorkspaceSize(s)])
             convForward(out: y.data, col: c.data, inp: x.data, weight: wp, bias: bp, s)
@@ -381,26 +384,117 @@ public final class Sequential: Layer {
         var h = x
         var i = 0
         while i < layers.count {
-            let l = layers[i], input = h
-            if !training && fuseInference, let conv = l as? Conv, i + 1 < layers.count, let bn = layers[i + 1] as? BatchNorm {
-                h = LayerProfiler.time("fwd Conv+BN \(input.shape)") { conv.forward(input, foldingInference: bn) }
-                i += 2
-                if i + 1 < layers.count, layers[i] is ReLU, let pool = layers[i + 1] as? MaxPool {
-                    let convOut = h
-                    h = LayerProfiler.time("fwd MaxPool+ReLU \(convOut.shape)") {
-                        let pooled = pool.forward(convOut, training: false)
-                        reluForward(out: pooled.data, inp: pooled.data, n: pooled.count)
-                        return pooled
-                    }
-                    i += 2
-                }
+            if !training && fuseInference {
+                (h, i) = inferenceStep(at: i, h)
                 continue
             }
+            let l = layers[i], input = h
             h = LayerProfiler.time("fwd \(type(of: l)) \(input.shape)") { l.forward(input, training: training) }
             i += 1
         }
         return h
     }
+
+    /// One inference step from layer i: Conv + BatchNorm folded (then ReLU + MaxPool as MaxPool + ReLU when they
+    /// follow), or one layer. Returns the output and the index of the next layer. outputFrames as in
+    /// `Conv.forward(_:foldingInference:outputFrames:)` (a folded 3D convolution may skip frames).
+    private func inferenceStep(at i: Int, _ x: Tensor, outputFrames: [Range<Int>]? = nil) -> (Tensor, Int) {
+        guard let conv = layers[i] as? Conv, i + 1 < layers.count, let bn = layers[i + 1] as? BatchNorm else {
+            let l = layers[i]
+            return (LayerProfiler.time("fwd \(type(of: l)) \(x.shape)") { l.forward(x, training: false) }, i + 1)
+        }
+        let label = outputFrames == nil ? "" : " (frames \(outputFrames!.map { "\($0.lowerBound)..<\($0.upperBound)" }.joined(separator: ",")))"
+        let convOut = LayerProfiler.time("fwd Conv+BN \(x.shape)\(label)") {
+            conv.forward(x, foldingInference: bn, outputFrames: outputFrames)
+        }
+        guard i + 3 < layers.count, layers[i + 2] is ReLU, let pool = layers[i + 3] as? MaxPool else { return (convOut, i + 2) }
+        let pooled = LayerProfiler.time("fwd MaxPool+ReLU \(convOut.shape)") {
+            let pooled = pool.forward(convOut, training: false)
+            reluForward(out: pooled.data, inp: pooled.data, n: pooled.count)
+            return pooled
+        }
+        return (pooled, i + 4)
+    }
+
+    /// Inference of `x` through this network and of `y` through `twin` (the same layers, built with `sharing:`),
+    /// where some frames of `y` are frames of `x`: frame t of `y` equals frame `sourceFrame[t]` of `x` (nil: its own).
+    /// Inputs are (N, C, T, H, W). Twin output frames that depend only on shared input frames (through
+    /// stride-1 temporal convolutions and per-frame layers) are copied from this network's outputs instead of being
+    /// computed; the results equal two separate `forward(_:training: false)` calls.
+    public func forwardInferencePair(_ x: Tensor, twin: Sequential, _ y: Tensor, sourceFrame: [Int?]) -> (Tensor, Tensor) {
+        precondition(twin.layers.count == layers.count && x.shape.count == 5 && y.shape.count == 5
+                     && sourceFrame.count == y.shape[2], "forwardInferencePair: mismatched networks or inputs")
+        var a = x, b = y
+        var map: [Int?]? = sourceFrame   // nil once no frame can be shared any more
+        var i = 0
+        while i < layers.count {
+            let (outA, next) = fuseInference ? inferenceStep(at: i, a) : (layers[i].forward(a, training: false), i + 1)
+            let block = layers[i..<next]
+            map = map.flatMap { Self.framesAfter(block, $0, firstFrames: a.shape[2]) }
+            if fuseInference, let m = map, block.first is Conv, outA.shape.count == 5, m.contains(where: { $0 != nil }) {
+                let runs = Self.runs(of: m.indices.filter { m[$0] == nil })
+                (b, _) = twin.inferenceStep(at: i, b, outputFrames: runs)
+                Self.copyFrames(from: outA, to: b, map: m)
+            } else {
+                (b, _) = fuseInference ? twin.inferenceStep(at: i, b) : (twin.layers[i].forward(b, training: false), i + 1)
+            }
+            a = outA
+            i = next
+        }
+        return (a, b)
+    }
+
+    /// The frame map after `block`: output frame p of the twin equals output frame q of the first pass when every
+    /// temporal tap reads equal frames (or padding on both sides). nil when a layer mixes frames in another way.
+    private static func framesAfter(_ block: ArraySlice<Layer>, _ map: [Int?], firstFrames: Int) -> [Int?]? {
+        var m = map, dx = firstFrames
+        for layer in block {
+            switch layer {
+            case let conv as Conv:
+                guard conv.is3D, conv.stride.0 == 1 else { return nil }
+                let (k, pad) = (conv.kernel.0, conv.padding.0)
+                let dy = m.count + 2 * pad - k + 1, dxOut = dx + 2 * pad - k + 1
+                m = (0..<dy).map { p in
+                    (0..<dxOut).first { q in
+                        (0..<k).allSatisfy { j in
+                            let iy = p - pad + j, ix = q - pad + j
+                            let yIn = iy >= 0 && iy < m.count, xIn = ix >= 0 && ix < dx
+                            return yIn == xIn && (!yIn || m[iy] == ix)
+                        }
+                    }
+                }
+                dx = dxOut
+            case let pool as MaxPool:
+                guard pool.is3D, pool.kernel.0 == 1 else { return nil }
+            case is BatchNorm, is ReLU, is LeakyReLU, is Sigmoid: break
+            default: return nil
+            }
+        }
+        return m
+    }
+
+    /// Sorted indices as contiguous runs.
+    private static func runs(of indices: [Int]) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        for t in indices {
+            if let last = out.last, last.upperBound == t { out[out.count - 1] = last.lowerBound..<(t + 1) } else { out.append(t..<(t + 1)) }
+        }
+        return out
+    }
+
+    /// dst[:, :, p] = src[:, :, map[p]] for every mapped frame p; both (N, C, T, H, W) with equal N, C, H, W.
+    private static func copyFrames(from src: Tensor, to dst: Tensor, map: [Int?]) {
+        let (n, c, ts, td) = (src.shape[0], src.shape[1], src.shape[2], dst.shape[2])
+        let hw = src.shape[3] * src.shape[4]
+        precondition(dst.shape[0] == n && dst.shape[1] == c && dst.shape[3] * dst.shape[4] == hw, "copyFrames: shapes differ")
+        for nc in 0..<(n * c) {
+            for (p, q) in map.enumerated() {
+                guard let q else { continue }
+                (dst.data + (nc * td + p) * hw).update(from: src.data + (nc * ts + q) * hw, count: hw)
+            }
+        }
+    }
+
     public func backward(_ dy: Tensor) -> Tensor {
         var g = dy
         for l in layers.reversed() {

@@ -45,7 +45,7 @@ struct BenchNN: ParsableCommand {
         var rng = RNG(seed: seed &+ 1)
         let s = config.cropSize, c = config.inputChannels
         let seq = Tensor(shape: [batch, c, config.sequenceFrames, s, s]); rng.fillUniform(seq, 0, 1)
-        let mid = Tensor(shape: [batch, c, config.middleFrames, s, s]); rng.fillUniform(mid, 0, 1)
+        let mid = MultiTaskNet.middleInput(of: seq)  // as at test time: the sequence without its centre frame
         let target = Tensor(shape: [batch, c, s, s]); rng.fillUniform(target, 0, 1)
         let teacher = Tensor(shape: [batch, config.teacherWidth]); rng.fillUniform(teacher, 0, 1)
         let labelsA = (0..<batch).map { _ in Int32(rng.int(2)) }, labelsM = (0..<batch).map { _ in Int32(rng.int(2)) }
@@ -68,7 +68,7 @@ struct BenchNN: ParsableCommand {
         let train = measure { last = net.trainStep(b, optimizer: adam) }
         if profile { print("training profile:"); LayerProfiler.report().forEach { print($0) }; LayerProfiler.reset() }
         print(String(format: "train loss=%.4f (aot %.4f mi %.4f mb %.4f kd %.4f)", last.total, last.aot, last.mi, last.mb, last.kd))
-        let infer = measure { _ = net.forward(sequence: seq, middleInput: mid, training: false) }
+        let infer = measure { _ = net.forward(sequence: seq, middleInput: mid, training: false, middleIsSequenceWithoutCentre: true) }
         if profile { print("inference profile:"); LayerProfiler.report().forEach { print($0) } }
         print(String(format: "train_objects_per_s=%.2f infer_objects_per_s=%.2f", train, infer))
     }

@@ -68,7 +68,9 @@ struct Score: ParsableCommand {
     }
 
     func run() throws {
-        Threads.configure(threads: threads)
+        // Network batches are split over Swift workers with single-threaded GEMMs (faster than threaded GEMMs
+        // on these small matrices: `ssmtl bench nn` vs `--blas-threads`); a Darknet detector takes the BLAS threads.
+        Threads.configure(threads: threads, preferBLAS: false)
         let (network, info) = try ModelCheckpoint.load(model)
         guard let statistics = info.headStatistics else {
             throw CheckpointError(model, "has no head statistics (training did not finish): use the model written at the end of `ssmtl train`")

@@ -102,7 +102,9 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        Threads.configure(threads: threads)
+        // Network batches are split over Swift workers with single-threaded GEMMs (faster than threaded GEMMs
+        // on these small matrices: `ssmtl bench nn` vs `--blas-threads`); a Darknet detector takes the BLAS threads.
+        Threads.configure(threads: threads, preferBLAS: false)
         Interrupt.install()
         let videos = try discoverVideos(inputs)
         let yolo = try detectorOptions.loadYOLO(quiet: quiet)

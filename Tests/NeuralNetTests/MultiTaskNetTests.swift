@@ -163,4 +163,39 @@ final class InferenceFusionTests: XCTestCase {
             XCTAssertLessThan(worst, 1e-5)
         }
     }
+
+    /// At test time the middle-box input is the sequence without its centre frame: the encoder frames the two passes
+    /// share are computed once (frames 2 and 3 of the first layer, 1...4 of the second) and must give the outputs of
+    /// two separate passes, for a shallow and a deep plan.
+    func testSharedEncoderFramesEqualTwoSeparatePasses() {
+        for plan in [[4, 0, 6, 0], [4, 4, 0, 6, 6, 0, 6, 0]] {
+            var cfg = NetworkConfig(variant: .shallowNarrow)
+            cfg.encoderPlan = plan; cfg.cropSize = 16; cfg.teacherWidth = 3
+            let net = MultiTaskNet(config: cfg, seed: 31)
+            var rng = RNG(seed: 32)
+            for (name, t) in net.buffers { rng.fillUniform(t, name.hasSuffix("running_var") ? 0.5 : -0.3, name.hasSuffix("running_var") ? 2 : 0.3) }
+            let seq = randomTensor([3, 3, 7, 16, 16], seed: 33)
+            let mid = MultiTaskNet.middleInput(of: seq)
+            XCTAssertEqual(mid.shape, [3, 3, 6, 16, 16])
+            let separate = net.forward(sequence: seq, middleInput: mid, training: false)
+            let expected = [separate.aotLogits, separate.miLogits, separate.middle, separate.kd].map(\.array)
+            LayerProfiler.reset(); LayerProfiler.enabled = true
+            let shared = net.forward(sequence: seq, middleInput: mid, training: false, middleIsSequenceWithoutCentre: true)
+            LayerProfiler.enabled = false
+            let steps = LayerProfiler.report().joined(separator: "\n"); LayerProfiler.reset()
+            XCTAssertTrue(steps.contains("[3, 3, 6, 16, 16] (frames 2..<4)"), "first layer should compute only frames 2, 3:\n\(steps)")
+            XCTAssertTrue(steps.contains("(frames 1..<5)"), "second layer should compute only frames 1...4:\n\(steps)")
+            for (label, (a, b)) in zip(["aot", "mi", "middle", "kd"], zip([shared.aotLogits, shared.miLogits, shared.middle, shared.kd].map(\.array), expected)) {
+                XCTAssertEqual(a.count, b.count)
+                let worst = zip(a, b).map { abs($0 - $1) / max(1, abs($1)) }.max()!
+                XCTAssertLessThan(worst, 1e-5, "\(plan) \(label)")
+            }
+            // The shared path really reads the sequence's frames: a middle input that is not the sequence without
+            // its centre gives other reconstructions with the flag than without it.
+            let other = randomTensor([3, 3, 6, 16, 16], seed: 34)
+            let honest = net.forward(sequence: seq, middleInput: other, training: false).middle.array
+            let misused = net.forward(sequence: seq, middleInput: other, training: false, middleIsSequenceWithoutCentre: true).middle.array
+            XCTAssertGreaterThan(zip(honest, misused).map { abs($0 - $1) }.max()!, 1e-4, "\(plan)")
+        }
+    }
 }

@@ -87,7 +87,8 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
     public func scores(for batch: ObjectBatch) throws -> [HeadScores] {
         let n = batch.forward.count, s = cropSide
         let out = net.forward(sequence: Tensor(shape: [n, 3, 7, s, s], values: batch.forward.values),
-                              middleInput: Tensor(shape: [n, 3, 6, s, s], values: batch.middleInput.values), training: false)
+                              middleInput: Tensor(shape: [n, 3, 6, s, s], values: batch.middleInput.values), training: false,
+                              middleIsSequenceWithoutCentre: true)
         let student: Tensor? = selfDistillation && studentTrained ? net.studentForward(training: false) : nil
         let plane = 3 * s * s, width = net.config.teacherWidth
         return (0..<n).map { i in

@@ -211,13 +211,41 @@ public final class MultiTaskNet {
     }
 
     /// Forward of one batch: sequence (N, 3, 7, S, S) and middle input (N, 3, 6, S, S).
-    public func forward(sequence: Tensor, middleInput: Tensor, training: Bool) -> MultiTaskOutput {
-        let f = poolSeq.forward(encoderSeq.forward(sequence, training: training), training: training)  // (N, C, s, s)
-        let g = poolMid.forward(encoderMid.forward(middleInput, training: training), training: training)
+    /// middleIsSequenceWithoutCentre: the caller guarantees that the middle input is the sequence without its centre
+    /// frame (true at test time, not for training's reversed or irregular sequences). Inference then computes the
+    /// encoder frames the two passes have in common once (exact: same outputs).
+    public func forward(sequence: Tensor, middleInput: Tensor, training: Bool,
+                        middleIsSequenceWithoutCentre: Bool = false) -> MultiTaskOutput {
+        let encodedSeq: Tensor, encodedMid: Tensor
+        if !training && middleIsSequenceWithoutCentre {
+            let frames = sequence.shape[2], centre = frames / 2
+            precondition(middleInput.shape[2] == frames - 1, "middle input must have one frame less than the sequence")
+            (encodedSeq, encodedMid) = encoderSeq.forwardInferencePair(
+                sequence, twin: encoderMid, middleInput, sourceFrame: (0..<frames).filter { $0 != centre })
+        } else {
+            encodedSeq = encoderSeq.forward(sequence, training: training)
+            encodedMid = encoderMid.forward(middleInput, training: training)
+        }
+        let f = poolSeq.forward(encodedSeq, training: training)  // (N, C, s, s)
+        let g = poolMid.forward(encodedMid, training: training)
         let stem = decoderStem.forward(g, training: training)
         stemOutput = stem
         return MultiTaskOutput(aotLogits: aot.forward(f, training: training), miLogits: mi.forward(f, training: training),
                                middle: decoderTail.forward(stem, training: training), kd: kd.forward(f, training: training))
+    }
+
+    /// The middle-box input that goes with a consecutive sequence (N, C, T, S, S): the same frames without the
+    /// centre one, (N, C, T-1, S, S).
+    public static func middleInput(of sequence: Tensor) -> Tensor {
+        let (n, c, t) = (sequence.shape[0], sequence.shape[1], sequence.shape[2])
+        let plane = sequence.shape[3] * sequence.shape[4], centre = t / 2
+        let out = Tensor(shape: [n, c, t - 1, sequence.shape[3], sequence.shape[4]])
+        for nc in 0..<(n * c) {
+            let src = sequence.data + nc * t * plane, dst = out.data + nc * (t - 1) * plane
+            dst.update(from: src, count: centre * plane)
+            (dst + centre * plane).update(from: src + (centre + 1) * plane, count: (t - 1 - centre) * plane)
+        }
+        return out
     }
 
     /// The student's reconstruction (N, 3, S, S) from the decoder stem of the last `forward`.
