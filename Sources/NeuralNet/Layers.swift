@@ -93,6 +93,35 @@ public final class Conv: Layer {
         return run(x, weight: w.data, bias: b.data, outputFrames: outputFrames)
     }
 
+    private var upsampleWeight: Tensor?, upsampleParities: Tensor?
+
+    /// Can this convolution run fused with a nearest x2 upsampling before it (2D, 3x3, stride 1, padding 1)?
+    public var fusesWithUpsampling: Bool {
+        !is3D && kernel == (1, 3, 3) && stride == (1, 1, 1) && padding == (0, 1, 1)
+    }
+
+    /// Inference only: this convolution applied to upsample2x(x) (x: (N, C, H, W) at low resolution), followed by
+    /// `bn` with its running statistics when given, without building the upsampled input (see UpsampleConv.swift).
+    public func forward(upsampling x: Tensor, foldingInference bn: BatchNorm?) -> Tensor {
+        precondition(fusesWithUpsampling && x.shape.count == 4, "Conv: no fused upsampling for this layer or input")
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]), o = weight.value.shape[0]
+        precondition(c == weight.value.shape[1], "Conv: input has \(c) channels, weight expects \(weight.value.shape[1])")
+        let scale = Tensor(shape: [o]), b = ensure(&foldedBias, [o])
+        for k in 0..<o {
+            let sk = bn.map { $0.gamma.value[k] / ($0.runningVar[k] + $0.config.eps).squareRoot() } ?? 1
+            scale[k] = sk
+            b[k] = bn.map { ((bias?.value[k] ?? 0) - $0.runningMean[k]) * sk + $0.beta.value[k] } ?? (bias?.value[k] ?? 0)
+        }
+        let wp = ensure(&upsampleWeight, [4 * o, c * 9])
+        upsampleConvFoldWeights(wp.data, weight.value.data, scale: scale.data, o: o, c: c)
+        let s = upsampleConvShape(n: n, c: c, h: h, w: w, o: o)
+        let parities = ensure(&upsampleParities, [n, 4 * o, h, w]), cw = ensure(&col, [convWorkspaceSize(s)])
+        let y = ensure(&out, [n, o, 2 * h, 2 * w])
+        upsampleConvForward(out: y.data, parities: parities.data, col: cw.data, inp: x.data, wp: wp.data, bias: b.data,
+                            n: n, c: c, h: h, w: w, o: o)
+        return y
+    }
+
     private func run(_ x: Tensor, weight wp: UnsafePointer<Float>, bias bp: UnsafePointer<Float>?,
                      outputFrames: [Range<Int>]? = nil) -> Tensor {
         let xs = x.shape
@@ -399,6 +428,13 @@ public final class Sequential: Layer {
     /// follow), or one layer. Returns the output and the index of the next layer. outputFrames as in
     /// `Conv.forward(_:foldingInference:outputFrames:)` (a folded 3D convolution may skip frames).
     private func inferenceStep(at i: Int, _ x: Tensor, outputFrames: [Range<Int>]? = nil) -> (Tensor, Int) {
+        if layers[i] is Upsample2x, i + 1 < layers.count, let conv = layers[i + 1] as? Conv, conv.fusesWithUpsampling {
+            let bn = i + 2 < layers.count ? layers[i + 2] as? BatchNorm : nil
+            let y = LayerProfiler.time("fwd Upsample+Conv\(bn == nil ? "" : "+BN") \(x.shape)") {
+                conv.forward(upsampling: x, foldingInference: bn)
+            }
+            return (y, i + (bn == nil ? 2 : 3))
+        }
         guard let conv = layers[i] as? Conv, i + 1 < layers.count, let bn = layers[i + 1] as? BatchNorm else {
             let l = layers[i]
             return (LayerProfiler.time("fwd \(type(of: l)) \(x.shape)") { l.forward(x, training: false) }, i + 1)

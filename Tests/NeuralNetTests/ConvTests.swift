@@ -33,6 +33,30 @@ final class ConvTests: XCTestCase {
         }
     }
 
+    /// Fused upsample x2 + 3x3 convolution (+ folded BN) against upsample2xForward then the naive convolution, on
+    /// non-square maps, under the serial and the batch-parallel plans.
+    func testUpsampleConvMatchesUpsampleThenNaiveConv() {
+        for (plan, (n, c, h, w, o)) in zip([false, true, true], [(2, 3, 4, 5, 2), (3, 4, 3, 7, 5), (1, 2, 1, 1, 3)]) {
+            Threads.configure(threads: 2, preferBLAS: !plan)
+            defer { Threads.configure(threads: 1) }
+            var rng = RNG(seed: UInt64(40 + h))
+            let conv = Conv(name: "c", inChannels: c, outChannels: o, kernel: (3, 3), padding: (1, 1), rng: &rng)
+            let bn = BatchNorm(name: "b", channels: o)
+            rng.fillUniform(bn.runningMean, -0.5, 0.5); rng.fillUniform(bn.runningVar, 0.5, 2)
+            rng.fillUniform(bn.gamma.value, 0.5, 1.5); rng.fillUniform(bn.beta.value, -0.5, 0.5)
+            let x = randomTensor([n, c, h, w], seed: UInt64(50 + h))
+            let up = Tensor(shape: [n, c, 2 * h, 2 * w])
+            upsample2xForward(out: up.data, inp: x.data, nc: n * c, h: h, w: w)
+            let s = ConvShape(n: n, c: c, h: 2 * h, w: 2 * w, o: o, kernel: (3, 3), padding: (1, 1))
+            let reference = Tensor(shape: [n, o, 2 * h, 2 * w])
+            convForwardNaive(out: reference.data, inp: up.data, weight: conv.weight.value.data, bias: conv.bias!.value.data, s)
+            XCTAssertTrue(conv.fusesWithUpsampling)
+            assertClose(conv.forward(upsampling: x, foldingInference: nil).array, reference.array, rtol: 1e-5, atol: 1e-5, "plain \(h)x\(w)")
+            let normalised = bn.forward(reference, training: false).array
+            assertClose(conv.forward(upsampling: x, foldingInference: bn).array, normalised, rtol: 1e-5, atol: 1e-5, "with BN \(h)x\(w)")
+        }
+    }
+
     /// The batch-parallel plan (BLAS 1 thread, Swift workers over the batch) gives the same results.
     func testParallelPlanMatchesNaive() {
         Threads.configure(threads: 2, preferBLAS: false)

@@ -84,33 +84,52 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
 
     // MARK: - Scoring
 
+    /// Input tensors of `scores`, reused from batch to batch (a fresh 40 MB allocation per batch costs page faults).
+    private var scoreSequence: Tensor?, scoreMiddleInput: Tensor?
+
     public func scores(for batch: ObjectBatch) throws -> [HeadScores] {
         let n = batch.forward.count, s = cropSide
-        let out = net.forward(sequence: Tensor(shape: [n, 3, 7, s, s], values: batch.forward.values),
-                              middleInput: Tensor(shape: [n, 3, 6, s, s], values: batch.middleInput.values), training: false,
+        let sequence = reuse(&scoreSequence, [n, 3, 7, s, s], batch.forward.values)
+        let middleInput = reuse(&scoreMiddleInput, [n, 3, 6, s, s], batch.middleInput.values)
+        let out = net.forward(sequence: sequence, middleInput: middleInput, training: false,
                               middleIsSequenceWithoutCentre: true)
         let student: Tensor? = selfDistillation && studentTrained ? net.studentForward(training: false) : nil
         let plane = 3 * s * s, width = net.config.teacherWidth
-        return (0..<n).map { i in
-            func pSecond(_ t: Tensor) -> Float {
-                let a = t[2 * i], b = t[2 * i + 1], m = max(a, b)
-                return exp(b - m) / (exp(a - m) + exp(b - m))
+        let middle = out.middle.data
+        return batch.middleTarget.values.withUnsafeBufferPointer { targets in
+            (0..<n).map { i in
+                func pSecond(_ t: Tensor) -> Float {
+                    let a = t[2 * i], b = t[2 * i + 1], m = max(a, b)
+                    return exp(b - m) / (exp(a - m) + exp(b - m))
+                }
+                let reconstruction = middle + i * plane, target = targets.baseAddress! + i * plane
+                var mb: Float = 0
+                for k in 0..<plane { mb += abs(reconstruction[k] - target[k]) }
+                var kd: Float = 0
+                if let student {
+                    let studentReconstruction = student.data + i * plane
+                    for k in 0..<plane { kd += abs(reconstruction[k] - studentReconstruction[k]) }
+                    kd /= Float(plane)
+                } else if teacherWidth > 0 {
+                    let teacher = batch.teacher[i]
+                    for k in 0..<width { kd += abs(out.kd[i * width + k] - (k < teacher.count ? teacher[k] : 0)) }
+                    kd /= Float(width)
+                }
+                return HeadScores(arrowOfTime: pSecond(out.aotLogits), motionIrregularity: pSecond(out.miLogits),
+                                  middleBox: mb / Float(plane), distillation: kd)
             }
-            var mb: Float = 0
-            for k in 0..<plane { mb += abs(out.middle[i * plane + k] - batch.middleTarget.values[i * plane + k]) }
-            var kd: Float = 0
-            if let student {
-                for k in 0..<plane { kd += abs(out.middle[i * plane + k] - student[i * plane + k]) }
-                kd /= Float(plane)
-            } else if teacherWidth > 0 {
-                let teacher = batch.teacher[i]
-                for k in 0..<width { kd += abs(out.kd[i * width + k] - (k < teacher.count ? teacher[k] : 0)) }
-                kd /= Float(width)
-            }
-            return HeadScores(arrowOfTime: pSecond(out.aotLogits), motionIrregularity: pSecond(out.miLogits),
-                              middleBox: mb / Float(plane), distillation: kd)
         }
     }
+}
+
+/// `buffer` reshaped to `shape` (reallocated only to grow) and filled with `values`.
+private func reuse(_ buffer: inout Tensor?, _ shape: [Int], _ values: [Float]) -> Tensor {
+    let t = buffer ?? Tensor(shape: shape)
+    buffer = t
+    t.reshape(shape)
+    precondition(values.count == t.count, "expected \(t.count) values for \(shape), got \(values.count)")
+    values.withUnsafeBufferPointer { t.data.update(from: $0.baseAddress!, count: t.count) }
+    return t
 }
 
 /// The self-distillation phase seen by the trainer: each step trains only the student decoder to reproduce

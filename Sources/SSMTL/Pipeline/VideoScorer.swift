@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Detection
 import VideoIO
 
@@ -38,95 +39,96 @@ public final class VideoScorer {
         self.options = options
     }
 
+    /// Scores the video. Two threads: a producer decodes, detects and crops into batch buffers while this thread
+    /// runs the network on the previous batch and scores frames, so the network (which has every core) is not kept
+    /// waiting by the single-threaded stages. Three batch buffers circulate between them, which bounds memory.
+    /// `progress(framesDecoded)` is called on this thread.
     public func score(_ reader: FrameReader, progress: (Int) -> Void = { _ in }) throws -> Result {
+        let pipe = BatchPipe()
+        for _ in 0..<3 { pipe.recycle(makeBatch()) }
+        let producer = BatchProducer(reader: UncheckedBox(reader), detector: UncheckedBox(detector), pipe: pipe,
+                                     batchSize: options.batchSize, radius: options.temporalRadius)
+        let finished = DispatchSemaphore(value: 0)
+        let thread = Thread { producer.run(); finished.signal() }
+        thread.stackSize = 8 << 20
+        thread.start()
+        do {
+            let result = try consume(pipe, frameWidth: reader.info.width, frameHeight: reader.info.height, progress: progress)
+            finished.wait()
+            return result
+        } catch {
+            pipe.cancel()   // the producer stops at its next batch or frame
+            finished.wait()
+            throw error
+        }
+    }
+
+    /// The network side: registers frames in order, scores each batch, hands finished frames to the frame scorer.
+    private func consume(_ pipe: BatchPipe, frameWidth: Int, frameHeight: Int, progress: (Int) -> Void) throws -> Result {
         var timings = Timings()
-        let radius = options.temporalRadius
-        let window = FrameWindow(radius: radius)
-        var frameScorer = FrameScorer(frameWidth: reader.info.width, frameHeight: reader.info.height, settings: options.frameScoring)
-        // Detections of frames whose window is not complete yet, oldest first.
-        var waiting: [(frame: Int, objects: [DetectionBox])] = []
-        // Objects cropped and waiting for the network, and the frames they belong to.
-        var pendingObjects: [(frame: Int, object: DetectionBox)] = []
+        var frameScorer = FrameScorer(frameWidth: frameWidth, frameHeight: frameHeight, settings: options.frameScoring)
         var pendingFrames: [Int: Int] = [:] // frame -> objects still unscored
-        var framesInOrder: [Int] = []        // frames cropped, awaiting their turn in the frame scorer
+        var framesInOrder: [Int] = []        // frames registered, awaiting their turn in the frame scorer
+        var framesHead = 0
         var scoredByFrame: [Int: [ScoredObject]] = [:]
         var allObjects: [ScoredObject] = []
-        var batch = makeBatch()
-
-        func flushBatch() throws {
-            guard !pendingObjects.isEmpty else { return }
-            let n = pendingObjects.count
-            var used = batch
-            if n < options.batchSize { used = trimmed(batch, to: n) }
-            let start = Clock.now
-            let heads = try scorer.scores(for: used)
-            timings.network += Clock.seconds(since: start)
-            precondition(heads.count == n, "the scorer must return one result per object")
-            for (k, item) in pendingObjects.enumerated() {
-                let scored = ScoredObject(frame: item.frame, box: item.object.pixelBox,
-                                          heads: statistics.standardize(heads[k]), weights: options.headWeights)
-                scoredByFrame[item.frame, default: []].append(scored)
-                pendingFrames[item.frame]! -= 1
-            }
-            // The batch buffers are reused: filling object n overwrites every value of its slot.
-            pendingObjects.removeAll(keepingCapacity: true)
-        }
 
         func releaseFinishedFrames() {
             let start = Clock.now
-            while let frame = framesInOrder.first, pendingFrames[frame] == 0 {
+            while framesHead < framesInOrder.count, pendingFrames[framesInOrder[framesHead]] == 0 {
+                let frame = framesInOrder[framesHead]
                 let objects = scoredByFrame.removeValue(forKey: frame) ?? []
                 frameScorer.addFrame(objects)
                 allObjects += objects
                 pendingFrames[frame] = nil
-                framesInOrder.removeFirst()
+                framesHead += 1
             }
+            if framesHead > 4096 { framesInOrder.removeFirst(framesHead); framesHead = 0 }
             timings.map += Clock.seconds(since: start)
         }
 
-        func crop(frame center: Int, objects: [DetectionBox]) throws {
-            framesInOrder.append(center)
-            pendingFrames[center] = objects.count
-            for object in objects {
-                let start = Clock.now
-                let n = pendingObjects.count
-                batch.forward.fill(object: n, box: object.pixelBox, center: center, offsets: TemporalOffsets.forward(t: radius), window: window)
-                batch.middleInput.fill(object: n, box: object.pixelBox, center: center, offsets: TemporalOffsets.middleBoxInput(t: radius), window: window)
-                batch.middleTarget.fill(object: n, box: object.pixelBox, center: center, offsets: [0], window: window)
-                batch.teacher[n] = object.classProbabilities
-                pendingObjects.append((center, object))
-                timings.crop += Clock.seconds(since: start)
-                if pendingObjects.count == options.batchSize {
-                    try flushBatch()
-                    releaseFinishedFrames()
+        while true {
+            switch pipe.take() {
+            case .failed(let error):
+                throw error
+            case .progress(let decoded):
+                progress(decoded)
+            case .chunk(let chunk):
+                for f in chunk.frames {
+                    framesInOrder.append(f.index)
+                    pendingFrames[f.index] = f.objects
+                }
+                let n = chunk.objects.count
+                if n > 0 {
+                    let used = n < options.batchSize ? trimmed(chunk.batch, to: n) : chunk.batch
+                    let start = Clock.now
+                    let heads = try scorer.scores(for: used)
+                    timings.network += Clock.seconds(since: start)
+                    precondition(heads.count == n, "the scorer must return one result per object")
+                    for (k, item) in chunk.objects.enumerated() {
+                        let scored = ScoredObject(frame: item.frame, box: item.object.pixelBox,
+                                                  heads: statistics.standardize(heads[k]), weights: options.headWeights)
+                        scoredByFrame[item.frame, default: []].append(scored)
+                        pendingFrames[item.frame]! -= 1
+                    }
+                }
+                let decoded = chunk.framesDecoded, producerTimings = chunk.finalTimings
+                // Last use of the chunk: the buffer goes back to the producer, which finds it uniquely referenced (no
+                // copy on write). Filling object n overwrites every value of its slot.
+                pipe.recycle(chunk.batch)
+                releaseFinishedFrames()
+                progress(decoded)
+                if let producerTimings {
+                    timings.decode = producerTimings.decode
+                    timings.detect = producerTimings.detect
+                    timings.crop = producerTimings.crop
+                    let start = Clock.now
+                    let rows = frameScorer.finish()
+                    timings.map += Clock.seconds(since: start)
+                    return Result(rows: rows, objects: allObjects, timings: timings)
                 }
             }
-            releaseFinishedFrames()
         }
-
-        var decodeStart = Clock.now
-        while let frame = try reader.next() {
-            timings.decode += Clock.seconds(since: decodeStart)
-            let detectStart = Clock.now
-            let clipped = try detector.detect(frame).compactMap { $0.clipped(width: frame.width, height: frame.height) }
-            timings.detect += Clock.seconds(since: detectStart)
-            window.push(frame)
-            waiting.append((frame.index, clipped))
-            while let next = waiting.first, window.isWindowComplete(around: next.frame) {
-                waiting.removeFirst()
-                try crop(frame: next.frame, objects: next.objects)
-            }
-            progress(frame.index + 1)
-            decodeStart = Clock.now
-        }
-        window.markEnd()
-        for item in waiting { try crop(frame: item.frame, objects: item.objects) }
-        try flushBatch()
-        releaseFinishedFrames()
-        let start = Clock.now
-        let rows = frameScorer.finish()
-        timings.map += Clock.seconds(since: start)
-        return Result(rows: rows, objects: allObjects, timings: timings)
     }
 
     private func makeBatch() -> ObjectBatch {
@@ -145,6 +147,134 @@ public final class VideoScorer {
         }
         return ObjectBatch(forward: cut(batch.forward), middleInput: cut(batch.middleInput),
                            middleTarget: cut(batch.middleTarget), teacher: Array(batch.teacher.prefix(n)))
+    }
+}
+
+// MARK: - Producer side
+
+/// Objects cropped into one batch buffer, with the frames registered since the previous chunk.
+private struct Chunk {
+    var batch: ObjectBatch
+    var objects: [(frame: Int, object: DetectionBox)] = []
+    /// Frames whose cropping started since the previous chunk, in order, with their object counts.
+    var frames: [(index: Int, objects: Int)] = []
+    var framesDecoded = 0
+    /// Set on the last chunk of the video: the producer's stage timings.
+    var finalTimings: VideoScorer.Timings?
+}
+
+private enum PipeMessage {
+    case chunk(Chunk)
+    case progress(Int)
+    case failed(any Error)
+}
+
+/// The two queues between the producer and the network thread: filled chunks one way, empty batch buffers back.
+private final class BatchPipe: @unchecked Sendable {
+    private let lock = NSCondition()
+    private var messages: [PipeMessage] = []
+    private var buffers: [ObjectBatch] = []
+    private var cancelled = false
+
+    func send(_ message: PipeMessage) {
+        lock.lock(); messages.append(message); lock.signal(); lock.unlock()
+    }
+    func take() -> PipeMessage {
+        lock.lock(); defer { lock.unlock() }
+        while messages.isEmpty { lock.wait() }
+        return messages.removeFirst()
+    }
+    func recycle(_ batch: ObjectBatch) {
+        lock.lock(); buffers.append(batch); lock.broadcast(); lock.unlock()
+    }
+    /// A free buffer, or nil once cancelled.
+    func emptyBuffer() -> ObjectBatch? {
+        lock.lock(); defer { lock.unlock() }
+        while buffers.isEmpty && !cancelled { lock.wait() }
+        return cancelled ? nil : buffers.removeLast()
+    }
+    func cancel() { lock.lock(); cancelled = true; lock.broadcast(); lock.unlock() }
+    var isCancelled: Bool { lock.lock(); defer { lock.unlock() }; return cancelled }
+}
+
+/// A value handed to the producer thread, which is its only user while the video is being scored.
+private struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+/// Decode -> detect -> sliding window -> crops, on its own thread.
+private final class BatchProducer: @unchecked Sendable {
+    let reader: FrameReader, detector: ObjectDetector, pipe: BatchPipe
+    let batchSize: Int, radius: Int
+    private var timings = VideoScorer.Timings()
+
+    init(reader: UncheckedBox<FrameReader>, detector: UncheckedBox<ObjectDetector>, pipe: BatchPipe, batchSize: Int, radius: Int) {
+        self.reader = reader.value; self.detector = detector.value; self.pipe = pipe
+        self.batchSize = batchSize; self.radius = radius
+    }
+
+    func run() {
+        do { try produce() } catch is Cancelled {} catch { pipe.send(.failed(error)) }
+    }
+
+    private struct Cancelled: Error {}
+
+    private func produce() throws {
+        let window = FrameWindow(radius: radius)
+        let forwardOffsets = TemporalOffsets.forward(t: radius)
+        // The middle-box input and target are frames of the forward crops: copied, not cropped again.
+        let middleFrames = TemporalOffsets.middleBoxInput(t: radius).map { forwardOffsets.firstIndex(of: $0)! }
+        let centreFrame = [forwardOffsets.firstIndex(of: 0)!]
+        var waiting: [(frame: Int, objects: [DetectionBox])] = []  // detections whose window is not complete yet
+        guard let first = pipe.emptyBuffer() else { throw Cancelled() }
+        var chunk = Chunk(batch: first)
+        var decoded = 0
+
+        func crop(frame center: Int, objects: [DetectionBox]) throws {
+            chunk.frames.append((center, objects.count))
+            for object in objects {
+                let start = Clock.now
+                let n = chunk.objects.count
+                chunk.batch.forward.fill(object: n, box: object.pixelBox, center: center, offsets: forwardOffsets, window: window)
+                chunk.batch.middleInput.copyFrames(object: n, from: chunk.batch.forward, frames: middleFrames)
+                chunk.batch.middleTarget.copyFrames(object: n, from: chunk.batch.forward, frames: centreFrame)
+                chunk.batch.teacher[n] = object.classProbabilities
+                chunk.objects.append((center, object))
+                timings.crop += Clock.seconds(since: start)
+                if chunk.objects.count == batchSize {
+                    chunk.framesDecoded = decoded
+                    pipe.send(.chunk(chunk))
+                    guard let next = pipe.emptyBuffer() else { throw Cancelled() }
+                    chunk = Chunk(batch: next)
+                }
+            }
+        }
+
+        var decodeStart = Clock.now
+        while let frame = try reader.next() {
+            timings.decode += Clock.seconds(since: decodeStart)
+            if pipe.isCancelled { throw Cancelled() }
+            let detectStart = Clock.now
+            let clipped = try detector.detect(frame).compactMap { $0.clipped(width: frame.width, height: frame.height) }
+            timings.detect += Clock.seconds(since: detectStart)
+            window.push(frame)
+            decoded = frame.index + 1
+            waiting.append((frame.index, clipped))
+            var ready = 0
+            while ready < waiting.count, window.isWindowComplete(around: waiting[ready].frame) {
+                try crop(frame: waiting[ready].frame, objects: waiting[ready].objects)
+                ready += 1
+            }
+            waiting.removeFirst(ready)
+            if decoded % 32 == 0 { pipe.send(.progress(decoded)) }
+            decodeStart = Clock.now
+        }
+        window.markEnd()
+        for item in waiting { try crop(frame: item.frame, objects: item.objects) }
+        chunk.framesDecoded = decoded
+        chunk.finalTimings = timings
+        pipe.send(.chunk(chunk))
     }
 }
 

@@ -33,4 +33,23 @@ public struct SequenceTensor: Sendable {
             }
         }
     }
+
+    /// Fills object `n` with frames `frames[t]` of the same object of `source` (same side): the middle-box input
+    /// and target are frames of the forward sequence, copied rather than cropped again.
+    public mutating func copyFrames(object n: Int, from source: SequenceTensor, frames: [Int]) {
+        precondition(frames.count == self.frames && source.side == side && n < count && n < source.count)
+        let plane = side * side, dstStride = objectStride, srcStride = source.objectStride
+        let dstFrames = self.frames, srcFrames = source.frames
+        source.values.withUnsafeBufferPointer { src in
+            values.withUnsafeMutableBufferPointer { dst in
+                for c in 0..<SequenceTensor.channels {
+                    for (t, f) in frames.enumerated() {
+                        precondition(f >= 0 && f < srcFrames)
+                        (dst.baseAddress! + n * dstStride + (c * dstFrames + t) * plane)
+                            .update(from: src.baseAddress! + n * srcStride + (c * srcFrames + f) * plane, count: plane)
+                    }
+                }
+            }
+        }
+    }
 }
