@@ -102,4 +102,35 @@ final class VideoScorerTests: XCTestCase {
         XCTAssertEqual(reader.info.height, 32 + overlay.stripHeight)
         XCTAssertEqual(try reader.countByDecoding(), 23)
     }
+
+    /// The network thread and the decoding thread stop together on an error from either side: the error reaches
+    /// the caller (no hang, no result), whether the network fails on its third batch or the detector on frame 9.
+    func testAnErrorOnEitherThreadStopsScoring() throws {
+        struct Boom: Error, Equatable { let side: String }
+        final class FailingScorer: ObjectScorer {
+            let cropSide = 8
+            var calls = 0
+            func scores(for batch: ObjectBatch) throws -> [HeadScores] {
+                calls += 1
+                if calls == 3 { throw Boom(side: "network") }
+                return Array(repeating: HeadScores(arrowOfTime: 0, motionIrregularity: 0, middleBox: 0, distillation: 0), count: batch.forward.count)
+            }
+        }
+        final class FailingDetector: ObjectDetector {
+            func detect(_ frame: Frame) throws -> [DetectionBox] {
+                if frame.index == 9 { throw Boom(side: "detector") }
+                return [DetectionBox(x1: 0, y1: 0, x2: 5, y2: 5)]
+            }
+        }
+        let video = try makeVideo()
+        var options = VideoScorer.Options()
+        options.batchSize = 2
+        let stats = HeadStatistics(mean: [0, 0, 0, 0], std: [1, 1, 1, 1])
+        let failingNetwork = FailingScorer()
+        XCTAssertThrowsError(try VideoScorer(detector: FakeDetector(), scorer: failingNetwork, statistics: stats, options: options)
+            .score(FrameReader(path: video))) { XCTAssertEqual($0 as? Boom, Boom(side: "network")) }
+        XCTAssertEqual(failingNetwork.calls, 3)
+        XCTAssertThrowsError(try VideoScorer(detector: FailingDetector(), scorer: EchoScorer(), statistics: stats, options: options)
+            .score(FrameReader(path: video))) { XCTAssertEqual($0 as? Boom, Boom(side: "detector")) }
+    }
 }

@@ -35,6 +35,9 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
 
     // MARK: - Training
 
+    /// Input tensors of training and validation steps, reused from batch to batch.
+    private var batchSequence: Tensor?, batchMiddleInput: Tensor?, batchMiddleTarget: Tensor?, batchTeacher: Tensor?
+
     private func networkBatch(_ batch: TrainingBatch) -> MultiTaskBatch {
         let n = batch.count, s = batch.side
         let width = net.config.teacherWidth
@@ -43,10 +46,10 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
             for i in 0..<n { for k in 0..<min(width, batch.teacherWidth) { teacher[i * width + k] = batch.teacher[i * batch.teacherWidth + k] } }
         }
         return MultiTaskBatch(
-            sequence: Tensor(shape: [n, 3, 7, s, s], values: batch.sequence),
-            middleInput: Tensor(shape: [n, 3, 6, s, s], values: batch.middleInput),
-            middleTarget: Tensor(shape: [n, 3, s, s], values: batch.middleTarget),
-            teacher: Tensor(shape: [n, width], values: teacher),
+            sequence: reuse(&batchSequence, [n, 3, 7, s, s], batch.sequence),
+            middleInput: reuse(&batchMiddleInput, [n, 3, 6, s, s], batch.middleInput),
+            middleTarget: reuse(&batchMiddleTarget, [n, 3, s, s], batch.middleTarget),
+            teacher: reuse(&batchTeacher, [n, width], teacher),
             aotLabels: batch.aotLabels.map(Int32.init), miLabels: batch.miLabels.map(Int32.init))
     }
 

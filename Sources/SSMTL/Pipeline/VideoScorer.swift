@@ -44,27 +44,27 @@ public final class VideoScorer {
     /// waiting by the single-threaded stages. Three batch buffers circulate between them, which bounds memory.
     /// `progress(framesDecoded)` is called on this thread.
     public func score(_ reader: FrameReader, progress: (Int) -> Void = { _ in }) throws -> Result {
-        let pipe = BatchPipe()
-        for _ in 0..<3 { pipe.recycle(makeBatch()) }
-        let producer = BatchProducer(reader: UncheckedBox(reader), detector: UncheckedBox(detector), pipe: pipe,
-                                     batchSize: options.batchSize, radius: options.temporalRadius)
-        let finished = DispatchSemaphore(value: 0)
-        let thread = Thread { producer.run(); finished.signal() }
-        thread.stackSize = 8 << 20
-        thread.start()
+        let messages = BoundedChannel<PipeMessage>(capacity: 1 << 20)   // bounded in effect by the buffers below
+        let buffers = BoundedChannel<ObjectBatch>(capacity: 3)
+        for _ in 0..<3 { buffers.send(makeBatch()) }
+        let producer = BatchProducer(reader: Handed(reader), detector: Handed(detector), messages: messages,
+                                     buffers: buffers, batchSize: options.batchSize, radius: options.temporalRadius)
+        let thread = BackgroundThread { producer.run() }
         do {
-            let result = try consume(pipe, frameWidth: reader.info.width, frameHeight: reader.info.height, progress: progress)
-            finished.wait()
+            let result = try consume(messages, buffers, frameWidth: reader.info.width, frameHeight: reader.info.height,
+                                     progress: progress)
+            thread.join()
             return result
         } catch {
-            pipe.cancel()   // the producer stops at its next batch or frame
-            finished.wait()
+            buffers.cancel()   // the producer stops at its next batch
+            thread.join()
             throw error
         }
     }
 
     /// The network side: registers frames in order, scores each batch, hands finished frames to the frame scorer.
-    private func consume(_ pipe: BatchPipe, frameWidth: Int, frameHeight: Int, progress: (Int) -> Void) throws -> Result {
+    private func consume(_ messages: BoundedChannel<PipeMessage>, _ buffers: BoundedChannel<ObjectBatch>,
+                         frameWidth: Int, frameHeight: Int, progress: (Int) -> Void) throws -> Result {
         var timings = Timings()
         var frameScorer = FrameScorer(frameWidth: frameWidth, frameHeight: frameHeight, settings: options.frameScoring)
         var pendingFrames: [Int: Int] = [:] // frame -> objects still unscored
@@ -88,7 +88,7 @@ public final class VideoScorer {
         }
 
         while true {
-            switch pipe.take() {
+            switch messages.receive()! {
             case .failed(let error):
                 throw error
             case .progress(let decoded):
@@ -115,7 +115,7 @@ public final class VideoScorer {
                 let decoded = chunk.framesDecoded, producerTimings = chunk.finalTimings
                 // Last use of the chunk: the buffer goes back to the producer, which finds it uniquely referenced (no
                 // copy on write). Filling object n overwrites every value of its slot.
-                pipe.recycle(chunk.batch)
+                buffers.send(chunk.batch)
                 releaseFinishedFrames()
                 progress(decoded)
                 if let producerTimings {
@@ -169,53 +169,22 @@ private enum PipeMessage {
     case failed(any Error)
 }
 
-/// The two queues between the producer and the network thread: filled chunks one way, empty batch buffers back.
-private final class BatchPipe: @unchecked Sendable {
-    private let lock = NSCondition()
-    private var messages: [PipeMessage] = []
-    private var buffers: [ObjectBatch] = []
-    private var cancelled = false
-
-    func send(_ message: PipeMessage) {
-        lock.lock(); messages.append(message); lock.signal(); lock.unlock()
-    }
-    func take() -> PipeMessage {
-        lock.lock(); defer { lock.unlock() }
-        while messages.isEmpty { lock.wait() }
-        return messages.removeFirst()
-    }
-    func recycle(_ batch: ObjectBatch) {
-        lock.lock(); buffers.append(batch); lock.broadcast(); lock.unlock()
-    }
-    /// A free buffer, or nil once cancelled.
-    func emptyBuffer() -> ObjectBatch? {
-        lock.lock(); defer { lock.unlock() }
-        while buffers.isEmpty && !cancelled { lock.wait() }
-        return cancelled ? nil : buffers.removeLast()
-    }
-    func cancel() { lock.lock(); cancelled = true; lock.broadcast(); lock.unlock() }
-    var isCancelled: Bool { lock.lock(); defer { lock.unlock() }; return cancelled }
-}
-
-/// A value handed to the producer thread, which is its only user while the video is being scored.
-private struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
-}
-
 /// Decode -> detect -> sliding window -> crops, on its own thread.
 private final class BatchProducer: @unchecked Sendable {
-    let reader: FrameReader, detector: ObjectDetector, pipe: BatchPipe
+    let reader: FrameReader, detector: ObjectDetector
+    let messages: BoundedChannel<PipeMessage>, buffers: BoundedChannel<ObjectBatch>
     let batchSize: Int, radius: Int
     private var timings = VideoScorer.Timings()
 
-    init(reader: UncheckedBox<FrameReader>, detector: UncheckedBox<ObjectDetector>, pipe: BatchPipe, batchSize: Int, radius: Int) {
-        self.reader = reader.value; self.detector = detector.value; self.pipe = pipe
+    init(reader: Handed<FrameReader>, detector: Handed<ObjectDetector>, messages: BoundedChannel<PipeMessage>,
+         buffers: BoundedChannel<ObjectBatch>, batchSize: Int, radius: Int) {
+        self.reader = reader.value; self.detector = detector.value
+        self.messages = messages; self.buffers = buffers
         self.batchSize = batchSize; self.radius = radius
     }
 
     func run() {
-        do { try produce() } catch is Cancelled {} catch { pipe.send(.failed(error)) }
+        do { try produce() } catch is Cancelled {} catch { messages.send(.failed(error)) }
     }
 
     private struct Cancelled: Error {}
@@ -227,7 +196,7 @@ private final class BatchProducer: @unchecked Sendable {
         let middleFrames = TemporalOffsets.middleBoxInput(t: radius).map { forwardOffsets.firstIndex(of: $0)! }
         let centreFrame = [forwardOffsets.firstIndex(of: 0)!]
         var waiting: [(frame: Int, objects: [DetectionBox])] = []  // detections whose window is not complete yet
-        guard let first = pipe.emptyBuffer() else { throw Cancelled() }
+        guard let first = buffers.receive() else { throw Cancelled() }
         var chunk = Chunk(batch: first)
         var decoded = 0
 
@@ -244,8 +213,8 @@ private final class BatchProducer: @unchecked Sendable {
                 timings.crop += Clock.seconds(since: start)
                 if chunk.objects.count == batchSize {
                     chunk.framesDecoded = decoded
-                    pipe.send(.chunk(chunk))
-                    guard let next = pipe.emptyBuffer() else { throw Cancelled() }
+                    messages.send(.chunk(chunk))
+                    guard let next = buffers.receive() else { throw Cancelled() }
                     chunk = Chunk(batch: next)
                 }
             }
@@ -254,7 +223,7 @@ private final class BatchProducer: @unchecked Sendable {
         var decodeStart = Clock.now
         while let frame = try reader.next() {
             timings.decode += Clock.seconds(since: decodeStart)
-            if pipe.isCancelled { throw Cancelled() }
+            if buffers.isCancelled { throw Cancelled() }
             let detectStart = Clock.now
             let clipped = try detector.detect(frame).compactMap { $0.clipped(width: frame.width, height: frame.height) }
             timings.detect += Clock.seconds(since: detectStart)
@@ -267,14 +236,14 @@ private final class BatchProducer: @unchecked Sendable {
                 ready += 1
             }
             waiting.removeFirst(ready)
-            if decoded % 32 == 0 { pipe.send(.progress(decoded)) }
+            if decoded % 32 == 0 { messages.send(.progress(decoded)) }
             decodeStart = Clock.now
         }
         window.markEnd()
         for item in waiting { try crop(frame: item.frame, objects: item.objects) }
         chunk.framesDecoded = decoded
         chunk.finalTimings = timings
-        pipe.send(.chunk(chunk))
+        messages.send(.chunk(chunk))
     }
 }
 

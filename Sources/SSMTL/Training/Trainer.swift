@@ -91,64 +91,103 @@ public final class Trainer {
 
     /// One epoch: trains on the training examples, then measures the validation ones.
     /// `progress(objectsDone, runningTrainMetrics)` is called after every batch.
-    /// `shouldStop` is polled before every batch and video; when it says true the epoch is abandoned with
-    /// `TrainingStopped` (the model has then taken part of an epoch: restore the last checkpoint to continue).
+    /// `shouldStop` is polled before every batch; when it says true the epoch is abandoned with `TrainingStopped`
+    /// (the model has then taken part of an epoch: restore the last checkpoint to continue).
+    /// A second thread decodes, crops and assembles the batches while this one runs the network; the batches and
+    /// their order depend only on (seed, epoch), as in a single-threaded run.
     public func runEpoch(_ epoch: Int, model: TrainableModel,
                          shouldStop: () -> Bool = { false },
                          progress: (Int, TaskMetrics) -> Void = { _, _ in }) throws -> (train: TaskMetrics, validation: TaskMetrics) {
         var modelRNG = SplitMix64.derived(seed: options.seed, epoch: epoch, purpose: 1)
         model.reseed(modelRNG.next())
+        let batches = BoundedChannel<EpochBatch>(capacity: 2)
+        let trainer = Handed(self)
+        let thread = BackgroundThread { trainer.value.produceBatches(epoch: epoch, into: batches) }
+        var train = TaskMetrics(), validation = TaskMetrics()
+        var done = 0
+        do {
+            while true {
+                if shouldStop() { throw TrainingStopped(epoch: epoch) }
+                switch batches.receive()! {
+                case .train(let batch):
+                    train.accumulate(try model.trainStep(batch))
+                    done += batch.count
+                    progress(done, train)
+                case .validate(let batch):
+                    validation.accumulate(try model.evaluate(batch))
+                case .failed(let error):
+                    throw error
+                case .end:
+                    thread.join()
+                    return (train, validation)
+                }
+            }
+        } catch {
+            batches.cancel()   // the producer stops at its next batch
+            thread.join()
+            throw error
+        }
+    }
+
+    private enum EpochBatch {
+        case train(TrainingBatch), validate(TrainingBatch), failed(any Error), end
+    }
+
+    private struct Cancelled: Error {}
+
+    /// The data side of an epoch: videos in a seeded order, streamed through the shuffle buffer into batches.
+    private func produceBatches(epoch: Int, into batches: BoundedChannel<EpochBatch>) {
         var orderRNG = SplitMix64.derived(seed: options.seed, epoch: epoch, purpose: 2)
         var cropRNG = SplitMix64.derived(seed: options.seed, epoch: epoch, purpose: 3)
         var shuffleRNG = SplitMix64.derived(seed: options.seed, epoch: epoch, purpose: 4)
         var batchRNG = SplitMix64.derived(seed: options.seed, epoch: epoch, purpose: 5)
-        var train = TaskMetrics(), validation = TaskMetrics()
         var buffer = ShuffleBuffer<TrainingExample>(capacity: options.shuffleCapacity)
         var pending: [TrainingExample] = []
         var validationPending: [TrainingExample] = []
-        var done = 0
 
         func trainOn(_ examples: [TrainingExample]) throws {
-            if shouldStop() { throw TrainingStopped(epoch: epoch) }
             let batch = TrainingBatch(examples: examples, side: options.side, teacherWidth: options.teacherWidth, rng: &batchRNG)
-            train.accumulate(try model.trainStep(batch))
-            done += examples.count
-            progress(done, train)
+            guard batches.send(.train(batch)) else { throw Cancelled() }
         }
         func validateOn(_ examples: [TrainingExample]) throws {
             // Validation coin flips come from their own generator so they are the same in every epoch.
             var rng = SplitMix64(seed: options.seed ^ 0xB0A7)
             let batch = TrainingBatch(examples: examples, side: options.side, teacherWidth: options.teacherWidth, rng: &rng)
-            validation.accumulate(try model.evaluate(batch))
+            guard batches.send(.validate(batch)) else { throw Cancelled() }
         }
 
-        var stream = ExampleStream()
-        stream.side = options.side
-        var ordinal = 0
-        for v in Array(videos.indices).shuffled(using: &orderRNG) {
-            if shouldStop() { throw TrainingStopped(epoch: epoch) }
-            let reader = try FrameReader(path: videos[v].path)
-            try stream.run(reader: reader, video: v, rng: &cropRNG, detections: { try self.detections.objects(video: v, frame: $0) }) { example in
-                defer { ordinal += 1 }
-                if split.isValidation(example, ordinal: ordinal) {
-                    validationPending.append(example)
-                    if validationPending.count == options.batchSize { try validateOn(validationPending); validationPending.removeAll() }
-                    return
-                }
-                if let out = buffer.insert(example, using: &shuffleRNG) {
-                    pending.append(out)
-                    if pending.count == options.batchSize { try trainOn(pending); pending.removeAll() }
+        do {
+            var stream = ExampleStream()
+            stream.side = options.side
+            var ordinal = 0
+            for v in Array(videos.indices).shuffled(using: &orderRNG) {
+                if batches.isCancelled { throw Cancelled() }
+                let reader = try FrameReader(path: videos[v].path)
+                try stream.run(reader: reader, video: v, rng: &cropRNG, detections: { try self.detections.objects(video: v, frame: $0) }) { example in
+                    defer { ordinal += 1 }
+                    if split.isValidation(example, ordinal: ordinal) {
+                        validationPending.append(example)
+                        if validationPending.count == options.batchSize { try validateOn(validationPending); validationPending.removeAll() }
+                        return
+                    }
+                    if let out = buffer.insert(example, using: &shuffleRNG) {
+                        pending.append(out)
+                        if pending.count == options.batchSize { try trainOn(pending); pending.removeAll() }
+                    }
                 }
             }
+            pending += buffer.drain(using: &shuffleRNG)
+            while !pending.isEmpty {
+                let chunk = Array(pending.prefix(options.batchSize))
+                pending.removeFirst(chunk.count)
+                try trainOn(chunk)
+            }
+            if !validationPending.isEmpty { try validateOn(validationPending) }
+            batches.send(.end)
+        } catch is Cancelled {
+        } catch {
+            batches.send(.failed(error))
         }
-        pending += buffer.drain(using: &shuffleRNG)
-        while !pending.isEmpty {
-            let chunk = Array(pending.prefix(options.batchSize))
-            pending.removeFirst(chunk.count)
-            try trainOn(chunk)
-        }
-        if !validationPending.isEmpty { try validateOn(validationPending) }
-        return (train, validation)
     }
 }
 
