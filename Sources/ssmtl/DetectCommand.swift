@@ -8,8 +8,8 @@ struct Detect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Detect objects in videos and write DIR/<video>.csv (frame,x1,y1,x2,y2,confidence,class).",
         discussion: """
-            INPUT is a video file, a folder of frames (one video), or a folder of those. Frames are 0-based and boxes are
-            inclusive pixel coordinates. --detector motion (default) needs no weights; --detector yolo needs --cfg and
+            INPUT is a video file, a folder of frames (one video), or a folder of those. Frames are 0-based and boxes are \
+            inclusive pixel coordinates. --detector motion (default) needs no weights; --detector yolo needs --cfg and \
             --weights (Darknet format).
             """)
 

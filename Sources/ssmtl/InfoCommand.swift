@@ -6,8 +6,8 @@ struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the videos found in the inputs: name, frames, size, fps, codec.",
         discussion: """
-            INPUT is a video file, a folder of frames (one video), or a folder of videos and/or frame folders
-            (a dataset split). Without --decode the frame count is what the container states ('?' when it does not);
+            INPUT is a video file, a folder of frames (one video), or a folder of videos and/or frame folders \
+            (a dataset split). Without --decode the frame count is what the container states ('?' when it does not); \
             with --decode every frame is decoded to RGB24, counted and timed (a decoding benchmark).
             """)
 

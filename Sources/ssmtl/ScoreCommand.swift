@@ -9,13 +9,13 @@ struct Score: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Score videos with a trained model: DIR/<video>.csv per frame and DIR/<video>.regions.txt per object.",
         discussion: """
-            Streams each video (decode -> detect -> crop -> network in batches across frames), standardises each
-            head's score with the training statistics stored in the model, averages the four heads into an object
-            score, builds an anomaly map on a grid (every cell under a box takes the max of the boxes covering it),
+            Streams each video (decode -> detect -> crop -> network in batches across frames), standardises each \
+            head's score with the training statistics stored in the model, averages the four heads into an object \
+            score, builds an anomaly map on a grid (every cell under a box takes the max of the boxes covering it), \
             optionally filters it in 3D, takes its max as the frame score and smooths it over time.
             <video>.csv: frame,score,aot,mi,mb,kd for every frame (a frame without objects scores 0).
             <video>.regions.txt: frame_id,x_min,y_min,x_max,y_max,anomaly_score per object (RBDC/TBDC predictions).
-            Outputs already present are skipped unless --force, so an interrupted batch can be re-run. A video that
+            Outputs already present are skipped unless --force, so an interrupted batch can be re-run. A video that \
             fails is reported and the others are still scored; the exit code is then non-zero.
             """)
 
@@ -52,7 +52,7 @@ struct Score: ParsableCommand {
     @Flag(help: "Score again videos whose outputs exist.")
     var force = false
 
-    @Flag(help: "Print the time spent in each stage (decode, detect, crop, network, map).")
+    @Flag(help: "Print the seconds spent in each stage (decode, detect, crop, network, map) and frames/s. Decode, detect and crop run on their own thread, overlapping the network: the stages add up to more than the total.")
     var timings = false
 
     @OptionGroup var detectorOptions: DetectorOptions

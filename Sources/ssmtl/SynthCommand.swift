@@ -6,8 +6,8 @@ struct Synth: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Render a synthetic scene with ground truth (ShanghaiTech layout) for demos and tests.",
         discussion: """
-            Writes DIR/training/videos/*.mp4 (normal walkers), DIR/testing/videos/*.mp4 (walkers plus anomalies:
-            running, walking backwards, stop-and-go, carts), and the ground truth DIR/test_frame_mask/*.npy,
+            Writes DIR/training/videos/*.mp4 (normal walkers), DIR/testing/videos/*.mp4 (walkers plus anomalies: \
+            running, walking backwards, stop-and-go, carts), and the ground truth DIR/test_frame_mask/*.npy, \
             DIR/test_pixel_mask/*.npy and DIR/tracks/*.txt. The same seed gives the same data.
             """)
 

@@ -9,12 +9,12 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train the multi-task network on normal videos; write MODEL.safetensors.",
         discussion: """
-            Every epoch streams the training videos (decode -> detect -> crop the same box in frames i-3...i+3 and in an
-            irregular sequence up to 15 frames away) through a bounded shuffle buffer into batches. 10% of the videos
-            (one at least; every tenth object when there is a single video) are held out for validation. After every
-            epoch MODEL.last.safetensors (weights + Adam state) is written, and MODEL.safetensors whenever the
-            validation loss is the lowest so far. At the end, the per-head score statistics of the training objects
-            are computed with the best weights and stored in MODEL.safetensors. --resume continues from
+            Every epoch streams the training videos (decode -> detect -> crop the same box in frames i-3...i+3 and in an \
+            irregular sequence up to 15 frames away) through a bounded shuffle buffer into batches. 10% of the videos \
+            (one at least; every tenth object when there is a single video) are held out for validation. After every \
+            epoch MODEL.last.safetensors (weights + Adam state) is written, and MODEL.safetensors whenever the \
+            validation loss is the lowest so far. At the end, the per-head score statistics of the training objects \
+            are computed with the best weights and stored in MODEL.safetensors. --resume continues from \
             MODEL.last.safetensors and gives the same weights as an uninterrupted run with the same seed.
             """)
 
