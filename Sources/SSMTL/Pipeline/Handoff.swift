@@ -9,7 +9,7 @@ import Foundation
 final class BoundedChannel<Item>: @unchecked Sendable {
     let capacity: Int
     private let condition = NSCondition()
-    private var items: [Item] = []
+    private var items: [Item?] = []   // taken items are set to nil at once, so the channel keeps nothing alive
     private var head = 0
     private var cancelled = false
 
@@ -35,6 +35,7 @@ final class BoundedChannel<Item>: @unchecked Sendable {
         while items.count == head && !cancelled { condition.wait() }
         if cancelled { return nil }
         let item = items[head]
+        items[head] = nil
         head += 1
         if head == items.count { items.removeAll(keepingCapacity: true); head = 0 }
         condition.broadcast()

@@ -45,8 +45,8 @@ public final class VideoScorer {
     /// `progress(framesDecoded)` is called on this thread.
     public func score(_ reader: FrameReader, progress: (Int) -> Void = { _ in }) throws -> Result {
         let messages = BoundedChannel<PipeMessage>(capacity: 1 << 20)   // bounded in effect by the buffers below
-        let buffers = BoundedChannel<ObjectBatch>(capacity: 3)
-        for _ in 0..<3 { buffers.send(makeBatch()) }
+        let buffers = BoundedChannel<BatchSlot>(capacity: 3)
+        for _ in 0..<3 { buffers.send(BatchSlot(makeBatch())) }
         let producer = BatchProducer(reader: Handed(reader), detector: Handed(detector), messages: messages,
                                      buffers: buffers, batchSize: options.batchSize, radius: options.temporalRadius)
         let thread = BackgroundThread { producer.run() }
@@ -63,7 +63,7 @@ public final class VideoScorer {
     }
 
     /// The network side: registers frames in order, scores each batch, hands finished frames to the frame scorer.
-    private func consume(_ messages: BoundedChannel<PipeMessage>, _ buffers: BoundedChannel<ObjectBatch>,
+    private func consume(_ messages: BoundedChannel<PipeMessage>, _ buffers: BoundedChannel<BatchSlot>,
                          frameWidth: Int, frameHeight: Int, progress: (Int) -> Void) throws -> Result {
         var timings = Timings()
         var frameScorer = FrameScorer(frameWidth: frameWidth, frameHeight: frameHeight, settings: options.frameScoring)
@@ -98,13 +98,10 @@ public final class VideoScorer {
                     framesInOrder.append(f.index)
                     pendingFrames[f.index] = f.objects
                 }
-                let n = chunk.objects.count
-                if n > 0 {
-                    let used = n < options.batchSize ? trimmed(chunk.batch, to: n) : chunk.batch
+                if !chunk.objects.isEmpty {
                     let start = Clock.now
-                    let heads = try scorer.scores(for: used)
+                    let heads = try scores(of: chunk.slot, count: chunk.objects.count)
                     timings.network += Clock.seconds(since: start)
-                    precondition(heads.count == n, "the scorer must return one result per object")
                     for (k, item) in chunk.objects.enumerated() {
                         let scored = ScoredObject(frame: item.frame, box: item.object.pixelBox,
                                                   heads: statistics.standardize(heads[k]), weights: options.headWeights)
@@ -113,9 +110,9 @@ public final class VideoScorer {
                     }
                 }
                 let decoded = chunk.framesDecoded, producerTimings = chunk.finalTimings
-                // Last use of the chunk: the buffer goes back to the producer, which finds it uniquely referenced (no
-                // copy on write). Filling object n overwrites every value of its slot.
-                buffers.send(chunk.batch)
+                // The slot goes back to the producer, which refills it in place. Filling object n overwrites every
+                // value of its slot.
+                buffers.send(chunk.slot)
                 releaseFinishedFrames()
                 progress(decoded)
                 if let producerTimings {
@@ -129,6 +126,14 @@ public final class VideoScorer {
                 }
             }
         }
+    }
+
+    /// Raw head scores of the first `count` objects of a slot. The batch is only borrowed for the call, so the slot's
+    /// arrays are uniquely referenced again when the producer refills them (no copy on write).
+    private func scores(of slot: BatchSlot, count n: Int) throws -> [HeadScores] {
+        let heads = try scorer.scores(for: n < options.batchSize ? trimmed(slot.batch, to: n) : slot.batch)
+        precondition(heads.count == n, "the scorer must return one result per object")
+        return heads
     }
 
     private func makeBatch() -> ObjectBatch {
@@ -152,9 +157,16 @@ public final class VideoScorer {
 
 // MARK: - Producer side
 
+/// One of the batch buffers that circulate between the two threads. A class, so that handing it over does not
+/// add references to the arrays inside (which would make the next fill copy them).
+private final class BatchSlot: @unchecked Sendable {
+    var batch: ObjectBatch
+    init(_ batch: ObjectBatch) { self.batch = batch }
+}
+
 /// Objects cropped into one batch buffer, with the frames registered since the previous chunk.
 private struct Chunk {
-    var batch: ObjectBatch
+    var slot: BatchSlot
     var objects: [(frame: Int, object: DetectionBox)] = []
     /// Frames whose cropping started since the previous chunk, in order, with their object counts.
     var frames: [(index: Int, objects: Int)] = []
@@ -172,12 +184,12 @@ private enum PipeMessage {
 /// Decode -> detect -> sliding window -> crops, on its own thread.
 private final class BatchProducer: @unchecked Sendable {
     let reader: FrameReader, detector: ObjectDetector
-    let messages: BoundedChannel<PipeMessage>, buffers: BoundedChannel<ObjectBatch>
+    let messages: BoundedChannel<PipeMessage>, buffers: BoundedChannel<BatchSlot>
     let batchSize: Int, radius: Int
     private var timings = VideoScorer.Timings()
 
     init(reader: Handed<FrameReader>, detector: Handed<ObjectDetector>, messages: BoundedChannel<PipeMessage>,
-         buffers: BoundedChannel<ObjectBatch>, batchSize: Int, radius: Int) {
+         buffers: BoundedChannel<BatchSlot>, batchSize: Int, radius: Int) {
         self.reader = reader.value; self.detector = detector.value
         self.messages = messages; self.buffers = buffers
         self.batchSize = batchSize; self.radius = radius
@@ -197,7 +209,7 @@ private final class BatchProducer: @unchecked Sendable {
         let centreFrame = [forwardOffsets.firstIndex(of: 0)!]
         var waiting: [(frame: Int, objects: [DetectionBox])] = []  // detections whose window is not complete yet
         guard let first = buffers.receive() else { throw Cancelled() }
-        var chunk = Chunk(batch: first)
+        var chunk = Chunk(slot: first)
         var decoded = 0
 
         func crop(frame center: Int, objects: [DetectionBox]) throws {
@@ -205,17 +217,17 @@ private final class BatchProducer: @unchecked Sendable {
             for object in objects {
                 let start = Clock.now
                 let n = chunk.objects.count
-                chunk.batch.forward.fill(object: n, box: object.pixelBox, center: center, offsets: forwardOffsets, window: window)
-                chunk.batch.middleInput.copyFrames(object: n, from: chunk.batch.forward, frames: middleFrames)
-                chunk.batch.middleTarget.copyFrames(object: n, from: chunk.batch.forward, frames: centreFrame)
-                chunk.batch.teacher[n] = object.classProbabilities
+                chunk.slot.batch.forward.fill(object: n, box: object.pixelBox, center: center, offsets: forwardOffsets, window: window)
+                chunk.slot.batch.middleInput.copyFrames(object: n, from: chunk.slot.batch.forward, frames: middleFrames)
+                chunk.slot.batch.middleTarget.copyFrames(object: n, from: chunk.slot.batch.forward, frames: centreFrame)
+                chunk.slot.batch.teacher[n] = object.classProbabilities
                 chunk.objects.append((center, object))
                 timings.crop += Clock.seconds(since: start)
                 if chunk.objects.count == batchSize {
                     chunk.framesDecoded = decoded
                     messages.send(.chunk(chunk))
                     guard let next = buffers.receive() else { throw Cancelled() }
-                    chunk = Chunk(batch: next)
+                    chunk = Chunk(slot: next)
                 }
             }
         }
