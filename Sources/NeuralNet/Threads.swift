@@ -28,17 +28,6 @@ public enum Threads {
         return plan
     }
 
-    /// Runs `body` with the budget given to OpenBLAS (Swift loops serial), then restores the plan in force. For work
-    /// whose parallelism is inside each GEMM, such as a batch-1 Darknet forward inside a command that otherwise
-    /// splits network batches over Swift workers.
-    public static func withBLASThreads<T>(_ body: () throws -> T) rethrows -> T {
-        guard case .swiftLoops(let n) = plan, n > 1 else { return try body() }
-        let saved = plan
-        openblas_set_num_threads(Int32(n)); plan = .blas(n)
-        defer { openblas_set_num_threads(1); plan = saved }
-        return try body()
-    }
-
     /// Workers available to Swift loops under the current plan.
     public static var swiftWorkers: Int {
         if case .swiftLoops(let n) = plan { return n }

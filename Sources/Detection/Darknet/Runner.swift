@@ -1,5 +1,4 @@
 import Dispatch
-import NeuralNet
 
 /// Runs a Darknet network forward (inference, batch 1) on a CHW float input.
 /// Layer outputs are freed as soon as no later layer reads them (memory stays bounded for yolov3).
@@ -35,11 +34,9 @@ public final class DarknetRunner {
 
     /// Forward pass. Returns the outputs of the yolo layers (raw: their input, no logistic applied), of the last
     /// layer, and of any layer in `keep`, by layer index.
+    /// Batch 1: its parallelism is inside each GEMM (OpenBLAS threads under the BLAS plan of `ssmtl detect`). In
+    /// train and score it runs on the data thread beside the network and the plan gives BLAS one thread.
     public func forward(_ input: [Float], keep: Set<Int> = []) throws -> [Int: [Float]] {
-        try Threads.withBLASThreads { try forwardLayers(input, keep: keep) }
-    }
-
-    private func forwardLayers(_ input: [Float], keep: Set<Int>) throws -> [Int: [Float]] {
         guard input.count == network.input.count else {
             throw DarknetError(network.file, "input has \(input.count) floats, the network takes \(network.input) = \(network.input.count)")
         }
