@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "AtomicFile"]),
         .target(name: "Randomness"),
         .target(name: "NeuralNet", dependencies: ["CBLAS", "AtomicFile"]),
-        .target(name: "SSMTL", dependencies: ["VideoIO", "Randomness", "NeuralNet", "Detection"]),
+        .target(name: "SSMTL", dependencies: ["VideoIO", "Randomness", "NeuralNet", "Detection", "AtomicFile"]),
         .target(name: "SyntheticData", dependencies: ["VideoIO", "Randomness"]),
         .target(name: "Evaluation", dependencies: ["VideoIO", "CZlib"]),
         .target(name: "Detection", dependencies: ["VideoIO", "NeuralNet"]),

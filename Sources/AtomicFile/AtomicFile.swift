@@ -16,27 +16,72 @@ public struct AtomicWriteError: Error, CustomStringConvertible {
 
 /// Writes `bytes` to `path` atomically (see above). Throws only AtomicWriteError, with the system's reason.
 public func writeAtomically(_ bytes: UnsafeRawBufferPointer, to path: String) throws {
-    let slash = path.lastIndex(of: "/")
-    let directory = slash.map { String(path[..<$0]) } ?? "."
-    let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-    let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).tmp-\(getpid())"
-    func failure(_ what: String) -> AtomicWriteError {
-        let reason = String(cString: strerror(errno))
+    let file = try AtomicFileStream(path: path)
+    try file.append(bytes)
+    try file.commit()
+}
+
+/// A file written piece by piece that appears whole or not at all: appends go to the hidden temporary file,
+/// `commit()` flushes and renames it over the target; `discard()` (or dropping the stream uncommitted) removes it.
+/// Throws only AtomicWriteError.
+public final class AtomicFileStream {
+    public let path: String
+    private let temporary: String
+    private var fd: Int32
+
+    public init(path: String) throws {
+        self.path = path
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).tmp-\(getpid())"
+        fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw AtomicWriteError(reason: "cannot create a file in \(directory): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    deinit { discard() }
+
+    private func failure(_ what: String) -> AtomicWriteError {
+        let error = AtomicWriteError(reason: "\(what): \(String(cString: strerror(errno)))")
+        discard()
+        return error
+    }
+
+    public func append(_ bytes: UnsafeRawBufferPointer) throws {
+        guard fd >= 0 else { throw AtomicWriteError(reason: "cannot write: the file was already closed") }
+        var written = 0
+        while written < bytes.count {
+            let n = write(fd, bytes.baseAddress! + written, bytes.count - written)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw failure("cannot write") }
+            written += n
+        }
+    }
+
+    public func append(_ text: String) throws {
+        var text = text
+        try text.withUTF8 { try append(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Flushes to disk and moves the file into place.
+    public func commit() throws {
+        guard fd >= 0 else { throw AtomicWriteError(reason: "cannot commit: the file was already closed") }
+        guard fsync(fd) == 0 else { throw failure("cannot flush to disk") }
+        let closed = close(fd)
+        fd = -1
+        guard closed == 0 else { let e = AtomicWriteError(reason: "cannot close: \(String(cString: strerror(errno)))"); unlink(temporary); throw e }
+        guard rename(temporary, path) == 0 else { let e = AtomicWriteError(reason: "cannot move into place: \(String(cString: strerror(errno)))"); unlink(temporary); throw e }
+    }
+
+    /// Removes the temporary file; the target is left as it was.
+    public func discard() {
+        guard fd >= 0 else { return }
+        close(fd)
+        fd = -1
         unlink(temporary)
-        return AtomicWriteError(reason: "\(what): \(reason)")
     }
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw failure("cannot create a file in \(directory)") }
-    var written = 0
-    while written < bytes.count {
-        let n = write(fd, bytes.baseAddress! + written, bytes.count - written)
-        if n < 0 && errno == EINTR { continue }
-        guard n > 0 else { let e = failure("cannot write"); close(fd); throw e }
-        written += n
-    }
-    guard fsync(fd) == 0 else { let e = failure("cannot flush to disk"); close(fd); throw e }
-    guard close(fd) == 0 else { throw failure("cannot close") }
-    guard rename(temporary, path) == 0 else { throw failure("cannot move into place") }
 }
 
 public func writeAtomically(_ bytes: [UInt8], to path: String) throws {

@@ -112,9 +112,15 @@ struct Score: ParsableCommand {
                 let bar = ProgressBar(video.name, total: reader.info.frameCount, quiet: quiet)
                 let scorer = VideoScorer(detector: try detectorOptions.detector(for: video, yolo: yolo, teacher: teacher), scorer: network,
                                          statistics: statistics, options: options)
-                let result = try scorer.score(reader) { bar.advance(by: $0 - bar.count) }
+                // Regions stream to their file as objects are scored (memory does not grow with the video); the
+                // overlay needs them all afterwards, so it keeps them.
+                let regionsFile = try RegionsFileWriter(path: regions)
+                let result = try scorer.score(reader, objects: overlay == nil ? { try regionsFile.write($0) } : nil) {
+                    bar.advance(by: $0 - bar.count)
+                }
                 bar.finish()
-                try ScoreFiles.writeRegions(result.objects, to: regions)
+                for object in result.objects { try regionsFile.write(object) }
+                try regionsFile.commit()
                 try ScoreFiles.writeFrameScores(result.rows, to: csv)
                 if let overlay {
                     var renderer = OverlayRenderer()

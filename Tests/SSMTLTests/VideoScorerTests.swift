@@ -133,4 +133,35 @@ final class VideoScorerTests: XCTestCase {
         XCTAssertThrowsError(try VideoScorer(detector: FailingDetector(), scorer: EchoScorer(), statistics: stats, options: options)
             .score(FrameReader(path: video))) { XCTAssertEqual($0 as? Boom, Boom(side: "detector")) }
     }
+
+    /// With an object sink, the scorer keeps no objects and hands them over in frame order, the same ones it would
+    /// have returned; the regions file streamed from the sink equals the one written from the returned list, and a
+    /// writer dropped before commit leaves no file behind.
+    func testStreamedRegionsEqualTheCollectedOnes() throws {
+        let video = try makeVideo()
+        let (collected, _) = try run(batchSize: 3, video: video)
+        var options = VideoScorer.Options()
+        options.batchSize = 3
+        options.frameScoring = .init(block: 4)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ssmtl-rg-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let writer = try RegionsFileWriter(path: dir + "/streamed.txt")
+        var streamed: [ScoredObject] = []
+        let result = try VideoScorer(detector: FakeDetector(), scorer: EchoScorer(),
+                                     statistics: HeadStatistics(mean: [0, 0, 0, 0], std: [1, 1, 1, 1]), options: options)
+            .score(FrameReader(path: video), objects: { streamed.append($0); try writer.write($0) })
+        XCTAssertTrue(result.objects.isEmpty)
+        XCTAssertEqual(streamed, collected.objects)
+        XCTAssertEqual(result.rows.map(\.score), collected.rows.map(\.score))
+        try writer.commit()
+        try ScoreFiles.writeRegions(collected.objects, to: dir + "/collected.txt")
+        let text = try String(contentsOfFile: dir + "/streamed.txt", encoding: .utf8)
+        XCTAssertEqual(text, try String(contentsOfFile: dir + "/collected.txt", encoding: .utf8))
+        XCTAssertEqual(text.split(separator: "\n").count, collected.objects.count)
+        do {
+            let abandoned = try RegionsFileWriter(path: dir + "/abandoned.txt")
+            try abandoned.write(collected.objects[0])
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).sorted(), ["collected.txt", "streamed.txt"])
+    }
 }

@@ -43,7 +43,10 @@ public final class VideoScorer {
     /// runs the network on the previous batch and scores frames, so the network (which has every core) is not kept
     /// waiting by the single-threaded stages. Three batch buffers circulate between them, which bounds memory.
     /// `progress(framesDecoded)` is called on this thread.
-    public func score(_ reader: FrameReader, progress: (Int) -> Void = { _ in }) throws -> Result {
+    /// `objects`: when given, every scored object is handed to it (in frame order) instead of being kept in the
+    /// result, so memory does not grow with the video's length.
+    public func score(_ reader: FrameReader, objects sink: ((ScoredObject) throws -> Void)? = nil,
+                      progress: (Int) -> Void = { _ in }) throws -> Result {
         let messages = BoundedChannel<PipeMessage>(capacity: 1 << 20)   // bounded in effect by the buffers below
         let buffers = BoundedChannel<BatchSlot>(capacity: 3)
         for _ in 0..<3 { buffers.send(BatchSlot(makeBatch())) }
@@ -52,7 +55,7 @@ public final class VideoScorer {
         let thread = BackgroundThread { producer.run() }
         do {
             let result = try consume(messages, buffers, frameWidth: reader.info.width, frameHeight: reader.info.height,
-                                     progress: progress)
+                                     sink: sink, progress: progress)
             thread.join()
             return result
         } catch {
@@ -64,7 +67,8 @@ public final class VideoScorer {
 
     /// The network side: registers frames in order, scores each batch, hands finished frames to the frame scorer.
     private func consume(_ messages: BoundedChannel<PipeMessage>, _ buffers: BoundedChannel<BatchSlot>,
-                         frameWidth: Int, frameHeight: Int, progress: (Int) -> Void) throws -> Result {
+                         frameWidth: Int, frameHeight: Int, sink: ((ScoredObject) throws -> Void)?,
+                         progress: (Int) -> Void) throws -> Result {
         var timings = Timings()
         var frameScorer = FrameScorer(frameWidth: frameWidth, frameHeight: frameHeight, settings: options.frameScoring)
         var pendingFrames: [Int: Int] = [:] // frame -> objects still unscored
@@ -73,13 +77,13 @@ public final class VideoScorer {
         var scoredByFrame: [Int: [ScoredObject]] = [:]
         var allObjects: [ScoredObject] = []
 
-        func releaseFinishedFrames() {
+        func releaseFinishedFrames() throws {
             let start = Clock.now
             while framesHead < framesInOrder.count, pendingFrames[framesInOrder[framesHead]] == 0 {
                 let frame = framesInOrder[framesHead]
                 let objects = scoredByFrame.removeValue(forKey: frame) ?? []
                 frameScorer.addFrame(objects)
-                allObjects += objects
+                if let sink { for object in objects { try sink(object) } } else { allObjects += objects }
                 pendingFrames[frame] = nil
                 framesHead += 1
             }
@@ -113,7 +117,7 @@ public final class VideoScorer {
                 // The slot goes back to the producer, which refills it in place. Filling object n overwrites every
                 // value of its slot.
                 buffers.send(chunk.slot)
-                releaseFinishedFrames()
+                try releaseFinishedFrames()
                 progress(decoded)
                 if let producerTimings {
                     timings.decode = producerTimings.decode

@@ -1,3 +1,4 @@
+import AtomicFile
 import Foundation
 import VideoIO
 
@@ -17,12 +18,40 @@ public enum ScoreFiles {
     /// (inclusive pixel boxes): the prediction file of RBDC/TBDC. No header line, so the file also loads with
     /// `np.loadtxt(delimiter=",")` as the SSMTL authors' evaluation script expects.
     public static func writeRegions(_ objects: [ScoredObject], to path: String) throws {
-        var text = ""
-        for o in objects {
-            text += "\(o.frame),\(o.box.x1),\(o.box.y1),\(o.box.x2),\(o.box.y2),\(format(Double(o.score)))\n"
-        }
-        try writeFileAtomically(Data(text.utf8), to: path)
+        let writer = try RegionsFileWriter(path: path)
+        for o in objects { try writer.write(o) }
+        try writer.commit()
+    }
+
+    static func regionLine(_ o: ScoredObject) -> String {
+        "\(o.frame),\(o.box.x1),\(o.box.y1),\(o.box.x2),\(o.box.y2),\(format(Double(o.score)))\n"
     }
 
     private static func format(_ value: Double) -> String { String(format: "%.6g", value) }
+}
+
+/// `<video>.regions.txt` written while the video is scored, so memory does not grow with the number of objects.
+/// The file appears whole at `commit()`, or not at all.
+public final class RegionsFileWriter {
+    private let file: AtomicFileStream
+    private var pending = ""
+
+    public init(path: String) throws {
+        do { file = try AtomicFileStream(path: path) } catch { throw VideoIOError(path, "\(error)") }
+    }
+
+    public func write(_ object: ScoredObject) throws {
+        pending += ScoreFiles.regionLine(object)
+        if pending.utf8.count >= 1 << 16 { try flush() }
+    }
+
+    public func commit() throws {
+        try flush()
+        do { try file.commit() } catch { throw VideoIOError(file.path, "\(error)") }
+    }
+
+    private func flush() throws {
+        do { try file.append(pending) } catch { throw VideoIOError(file.path, "\(error)") }
+        pending.removeAll(keepingCapacity: true)
+    }
 }
