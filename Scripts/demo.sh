@@ -5,7 +5,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-$root/demo-out}
-epochs=${SSMTL_DEMO_EPOCHS:-1}
+epochs=${SSMTL_DEMO_EPOCHS:-3}
 "$root/Scripts/setup.sh"
 ssmtl="$root/.build/release/ssmtl"
 mkdir -p "$work"

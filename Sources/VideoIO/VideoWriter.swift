@@ -61,6 +61,9 @@ public final class VideoWriter {
         codec.pointee.time_base = AVRational(num: rate.den, den: rate.num)
         codec.pointee.framerate = rate
         codec.pointee.gop_size = 50
+        // One encoder thread: x264's threaded rate control made the same frames encode differently from run to run,
+        // and `ssmtl synth` promises the same files for the same seed.
+        codec.pointee.thread_count = 1
         if format.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0 {
             codec.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER
         }
