@@ -82,15 +82,30 @@ public final class Conv: Layer {
     /// frames of the output are then left as they were (the caller fills them). Other paths compute every frame.
     public func forward(_ x: Tensor, foldingInference bn: BatchNorm, outputFrames: [Range<Int>]? = nil) -> Tensor {
         let o = weight.value.shape[0], perOutput = weight.value.count / o
-        precondition(bn.gamma.value.count == o, "Conv+BN: \(o) outputs vs \(bn.gamma.value.count) BN channels")
-        let w = ensure(&foldedWeight, weight.value.shape), b = ensure(&foldedBias, [o])
+        let scale = foldBatchNorm(bn)
+        let w = ensure(&foldedWeight, weight.value.shape)
         for k in 0..<o {
-            let scale = bn.gamma.value[k] / (bn.runningVar[k] + bn.config.eps).squareRoot()
             let src = weight.value.data + k * perOutput, dst = w.data + k * perOutput
-            for j in 0..<perOutput { dst[j] = src[j] * scale }
-            b[k] = ((bias?.value[k] ?? 0) - bn.runningMean[k]) * scale + bn.beta.value[k]
+            for j in 0..<perOutput { dst[j] = src[j] * scale[k] }
         }
-        return run(x, weight: w.data, bias: b.data, outputFrames: outputFrames)
+        return run(x, weight: w.data, bias: foldedBias!.data, outputFrames: outputFrames)
+    }
+
+    private var foldedScale: Tensor?
+
+    /// Per output channel: the factor gamma / sqrt(var + eps) that `bn` applies (returned), and the folded bias
+    /// (b - mean) * factor + beta (in foldedBias). Without BN: factor 1, bias b.
+    private func foldBatchNorm(_ bn: BatchNorm?) -> Tensor {
+        let o = weight.value.shape[0]
+        precondition(bn == nil || bn!.gamma.value.count == o, "Conv+BN: \(o) outputs vs \(bn!.gamma.value.count) BN channels")
+        let scale = ensure(&foldedScale, [o]), b = ensure(&foldedBias, [o])
+        for k in 0..<o {
+            let b0 = bias?.value[k] ?? 0
+            guard let bn else { scale[k] = 1; b[k] = b0; continue }
+            scale[k] = bn.gamma.value[k] / (bn.runningVar[k] + bn.config.eps).squareRoot()
+            b[k] = (b0 - bn.runningMean[k]) * scale[k] + bn.beta.value[k]
+        }
+        return scale
     }
 
     private var upsampleWeight: Tensor?, upsampleParities: Tensor?
@@ -106,12 +121,7 @@ public final class Conv: Layer {
         precondition(fusesWithUpsampling && x.shape.count == 4, "Conv: no fused upsampling for this layer or input")
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]), o = weight.value.shape[0]
         precondition(c == weight.value.shape[1], "Conv: input has \(c) channels, weight expects \(weight.value.shape[1])")
-        let scale = Tensor(shape: [o]), b = ensure(&foldedBias, [o])
-        for k in 0..<o {
-            let sk = bn.map { $0.gamma.value[k] / ($0.runningVar[k] + $0.config.eps).squareRoot() } ?? 1
-            scale[k] = sk
-            b[k] = bn.map { ((bias?.value[k] ?? 0) - $0.runningMean[k]) * sk + $0.beta.value[k] } ?? (bias?.value[k] ?? 0)
-        }
+        let scale = foldBatchNorm(bn), b = foldedBias!
         let wp = ensure(&upsampleWeight, [4 * o, c * 9])
         upsampleConvFoldWeights(wp.data, weight.value.data, scale: scale.data, o: o, c: c)
         let s = upsampleConvShape(n: n, c: c, h: h, w: w, o: o)
