@@ -26,7 +26,7 @@ else
 fi
 
 echo "== yolov3-tiny 416x416, random weights, $FRAMES frames"
-python3 Scripts/make_darknet_fixtures.py --random-weights Models/yolov3-tiny.cfg "$WORK/yolov3-tiny.weights"
+PYTHONPATH="$CV4" python3 Scripts/make_darknet_fixtures.py --random-weights Models/yolov3-tiny.cfg "$WORK/yolov3-tiny.weights"
 $BIN detect "$WORK/clip" --out "$WORK/yolo" --detector yolo --cfg Models/yolov3-tiny.cfg --weights "$WORK/yolov3-tiny.weights" 2>&1 | tail -1 | sed 's/^/ssmtl: /'
 PYTHONPATH="$CV4" python3 - "$WORK/yolov3-tiny.weights" "$FRAMES" <<'PY'
 import sys, time
