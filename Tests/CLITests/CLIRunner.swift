@@ -30,10 +30,17 @@ enum CLI {
         }
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
+    /// Runs the binary. fileSizeLimitKB: under `ulimit -f` (a write past the limit fails part-way, like a full disk).
+    static func run(_ arguments: [String], environment: [String: String] = [:], fileSizeLimitKB: Int? = nil) throws -> CLIResult {
         let process = Process()
-        process.executableURL = try executable
-        process.arguments = arguments
+        if let limit = fileSizeLimitKB {
+            let command = ([try executable.path] + arguments).map { "'\($0)'" }.joined(separator: " ")
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = ["-c", "ulimit -f \(limit); exec \(command)"]
+        } else {
+            process.executableURL = try executable
+            process.arguments = arguments
+        }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

@@ -85,18 +85,9 @@ final class ScoreBatchTests: XCTestCase {
         let (model, videos) = try tinyModel(scratch)
         let out = scratch + "/scores"
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let command = ([try CLI.executable.path, "score", videos[0], "--model", model, "--out", out, "--quiet"])
-            .map { "'\($0)'" }.joined(separator: " ")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", "ulimit -f 1; exec \(command)"]
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 1, message)
+        let limited = try CLI.run(["score", videos[0], "--model", model, "--out", out, "--quiet"], fileSizeLimitKB: 1)
+        let message = limited.stderr
+        XCTAssertEqual(limited.status, 1, message)
         XCTAssertTrue(message.contains("too large") && (message.contains(".regions.txt") || message.contains(".csv")), message)
         XCTAssertEqual(message.split(separator: "\n").filter { $0.contains("ssmtl: error:") && !$0.contains("videos failed") }.count, 1, message)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), [], "no score file and no temporary left")

@@ -92,18 +92,9 @@ final class TrainInterruptTests: XCTestCase {
         let (model, checkpoint) = (try XCTUnwrap(bytes(out)), try XCTUnwrap(bytes(last)))
 
         // A 4 kB file-size limit (ulimit -f) makes the next checkpoint write fail part-way, like a full disk.
-        let command = ([try CLI.executable.path] + args + ["--epochs", "2", "--resume"])
-            .map { "'\($0)'" }.joined(separator: " ")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", "ulimit -f 4; exec \(command)"]
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 1, message)
+        let limited = try CLI.run(args + ["--epochs", "2", "--resume"], fileSizeLimitKB: 4)
+        let message = limited.stderr
+        XCTAssertEqual(limited.status, 1, message)
         let lines = message.split(separator: "\n")
         XCTAssertEqual(lines.count, 1, message)
         XCTAssertTrue(message.contains("m.") && message.contains(".safetensors") && message.contains("too large"), message)
