@@ -43,9 +43,12 @@ public final class AtomicFileStream {
 
     deinit { discard() }
 
+    /// The error for `what` with the system's reason; closes and removes the temporary (never called after the
+    /// rename succeeded, so it cannot remove a later stream's temporary of the same name).
     private func failure(_ what: String) -> AtomicWriteError {
         let error = AtomicWriteError(reason: "\(what): \(String(cString: strerror(errno)))")
-        discard()
+        if fd >= 0 { close(fd); fd = -1 }
+        unlink(temporary)
         return error
     }
 
@@ -71,8 +74,8 @@ public final class AtomicFileStream {
         guard fsync(fd) == 0 else { throw failure("cannot flush to disk") }
         let closed = close(fd)
         fd = -1
-        guard closed == 0 else { let e = AtomicWriteError(reason: "cannot close: \(String(cString: strerror(errno)))"); unlink(temporary); throw e }
-        guard rename(temporary, path) == 0 else { let e = AtomicWriteError(reason: "cannot move into place: \(String(cString: strerror(errno)))"); unlink(temporary); throw e }
+        guard closed == 0 else { throw failure("cannot close") }
+        guard rename(temporary, path) == 0 else { throw failure("cannot move into place") }
     }
 
     /// Removes the temporary file; the target is left as it was.

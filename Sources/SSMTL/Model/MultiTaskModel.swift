@@ -127,9 +127,7 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
 
 /// `buffer` reshaped to `shape` (reallocated only to grow) and filled with `values`.
 private func reuse(_ buffer: inout Tensor?, _ shape: [Int], _ values: [Float]) -> Tensor {
-    let t = buffer ?? Tensor(shape: shape)
-    buffer = t
-    t.reshape(shape)
+    let t = ensureT(&buffer, shape)
     precondition(values.count == t.count, "expected \(t.count) values for \(shape), got \(values.count)")
     values.withUnsafeBufferPointer { t.data.update(from: $0.baseAddress!, count: t.count) }
     return t

@@ -330,8 +330,9 @@ public final class MultiTaskNet {
     }
 }
 
+/// `t` reshaped to `shape`, allocated on first use and reallocated only to grow (contents unspecified).
 @inline(__always)
-private func ensureT(_ t: inout Tensor?, _ shape: [Int]) -> Tensor {
+func ensureT(_ t: inout Tensor?, _ shape: [Int]) -> Tensor {
     if let t { t.reshape(shape); return t }
     let n = Tensor(shape: shape); t = n; return n
 }

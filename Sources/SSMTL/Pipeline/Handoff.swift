@@ -49,6 +49,9 @@ final class BoundedChannel<Item>: @unchecked Sendable {
     var isCancelled: Bool { condition.lock(); defer { condition.unlock() }; return cancelled }
 }
 
+/// Thrown on a producer thread once the consumer has cancelled the hand-off: the producer just stops.
+struct HandoffCancelled: Error {}
+
 /// A value handed to another thread that is its only user until the hand-off ends (a reader, a detector, a model).
 struct Handed<T>: @unchecked Sendable {
     let value: T

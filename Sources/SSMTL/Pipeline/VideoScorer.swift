@@ -200,10 +200,9 @@ private final class BatchProducer: @unchecked Sendable {
     }
 
     func run() {
-        do { try produce() } catch is Cancelled {} catch { messages.send(.failed(error)) }
+        do { try produce() } catch is HandoffCancelled {} catch { messages.send(.failed(error)) }
     }
 
-    private struct Cancelled: Error {}
 
     private func produce() throws {
         let window = FrameWindow(radius: radius)
@@ -212,7 +211,7 @@ private final class BatchProducer: @unchecked Sendable {
         let middleFrames = TemporalOffsets.middleBoxInput(t: radius).map { forwardOffsets.firstIndex(of: $0)! }
         let centreFrame = [forwardOffsets.firstIndex(of: 0)!]
         var waiting: [(frame: Int, objects: [DetectionBox])] = []  // detections whose window is not complete yet
-        guard let first = buffers.receive() else { throw Cancelled() }
+        guard let first = buffers.receive() else { throw HandoffCancelled() }
         var chunk = Chunk(slot: first)
         var decoded = 0
 
@@ -230,7 +229,7 @@ private final class BatchProducer: @unchecked Sendable {
                 if chunk.objects.count == batchSize {
                     chunk.framesDecoded = decoded
                     messages.send(.chunk(chunk))
-                    guard let next = buffers.receive() else { throw Cancelled() }
+                    guard let next = buffers.receive() else { throw HandoffCancelled() }
                     chunk = Chunk(slot: next)
                 }
             }
@@ -239,7 +238,7 @@ private final class BatchProducer: @unchecked Sendable {
         var decodeStart = Clock.now
         while let frame = try reader.next() {
             timings.decode += Clock.seconds(since: decodeStart)
-            if buffers.isCancelled { throw Cancelled() }
+            if buffers.isCancelled { throw HandoffCancelled() }
             let detectStart = Clock.now
             let clipped = try detector.detect(frame).compactMap { $0.clipped(width: frame.width, height: frame.height) }
             timings.detect += Clock.seconds(since: detectStart)

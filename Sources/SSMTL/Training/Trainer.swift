@@ -133,7 +133,6 @@ public final class Trainer {
         case train(TrainingBatch), validate(TrainingBatch), failed(any Error), end
     }
 
-    private struct Cancelled: Error {}
 
     /// The data side of an epoch: videos in a seeded order, streamed through the shuffle buffer into batches.
     private func produceBatches(epoch: Int, into batches: BoundedChannel<EpochBatch>) {
@@ -147,13 +146,13 @@ public final class Trainer {
 
         func trainOn(_ examples: [TrainingExample]) throws {
             let batch = TrainingBatch(examples: examples, side: options.side, teacherWidth: options.teacherWidth, rng: &batchRNG)
-            guard batches.send(.train(batch)) else { throw Cancelled() }
+            guard batches.send(.train(batch)) else { throw HandoffCancelled() }
         }
         func validateOn(_ examples: [TrainingExample]) throws {
             // Validation coin flips come from their own generator so they are the same in every epoch.
             var rng = SplitMix64(seed: options.seed ^ 0xB0A7)
             let batch = TrainingBatch(examples: examples, side: options.side, teacherWidth: options.teacherWidth, rng: &rng)
-            guard batches.send(.validate(batch)) else { throw Cancelled() }
+            guard batches.send(.validate(batch)) else { throw HandoffCancelled() }
         }
 
         do {
@@ -161,7 +160,7 @@ public final class Trainer {
             stream.side = options.side
             var ordinal = 0
             for v in Array(videos.indices).shuffled(using: &orderRNG) {
-                if batches.isCancelled { throw Cancelled() }
+                if batches.isCancelled { throw HandoffCancelled() }
                 let reader = try FrameReader(path: videos[v].path)
                 try stream.run(reader: reader, video: v, rng: &cropRNG, detections: { try self.detections.objects(video: v, frame: $0) }) { example in
                     defer { ordinal += 1 }
@@ -184,7 +183,7 @@ public final class Trainer {
             }
             if !validationPending.isEmpty { try validateOn(validationPending) }
             batches.send(.end)
-        } catch is Cancelled {
+        } catch is HandoffCancelled {
         } catch {
             batches.send(.failed(error))
         }
