@@ -38,12 +38,19 @@ struct DetectorOptions: ParsableArguments {
     @Option(help: "motion: pixels added around every box.")
     var margin: Int = MotionParameters().margin
 
+    @Option(name: .customLong("split-area"), help: "motion: cut a component that merged several objects along empty columns or rows of its pre-closing mask when each side keeps at least this many pixels; 0 = never split.")
+    var splitArea: Int = MotionParameters().splitMinPieceArea
+
+    @Option(name: .customLong("split-valley"), help: "motion: a column or row of a component holding at most this fraction of the fullest one's pixels counts as empty for --split-area (0 = only truly empty ones).")
+    var splitValley: Float = MotionParameters().splitValley
+
     func validate() throws {
+        guard splitValley >= 0, splitValley < 1 else { throw ValidationError("--split-valley must be in [0, 1)") }
         if detector == .yolo && (cfg == nil || weights == nil) { throw ValidationError("--detector yolo needs --cfg and --weights") }
         if (teacher == nil) != (teacherWeights == nil) { throw ValidationError("--teacher and --teacher-weights go together") }
         guard conf >= 0, conf <= 1 else { throw ValidationError("--conf must be in [0, 1]") }
-        guard bgThreshold >= 0, diffThreshold >= 0, minArea >= 0, margin >= 0 else {
-            throw ValidationError("motion thresholds, --min-area and --margin must not be negative")
+        guard bgThreshold >= 0, diffThreshold >= 0, minArea >= 0, margin >= 0, splitArea >= 0 else {
+            throw ValidationError("motion thresholds, --min-area, --margin and --split-area must not be negative")
         }
     }
 
@@ -53,6 +60,8 @@ struct DetectorOptions: ParsableArguments {
         p.frameDifferenceThreshold = diffThreshold
         p.minArea = minArea
         p.margin = margin
+        p.splitMinPieceArea = splitArea
+        p.splitValley = splitValley
         return p
     }
 
@@ -67,7 +76,7 @@ struct DetectorOptions: ParsableArguments {
         switch detector {
         case .motion:
             return ["kind": "motion", "bg_threshold": "\(bgThreshold)", "diff_threshold": "\(diffThreshold)",
-                    "min_area": "\(minArea)", "margin": "\(margin)"]
+                    "min_area": "\(minArea)", "margin": "\(margin)", "split_area": "\(splitArea)", "split_valley": "\(splitValley)"]
         case .yolo:
             return ["kind": "yolo", "cfg": cfg ?? "", "weights": weights ?? "", "conf": "\(conf)"]
         }

@@ -35,5 +35,10 @@ final class DetectCommandTests: XCTestCase {
         let missing = try CLI.run(["detect", scratch + "/nothing.mp4", "--out", scratch])
         XCTAssertEqual(missing.status, 1)
         XCTAssertEqual(missing.stderrLines.count, 1, missing.stderr)
+        for bad in [["--split-valley", "1"], ["--split-valley", "-0.1"], ["--split-area", "-5"]] {
+            let usage = try CLI.run(["detect", clip, "--out", scratch] + bad)
+            XCTAssertNotEqual(usage.status, 0, bad.joined(separator: " "))
+            XCTAssertTrue(usage.stderr.contains("--split-"), usage.stderr)
+        }
     }
 }

@@ -73,3 +73,77 @@ final class MotionPrimingTests: XCTestCase {
         XCTAssertEqual(BackgroundEstimate.median([[1, 9], [3, 7]], count: 2), [1, 7])
     }
 }
+
+/// Merged components cut back into objects (`ComponentSplit`), through the detector with a primed background.
+final class ComponentSplitTests: XCTestCase {
+    let w = 80, h = 50
+    var background: [UInt8] { (0..<(w * h)).map { UInt8(50 + ($0 * 7) % 20) } }
+
+    func fill(_ pixels: inout [UInt8], x: ClosedRange<Int>, y: ClosedRange<Int>) {
+        for yy in y { for xx in x { pixels[yy * w + xx] = 220 } }
+    }
+
+    func boxes(_ pixels: [UInt8], splitArea: Int, valley: Float = 0.3) throws -> [DetectionBox] {
+        var p = MotionParameters()
+        p.splitMinPieceArea = splitArea
+        p.splitValley = valley
+        p.margin = 0
+        let detector = MotionDetector(parameters: p)
+        detector.prime(background: background, width: w, height: h)
+        return try detector.detect(Frame(width: w, height: h, layout: .gray8, pixels: pixels)).sorted { $0.x1 < $1.x1 }
+    }
+
+    /// Two 10x24 walkers 6 px apart: the closing (radius 4) joins them; the split separates them again.
+    func testWalkersSideBySideAreCutApart() throws {
+        var frame = background
+        fill(&frame, x: 10...19, y: 10...33)
+        fill(&frame, x: 26...35, y: 12...35)
+        XCTAssertEqual(try boxes(frame, splitArea: 0), [DetectionBox(x1: 10, y1: 10, x2: 35, y2: 35)])
+        let split = try boxes(frame, splitArea: 120)
+        XCTAssertEqual(split, [DetectionBox(x1: 10, y1: 10, x2: 19, y2: 33), DetectionBox(x1: 26, y1: 12, x2: 35, y2: 35)])
+    }
+
+    /// A shadow line joining their feet (3 rows, far fewer pixels per column than a body) is a valley, not a bridge,
+    /// unless the valley fraction is 0.
+    func testThinBridgeIsAValley() throws {
+        var frame = background
+        fill(&frame, x: 10...19, y: 10...33)
+        fill(&frame, x: 26...35, y: 10...33)
+        fill(&frame, x: 18...27, y: 31...33)
+        XCTAssertEqual(try boxes(frame, splitArea: 120, valley: 0).count, 1)
+        XCTAssertEqual(try boxes(frame, splitArea: 120, valley: 0.3).count, 2)
+    }
+
+    /// A head (6x6, under the piece area) above a body with a 3-row gap stays one object; so do two pieces of which
+    /// one is too small.
+    func testSmallFragmentsStayJoined() throws {
+        var frame = background
+        fill(&frame, x: 42...47, y: 5...10)
+        fill(&frame, x: 40...49, y: 14...37)
+        XCTAssertEqual(try boxes(frame, splitArea: 120), [DetectionBox(x1: 40, y1: 5, x2: 49, y2: 37)])
+    }
+
+    /// An object entering at the top-left corner keeps its edge rows and columns: the closing's erosion treats
+    /// outside the frame as set (with outside = 0 it would eat 4 rows and columns off the box).
+    func testClosingKeepsObjectsAtTheFrameEdge() throws {
+        var frame = background
+        fill(&frame, x: 0...11, y: 0...15)
+        XCTAssertEqual(try boxes(frame, splitArea: 120), [DetectionBox(x1: 0, y1: 0, x2: 11, y2: 15)])
+        var mask = [UInt8](repeating: 1, count: 6 * 4), scratch: [UInt8] = []
+        BinaryMorphology.apply(&mask, width: 6, height: 4, radius: 2, dilate: false, outsideSet: true, scratch: &scratch)
+        XCTAssertEqual(mask, [UInt8](repeating: 1, count: 24))
+        BinaryMorphology.apply(&mask, width: 6, height: 4, radius: 2, dilate: false, scratch: &scratch)
+        XCTAssertEqual(mask, [UInt8](repeating: 0, count: 24))
+    }
+
+    /// Objects one above the other (different depths) are cut along rows, and the cut recurses: three objects.
+    func testRecursiveCutAlongRowsAndColumns() throws {
+        var frame = background
+        fill(&frame, x: 10...21, y: 5...18)    // upper left
+        fill(&frame, x: 10...21, y: 25...41)   // lower left, 6 rows below
+        fill(&frame, x: 28...39, y: 25...41)   // lower right, 6 columns away
+        let split = try boxes(frame, splitArea: 120).sorted { ($0.x1, $0.y1) < ($1.x1, $1.y1) }
+        XCTAssertEqual(split, [DetectionBox(x1: 10, y1: 5, x2: 21, y2: 18), DetectionBox(x1: 10, y1: 25, x2: 21, y2: 41),
+                               DetectionBox(x1: 28, y1: 25, x2: 39, y2: 41)])
+    }
+}

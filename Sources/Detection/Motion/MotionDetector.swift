@@ -10,7 +10,7 @@ public final class MotionDetector: ObjectDetector {
     private var previous: [UInt8] = []
     private var width = 0, height = 0
     private var framesSeen = 0
-    private var mask: [UInt8] = [], motion: [UInt8] = [], scratch: [UInt8] = []
+    private var mask: [UInt8] = [], motion: [UInt8] = [], scratch: [UInt8] = [], opened: [UInt8] = []
     private var labels: [Int32] = []
 
     public init(parameters: MotionParameters = MotionParameters()) {
@@ -77,16 +77,27 @@ public final class MotionDetector: ObjectDetector {
         if framesSeen == 1 && primed == nil { return [] }   // nothing to compare with yet
         BinaryMorphology.apply(&mask, width: w, height: h, radius: p.openRadius, dilate: false, scratch: &scratch)
         BinaryMorphology.apply(&mask, width: w, height: h, radius: p.openRadius, dilate: true, scratch: &scratch)
+        if p.splitMinPieceArea > 0 { opened = mask }
         BinaryMorphology.apply(&mask, width: w, height: h, radius: p.closeRadius, dilate: true, scratch: &scratch)
-        BinaryMorphology.apply(&mask, width: w, height: h, radius: p.closeRadius, dilate: false, scratch: &scratch)
+        BinaryMorphology.apply(&mask, width: w, height: h, radius: p.closeRadius, dilate: false, outsideSet: true, scratch: &scratch)
         let components = ConnectedComponents.find(mask, marked: motion, width: w, height: h, labels: &labels)
         var boxes: [DetectionBox] = []
         let minMotion = primed == nil ? p.minMotionPixels : 0
-        for c in components where c.area >= p.minArea && c.marked >= minMotion
+        for (index, c) in components.enumerated() where c.area >= p.minArea && c.marked >= minMotion
             && c.x2 - c.x1 + 1 >= p.minSide && c.y2 - c.y1 + 1 >= p.minSide {
-            boxes.append(DetectionBox(x1: max(0, c.x1 - p.margin), y1: max(0, c.y1 - p.margin),
-                                      x2: min(w - 1, c.x2 + p.margin), y2: min(h - 1, c.y2 + p.margin),
-                                      confidence: 1, classID: 0))
+            let pieces = p.splitMinPieceArea > 0
+                ? labels.withUnsafeBufferPointer { lab in
+                    opened.withUnsafeBufferPointer { op in
+                        ComponentSplit.split(box: c, id: Int32(index + 1), labels: lab, opened: op, width: w,
+                                             minPieceArea: p.splitMinPieceArea, valley: p.splitValley)
+                    }
+                }
+                : [ComponentSplit.Piece(x1: c.x1, y1: c.y1, x2: c.x2, y2: c.y2, area: c.area)]
+            for piece in pieces where piece.x2 - piece.x1 + 1 >= p.minSide && piece.y2 - piece.y1 + 1 >= p.minSide {
+                boxes.append(DetectionBox(x1: max(0, piece.x1 - p.margin), y1: max(0, piece.y1 - p.margin),
+                                          x2: min(w - 1, piece.x2 + p.margin), y2: min(h - 1, piece.y2 + p.margin),
+                                          confidence: 1, classID: 0))
+            }
         }
         return boxes
     }

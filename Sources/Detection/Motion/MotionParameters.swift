@@ -22,6 +22,11 @@ public struct MotionParameters: Sendable, Equatable {
     public var minArea: Int = 40
     /// Minimum width and height of a box before padding.
     public var minSide: Int = 6
+    /// Components the closing merged are cut back into objects along empty columns/rows of the pre-closing mask when
+    /// each side keeps at least this many pixels (`ComponentSplit`); 0 = never split.
+    public var splitMinPieceArea: Int = 120
+    /// A column or row holding at most this fraction of the fullest one's pixels counts as empty for the cut.
+    public var splitValley: Float = 0.3
     /// Pixels added on every side of a box (clamped to the frame).
     public var margin: Int = 4
 
