@@ -14,6 +14,9 @@ public final class VideoWriter {
     private var stream: UnsafeMutablePointer<AVStream>?
     private var picture: UnsafeMutablePointer<AVFrame>?
     private var packet: UnsafeMutablePointer<AVPacket>?
+    /// The RGB input of swscale: `height` rows of `inputStride` bytes plus 64 zero bytes, 64-byte aligned.
+    private let inputStride: Int
+    private let input: UnsafeMutableRawPointer
     private var scaler: OpaquePointer?
     private var frameNumber: Int64 = 0
     private var finished = false
@@ -27,6 +30,10 @@ public final class VideoWriter {
         self.path = path
         self.width = width
         self.height = height
+        inputStride = (width * 3 + 63) & ~63
+        let inputBytes = inputStride * height + 64
+        input = UnsafeMutableRawPointer.allocate(byteCount: inputBytes, alignment: 64)
+        input.initializeMemory(as: UInt8.self, repeating: 0, count: inputBytes)
         let url = URL(fileURLWithPath: path)
         temporaryPath = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.deletingPathExtension().lastPathComponent).tmp-\(getpid()).\(url.pathExtension)").path
@@ -38,6 +45,7 @@ public final class VideoWriter {
     }
 
     deinit {
+        input.deallocate()
         if !finished {
             release()
             try? FileManager.default.removeItem(atPath: temporaryPath)
@@ -61,8 +69,7 @@ public final class VideoWriter {
         codec.pointee.time_base = AVRational(num: rate.den, den: rate.num)
         codec.pointee.framerate = rate
         codec.pointee.gop_size = 50
-        // One encoder thread: x264's threaded rate control made the same frames encode differently from run to run,
-        // and `ssmtl synth` promises the same files for the same seed.
+        // One encoder thread: x264's threaded rate control also made the same frames encode differently.
         codec.pointee.thread_count = 1
         if format.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0 {
             codec.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER
@@ -71,6 +78,10 @@ public final class VideoWriter {
         if String(cString: encoder.pointee.name) == "libx264" {
             av_dict_set(&options, "crf", "\(quality)", 0)
             av_dict_set(&options, "preset", "veryfast", 0)
+            // No macroblock-tree rate control: with it, the same frames encoded differently depending on what the
+            // process had done before (a second `SyntheticDataset.write` in one process gave other bytes), and
+            // `ssmtl synth` promises the same files for the same seed. Files are about 25% larger at the same CRF.
+            av_dict_set(&options, "x264-params", "mbtree=0", 0)
         } else {
             codec.pointee.flags |= AV_CODEC_FLAG_QSCALE
             codec.pointee.global_quality = Int32(max(1, quality / 6)) * FF_QP2LAMBDA
@@ -110,9 +121,18 @@ public final class VideoWriter {
             throw VideoIOError(path, "frame is \(frame.width)x\(frame.height) \(frame.layout.rawValue), the video is \(width)x\(height) rgb24")
         }
         guard av_frame_make_writable(picture) >= 0 else { throw VideoIOError(path, "out of memory") }
-        let rows: Int32 = frame.pixels.withUnsafeBufferPointer { rgb in
-            var srcData: [UnsafePointer<UInt8>?] = [rgb.baseAddress, nil, nil, nil]
-            var srcLinesize: [Int32] = [Int32(width * 3), 0, 0, 0]
+        // swscale's input: rows copied into a 64-byte-aligned buffer with 64-byte-aligned rows and zeroed padding,
+        // as FFmpeg's own frames are. Its SIMD readers may read past the end of a row, which on the last row of a
+        // bare Swift array would be whatever lies beyond it, and it takes other code paths for unaligned input.
+        let rowBytes = width * 3
+        frame.pixels.withUnsafeBufferPointer { rgb in
+            for y in 0..<height {
+                (input + y * inputStride).copyMemory(from: rgb.baseAddress! + y * rowBytes, byteCount: rowBytes)
+            }
+        }
+        let rows: Int32 = {
+            var srcData: [UnsafePointer<UInt8>?] = [UnsafePointer(input.assumingMemoryBound(to: UInt8.self)), nil, nil, nil]
+            var srcLinesize: [Int32] = [Int32(inputStride), 0, 0, 0]
             return withUnsafeMutablePointer(to: &picture.pointee.data) { dataTuple in
                 withUnsafeMutablePointer(to: &picture.pointee.linesize) { linesizeTuple in
                     dataTuple.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { dst in
@@ -122,7 +142,7 @@ public final class VideoWriter {
                     }
                 }
             }
-        }
+        }()
         guard rows > 0 else { throw VideoIOError(path, "colour conversion failed") }
         picture.pointee.pts = frameNumber
         frameNumber += 1

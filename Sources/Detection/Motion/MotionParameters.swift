@@ -2,7 +2,9 @@
 /// camera): `Scripts/ped2_detection_recall.py train` scores how well the boxes (with the background pre-pass) cover
 /// the objects an offline whole-video median background finds (|frame - median| > 15: walking pedestrians, also the
 /// low-contrast ones far from the camera). Background/difference thresholds 40/25, 30/20, 25/15, 20/12, 15/10 gave
-/// recall 0.919, 0.963, 0.980, 0.984, 0.975 at 6.1-6.7 boxes/frame; 20/12 was chosen. Never tuned on test masks.
+/// recall 0.919, 0.963, 0.980, 0.984, 0.975 at 6.1-6.7 boxes/frame; 20/12 was chosen. The component cut
+/// (split area / valley): off, 60/0.3, 120/0.2, 120/0.3, 120/0.4, 200/0.3 gave 0.9919, 0.9986, 0.9988, 0.9988, 0.9981,
+/// 0.9972 at 6.8-9.8 boxes/frame; 120/0.3 was chosen. Never tuned on test masks.
 public struct MotionParameters: Sendable, Equatable {
     /// |frame - background| above this (grey levels) is foreground.
     public var backgroundThreshold: Int = 20
