@@ -4,8 +4,9 @@
 /// anomalous object among normal ones; one box per object keeps it visible.
 ///
 /// `valley` (0..<1): a column or row counts as empty when it holds at most this fraction of the fullest one (people
-/// whose shadows or swinging legs touch leave a thin bridge, not a gap). A cut is made only where both sides keep at least `minPieceArea` pixels, so the closing still joins the small
-/// fragments of one object (a head above a body, a thin bicycle frame opened away).
+/// whose shadows or swinging legs touch leave a thin bridge, not a gap). A cut is made only where both sides keep at
+/// least `minPieceArea` pixels, so the closing still joins the small fragments of one object (a head above a body, a
+/// thin bicycle frame opened away).
 enum ComponentSplit {
     struct Piece: Equatable {
         var x1: Int, y1: Int, x2: Int, y2: Int
