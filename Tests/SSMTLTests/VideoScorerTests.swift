@@ -47,9 +47,10 @@ final class VideoScorerTests: XCTestCase {
         return dir
     }
 
-    private func run(batchSize: Int, video: String) throws -> (VideoScorer.Result, EchoScorer) {
+    private func run(batchSize: Int, video: String, maxFramesPerChunk: Int = 1024) throws -> (VideoScorer.Result, EchoScorer) {
         var options = VideoScorer.Options()
         options.batchSize = batchSize
+        options.maxFramesPerChunk = maxFramesPerChunk
         options.frameScoring = .init(block: 4)
         let echo = EchoScorer()
         let scorer = VideoScorer(detector: FakeDetector(), scorer: echo,
@@ -88,6 +89,19 @@ final class VideoScorerTests: XCTestCase {
         XCTAssertEqual(a.rows, b.rows)
         XCTAssertEqual(a.rows, c.rows)
         XCTAssertEqual(a.objects, b.objects)
+    }
+
+    /// Frames are handed to the network side at least every `maxFramesPerChunk` frames, in partial batches when
+    /// their objects do not fill one; the scores are the same.
+    func testFramesAreHandedOverBeforeABatchFills() throws {
+        let video = try makeVideo()
+        let (whole, wholeEcho) = try run(batchSize: 64, video: video)
+        let (chunked, echo) = try run(batchSize: 64, video: video, maxFramesPerChunk: 3)
+        XCTAssertEqual(wholeEcho.batches.count, 1)
+        XCTAssertEqual(echo.batches.count, 8, "23 frames, 3 per chunk: \(echo.batches)")
+        XCTAssertEqual(echo.batches.reduce(0, +), wholeEcho.batches[0])
+        XCTAssertEqual(chunked.rows, whole.rows)
+        XCTAssertEqual(chunked.objects, whole.objects)
     }
 
     func testOverlayVideo() throws {

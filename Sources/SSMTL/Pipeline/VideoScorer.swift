@@ -12,6 +12,9 @@ public final class VideoScorer {
         public var temporalRadius = 3
         public var headWeights: [Float] = [1, 1, 1, 1]
         public var frameScoring = FrameScorer.Settings()
+        /// The cropping thread hands its frames over at least every this many frames, even when their objects do not
+        /// fill a batch, so a long stretch without objects does not pile up frame records.
+        public var maxFramesPerChunk = 1024
         public init() {}
     }
 
@@ -51,7 +54,8 @@ public final class VideoScorer {
         let buffers = BoundedChannel<BatchSlot>(capacity: 3)
         for _ in 0..<3 { buffers.send(BatchSlot(makeBatch())) }
         let producer = BatchProducer(reader: Handed(reader), detector: Handed(detector), messages: messages,
-                                     buffers: buffers, batchSize: options.batchSize, radius: options.temporalRadius)
+                                     buffers: buffers, batchSize: options.batchSize, radius: options.temporalRadius,
+                                     maxFrames: options.maxFramesPerChunk)
         let thread = BackgroundThread { producer.run() }
         do {
             let result = try consume(messages, buffers, frameWidth: reader.info.width, frameHeight: reader.info.height,
@@ -189,20 +193,19 @@ private enum PipeMessage {
 private final class BatchProducer: @unchecked Sendable {
     let reader: FrameReader, detector: ObjectDetector
     let messages: BoundedChannel<PipeMessage>, buffers: BoundedChannel<BatchSlot>
-    let batchSize: Int, radius: Int
+    let batchSize: Int, radius: Int, maxFrames: Int
     private var timings = VideoScorer.Timings()
 
     init(reader: Handed<FrameReader>, detector: Handed<ObjectDetector>, messages: BoundedChannel<PipeMessage>,
-         buffers: BoundedChannel<BatchSlot>, batchSize: Int, radius: Int) {
+         buffers: BoundedChannel<BatchSlot>, batchSize: Int, radius: Int, maxFrames: Int) {
         self.reader = reader.value; self.detector = detector.value
         self.messages = messages; self.buffers = buffers
-        self.batchSize = batchSize; self.radius = radius
+        self.batchSize = batchSize; self.radius = radius; self.maxFrames = max(1, maxFrames)
     }
 
     func run() {
         do { try produce() } catch is HandoffCancelled {} catch { messages.send(.failed(error)) }
     }
-
 
     private func produce() throws {
         let window = FrameWindow(radius: radius)
@@ -215,7 +218,16 @@ private final class BatchProducer: @unchecked Sendable {
         var chunk = Chunk(slot: first)
         var decoded = 0
 
+        // Sends the chunk and starts the next one in a free buffer.
+        func handOver() throws {
+            chunk.framesDecoded = decoded
+            messages.send(.chunk(chunk))
+            guard let next = buffers.receive() else { throw HandoffCancelled() }
+            chunk = Chunk(slot: next)
+        }
+
         func crop(frame center: Int, objects: [DetectionBox]) throws {
+            if chunk.frames.count >= maxFrames { try handOver() }
             chunk.frames.append((center, objects.count))
             for object in objects {
                 let start = Clock.now
@@ -226,12 +238,7 @@ private final class BatchProducer: @unchecked Sendable {
                 chunk.slot.batch.teacher[n] = object.classProbabilities
                 chunk.objects.append((center, object))
                 timings.crop += Clock.seconds(since: start)
-                if chunk.objects.count == batchSize {
-                    chunk.framesDecoded = decoded
-                    messages.send(.chunk(chunk))
-                    guard let next = buffers.receive() else { throw HandoffCancelled() }
-                    chunk = Chunk(slot: next)
-                }
+                if chunk.objects.count == batchSize { try handOver() }
             }
         }
 

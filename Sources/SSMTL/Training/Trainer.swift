@@ -133,7 +133,6 @@ public final class Trainer {
         case train(TrainingBatch), validate(TrainingBatch), failed(any Error), end
     }
 
-
     /// The data side of an epoch: videos in a seeded order, streamed through the shuffle buffer into batches.
     private func produceBatches(epoch: Int, into batches: BoundedChannel<EpochBatch>) {
         var orderRNG = SplitMix64.derived(seed: options.seed, epoch: epoch, purpose: 2)
