@@ -68,10 +68,7 @@ struct Score: ParsableCommand {
     }
 
     func run() throws {
-        // Network batches are split over Swift workers with single-threaded GEMMs (faster than threaded GEMMs on
-        // these small matrices: `ssmtl bench nn` vs `--blas-threads`). The detector runs on the data thread beside
-        // the network, so a Darknet detector or teacher gets single-threaded GEMMs too (the plan is process-wide).
-        Threads.configure(threads: threads, preferBLAS: false)
+        Threads.configureForPipeline(threads: threads)
         let (network, info) = try ModelCheckpoint.load(model)
         guard let statistics = info.headStatistics else {
             throw CheckpointError(model, "has no head statistics (training did not finish): use the model written at the end of `ssmtl train`")

@@ -102,10 +102,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        // Network batches are split over Swift workers with single-threaded GEMMs (faster than threaded GEMMs on
-        // these small matrices: `ssmtl bench nn` vs `--blas-threads`). The detector runs on the data thread beside
-        // the network, so a Darknet detector or teacher gets single-threaded GEMMs too (the plan is process-wide).
-        Threads.configure(threads: threads, preferBLAS: false)
+        Threads.configureForPipeline(threads: threads)
         Interrupt.install()
         let videos = try discoverVideos(inputs)
         let yolo = try detectorOptions.loadYOLO(quiet: quiet)
