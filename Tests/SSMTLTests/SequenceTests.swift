@@ -71,6 +71,29 @@ final class SequenceTests: XCTestCase {
         XCTAssertEqual(window.frame(at: 7).pixels, [4], "after the end: the last frame")
     }
 
+    func testShiftedWindowStaysInsideTheVideo() {
+        let window = FrameWindow(radius: 3, edgePolicy: .shiftInside)
+        for i in 0..<6 { window.push(Frame(index: i, width: 1, height: 1, layout: .gray8, pixels: [UInt8(i)])) }
+        XCTAssertEqual(window.windowCentre(for: 0), 3, "the first detection is cropped in frames 0...6")
+        XCTAssertFalse(window.isWindowComplete(around: 0), "frame 6 is not there yet")
+        window.push(Frame(index: 6, width: 1, height: 1, layout: .gray8, pixels: [6]))
+        XCTAssertTrue(window.isWindowComplete(around: 0))
+        XCTAssertTrue(window.isWindowComplete(around: 3))
+        XCTAssertFalse(window.isWindowComplete(around: 4))
+        XCTAssertEqual(window.windowCentre(for: 5), 5, "away from the start the window is not moved while the end is unknown")
+        for i in 7..<10 { window.push(Frame(index: i, width: 1, height: 1, layout: .gray8, pixels: [UInt8(i)])) }
+        window.markEnd()
+        XCTAssertEqual(window.windowCentre(for: 9), 6, "the last detection is cropped in frames 3...9")
+        XCTAssertEqual(window.windowCentre(for: 5), 5)
+        XCTAssertEqual((-3...3).map { window.frame(at: window.windowCentre(for: 8) + $0).pixels[0] }, [3, 4, 5, 6, 7, 8, 9])
+
+        let short = FrameWindow(radius: 3, edgePolicy: .shiftInside)
+        for i in 0..<5 { short.push(Frame(index: i, width: 1, height: 1, layout: .gray8, pixels: [UInt8(i)])) }
+        short.markEnd()
+        XCTAssertEqual(short.windowCentre(for: 1), 1, "a video shorter than the window repeats its edge frames")
+        XCTAssertTrue(short.isWindowComplete(around: 4))
+    }
+
     private func rampFrame(width: Int, height: Int) -> Frame {
         var pixels = [UInt8](repeating: 0, count: width * height * 3)
         for y in 0..<height { for x in 0..<width {

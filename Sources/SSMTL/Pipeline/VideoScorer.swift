@@ -4,7 +4,7 @@ import Detection
 import VideoIO
 
 /// Scores one video as a stream: decode -> detect -> crop the same box in frames i-3...i+3 (a sliding window
-/// of 7 frames, clamped at the ends) -> batch objects across frames -> network -> standardise -> object scores ->
+/// of 7 frames, moved inside the video at its ends) -> batch objects across frames -> network -> standardise -> object scores ->
 /// frame scores. Memory is bounded by the window, one batch, and one number per frame.
 public final class VideoScorer {
     public struct Options {
@@ -208,7 +208,7 @@ private final class BatchProducer: @unchecked Sendable {
     }
 
     private func produce() throws {
-        let window = FrameWindow(radius: radius)
+        let window = FrameWindow(radius: radius, edgePolicy: .shiftInside)
         let forwardOffsets = TemporalOffsets.forward(t: radius)
         // The middle-box input and target are frames of the forward crops: copied, not cropped again.
         let middleFrames = TemporalOffsets.middleBoxInput(t: radius).map { forwardOffsets.firstIndex(of: $0)! }
@@ -232,7 +232,8 @@ private final class BatchProducer: @unchecked Sendable {
             for object in objects {
                 let start = Clock.now
                 let n = chunk.objects.count
-                chunk.slot.batch.forward.fill(object: n, box: object.pixelBox, center: center, offsets: forwardOffsets, window: window)
+                chunk.slot.batch.forward.fill(object: n, box: object.pixelBox, center: window.windowCentre(for: center),
+                                              offsets: forwardOffsets, window: window)
                 chunk.slot.batch.middleInput.copyFrames(object: n, from: chunk.slot.batch.forward, frames: middleFrames)
                 chunk.slot.batch.middleTarget.copyFrames(object: n, from: chunk.slot.batch.forward, frames: centreFrame)
                 chunk.slot.batch.teacher[n] = object.classProbabilities
