@@ -49,6 +49,9 @@ struct Score: ParsableCommand {
     @Option(help: "Also write DIR/<video>.mp4 with boxes, heat map and score curve drawn.")
     var overlay: String?
 
+    @Flag(name: .customLong("object-heads"), help: "Also write DIR/<video>.objects.csv: frame,x_min,y_min,x_max,y_max,score,aot,mi,mb,kd per object, the heads standardised with the model's training statistics.")
+    var objectHeads = false
+
     @Flag(help: "Score again videos whose outputs exist.")
     var force = false
 
@@ -112,12 +115,15 @@ struct Score: ParsableCommand {
                 // Regions stream to their file as objects are scored (memory does not grow with the video); the
                 // overlay needs them all afterwards, so it keeps them.
                 let regionsFile = try RegionsFileWriter(path: regions)
-                let result = try scorer.score(reader, objects: overlay == nil ? { try regionsFile.write($0) } : nil) {
+                let objectsFile = objectHeads ? try RegionsFileWriter(path: (out as NSString).appendingPathComponent("\(video.name).objects.csv"), withHeads: true) : nil
+                let write: (ScoredObject) throws -> Void = { try regionsFile.write($0); try objectsFile?.write($0) }
+                let result = try scorer.score(reader, objects: overlay == nil ? write : nil) {
                     bar.advance(by: $0 - bar.count)
                 }
                 bar.finish()
-                for object in result.objects { try regionsFile.write(object) }
+                for object in result.objects { try write(object) }
                 try regionsFile.commit()
+                try objectsFile?.commit()
                 try ScoreFiles.writeFrameScores(result.rows, to: csv)
                 if let overlay {
                     var renderer = OverlayRenderer()

@@ -34,8 +34,21 @@ final class ScoreBatchTests: XCTestCase {
 
         // Scores are deterministic: a second run gives the same files.
         let again = scratch + "/again"
-        _ = try CLI.run(["score", batch + "/a", "--model", model, "--out", again, "--quiet"])
+        _ = try CLI.run(["score", batch + "/a", "--model", model, "--out", again, "--quiet", "--object-heads"])
         XCTAssertEqual(FileManager.default.contents(atPath: again + "/a.csv"), FileManager.default.contents(atPath: out + "/a.csv"))
+
+        // --object-heads: the region rows again, with the four standardised heads whose mean is the object score.
+        let regions = try String(contentsOfFile: again + "/a.regions.txt", encoding: .utf8).split(separator: "\n")
+        let objects = try String(contentsOfFile: again + "/a.objects.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(objects.first, "frame,x_min,y_min,x_max,y_max,score,aot,mi,mb,kd")
+        XCTAssertEqual(objects.count, regions.count + 1)
+        XCTAssertGreaterThan(regions.count, 0)
+        for (object, region) in zip(objects.dropFirst(), regions) {
+            XCTAssertTrue(object.hasPrefix(region + ","), "\(object) vs \(region)")
+            let v = object.split(separator: ",").map { Double($0)! }
+            XCTAssertEqual(v[5], (v[6] + v[7] + v[8] + v[9]) / 4, accuracy: 1e-4 * max(1, abs(v[5])))
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/a.objects.csv"), "only with --object-heads")
     }
 
     /// Train picks the scoring sigma on its validation video replayed with abnormal segments; score uses it by default.

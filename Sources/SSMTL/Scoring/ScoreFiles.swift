@@ -27,21 +27,32 @@ public enum ScoreFiles {
         "\(o.frame),\(o.box.x1),\(o.box.y1),\(o.box.x2),\(o.box.y2),\(format(Double(o.score)))\n"
     }
 
+    /// Header of `<video>.objects.csv` (`score --object-heads`): the region line plus each standardised head.
+    public static let objectHeader = "frame,x_min,y_min,x_max,y_max,score," + HeadScores.names.joined(separator: ",") + "\n"
+
+    static func objectLine(_ o: ScoredObject) -> String {
+        "\(o.frame),\(o.box.x1),\(o.box.y1),\(o.box.x2),\(o.box.y2),\(format(Double(o.score)))," +
+            o.heads.map { format(Double($0)) }.joined(separator: ",") + "\n"
+    }
+
     private static func format(_ value: Double) -> String { String(format: "%.6g", value) }
 }
 
-/// `<video>.regions.txt` written while the video is scored, so memory does not grow with the number of objects.
-/// The file appears whole at `commit()`, or not at all.
+/// `<video>.regions.txt` (or, with `withHeads`, `<video>.objects.csv`) written while the video is scored, so memory
+/// does not grow with the number of objects. The file appears whole at `commit()`, or not at all.
 public final class RegionsFileWriter {
     private let file: AtomicFileStream
     private var pending = ""
+    private let withHeads: Bool
 
-    public init(path: String) throws {
+    public init(path: String, withHeads: Bool = false) throws {
         do { file = try AtomicFileStream(path: path) } catch { throw VideoIOError(path, "\(error)") }
+        self.withHeads = withHeads
+        if withHeads { pending = ScoreFiles.objectHeader }
     }
 
     public func write(_ object: ScoredObject) throws {
-        pending += ScoreFiles.regionLine(object)
+        pending += withHeads ? ScoreFiles.objectLine(object) : ScoreFiles.regionLine(object)
         if pending.utf8.count >= 1 << 16 { try flush() }
     }
 
