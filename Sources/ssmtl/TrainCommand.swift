@@ -54,6 +54,9 @@ struct Train: ParsableCommand {
     @Option(help: "Adam learning rate.")
     var lr: Float = 1e-3
 
+    @Option(name: .customLong("fast-forward-share"), help: "Share of the irregular motion sequences that are uniform fast-forwards (every k-th frame, k = 2...5) instead of random jumps, so the irregularity head also learns objects moving a few times faster than normal.")
+    var fastForwardShare = 0.0
+
     @Option(help: "Random seed (initialisation, sampling, shuffling, dropout).")
     var seed: UInt64 = 1
 
@@ -80,6 +83,7 @@ struct Train: ParsableCommand {
             throw ValidationError("--epochs must be at least 1, --batch at least 2, --shuffle-buffer at least --batch")
         }
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be positive") }
+        guard (0...1).contains(fastForwardShare) else { throw ValidationError("--fast-forward-share must lie in [0, 1]") }
         if let encoder, NetworkConfig.parseEncoderPlan(encoder) == nil {
             throw ValidationError("--encoder '\(encoder)' is not a plan like 16,M,32,M,32,M")
         }
@@ -113,8 +117,9 @@ struct Train: ParsableCommand {
         var info: CheckpointInfo
         if resume {
             (model, info) = try ModelCheckpoint.load(lastPath, restoreOptimizer: true)
-            guard info.network == network, info.seed == seed, info.batchSize == batch, info.teacherWidth == teacherWidth else {
-                throw CheckpointError(lastPath, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), seed \(info.seed), batch \(info.batchSize)); resume with the same ones")
+            guard info.network == network, info.seed == seed, info.batchSize == batch, info.teacherWidth == teacherWidth,
+                  info.fastForwardShare == fastForwardShare else {
+                throw CheckpointError(lastPath, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), seed \(info.seed), batch \(info.batchSize), fast-forward share \(info.fastForwardShare)); resume with the same ones")
             }
             info.epochsPlanned = epochs
             info.studentEpochsPlanned = model.selfDistillation ? studentEpochs : 0
@@ -123,6 +128,7 @@ struct Train: ParsableCommand {
             model = MultiTaskModel(config: network, teacherWidth: teacherWidth, learningRate: lr, seed: seed)
             info = CheckpointInfo(network: network, teacherWidth: teacherWidth, learningRate: lr, batchSize: batch,
                                   seed: seed, epochsPlanned: epochs, detector: detectorOptions.settings)
+            info.fastForwardShare = fastForwardShare
             info.studentEpochsPlanned = model.selfDistillation ? studentEpochs : 0
         }
 
@@ -132,6 +138,7 @@ struct Train: ParsableCommand {
         options.seed = seed
         options.side = model.cropSide
         options.teacherWidth = teacherWidth
+        options.fastForwardShare = fastForwardShare
         let cache = DetectionCache(videos: videos) { video in try detectorOptions.detector(for: video, yolo: yolo, teacher: teacher) }
         let trainer = Trainer(videos: videos, detections: cache, options: options)
         let held = trainer.split.byObject ? "every tenth object" : trainer.split.validationVideos.sorted().map { videos[$0].name }.joined(separator: ", ")

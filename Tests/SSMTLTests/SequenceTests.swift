@@ -33,6 +33,30 @@ final class SequenceTests: XCTestCase {
         }
     }
 
+    func testFastForwardIrregularSequences() {
+        var rng = TestRNG(seed: 11)
+        var strides: [Int: Int] = [:], random = 0
+        for _ in 0..<2000 {
+            let o = TemporalOffsets.irregular(fastForwardShare: 0.4, using: &rng)
+            XCTAssertEqual(o.count, 7)
+            XCTAssertEqual(o[3], 0)
+            XCTAssertTrue(zip(o.dropFirst(), o).allSatisfy { $0 > $1 }, "strictly increasing: \(o)")
+            XCTAssertTrue(o.allSatisfy { abs($0) <= 15 })
+            XCTAssertTrue(zip(o.dropFirst(), o).contains { $0 - $1 > 1 }, "irregular: \(o)")
+            if o == (-3...3).map({ $0 * o[4] }) { strides[o[4], default: 0] += 1 } else { random += 1 }
+        }
+        XCTAssertEqual(Set(strides.keys), [2, 3, 4, 5], "every stride k with 3k <= 15")
+        let share = Double(strides.values.reduce(0, +)) / 2000
+        XCTAssertEqual(share, 0.4, accuracy: 0.04)
+        for k in 2...5 { XCTAssertEqual(Double(strides[k]!) / 2000, 0.1, accuracy: 0.025, "stride \(k)") }
+        XCTAssertGreaterThan(random, 0)
+        // A maximum offset too short for a stride of 2 leaves only random sequences.
+        for _ in 0..<50 {
+            let o = TemporalOffsets.irregular(t: 3, maxOffset: 5, fastForwardShare: 1, using: &rng)
+            XCTAssertTrue(o.allSatisfy { abs($0) <= 5 })
+        }
+    }
+
     /// Identity crop: a box of exactly side x side pixels reproduces the pixels (scaled to [0,1]).
     func testCropWithoutResizeIsExact() {
         let frame = rampFrame(width: 20, height: 12)

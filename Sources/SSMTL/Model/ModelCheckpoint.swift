@@ -9,6 +9,9 @@ public struct CheckpointInfo: Sendable, Equatable {
     public var variant: Variant { network.variant }
     public var teacherWidth: Int
     public var learningRate: Float
+    /// Share of the irregular motion sequences that are uniform fast-forwards (0 in checkpoints written before
+    /// the option existed).
+    public var fastForwardShare = 0.0
     public var batchSize: Int
     public var seed: UInt64
     /// Epochs completed when the file was written.
@@ -61,7 +64,7 @@ public struct CheckpointInfo: Sendable, Equatable {
             "dropout": "\(network.dropout)",
             "student_epochs_planned": "\(studentEpochsPlanned)", "student_epoch": "\(studentEpoch)",
             "best_student_epoch": "\(bestStudentEpoch)", "best_student_loss": "\(bestStudentLoss)",
-            "learning_rate": "\(learningRate)", "batch_size": "\(batchSize)", "seed": "\(seed)", "epoch": "\(epoch)",
+            "learning_rate": "\(learningRate)", "fast_forward_share": "\(fastForwardShare)", "batch_size": "\(batchSize)", "seed": "\(seed)", "epoch": "\(epoch)",
             "epochs_planned": "\(epochsPlanned)", "best_epoch": "\(bestEpoch)", "best_validation_loss": "\(bestValidationLoss)",
             "detector": detector.keys.sorted().map { "\($0)=\(detector[$0]!)" }.joined(separator: ";"),
         ]
@@ -103,6 +106,10 @@ public struct CheckpointInfo: Sendable, Equatable {
         self.network = network
         teacherWidth = try number("teacher_width")
         learningRate = try number("learning_rate")
+        if m["fast_forward_share"] != nil {
+            fastForwardShare = try number("fast_forward_share")
+            guard (0...1).contains(fastForwardShare) else { throw CheckpointError(path, "metadata 'fast_forward_share' must lie in [0, 1]") }
+        }
         batchSize = try number("batch_size")
         seed = try number("seed")
         epoch = try number("epoch")

@@ -11,9 +11,20 @@ public enum TemporalOffsets {
 
     /// Motion irregularity, positive case: the middle frame kept, the t frames on each side taken at strictly
     /// increasing distances up to `maxOffset`, with at least one gap larger than 1 (so the motion is not the
-    /// regular one). Symmetric in construction: each side is drawn independently.
-    public static func irregular<R: RandomNumberGenerator>(t: Int = 3, maxOffset: Int = 15, using rng: inout R) -> [Int] {
+    /// regular one).
+    ///
+    /// Two kinds, both within that definition: with probability `fastForwardShare` a uniform fast-forward
+    /// (every k-th frame, k drawn from 2...maxOffset / t: the object moving k times faster than it did), otherwise
+    /// random distances drawn independently on each side. Random distances are mostly large jumps (the largest
+    /// of three draws from 1...15 averages 12), so without the fast-forward kind an object moving two or three
+    /// times faster than normal, such as a cyclist among walkers, lies far from both training classes.
+    public static func irregular<R: RandomNumberGenerator>(t: Int = 3, maxOffset: Int = 15, fastForwardShare: Double = 0,
+                                                           using rng: inout R) -> [Int] {
         precondition(maxOffset >= t + 1, "maxOffset must leave room for an irregular gap")
+        if fastForwardShare > 0, maxOffset / t >= 2, Double.random(in: 0..<1, using: &rng) < fastForwardShare {
+            let k = Int.random(in: 2...(maxOffset / t), using: &rng)
+            return (-t...t).map { $0 * k }
+        }
         while true {
             let before = distinctSorted(count: t, upTo: maxOffset, using: &rng)
             let after = distinctSorted(count: t, upTo: maxOffset, using: &rng)

@@ -74,6 +74,8 @@ public final class Trainer {
         public var side = 64
         public var teacherWidth = 0
         public var validationFraction = 0.1
+        /// Share of irregular motion sequences that are uniform fast-forwards (`TemporalOffsets.irregular`).
+        public var fastForwardShare = 0.0
         public init() {}
     }
 
@@ -157,6 +159,7 @@ public final class Trainer {
         do {
             var stream = ExampleStream()
             stream.side = options.side
+            stream.fastForwardShare = options.fastForwardShare
             var ordinal = 0
             for v in Array(videos.indices).shuffled(using: &orderRNG) {
                 if batches.isCancelled { throw HandoffCancelled() }

@@ -23,6 +23,8 @@ public struct TrainingExample: Sendable {
 public struct ExampleStream {
     public var temporalRadius = 3
     public var maxIrregularOffset = 15
+    /// Share of irregular sequences that are uniform fast-forwards (see `TemporalOffsets.irregular`).
+    public var fastForwardShare = 0.0
     public var side = 64
 
     public init() {}
@@ -39,7 +41,8 @@ public struct ExampleStream {
             for object in objects {
                 let consecutive = TrainingExample.crops(of: object.pixelBox, in: window, center: center,
                                                         offsets: TemporalOffsets.forward(t: temporalRadius), side: side)
-                let offsets = TemporalOffsets.irregular(t: temporalRadius, maxOffset: maxIrregularOffset, using: &rng)
+                let offsets = TemporalOffsets.irregular(t: temporalRadius, maxOffset: maxIrregularOffset,
+                                                        fastForwardShare: fastForwardShare, using: &rng)
                 let irregular = TrainingExample.crops(of: object.pixelBox, in: window, center: center, offsets: offsets, side: side)
                 try emit(TrainingExample(video: video, frame: center, consecutive: consecutive, irregular: irregular,
                                          teacher: object.classProbabilities))
