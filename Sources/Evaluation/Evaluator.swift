@@ -57,9 +57,9 @@ public enum Evaluator {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: scoresDirectory) else {
             throw EvaluationError(scoresDirectory, "cannot list the scores folder")
         }
-        // Score files by match key.
+        // Score files by match key (the per-object tables of `score --object-heads` are not frame scores).
         var csvByKey: [String: String] = [:]
-        for name in names where name.hasSuffix(".csv") && !name.hasPrefix(".") {
+        for name in names where name.hasSuffix(".csv") && !name.hasSuffix(".objects.csv") && !name.hasPrefix(".") {
             let stem = String(name.dropLast(4))
             let key = set.matchKey(stem)
             if let other = csvByKey[key] {

@@ -16,6 +16,8 @@ final class EvaluatorTests: XCTestCase {
     func testGenericLayoutEndToEnd() throws {
         let (gt, scores) = try makeSet()
         try EvalPaths.write("1,2,2,4,4,0.9\n2,2,2,4,4,0.8\n3,9,9,9,9,0.1\n", to: scores + "/a.regions.txt")
+        // The per-object table of `score --object-heads` sits beside the score files and is not one of them.
+        try EvalPaths.write("frame,x_min,y_min,x_max,y_max,score,aot,mi,mb,kd\n1,2,2,4,4,0.9,0,0,0,0\n", to: scores + "/a.objects.csv")
         let set = try GroundTruthLoader.load(path: gt, dataset: .auto, deriveRegions: Evaluator.hasRegionFiles(scores))
         XCTAssertEqual(set.dataset, .generic)
         XCTAssertEqual(set.regionSource, .trackFiles)
