@@ -8,8 +8,8 @@ import VideoIO
 ///
 /// What happens to the window of a detection near an end is the `EdgePolicy`: training pads it with the edge
 /// frame, as the spec asks; scoring moves it inside the video, because a padded window looks like an object that
-/// stood still and then moved, and the motion heads flag it (on Ped2's normal training videos, the first three
-/// frames scored 3.97 on average against 0.74 overall, almost all of it from motion irregularity).
+/// stood still and then moved, and the motion heads flag it (on Ped2's normal training videos, the first frame
+/// scored 3.97 on average against 0.74 over all frames, almost all of it from motion irregularity).
 public final class FrameWindow {
     public enum EdgePolicy: Sendable {
         /// Frames before the start (after the end) repeat the first (last) frame.
