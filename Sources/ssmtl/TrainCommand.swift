@@ -54,8 +54,8 @@ struct Train: ParsableCommand {
     @Option(help: "Adam learning rate.")
     var lr: Float = 1e-3
 
-    @Option(name: .customLong("fast-forward-share"), help: "Share of the irregular motion sequences that are uniform fast-forwards (every k-th frame, k = 2...5) instead of random jumps, so the irregularity head also learns objects moving a few times faster than normal.")
-    var fastForwardShare = 0.0
+    @Option(name: .customLong("fast-forward-share"), help: "Share of the irregular motion sequences that are uniform fast-forwards (every k-th frame, k = 2...5) instead of random jumps, so the irregularity head also learns objects moving a few times faster than normal; 0 = random jumps only.")
+    var fastForwardShare = 1.0 / 3
 
     @Option(help: "Random seed (initialisation, sampling, shuffling, dropout).")
     var seed: UInt64 = 1
