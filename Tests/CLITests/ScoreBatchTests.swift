@@ -91,6 +91,35 @@ final class ScoreBatchTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/video0.csv"))
     }
 
+    /// The fast-forward share is part of a run: a checkpoint claiming an impossible one is refused, and a resume with
+    /// another share is refused with the settings it was written with.
+    func testFastForwardShareIsCheckedInCheckpointsAndOnResume() throws {
+        let scratch = try CLI.scratchFolder()
+        let (model, videos) = try tinyModel(scratch)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: model)))
+        let headerLength = Int(bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        let header = String(decoding: bytes[8..<(8 + headerLength)], as: UTF8.self)
+        XCTAssertTrue(header.contains("\"fast_forward_share\":\"0.3333333333333333\""), header)
+        // Same length, so the tensor offsets stay valid: only the value is impossible.
+        let edited = header.replacingOccurrences(of: "\"fast_forward_share\":\"0.3333333333333333\"",
+                                                 with: "\"fast_forward_share\":\"3.3333333333333333\"")
+        bytes = Array(bytes[0..<8]) + Array(edited.utf8) + bytes[(8 + headerLength)...]
+        let bad = scratch + "/bad.safetensors"
+        try Data(bytes).write(to: URL(fileURLWithPath: bad))
+        let r = try CLI.run(["score", videos[0], "--model", bad, "--out", scratch + "/scores", "--quiet"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertEqual(r.stderrLines.count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("bad.safetensors") && r.stderr.contains("fast_forward_share"), r.stderr)
+
+        let resumed = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "2", "--student-epochs", "1", "--resume",
+                                                        "--fast-forward-share", "0"] + TrainInterruptTests.tiny)
+        XCTAssertNotEqual(resumed.status, 0)
+        XCTAssertTrue(resumed.stderr.contains("fast-forward share 0.3333333333333333"), resumed.stderr)
+        let invalid = try CLI.run(["train"] + videos + ["--out", scratch + "/x.safetensors", "--fast-forward-share", "1.5"])
+        XCTAssertNotEqual(invalid.status, 0)
+        XCTAssertTrue(invalid.stderr.contains("--fast-forward-share must lie in [0, 1]"), invalid.stderr)
+    }
+
     /// A write that fails part-way (a 1 kB file-size limit, like a full disk) fails that video with one line naming
     /// the file, and leaves neither the output nor a temporary behind.
     func testAFailedWriteLeavesNoPartialScoreFiles() throws {
