@@ -67,22 +67,27 @@ final class ScoreBatchTests: XCTestCase {
         XCTAssertTrue(s.stderr.contains("sigma \(sigma.formatted()) (chosen by train"), s.stderr)
     }
 
-    func testACheckpointRelabelledAsAnotherVariantIsRefused() throws {
-        let scratch = try CLI.scratchFolder()
-        let (model, videos) = try tinyModel(scratch)
-        // Rewrite the safetensors header: same tensors, metadata claiming deep-wide with its own encoder plan.
-        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: model)))
+    /// Writes `model` to `path` with its safetensors JSON header passed through `edit` (tensors unchanged).
+    private func rewriteHeader(of model: String, to path: String, _ edit: (String) -> String) throws {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: model)))
         let headerLength = Int(bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
-        var header = String(decoding: bytes[8..<(8 + headerLength)], as: UTF8.self)
-        header = header.replacingOccurrences(of: "\"variant\":\"shallow-narrow\"", with: "\"variant\":\"deep-wide\"")
-            .replacingOccurrences(of: "\"encoder_plan\":\"4,M,8,M\"", with: "\"encoder_plan\":\"32,32,M,64,64,M,64,M,64,M\"")
-            .replacingOccurrences(of: "\"crop_size\":\"16\"", with: "\"crop_size\":\"64\"")
+        let header = edit(String(decoding: bytes[8..<(8 + headerLength)], as: UTF8.self))
         var newHeader = Array(header.trimmingCharacters(in: .whitespaces).utf8)
         while newHeader.count % 8 != 0 { newHeader.append(0x20) }
         var length = UInt64(newHeader.count).littleEndian
-        bytes = withUnsafeBytes(of: &length) { Array($0) } + newHeader + bytes[(8 + headerLength)...]
+        try Data(withUnsafeBytes(of: &length) { Array($0) } + newHeader + bytes[(8 + headerLength)...]).write(to: URL(fileURLWithPath: path))
+    }
+
+    func testACheckpointRelabelledAsAnotherVariantIsRefused() throws {
+        let scratch = try CLI.scratchFolder()
+        let (model, videos) = try tinyModel(scratch)
+        // Same tensors, metadata claiming deep-wide with its own encoder plan.
         let relabelled = scratch + "/relabelled.safetensors"
-        try Data(bytes).write(to: URL(fileURLWithPath: relabelled))
+        try rewriteHeader(of: model, to: relabelled) {
+            $0.replacingOccurrences(of: "\"variant\":\"shallow-narrow\"", with: "\"variant\":\"deep-wide\"")
+                .replacingOccurrences(of: "\"encoder_plan\":\"4,M,8,M\"", with: "\"encoder_plan\":\"32,32,M,64,64,M,64,M,64,M\"")
+                .replacingOccurrences(of: "\"crop_size\":\"16\"", with: "\"crop_size\":\"64\"")
+        }
         let out = scratch + "/scores"
         let r = try CLI.run(["score", videos[0], "--model", relabelled, "--out", out, "--quiet"])
         XCTAssertEqual(r.status, 1, r.stderr)
@@ -96,16 +101,11 @@ final class ScoreBatchTests: XCTestCase {
     func testFastForwardShareIsCheckedInCheckpointsAndOnResume() throws {
         let scratch = try CLI.scratchFolder()
         let (model, videos) = try tinyModel(scratch)
-        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: model)))
-        let headerLength = Int(bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
-        let header = String(decoding: bytes[8..<(8 + headerLength)], as: UTF8.self)
-        XCTAssertTrue(header.contains("\"fast_forward_share\":\"0.3333333333333333\""), header)
-        // Same length, so the tensor offsets stay valid: only the value is impossible.
-        let edited = header.replacingOccurrences(of: "\"fast_forward_share\":\"0.3333333333333333\"",
-                                                 with: "\"fast_forward_share\":\"3.3333333333333333\"")
-        bytes = Array(bytes[0..<8]) + Array(edited.utf8) + bytes[(8 + headerLength)...]
         let bad = scratch + "/bad.safetensors"
-        try Data(bytes).write(to: URL(fileURLWithPath: bad))
+        try rewriteHeader(of: model, to: bad) { header in
+            XCTAssertTrue(header.contains("\"fast_forward_share\":\"0.3333333333333333\""), header)
+            return header.replacingOccurrences(of: "\"fast_forward_share\":\"0.3333333333333333\"", with: "\"fast_forward_share\":\"3.3\"")
+        }
         let r = try CLI.run(["score", videos[0], "--model", bad, "--out", scratch + "/scores", "--quiet"])
         XCTAssertEqual(r.status, 1, r.stderr)
         XCTAssertEqual(r.stderrLines.count, 1, r.stderr)
