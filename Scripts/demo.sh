@@ -8,8 +8,8 @@ work=${1:-$root/demo-out}
 epochs=${SSMTL_DEMO_EPOCHS:-3}
 # Uniform fast-forwards among the irregular sequences (train's default, a third) help on Ped2 but not on this scene:
 # on the demo's validation video replayed with pseudo-anomalies the AUC is 0.9910 without them against 0.9849 with
-# them (the demo was first run with them, 85.7% test micro AUC; see README). Its walkers move at 0.8-1.4 pixels per frame, so a slow walker fast-forwarded
-# twice (1.6) is close to a normal fast one.
+# them (the demo was first run with them, 85.7% test micro AUC; see README). Its walkers move at 0.8-1.4 pixels
+# per frame, so a slow walker fast-forwarded twice (1.6) is close to a normal fast one.
 fast_forward=${SSMTL_DEMO_FAST_FORWARD:-0}
 "$root/Scripts/setup.sh"
 ssmtl="$root/.build/release/ssmtl"

@@ -64,7 +64,8 @@ public struct CheckpointInfo: Sendable, Equatable {
             "dropout": "\(network.dropout)",
             "student_epochs_planned": "\(studentEpochsPlanned)", "student_epoch": "\(studentEpoch)",
             "best_student_epoch": "\(bestStudentEpoch)", "best_student_loss": "\(bestStudentLoss)",
-            "learning_rate": "\(learningRate)", "fast_forward_share": "\(fastForwardShare)", "batch_size": "\(batchSize)", "seed": "\(seed)", "epoch": "\(epoch)",
+            "learning_rate": "\(learningRate)", "fast_forward_share": "\(fastForwardShare)",
+            "batch_size": "\(batchSize)", "seed": "\(seed)", "epoch": "\(epoch)",
             "epochs_planned": "\(epochsPlanned)", "best_epoch": "\(bestEpoch)", "best_validation_loss": "\(bestValidationLoss)",
             "detector": detector.keys.sorted().map { "\($0)=\(detector[$0]!)" }.joined(separator: ";"),
         ]

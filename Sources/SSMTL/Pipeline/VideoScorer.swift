@@ -4,8 +4,8 @@ import Detection
 import VideoIO
 
 /// Scores one video as a stream: decode -> detect -> crop the same box in frames i-3...i+3 (a sliding window
-/// of 7 frames, moved inside the video at its ends) -> batch objects across frames -> network -> standardise -> object scores ->
-/// frame scores. Memory is bounded by the window, one batch, and one number per frame.
+/// of 7 frames, moved inside the video at its ends) -> batch objects across frames -> network -> standardise ->
+/// object scores -> frame scores. Memory is bounded by the window, one batch, and one number per frame.
 public final class VideoScorer {
     public struct Options {
         public var batchSize = 64

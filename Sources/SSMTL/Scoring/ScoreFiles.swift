@@ -31,8 +31,7 @@ public enum ScoreFiles {
     public static let objectHeader = "frame,x_min,y_min,x_max,y_max,score," + HeadScores.names.joined(separator: ",") + "\n"
 
     static func objectLine(_ o: ScoredObject) -> String {
-        "\(o.frame),\(o.box.x1),\(o.box.y1),\(o.box.x2),\(o.box.y2),\(format(Double(o.score)))," +
-            o.heads.map { format(Double($0)) }.joined(separator: ",") + "\n"
+        String(regionLine(o).dropLast()) + "," + o.heads.map { format(Double($0)) }.joined(separator: ",") + "\n"
     }
 
     private static func format(_ value: Double) -> String { String(format: "%.6g", value) }
