@@ -133,6 +133,13 @@ final class ScoreBatchTests: XCTestCase {
         XCTAssertTrue(message.contains("too large") && (message.contains(".regions.txt") || message.contains(".csv")), message)
         XCTAssertEqual(message.split(separator: "\n").filter { $0.contains("ssmtl: error:") && !$0.contains("videos failed") }.count, 1, message)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), [], "no score file and no temporary left")
+
+        // With the per-object table too: neither it nor its temporary is left behind.
+        let withObjects = try CLI.run(["score", videos[0], "--model", model, "--out", out, "--quiet", "--object-heads"],
+                                      fileSizeLimitKB: 1)
+        XCTAssertEqual(withObjects.status, 1, withObjects.stderr)
+        XCTAssertTrue(withObjects.stderr.contains("too large"), withObjects.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), [], "no score file, table or temporary left")
     }
 }
 
