@@ -54,6 +54,9 @@ struct Train: ParsableCommand {
     @Option(help: "Adam learning rate.")
     var lr: Float = 1e-3
 
+    @Option(name: .customLong("lr-schedule"), help: "How the learning rate changes over the main epochs: constant (--lr throughout) | cosine (--lr in the first epoch, falling along half a cosine towards 0 by the last; --resume then needs the same --epochs).")
+    var lrSchedule = "constant"
+
     @Option(name: .customLong("fast-forward-share"), help: "Share of the irregular motion sequences that are uniform fast-forwards (every k-th frame, k = 2...5) instead of random jumps, so the irregularity head also learns objects moving a few times faster than normal; 0 = random jumps only.")
     var fastForwardShare = 1.0 / 3
 
@@ -84,6 +87,9 @@ struct Train: ParsableCommand {
         }
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be positive") }
         guard (0...1).contains(fastForwardShare) else { throw ValidationError("--fast-forward-share must lie in [0, 1]") }
+        guard LearningRateSchedule(rawValue: lrSchedule) != nil else {
+            throw ValidationError("--lr-schedule must be one of \(LearningRateSchedule.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         if let encoder, NetworkConfig.parseEncoderPlan(encoder) == nil {
             throw ValidationError("--encoder '\(encoder)' is not a plan like 16,M,32,M,32,M")
         }
@@ -105,6 +111,8 @@ struct Train: ParsableCommand {
         out.hasSuffix(".safetensors") ? String(out.dropLast(".safetensors".count)) + ".last.safetensors" : out + ".last"
     }
 
+    var schedule: LearningRateSchedule { LearningRateSchedule(rawValue: lrSchedule) ?? .constant }
+
     func run() throws {
         Threads.configureForPipeline(threads: threads)
         Interrupt.install()
@@ -118,8 +126,12 @@ struct Train: ParsableCommand {
         if resume {
             (model, info) = try ModelCheckpoint.load(lastPath, restoreOptimizer: true)
             guard info.network == network, info.seed == seed, info.batchSize == batch, info.teacherWidth == teacherWidth,
-                  info.fastForwardShare == fastForwardShare else {
-                throw CheckpointError(lastPath, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), seed \(info.seed), batch \(info.batchSize), fast-forward share \(info.fastForwardShare)); resume with the same ones")
+                  info.fastForwardShare == fastForwardShare, info.learningRateSchedule == schedule else {
+                throw CheckpointError(lastPath, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), seed \(info.seed), batch \(info.batchSize), fast-forward share \(info.fastForwardShare), lr schedule \(info.learningRateSchedule.rawValue)); resume with the same ones")
+            }
+            // A cosine schedule is laid out over the planned epochs: another count would change the rates.
+            guard schedule == .constant || info.epochsPlanned == epochs else {
+                throw CheckpointError(lastPath, "was written for \(info.epochsPlanned) epochs with the cosine lr schedule; resume with --epochs \(info.epochsPlanned)")
             }
             info.epochsPlanned = epochs
             info.studentEpochsPlanned = model.selfDistillation ? studentEpochs : 0
@@ -129,6 +141,7 @@ struct Train: ParsableCommand {
             info = CheckpointInfo(network: network, teacherWidth: teacherWidth, learningRate: lr, batchSize: batch,
                                   seed: seed, epochsPlanned: epochs, detector: detectorOptions.settings)
             info.fastForwardShare = fastForwardShare
+            info.learningRateSchedule = schedule
             info.studentEpochsPlanned = model.selfDistillation ? studentEpochs : 0
         }
 
@@ -142,12 +155,13 @@ struct Train: ParsableCommand {
         let cache = DetectionCache(videos: videos) { video in try detectorOptions.detector(for: video, yolo: yolo, teacher: teacher) }
         let trainer = Trainer(videos: videos, detections: cache, options: options)
         let held = trainer.split.byObject ? "every tenth object" : trainer.split.validationVideos.sorted().map { videos[$0].name }.joined(separator: ", ")
-        Terminal.note("train: \(videos.count) videos, validation: \(held); variant \(variant), batch \(batch), lr \(lr), seed \(seed)", quiet: quiet)
+        Terminal.note("train: \(videos.count) videos, validation: \(held); variant \(variant), batch \(batch), lr \(info.learningRate) (\(schedule.rawValue)), seed \(seed)", quiet: quiet)
 
         while info.epoch < epochs {
             let epoch = info.epoch
             let bar = ProgressBar("epoch \(epoch + 1)/\(epochs)", total: nil, unit: "objects", quiet: quiet)
             let start = Date()
+            model.optimizer.lr = schedule.rate(base: info.learningRate, epoch: epoch, epochs: epochs)
             let train: TaskMetrics, validation: TaskMetrics
             do {
                 (train, validation) = try trainer.runEpoch(epoch, model: model, shouldStop: { Interrupt.received != nil }) { done, running in
@@ -165,10 +179,10 @@ struct Train: ParsableCommand {
             info.epoch = epoch + 1
             let seconds = Date().timeIntervalSince(start)
             let validationLoss = validation.objects > 0 ? validation.total : train.total
-            Terminal.note(String(format: "epoch %d: train loss %.4f (aot %.3f mi %.3f mb %.4f kd %.4f) | validation loss %.4f, aot acc %.3f, mi acc %.3f, %d objects | %.0f s, %.1f objects/s",
+            Terminal.note(String(format: "epoch %d: train loss %.4f (aot %.3f mi %.3f mb %.4f kd %.4f) | validation loss %.4f, aot acc %.3f, mi acc %.3f, %d objects | %.0f s, %.1f objects/s, lr %.3g",
                                  epoch + 1, train.total, train.aotLoss, train.miLoss, train.middleBoxLoss, train.distillationLoss,
                                  validationLoss, validation.aotAccuracy, validation.miAccuracy, validation.objects, seconds,
-                                 Double(train.objects) / max(seconds, 1e-9)), quiet: quiet)
+                                 Double(train.objects) / max(seconds, 1e-9), Double(model.optimizer.lr)), quiet: quiet)
             if validationLoss < info.bestValidationLoss {
                 info.bestValidationLoss = validationLoss
                 info.bestEpoch = epoch + 1

@@ -120,6 +120,21 @@ final class ScoreBatchTests: XCTestCase {
         XCTAssertTrue(invalid.stderr.contains("--fast-forward-share must lie in [0, 1]"), invalid.stderr)
     }
 
+    /// A checkpoint naming an unknown learning-rate schedule is refused with one line naming the file and the key.
+    func testAnUnknownLearningRateScheduleInACheckpointIsRefused() throws {
+        let scratch = try CLI.scratchFolder()
+        let (model, videos) = try tinyModel(scratch)
+        let bad = scratch + "/bad.safetensors"
+        try rewriteHeader(of: model, to: bad) { header in
+            XCTAssertTrue(header.contains("\"lr_schedule\":\"constant\""), header)
+            return header.replacingOccurrences(of: "\"lr_schedule\":\"constant\"", with: "\"lr_schedule\":\"cyclic\"")
+        }
+        let r = try CLI.run(["score", videos[0], "--model", bad, "--out", scratch + "/scores", "--quiet"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertEqual(r.stderrLines.count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("bad.safetensors") && r.stderr.contains("lr_schedule") && r.stderr.contains("cyclic"), r.stderr)
+    }
+
     /// A write that fails part-way (a 1 kB file-size limit, like a full disk) fails that video with one line naming
     /// the file, and leaves neither the output nor a temporary behind.
     func testAFailedWriteLeavesNoPartialScoreFiles() throws {

@@ -82,6 +82,44 @@ final class TrainInterruptTests: XCTestCase {
         XCTAssertEqual(leftovers, [], "no temporary files left behind")
     }
 
+    /// The cosine schedule is laid out over the planned epochs, so a killed run resumes at the right rate and gives
+    /// the uninterrupted run's bytes; the schedule changes the weights (it is not ignored), a resume with the other
+    /// schedule or another epoch count is refused with one line, and an unknown schedule is a usage error.
+    func testCosineScheduleResumesExactlyAndIsCheckedOnResume() throws {
+        let scratch = try CLI.scratchFolder()
+        let videos = try Self.makeVideos(in: scratch, count: 1, frames: 24)
+        let cosine = ["--epochs", "3", "--lr-schedule", "cosine", "--student-epochs", "0"]
+        let straight = scratch + "/straight.safetensors"
+        let full = try CLI.run(["train"] + videos + ["--out", straight] + cosine + Self.tiny)
+        XCTAssertEqual(full.status, 0, full.stderr)
+        let reference = try XCTUnwrap(bytes(straight))
+
+        let constant = scratch + "/constant.safetensors"
+        let plain = try CLI.run(["train"] + videos + ["--out", constant, "--epochs", "3", "--student-epochs", "0"] + Self.tiny)
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertNotEqual(bytes(constant), reference, "the cosine schedule must change the trained weights")
+
+        let out = scratch + "/killed.safetensors", last = scratch + "/killed.last.safetensors"
+        let args = ["train"] + videos + ["--out", out] + cosine + Self.tiny
+        _ = try trainAndSignal(args, watch: last, signal: SIGKILL)
+        XCTAssertNotNil(bytes(last), "the checkpoint of the completed epoch survives")
+        let otherSchedule = try CLI.run(["train"] + videos + ["--out", out, "--epochs", "3", "--student-epochs", "0", "--resume"] + Self.tiny)
+        XCTAssertEqual(otherSchedule.status, 1, otherSchedule.stderr)
+        XCTAssertEqual(otherSchedule.stderrLines.count, 1, otherSchedule.stderr)
+        XCTAssertTrue(otherSchedule.stderr.contains("lr schedule cosine"), otherSchedule.stderr)
+        let otherLength = try CLI.run(["train"] + videos + ["--out", out, "--epochs", "5", "--lr-schedule", "cosine",
+                                                            "--student-epochs", "0", "--resume"] + Self.tiny)
+        XCTAssertEqual(otherLength.status, 1, otherLength.stderr)
+        XCTAssertTrue(otherLength.stderr.contains("killed.last.safetensors") && otherLength.stderr.contains("--epochs 3"), otherLength.stderr)
+        let resumed = try CLI.run(args + ["--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertEqual(bytes(out), reference, "kill -9 + --resume must give the uninterrupted cosine run's checkpoint")
+
+        let unknown = try CLI.run(["train"] + videos + ["--out", scratch + "/x.safetensors", "--lr-schedule", "step"])
+        XCTAssertNotEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.stderr.contains("--lr-schedule must be one of constant, cosine"), unknown.stderr)
+    }
+
     func testACheckpointThatCannotBeWrittenLeavesTheOldOnesIntact() throws {
         let scratch = try CLI.scratchFolder()
         let videos = try Self.makeVideos(in: scratch, count: 1, frames: 24)

@@ -102,4 +102,19 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(a.objects, 4)
         XCTAssertEqual(a.aotLoss, 5)
     }
+
+    /// Cosine: the base rate in the first epoch, half of it half-way, falling strictly to a positive last rate;
+    /// constant: the base rate in every epoch.
+    func testLearningRateSchedules() {
+        let cosine = (0..<10).map { LearningRateSchedule.cosine.rate(base: 1e-3, epoch: $0, epochs: 10) }
+        XCTAssertEqual(cosine[0], 1e-3, accuracy: 1e-9)
+        XCTAssertEqual(cosine[5], 5e-4, accuracy: 1e-9)
+        XCTAssertEqual(cosine[9], Float(1e-3 * 0.5 * (1 + cos(Double.pi * 0.9))), accuracy: 1e-9)
+        XCTAssertGreaterThan(cosine[9], 0)
+        for (a, b) in zip(cosine, cosine.dropFirst()) { XCTAssertLessThan(b, a) }
+        for e in 0..<10 { XCTAssertEqual(LearningRateSchedule.constant.rate(base: 1e-3, epoch: e, epochs: 10), 1e-3) }
+        XCTAssertEqual(LearningRateSchedule(rawValue: "cosine"), .cosine)
+        XCTAssertNil(LearningRateSchedule(rawValue: "step"))
+    }
+
 }

@@ -12,6 +12,9 @@ public struct CheckpointInfo: Sendable, Equatable {
     /// Share of the irregular motion sequences that are uniform fast-forwards (0 in checkpoints written before
     /// the option existed).
     public var fastForwardShare = 0.0
+    /// How the main-training learning rate changes from epoch to epoch (constant in checkpoints written before
+    /// the option existed).
+    public var learningRateSchedule = LearningRateSchedule.constant
     public var batchSize: Int
     public var seed: UInt64
     /// Epochs completed when the file was written.
@@ -65,6 +68,7 @@ public struct CheckpointInfo: Sendable, Equatable {
             "student_epochs_planned": "\(studentEpochsPlanned)", "student_epoch": "\(studentEpoch)",
             "best_student_epoch": "\(bestStudentEpoch)", "best_student_loss": "\(bestStudentLoss)",
             "learning_rate": "\(learningRate)", "fast_forward_share": "\(fastForwardShare)",
+            "lr_schedule": learningRateSchedule.rawValue,
             "batch_size": "\(batchSize)", "seed": "\(seed)", "epoch": "\(epoch)",
             "epochs_planned": "\(epochsPlanned)", "best_epoch": "\(bestEpoch)", "best_validation_loss": "\(bestValidationLoss)",
             "detector": detector.keys.sorted().map { "\($0)=\(detector[$0]!)" }.joined(separator: ";"),
@@ -110,6 +114,12 @@ public struct CheckpointInfo: Sendable, Equatable {
         if m["fast_forward_share"] != nil {
             fastForwardShare = try number("fast_forward_share")
             guard (0...1).contains(fastForwardShare) else { throw CheckpointError(path, "metadata 'fast_forward_share' must lie in [0, 1]") }
+        }
+        if let text = m["lr_schedule"] {
+            guard let schedule = LearningRateSchedule(rawValue: text) else {
+                throw CheckpointError(path, "metadata 'lr_schedule' is '\(text)', not one of \(LearningRateSchedule.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            learningRateSchedule = schedule
         }
         batchSize = try number("batch_size")
         seed = try number("seed")
