@@ -9,6 +9,9 @@ public struct EvaluationReport: Codable, Sendable {
         public var anomalousFrames: Int
         /// Frame AUC (with the macro padding when on); nil when undefined.
         public var auc: Double?
+        /// Micro AUC of all the other videos: how much this one pulls the micro AUC down (or up). A video whose
+        /// anomalies score below the normal frames of other videos costs micro AUC even when its own AUC is high.
+        public var microAUCWithout: Double?
         public var regionPredictions: Int?
     }
     public var dataset: String
@@ -121,6 +124,12 @@ public enum Evaluator {
         if missingRegionFiles > 0 { notes.append("\(missingRegionFiles) videos have no .regions.txt file: no region predictions for them") }
         let auc = frameAUCs(labels: labels, scores: scores, padding: padding)
         for i in videos.indices { videos[i].auc = auc.perVideo[i] }
+        if videos.count > 1 {
+            for i in videos.indices {
+                let others = videos.indices.filter { $0 != i }
+                videos[i].microAUCWithout = rocAUC(labels: others.flatMap { labels[$0] }, scores: others.flatMap { scores[$0] })
+            }
+        }
         let totalFrames = labels.reduce(0) { $0 + $1.count }
         var regionTrack: RegionTrackResult?
         if useRegions { regionTrack = regionTrackCriteria(videos: regionVideos, totalFrames: totalFrames) }

@@ -94,10 +94,11 @@ enum EvalTable {
         }
         lines.append("")
         let width = max(5, r.videos.map(\.name.count).max() ?? 5)
-        lines.append("video".padding(toLength: width, withPad: " ", startingAt: 0) + "  frames  anomalous  AUC (%)")
+        lines.append("video".padding(toLength: width, withPad: " ", startingAt: 0) + "  frames  anomalous  AUC (%)  micro AUC of the others (%)")
         for v in r.videos {
             lines.append(v.name.padding(toLength: width, withPad: " ", startingAt: 0)
-                + String(format: "  %6d  %9d  ", v.frames, v.anomalousFrames) + percent(v.auc))
+                + String(format: "  %6d  %9d  ", v.frames, v.anomalousFrames) + percent(v.auc).padding(toLength: 7, withPad: " ", startingAt: 0)
+                + "  " + percent(v.microAUCWithout))
         }
         return lines.joined(separator: "\n")
     }

@@ -52,6 +52,28 @@ final class EvaluatorTests: XCTestCase {
         XCTAssertEqual(r.columnAUCs[1].microAUC!, 1.0 / 12, accuracy: 1e-12)
     }
 
+    /// Each video's "micro AUC of the others": c ranks its own frames perfectly, but its anomalies score below the
+    /// normal frames of a and b, so leaving it out lifts the micro AUC from 19/25 to 1.
+    func testMicroAUCWithoutEachVideo() throws {
+        let root = try EvalPaths.scratch()
+        try EvalPaths.write("0\n1\n1\n0\n", to: root + "/gt/a.txt")
+        try EvalPaths.write("0\n0\n1\n", to: root + "/gt/b.txt")
+        try EvalPaths.write("0\n1\n1\n", to: root + "/gt/c.txt")
+        try EvalPaths.write("frame,score\n0,0.1\n1,0.8\n2,0.7\n3,0.2\n", to: root + "/scores/a.csv")
+        try EvalPaths.write("frame,score\n0,0.3\n1,0.4\n2,0.9\n", to: root + "/scores/b.csv")
+        try EvalPaths.write("frame,score\n0,0.05\n1,0.15\n2,0.15\n", to: root + "/scores/c.csv")
+        let set = try GroundTruthLoader.load(path: root + "/gt", dataset: .auto, deriveRegions: false)
+        let r = try Evaluator.evaluate(scoresDirectory: root + "/scores", groundTruth: set, groundTruthPath: root + "/gt", padding: .off).report
+        XCTAssertEqual(r.microAUC!, 19.0 / 25, accuracy: 1e-12)
+        XCTAssertEqual(r.videos.map(\.auc!), [1, 1, 1])
+        XCTAssertEqual(r.videos.map(\.name), ["a", "b", "c"])
+        // Without a: anomalous {0.9, 0.15, 0.15} vs normal {0.3, 0.4, 0.05}: 3 + 1 + 1 of 9.
+        XCTAssertEqual(r.videos[0].microAUCWithout!, 5.0 / 9, accuracy: 1e-12)
+        // Without b: anomalous {0.8, 0.7, 0.15, 0.15} vs normal {0.1, 0.2, 0.05}: 3 + 3 + 2 + 2 of 12.
+        XCTAssertEqual(r.videos[1].microAUCWithout!, 10.0 / 12, accuracy: 1e-12)
+        XCTAssertEqual(r.videos[2].microAUCWithout!, 1, accuracy: 1e-12)
+    }
+
     func testLengthMismatchMissingVideoAndNaN() throws {
         let (gt, scores) = try makeSet()
         let set = try GroundTruthLoader.load(path: gt, dataset: .generic, deriveRegions: false)
