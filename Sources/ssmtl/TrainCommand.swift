@@ -57,6 +57,9 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("lr-schedule"), help: "How the learning rate changes over the main epochs: constant (--lr throughout) | cosine (--lr in the first epoch, falling along half a cosine towards 0 by the last; --resume then needs the same --epochs).")
     var lrSchedule = "constant"
 
+    @Flag(name: .customLong("mirror"), inversion: .prefixedNo, help: "Mirror half of the training objects left-right (all crops of an object alike), so the arrow-of-time head learns how motion looks played backwards rather than which way people usually walk at each place.")
+    var mirror = false
+
     @Option(name: .customLong("fast-forward-share"), help: "Share of the irregular motion sequences that are uniform fast-forwards (every k-th frame, k = 2...5) instead of random jumps, so the irregularity head also learns objects moving a few times faster than normal; 0 = random jumps only.")
     var fastForwardShare = 1.0 / 3
 
@@ -126,8 +129,8 @@ struct Train: ParsableCommand {
         if resume {
             (model, info) = try ModelCheckpoint.load(lastPath, restoreOptimizer: true)
             guard info.network == network, info.seed == seed, info.batchSize == batch, info.teacherWidth == teacherWidth,
-                  info.fastForwardShare == fastForwardShare, info.learningRateSchedule == schedule else {
-                throw CheckpointError(lastPath, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), seed \(info.seed), batch \(info.batchSize), fast-forward share \(info.fastForwardShare), lr schedule \(info.learningRateSchedule.rawValue)); resume with the same ones")
+                  info.fastForwardShare == fastForwardShare, info.learningRateSchedule == schedule, info.mirror == mirror else {
+                throw CheckpointError(lastPath, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), seed \(info.seed), batch \(info.batchSize), fast-forward share \(info.fastForwardShare), lr schedule \(info.learningRateSchedule.rawValue), mirror \(info.mirror)); resume with the same ones")
             }
             // A cosine schedule is laid out over the planned epochs: another count would change the rates.
             guard schedule == .constant || info.epochsPlanned == epochs else {
@@ -142,6 +145,7 @@ struct Train: ParsableCommand {
                                   seed: seed, epochsPlanned: epochs, detector: detectorOptions.settings)
             info.fastForwardShare = fastForwardShare
             info.learningRateSchedule = schedule
+            info.mirror = mirror
             info.studentEpochsPlanned = model.selfDistillation ? studentEpochs : 0
         }
 
@@ -152,10 +156,11 @@ struct Train: ParsableCommand {
         options.side = model.cropSide
         options.teacherWidth = teacherWidth
         options.fastForwardShare = fastForwardShare
+        options.mirror = mirror
         let cache = DetectionCache(videos: videos) { video in try detectorOptions.detector(for: video, yolo: yolo, teacher: teacher) }
         let trainer = Trainer(videos: videos, detections: cache, options: options)
         let held = trainer.split.byObject ? "every tenth object" : trainer.split.validationVideos.sorted().map { videos[$0].name }.joined(separator: ", ")
-        Terminal.note("train: \(videos.count) videos, validation: \(held); variant \(variant), batch \(batch), lr \(info.learningRate) (\(schedule.rawValue)), seed \(seed)", quiet: quiet)
+        Terminal.note("train: \(videos.count) videos, validation: \(held); variant \(variant), batch \(batch), lr \(info.learningRate) (\(schedule.rawValue)), seed \(seed)\(mirror ? ", mirrored objects" : "")", quiet: quiet)
 
         while info.epoch < epochs {
             let epoch = info.epoch

@@ -120,8 +120,9 @@ final class ScoreBatchTests: XCTestCase {
         XCTAssertTrue(invalid.stderr.contains("--fast-forward-share must lie in [0, 1]"), invalid.stderr)
     }
 
-    /// A checkpoint naming an unknown learning-rate schedule is refused with one line naming the file and the key.
-    func testAnUnknownLearningRateScheduleInACheckpointIsRefused() throws {
+    /// A checkpoint naming an unknown learning-rate schedule or a mirror flag that is neither true nor false is refused
+    /// with one line naming the file and the key.
+    func testAnUnknownLearningRateScheduleOrMirrorFlagInACheckpointIsRefused() throws {
         let scratch = try CLI.scratchFolder()
         let (model, videos) = try tinyModel(scratch)
         let bad = scratch + "/bad.safetensors"
@@ -133,6 +134,20 @@ final class ScoreBatchTests: XCTestCase {
         XCTAssertEqual(r.status, 1, r.stderr)
         XCTAssertEqual(r.stderrLines.count, 1, r.stderr)
         XCTAssertTrue(r.stderr.contains("bad.safetensors") && r.stderr.contains("lr_schedule") && r.stderr.contains("cyclic"), r.stderr)
+
+        // The same for the mirror flag, and a resume that asks for mirroring the run did not use is refused.
+        try rewriteHeader(of: model, to: bad) { header in
+            XCTAssertTrue(header.contains("\"mirror\":\"false\""), header)
+            return header.replacingOccurrences(of: "\"mirror\":\"false\"", with: "\"mirror\":\"sometimes\"")
+        }
+        let m = try CLI.run(["score", videos[0], "--model", bad, "--out", scratch + "/scores", "--quiet"])
+        XCTAssertEqual(m.status, 1, m.stderr)
+        XCTAssertEqual(m.stderrLines.count, 1, m.stderr)
+        XCTAssertTrue(m.stderr.contains("bad.safetensors") && m.stderr.contains("'mirror'"), m.stderr)
+        let resumed = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "2", "--student-epochs", "1", "--resume", "--mirror"]
+                                  + TrainInterruptTests.tiny)
+        XCTAssertNotEqual(resumed.status, 0)
+        XCTAssertTrue(resumed.stderr.contains("mirror false"), resumed.stderr)
     }
 
     /// A write that fails part-way (a 1 kB file-size limit, like a full disk) fails that video with one line naming

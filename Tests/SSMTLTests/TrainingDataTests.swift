@@ -70,6 +70,38 @@ final class TrainingDataTests: XCTestCase {
         XCTAssertEqual(batch.teacher, Array(repeating: [Float(0.25), 0.75], count: 12).flatMap { $0 })
     }
 
+    /// With mirroring, each object's crops are either as without it or all mirrored left-right (sequence, middle-box
+    /// input and target alike), both happen, and the labels come from the same first two coin flips.
+    func testMirroredBatches() {
+        let side = 4, plane = 16
+        // Pixel (c, t, y, x) = 40c + 10t + 2y + x (+1 for the irregular sequence): no crop is symmetric.
+        func crops(_ extra: Int) -> [UInt8] {
+            (0..<3).flatMap { c in (0..<7).flatMap { t in (0..<plane).map { p in UInt8(40 * c + 10 * t + 2 * (p / side) + p % side + extra) } } }
+        }
+        let example = TrainingExample(video: 0, frame: 5, consecutive: crops(0), irregular: crops(1), teacher: [])
+        func mirrored(_ values: ArraySlice<Float>) -> [Float] {
+            let v = Array(values)
+            return (0..<v.count).map { p in v[p - p % side + (side - 1 - p % side)] }
+        }
+        var seen = Set<Bool>()
+        for seed in 0..<24 as Range<UInt64> {
+            var plainRNG = TestRNG(seed: seed), mirrorRNG = TestRNG(seed: seed)
+            let plain = TrainingBatch(examples: [example], side: side, teacherWidth: 0, rng: &plainRNG)
+            let maybe = TrainingBatch(examples: [example], side: side, teacherWidth: 0, mirror: true, rng: &mirrorRNG)
+            XCTAssertEqual(maybe.aotLabels, plain.aotLabels)
+            XCTAssertEqual(maybe.miLabels, plain.miLabels)
+            let flipped = maybe.sequence != plain.sequence
+            seen.insert(flipped)
+            for (a, b) in [(plain.sequence, maybe.sequence), (plain.middleInput, maybe.middleInput), (plain.middleTarget, maybe.middleTarget)] {
+                for start in stride(from: 0, to: a.count, by: plane) {
+                    let expected = flipped ? mirrored(a[start..<start + plane]) : Array(a[start..<start + plane])
+                    XCTAssertEqual(Array(b[start..<start + plane]), expected)
+                }
+            }
+        }
+        XCTAssertEqual(seen, [false, true], "some objects are mirrored and some are not")
+    }
+
     func testShuffleBufferIsBoundedAndLosesNothing() {
         var buffer = ShuffleBuffer<Int>(capacity: 8)
         var rng = TestRNG(seed: 5)

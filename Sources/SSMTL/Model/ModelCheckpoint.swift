@@ -15,6 +15,8 @@ public struct CheckpointInfo: Sendable, Equatable {
     /// How the main-training learning rate changes from epoch to epoch (constant in checkpoints written before
     /// the option existed).
     public var learningRateSchedule = LearningRateSchedule.constant
+    /// Whether half of the training objects were mirrored left-right (false before the option existed).
+    public var mirror = false
     public var batchSize: Int
     public var seed: UInt64
     /// Epochs completed when the file was written.
@@ -68,7 +70,7 @@ public struct CheckpointInfo: Sendable, Equatable {
             "student_epochs_planned": "\(studentEpochsPlanned)", "student_epoch": "\(studentEpoch)",
             "best_student_epoch": "\(bestStudentEpoch)", "best_student_loss": "\(bestStudentLoss)",
             "learning_rate": "\(learningRate)", "fast_forward_share": "\(fastForwardShare)",
-            "lr_schedule": learningRateSchedule.rawValue,
+            "lr_schedule": learningRateSchedule.rawValue, "mirror": "\(mirror)",
             "batch_size": "\(batchSize)", "seed": "\(seed)", "epoch": "\(epoch)",
             "epochs_planned": "\(epochsPlanned)", "best_epoch": "\(bestEpoch)", "best_validation_loss": "\(bestValidationLoss)",
             "detector": detector.keys.sorted().map { "\($0)=\(detector[$0]!)" }.joined(separator: ";"),
@@ -120,6 +122,10 @@ public struct CheckpointInfo: Sendable, Equatable {
                 throw CheckpointError(path, "metadata 'lr_schedule' is '\(text)', not one of \(LearningRateSchedule.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             learningRateSchedule = schedule
+        }
+        if let text = m["mirror"] {
+            guard let value = Bool(text) else { throw CheckpointError(path, "metadata 'mirror' is '\(text)', not true or false") }
+            mirror = value
         }
         batchSize = try number("batch_size")
         seed = try number("seed")

@@ -76,6 +76,8 @@ public final class Trainer {
         public var validationFraction = 0.1
         /// Share of irregular motion sequences that are uniform fast-forwards (`TemporalOffsets.irregular`).
         public var fastForwardShare = 0.0
+        /// Mirror half of the training objects left-right (`TrainingBatch`); validation batches are never mirrored.
+        public var mirror = false
         public init() {}
     }
 
@@ -146,7 +148,8 @@ public final class Trainer {
         var validationPending: [TrainingExample] = []
 
         func trainOn(_ examples: [TrainingExample]) throws {
-            let batch = TrainingBatch(examples: examples, side: options.side, teacherWidth: options.teacherWidth, rng: &batchRNG)
+            let batch = TrainingBatch(examples: examples, side: options.side, teacherWidth: options.teacherWidth,
+                                      mirror: options.mirror, rng: &batchRNG)
             guard batches.send(.train(batch)) else { throw HandoffCancelled() }
         }
         func validateOn(_ examples: [TrainingExample]) throws {
