@@ -55,7 +55,7 @@ struct Train: ParsableCommand {
     var lr: Float = 1e-3
 
     @Option(name: .customLong("lr-schedule"), help: "How the learning rate changes over the main epochs: constant (--lr throughout) | cosine (--lr in the first epoch, falling along half a cosine towards 0 by the last; --resume then needs the same --epochs).")
-    var lrSchedule = "constant"
+    var lrSchedule = "cosine"
 
     @Flag(name: .customLong("mirror"), inversion: .prefixedNo, help: "Mirror half of the training objects left-right (all crops of an object alike), so the arrow-of-time head learns how motion looks played backwards rather than which way people usually walk at each place.")
     var mirror = false

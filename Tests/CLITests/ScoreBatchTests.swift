@@ -127,8 +127,8 @@ final class ScoreBatchTests: XCTestCase {
         let (model, videos) = try tinyModel(scratch)
         let bad = scratch + "/bad.safetensors"
         try rewriteHeader(of: model, to: bad) { header in
-            XCTAssertTrue(header.contains("\"lr_schedule\":\"constant\""), header)
-            return header.replacingOccurrences(of: "\"lr_schedule\":\"constant\"", with: "\"lr_schedule\":\"cyclic\"")
+            XCTAssertTrue(header.contains("\"lr_schedule\":\"cosine\""), "cosine is the default: " + header)
+            return header.replacingOccurrences(of: "\"lr_schedule\":\"cosine\"", with: "\"lr_schedule\":\"cyclic\"")
         }
         let r = try CLI.run(["score", videos[0], "--model", bad, "--out", scratch + "/scores", "--quiet"])
         XCTAssertEqual(r.status, 1, r.stderr)

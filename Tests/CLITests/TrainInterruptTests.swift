@@ -95,7 +95,8 @@ final class TrainInterruptTests: XCTestCase {
         let reference = try XCTUnwrap(bytes(straight))
 
         let constant = scratch + "/constant.safetensors"
-        let plain = try CLI.run(["train"] + videos + ["--out", constant, "--epochs", "3", "--student-epochs", "0"] + Self.tiny)
+        let plain = try CLI.run(["train"] + videos + ["--out", constant, "--epochs", "3", "--lr-schedule", "constant",
+                                                      "--student-epochs", "0"] + Self.tiny)
         XCTAssertEqual(plain.status, 0, plain.stderr)
         XCTAssertNotEqual(bytes(constant), reference, "the cosine schedule must change the trained weights")
 
@@ -103,7 +104,8 @@ final class TrainInterruptTests: XCTestCase {
         let args = ["train"] + videos + ["--out", out] + cosine + Self.tiny
         _ = try trainAndSignal(args, watch: last, signal: SIGKILL)
         XCTAssertNotNil(bytes(last), "the checkpoint of the completed epoch survives")
-        let otherSchedule = try CLI.run(["train"] + videos + ["--out", out, "--epochs", "3", "--student-epochs", "0", "--resume"] + Self.tiny)
+        let otherSchedule = try CLI.run(["train"] + videos + ["--out", out, "--epochs", "3", "--lr-schedule", "constant",
+                                                              "--student-epochs", "0", "--resume"] + Self.tiny)
         XCTAssertEqual(otherSchedule.status, 1, otherSchedule.stderr)
         XCTAssertEqual(otherSchedule.stderrLines.count, 1, otherSchedule.stderr)
         XCTAssertTrue(otherSchedule.stderr.contains("lr schedule cosine"), otherSchedule.stderr)
@@ -124,7 +126,8 @@ final class TrainInterruptTests: XCTestCase {
         let scratch = try CLI.scratchFolder()
         let videos = try Self.makeVideos(in: scratch, count: 1, frames: 24)
         let out = scratch + "/m.safetensors", last = scratch + "/m.last.safetensors"
-        let args = ["train"] + videos + ["--out", out] + Self.tiny
+        // A constant learning rate, so the run can be resumed with more epochs than it was started with.
+        let args = ["train"] + videos + ["--out", out, "--lr-schedule", "constant"] + Self.tiny
         let first = try CLI.run(args + ["--epochs", "1"])
         XCTAssertEqual(first.status, 0, first.stderr)
         let (model, checkpoint) = (try XCTUnwrap(bytes(out)), try XCTUnwrap(bytes(last)))
