@@ -98,18 +98,25 @@ final class ScoreBatchTests: XCTestCase {
 
     /// The fast-forward share is part of a run: a checkpoint claiming an impossible one is refused, and a resume with
     /// another share is refused with the settings it was written with.
+    /// Rewrites `"key":"from"` to `"key":"to"` in a copy of the model's header and checks that `score` refuses the copy
+    /// with one line naming the file and the key.
+    private func assertMetadataRefused(_ model: String, video: String, scratch: String, key: String, from: String, to: String,
+                                       file: StaticString = #filePath, line: UInt = #line) throws {
+        let bad = scratch + "/bad.safetensors"
+        try rewriteHeader(of: model, to: bad) { header in
+            XCTAssertTrue(header.contains("\"\(key)\":\"\(from)\""), header, file: file, line: line)
+            return header.replacingOccurrences(of: "\"\(key)\":\"\(from)\"", with: "\"\(key)\":\"\(to)\"")
+        }
+        let r = try CLI.run(["score", video, "--model", bad, "--out", scratch + "/scores", "--quiet"])
+        XCTAssertEqual(r.status, 1, r.stderr, file: file, line: line)
+        XCTAssertEqual(r.stderrLines.count, 1, r.stderr, file: file, line: line)
+        XCTAssertTrue(r.stderr.contains("bad.safetensors") && r.stderr.contains("'\(key)'"), r.stderr, file: file, line: line)
+    }
+
     func testFastForwardShareIsCheckedInCheckpointsAndOnResume() throws {
         let scratch = try CLI.scratchFolder()
         let (model, videos) = try tinyModel(scratch)
-        let bad = scratch + "/bad.safetensors"
-        try rewriteHeader(of: model, to: bad) { header in
-            XCTAssertTrue(header.contains("\"fast_forward_share\":\"0.3333333333333333\""), header)
-            return header.replacingOccurrences(of: "\"fast_forward_share\":\"0.3333333333333333\"", with: "\"fast_forward_share\":\"3.3\"")
-        }
-        let r = try CLI.run(["score", videos[0], "--model", bad, "--out", scratch + "/scores", "--quiet"])
-        XCTAssertEqual(r.status, 1, r.stderr)
-        XCTAssertEqual(r.stderrLines.count, 1, r.stderr)
-        XCTAssertTrue(r.stderr.contains("bad.safetensors") && r.stderr.contains("fast_forward_share"), r.stderr)
+        try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "fast_forward_share", from: "0.3333333333333333", to: "3.3")
 
         let resumed = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "2", "--student-epochs", "1", "--resume",
                                                         "--fast-forward-share", "0"] + TrainInterruptTests.tiny)
@@ -125,25 +132,10 @@ final class ScoreBatchTests: XCTestCase {
     func testAnUnknownLearningRateScheduleOrMirrorFlagInACheckpointIsRefused() throws {
         let scratch = try CLI.scratchFolder()
         let (model, videos) = try tinyModel(scratch)
-        let bad = scratch + "/bad.safetensors"
-        try rewriteHeader(of: model, to: bad) { header in
-            XCTAssertTrue(header.contains("\"lr_schedule\":\"cosine\""), "cosine is the default: " + header)
-            return header.replacingOccurrences(of: "\"lr_schedule\":\"cosine\"", with: "\"lr_schedule\":\"cyclic\"")
-        }
-        let r = try CLI.run(["score", videos[0], "--model", bad, "--out", scratch + "/scores", "--quiet"])
-        XCTAssertEqual(r.status, 1, r.stderr)
-        XCTAssertEqual(r.stderrLines.count, 1, r.stderr)
-        XCTAssertTrue(r.stderr.contains("bad.safetensors") && r.stderr.contains("lr_schedule") && r.stderr.contains("cyclic"), r.stderr)
-
-        // The same for the mirror flag, and a resume that asks for mirroring the run did not use is refused.
-        try rewriteHeader(of: model, to: bad) { header in
-            XCTAssertTrue(header.contains("\"mirror\":\"false\""), header)
-            return header.replacingOccurrences(of: "\"mirror\":\"false\"", with: "\"mirror\":\"sometimes\"")
-        }
-        let m = try CLI.run(["score", videos[0], "--model", bad, "--out", scratch + "/scores", "--quiet"])
-        XCTAssertEqual(m.status, 1, m.stderr)
-        XCTAssertEqual(m.stderrLines.count, 1, m.stderr)
-        XCTAssertTrue(m.stderr.contains("bad.safetensors") && m.stderr.contains("'mirror'"), m.stderr)
+        // cosine is the default schedule
+        try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "lr_schedule", from: "cosine", to: "cyclic")
+        try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "mirror", from: "false", to: "sometimes")
+        // A resume that asks for mirroring the run did not use is refused.
         let resumed = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "2", "--student-epochs", "1", "--resume", "--mirror"]
                                   + TrainInterruptTests.tiny)
         XCTAssertNotEqual(resumed.status, 0)

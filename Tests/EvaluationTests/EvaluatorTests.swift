@@ -33,16 +33,21 @@ final class EvaluatorTests: XCTestCase {
         XCTAssertTrue(r.notes.contains { $0.contains("no .regions.txt") })
     }
 
+    /// Evaluates score files against generic-layout frame labels (`<video>.txt`, one 0/1 per line), padding off.
+    private func evaluateFrameLabels(_ labels: [String: String], scores: [String: String]) throws -> EvaluationReport {
+        let root = try EvalPaths.scratch()
+        for (video, text) in labels { try EvalPaths.write(text, to: root + "/gt/\(video).txt") }
+        for (video, text) in scores { try EvalPaths.write(text, to: root + "/scores/\(video).csv") }
+        let set = try GroundTruthLoader.load(path: root + "/gt", dataset: .auto, deriveRegions: false)
+        return try Evaluator.evaluate(scoresDirectory: root + "/scores", groundTruth: set, groundTruthPath: root + "/gt", padding: .off).report
+    }
+
     /// Columns besides frame and score that every file has are scored alone (per-head AUCs).
     func testOtherColumnsAreScoredAlone() throws {
-        let root = try EvalPaths.scratch()
-        try EvalPaths.write("0\n1\n1\n0\n", to: root + "/gt/a.txt")
-        try EvalPaths.write("0\n0\n1\n", to: root + "/gt/b.txt")
         // aot ranks a perfectly; mi reverses it; mb only in a (not shared): left out.
-        try EvalPaths.write("frame,score,aot,mi,mb\n0,0.1,0.1,0.9,1\n1,0.8,0.9,0.1,1\n2,0.7,0.8,0.2,1\n3,0.2,0.2,0.8,1\n", to: root + "/scores/a.csv")
-        try EvalPaths.write("frame,score,mi,aot\n0,0.3,0.5,0.3\n1,0.4,0.5,0.4\n2,0.9,0.5,0.95\n", to: root + "/scores/b.csv")
-        let set = try GroundTruthLoader.load(path: root + "/gt", dataset: .auto, deriveRegions: false)
-        let r = try Evaluator.evaluate(scoresDirectory: root + "/scores", groundTruth: set, groundTruthPath: root + "/gt", padding: .off).report
+        let r = try evaluateFrameLabels(["a": "0\n1\n1\n0\n", "b": "0\n0\n1\n"], scores: [
+            "a": "frame,score,aot,mi,mb\n0,0.1,0.1,0.9,1\n1,0.8,0.9,0.1,1\n2,0.7,0.8,0.2,1\n3,0.2,0.2,0.8,1\n",
+            "b": "frame,score,mi,aot\n0,0.3,0.5,0.3\n1,0.4,0.5,0.4\n2,0.9,0.5,0.95\n"])
         XCTAssertEqual(r.columnAUCs.map(\.column), ["aot", "mi"])
         XCTAssertEqual(r.columnAUCs[0].microAUC!, 1, accuracy: 1e-12)
         XCTAssertEqual(r.columnAUCs[0].macroAUC!, 1, accuracy: 1e-12)
@@ -55,15 +60,10 @@ final class EvaluatorTests: XCTestCase {
     /// Each video's "micro AUC of the others": c ranks its own frames perfectly, but its anomalies score below the
     /// normal frames of a and b, so leaving it out lifts the micro AUC from 19/25 to 1.
     func testMicroAUCWithoutEachVideo() throws {
-        let root = try EvalPaths.scratch()
-        try EvalPaths.write("0\n1\n1\n0\n", to: root + "/gt/a.txt")
-        try EvalPaths.write("0\n0\n1\n", to: root + "/gt/b.txt")
-        try EvalPaths.write("0\n1\n1\n", to: root + "/gt/c.txt")
-        try EvalPaths.write("frame,score\n0,0.1\n1,0.8\n2,0.7\n3,0.2\n", to: root + "/scores/a.csv")
-        try EvalPaths.write("frame,score\n0,0.3\n1,0.4\n2,0.9\n", to: root + "/scores/b.csv")
-        try EvalPaths.write("frame,score\n0,0.05\n1,0.15\n2,0.15\n", to: root + "/scores/c.csv")
-        let set = try GroundTruthLoader.load(path: root + "/gt", dataset: .auto, deriveRegions: false)
-        let r = try Evaluator.evaluate(scoresDirectory: root + "/scores", groundTruth: set, groundTruthPath: root + "/gt", padding: .off).report
+        let r = try evaluateFrameLabels(["a": "0\n1\n1\n0\n", "b": "0\n0\n1\n", "c": "0\n1\n1\n"], scores: [
+            "a": "frame,score\n0,0.1\n1,0.8\n2,0.7\n3,0.2\n",
+            "b": "frame,score\n0,0.3\n1,0.4\n2,0.9\n",
+            "c": "frame,score\n0,0.05\n1,0.15\n2,0.15\n"])
         XCTAssertEqual(r.microAUC!, 19.0 / 25, accuracy: 1e-12)
         XCTAssertEqual(r.videos.map(\.auc!), [1, 1, 1])
         XCTAssertEqual(r.videos.map(\.name), ["a", "b", "c"])
