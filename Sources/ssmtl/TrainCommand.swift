@@ -57,8 +57,8 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("lr-schedule"), help: "How the learning rate changes over the main epochs: constant (--lr throughout) | cosine (--lr in the first epoch, falling along half a cosine towards 0 by the last; --resume then needs the same --epochs).")
     var lrSchedule = "cosine"
 
-    @Flag(name: .customLong("mirror"), inversion: .prefixedNo, help: "Mirror half of the training objects left-right (all crops of an object alike), so the arrow-of-time head learns how motion looks played backwards rather than which way people usually walk at each place.")
-    var mirror = false
+    @Flag(name: .customLong("mirror"), inversion: .prefixedNo, help: "Mirror half of the training objects left-right (all crops of an object alike), so the arrow-of-time head learns how motion looks played backwards rather than which way people usually walk at each place (--no-mirror: never).")
+    var mirror = true
 
     @Option(name: .customLong("fast-forward-share"), help: "Share of the irregular motion sequences that are uniform fast-forwards (every k-th frame, k = 2...5) instead of random jumps, so the irregularity head also learns objects moving a few times faster than normal; 0 = random jumps only.")
     var fastForwardShare = 1.0 / 3

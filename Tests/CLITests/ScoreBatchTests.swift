@@ -134,12 +134,12 @@ final class ScoreBatchTests: XCTestCase {
         let (model, videos) = try tinyModel(scratch)
         // cosine is the default schedule
         try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "lr_schedule", from: "cosine", to: "cyclic")
-        try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "mirror", from: "false", to: "sometimes")
-        // A resume that asks for mirroring the run did not use is refused.
-        let resumed = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "2", "--student-epochs", "1", "--resume", "--mirror"]
+        try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "mirror", from: "true", to: "sometimes")
+        // A resume without the mirroring the run used (the default) is refused.
+        let resumed = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "2", "--student-epochs", "1", "--resume", "--no-mirror"]
                                   + TrainInterruptTests.tiny)
         XCTAssertNotEqual(resumed.status, 0)
-        XCTAssertTrue(resumed.stderr.contains("mirror false"), resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("mirror true"), resumed.stderr)
     }
 
     /// A write that fails part-way (a 1 kB file-size limit, like a full disk) fails that video with one line naming
