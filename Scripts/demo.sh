@@ -12,7 +12,7 @@ epochs=${SSMTL_DEMO_EPOCHS:-3}
 # per frame, so a slow walker fast-forwarded twice (1.6) is close to a normal fast one.
 fast_forward=${SSMTL_DEMO_FAST_FORWARD:-0}
 # The demo keeps the constant learning rate and unmirrored objects it was validated with; train's defaults (cosine
-# schedule, chosen on Ped2's validation videos) were not re-validated on this scene.
+# schedule and mirrored objects, both chosen on Ped2's validation videos) were not re-validated on this scene.
 lr_schedule=${SSMTL_DEMO_LR_SCHEDULE:-constant}
 "$root/Scripts/setup.sh"
 ssmtl="$root/.build/release/ssmtl"
