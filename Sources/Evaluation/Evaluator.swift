@@ -144,6 +144,8 @@ public enum Evaluator {
         for path in csvPaths.dropFirst() { shared.formIntersection(try ScoreFileReader.columns(path: path)) }
         for column in firstColumns where column != "frame" && column != "score" && shared.contains(column) {
             let values = try csvPaths.map { try ScoreFileReader.readFrameScores(path: $0, column: column) }
+            // A column with one value throughout ranks nothing (the app column of a model without an appearance bank).
+            if let first = values.first(where: { !$0.isEmpty })?.first, values.allSatisfy({ $0.allSatisfy { $0 == first } }) { continue }
             let a = frameAUCs(labels: labels, scores: values, padding: padding)
             columnAUCs.append(.init(column: column, microAUC: a.micro, macroAUC: a.macro))
         }

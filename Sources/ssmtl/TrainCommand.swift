@@ -14,8 +14,11 @@ struct Train: ParsableCommand {
             (one at least; every tenth object when there is a single video) are held out for validation. After every \
             epoch MODEL.last.safetensors (weights + Adam state) is written, and MODEL.safetensors whenever the \
             validation loss is the lowest so far. At the end, the per-head score statistics of the training objects \
-            are computed with the best weights and stored in MODEL.safetensors. --resume continues from \
-            MODEL.last.safetensors and gives the same weights as an uninterrupted run with the same seed.
+            are computed with the best weights and stored in MODEL.safetensors, with the appearance bank (a seeded \
+            sample of at most 8192 training objects' encoder features, the validation videos left out) and the \
+            normal spread of its nearest-neighbour distance. --resume continues from MODEL.last.safetensors and \
+            gives the same weights as an uninterrupted run with the same seed; resuming a finished run recomputes \
+            the statistics, the bank and the scoring sigma.
             """)
 
     @Argument(help: "Normal (training) videos: files, frame folders, or folders of those.")
@@ -201,7 +204,8 @@ struct Train: ParsableCommand {
         // Head statistics of the training objects, with the best weights loaded into the training model (a second
         // model would double the activation memory) and the detections cached during training.
         var final = try ModelCheckpoint.loadWeights(out, into: model)
-        final.headStatistics = try headStatistics(model: model, videos: videos, cache: cache)
+        let bankVideos = trainer.split.byObject ? Set(videos.indices) : Set(videos.indices).subtracting(trainer.split.validationVideos)
+        final.headStatistics = try headStatistics(model: model, videos: videos, cache: cache, bankVideos: bankVideos)
         final.epoch = info.epoch
         final.epochsPlanned = epochs
         final.studentEpoch = info.studentEpoch
@@ -285,12 +289,20 @@ struct Train: ParsableCommand {
         return Interrupted(signal: Interrupt.received ?? SIGINT, description: "train: interrupted during \(what): \(saved)")
     }
 
-    /// Mean and standard deviation of each head's raw score over the objects of the training videos.
-    private func headStatistics(model: MultiTaskModel, videos: [VideoSource], cache: DetectionCache) throws -> HeadStatistics {
+    /// Mean and standard deviation of each head's raw score over the objects of the training videos, and the
+    /// appearance bank: a sample of the features of the objects of `bankVideos` (the training split; the validation
+    /// videos stay out, so the sigma replays of them see unfamiliar objects as a test video would), set on `model`.
+    private func headStatistics(model: MultiTaskModel, videos: [VideoSource], cache: DetectionCache,
+                                bankVideos: Set<Int>) throws -> HeadStatistics {
         var sums = [Double](repeating: 0, count: 4), squares = sums
         var count = 0
+        let sampler = AppearanceSampler(seed: seed)
+        model.appearanceBank = nil
+        defer { model.appearanceSampler = nil }
         for (v, video) in videos.enumerated() {
             if Interrupt.received != nil { throw interrupted(during: "the head statistics pass", completedEpochs: epochs) }
+            sampler.beginVideo(v)
+            model.appearanceSampler = bankVideos.contains(v) ? sampler : nil
             var options = VideoScorer.Options()
             options.batchSize = batch
             let scorer = VideoScorer(detector: cache.detector(video: v), scorer: model,
@@ -304,6 +316,13 @@ struct Train: ParsableCommand {
         guard count > 1 else { return HeadStatistics(mean: [0, 0, 0, 0], std: [1, 1, 1, 1]) }
         let mean = sums.map { $0 / Double(count) }
         let std = (0..<4).map { h in max(0, squares[h] / Double(count) - mean[h] * mean[h]).squareRoot() }
-        return HeadStatistics(mean: mean.map(Float.init), std: std.map(Float.init))
+        guard let appearance = sampler.finish() else {
+            Terminal.note("train: no appearance score (too few training objects to measure its normal spread)", quiet: quiet)
+            return HeadStatistics(mean: mean.map(Float.init), std: std.map(Float.init))
+        }
+        model.appearanceBank = appearance.bank
+        Terminal.note(String(format: "train: appearance bank of %d training objects (%d features each); normal nearest distance %.4f ± %.4f",
+                             appearance.bank.count, appearance.bank.dimension, appearance.mean, appearance.std), quiet: quiet)
+        return HeadStatistics(mean: mean.map(Float.init) + [appearance.mean], std: std.map(Float.init) + [appearance.std])
     }
 }

@@ -44,10 +44,11 @@ final class EvaluatorTests: XCTestCase {
 
     /// Columns besides frame and score that every file has are scored alone (per-head AUCs).
     func testOtherColumnsAreScoredAlone() throws {
-        // aot ranks a perfectly; mi reverses it; mb only in a (not shared): left out.
+        // aot ranks a perfectly; mi reverses it; mb only in a (not shared): left out; app constant: left out.
         let r = try evaluateFrameLabels(["a": "0\n1\n1\n0\n", "b": "0\n0\n1\n"], scores: [
-            "a": "frame,score,aot,mi,mb\n0,0.1,0.1,0.9,1\n1,0.8,0.9,0.1,1\n2,0.7,0.8,0.2,1\n3,0.2,0.2,0.8,1\n",
-            "b": "frame,score,mi,aot\n0,0.3,0.5,0.3\n1,0.4,0.5,0.4\n2,0.9,0.5,0.95\n"])
+            "a": "frame,score,aot,mi,mb,app\n0,0.1,0.1,0.9,1,0\n1,0.8,0.9,0.1,1,0\n2,0.7,0.8,0.2,1,0\n3,0.2,0.2,0.8,1,0\n",
+            "b": "frame,score,mi,aot,app\n0,0.3,0.5,0.3,0\n1,0.4,0.5,0.4,0\n2,0.9,0.5,0.95,0\n"])
+        // app is 0 in every frame of both files: it ranks nothing and is left out too.
         XCTAssertEqual(r.columnAUCs.map(\.column), ["aot", "mi"])
         XCTAssertEqual(r.columnAUCs[0].microAUC!, 1, accuracy: 1e-12)
         XCTAssertEqual(r.columnAUCs[0].macroAUC!, 1, accuracy: 1e-12)

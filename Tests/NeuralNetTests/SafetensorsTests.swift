@@ -51,7 +51,7 @@ final class SafetensorsTests: XCTestCase {
 
     func assertRejects(_ bytes: [UInt8], _ expect: String, file: StaticString = #filePath, line: UInt = #line) {
         let path = dir.appendingPathComponent("bad.safetensors").path
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         XCTAssertThrowsError(try Safetensors.read(path), file: file, line: line) { error in
             let text = "\(error)"
             XCTAssertTrue(text.contains(path), "error must name the file: \(text)", file: file, line: line)

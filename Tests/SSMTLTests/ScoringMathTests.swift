@@ -99,31 +99,32 @@ final class FrameScorerTests: XCTestCase {
     func testStandardisationAndObjectScore() {
         let stats = HeadStatistics(mean: [0.5, 0.2, 0.1, 1], std: [0.25, 0.1, 0.05, 0])
         let z = stats.standardize(HeadScores(arrowOfTime: 1, motionIrregularity: 0.1, middleBox: 0.2, distillation: 7))
-        XCTAssertEqual(z, [2, -1, 2, 0], "a head with no spread contributes 0")
-        let o = ScoredObject(frame: 0, box: PixelBox(x1: 0, y1: 0, x2: 1, y2: 1), heads: z)
-        XCTAssertEqual(o.score, 0.75)
-        XCTAssertEqual(ScoredObject(frame: 0, box: o.box, heads: z, weights: [1, 0, 1, 0]).score, 2)
+        XCTAssertEqual(z, [2, -1, 2, 0, 0], "a head with no spread contributes 0")
+        let o = ScoredObject(frame: 0, box: PixelBox(x1: 0, y1: 0, x2: 1, y2: 1), heads: z, weights: stats.weights)
+        XCTAssertEqual(o.score, 0.75, "the mean of the four heads: this model has no appearance score")
+        XCTAssertEqual(ScoredObject(frame: 0, box: o.box, heads: z, weights: [1, 0, 1, 0, 0]).score, 2)
+        XCTAssertEqual(ScoredObject(frame: 0, box: o.box, heads: z).score, 0.6, "all five, without weights")
     }
 
     /// Three frames: two objects, none, one. Frame score = max of the map (objects below 0 leave it at 0).
     func testFrameScoresWithoutSmoothing() {
         var scorer = FrameScorer(frameWidth: 40, frameHeight: 20, settings: .init(block: 20))
-        scorer.addFrame([object(frame: 0, PixelBox(x1: 0, y1: 0, x2: 5, y2: 5), heads: [1, 1, 1, 1]),
-                         object(frame: 0, PixelBox(x1: 25, y1: 0, x2: 30, y2: 5), heads: [3, 3, -1, 3])])
+        scorer.addFrame([object(frame: 0, PixelBox(x1: 0, y1: 0, x2: 5, y2: 5), heads: [1, 1, 1, 1, 1]),
+                         object(frame: 0, PixelBox(x1: 25, y1: 0, x2: 30, y2: 5), heads: [3, 3, -1, 3, 2])])
         scorer.addFrame([])
-        scorer.addFrame([object(frame: 2, PixelBox(x1: 0, y1: 0, x2: 5, y2: 5), heads: [-2, -2, -2, -2])])
+        scorer.addFrame([object(frame: 2, PixelBox(x1: 0, y1: 0, x2: 5, y2: 5), heads: [-2, -2, -2, -2, -2])])
         let rows = scorer.finish()
         XCTAssertEqual(rows.map(\.frame), [0, 1, 2])
         XCTAssertEqual(rows.map(\.score), [2, 0, 0])
-        XCTAssertEqual(rows[0].heads, [3, 3, 1, 3], "each head: max over objects, clipped at 0")
-        XCTAssertEqual(rows[2].heads, [0, 0, 0, 0])
+        XCTAssertEqual(rows[0].heads, [3, 3, 1, 3, 2], "each head: max over objects, clipped at 0")
+        XCTAssertEqual(rows[2].heads, [0, 0, 0, 0, 0])
     }
 
     func testSmoothingNormalisationAndDeterminism() {
         func run() -> [FrameScorer.Row] {
             var scorer = FrameScorer(frameWidth: 40, frameHeight: 20, settings: .init(block: 1, filter3D: 3, sigma: 1.5, normalize: true))
             for f in 0..<30 {
-                scorer.addFrame(f % 7 == 0 ? [] : [object(frame: f, PixelBox(x1: f, y1: 2, x2: f + 5, y2: 9), heads: [Float(f % 5), 1, 2, Float(f) / 10])])
+                scorer.addFrame(f % 7 == 0 ? [] : [object(frame: f, PixelBox(x1: f, y1: 2, x2: f + 5, y2: 9), heads: [Float(f % 5), 1, 2, Float(f) / 10, 0.5])])
             }
             return scorer.finish()
         }
@@ -137,9 +138,9 @@ final class FrameScorerTests: XCTestCase {
     func testScoreFilesFormat() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ssmtl-score-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try ScoreFiles.writeFrameScores([.init(frame: 0, score: 0.5, heads: [1, 2, 3, 0.25])], to: dir.path + "/v.csv")
-        XCTAssertEqual(try String(contentsOfFile: dir.path + "/v.csv", encoding: .utf8), "frame,score,aot,mi,mb,kd\n0,0.5,1,2,3,0.25\n")
-        try ScoreFiles.writeRegions([ScoredObject(frame: 3, box: PixelBox(x1: 1, y1: 2, x2: 3, y2: 4), heads: [1, 1, 1, 1])], to: dir.path + "/v.regions.txt")
+        try ScoreFiles.writeFrameScores([.init(frame: 0, score: 0.5, heads: [1, 2, 3, 0.25, 4])], to: dir.path + "/v.csv")
+        XCTAssertEqual(try String(contentsOfFile: dir.path + "/v.csv", encoding: .utf8), "frame,score,aot,mi,mb,kd,app\n0,0.5,1,2,3,0.25,4\n")
+        try ScoreFiles.writeRegions([ScoredObject(frame: 3, box: PixelBox(x1: 1, y1: 2, x2: 3, y2: 4), heads: [1, 1, 1, 1, 1])], to: dir.path + "/v.regions.txt")
         XCTAssertEqual(try String(contentsOfFile: dir.path + "/v.regions.txt", encoding: .utf8),
                        "3,1,2,3,4,1\n")
     }

@@ -151,7 +151,9 @@ public struct CheckpointInfo: Sendable, Equatable {
         if let mean = m["head_mean"], let std = m["head_std"] {
             let mv = mean.split(separator: ",").compactMap { Float(String($0)) }
             let sv = std.split(separator: ",").compactMap { Float(String($0)) }
-            guard mv.count == 4, sv.count == 4 else { throw CheckpointError(path, "head statistics need 4 values each") }
+            guard mv.count == sv.count, mv.count == 4 || mv.count == 5 else {
+                throw CheckpointError(path, "head statistics need 4 or 5 values each (head_mean has \(mv.count), head_std \(sv.count))")
+            }
             headStatistics = HeadStatistics(mean: mv, std: sv)
         }
     }
@@ -162,8 +164,29 @@ public struct CheckpointInfo: Sendable, Equatable {
 /// moments (`adam.m.<name>`, `adam.v.<name>`, `adam_step`), and the run's `CheckpointInfo` in `__metadata__`.
 public enum ModelCheckpoint {
     public static func save(_ model: MultiTaskModel, info: CheckpointInfo, to path: String, includeOptimizer: Bool) throws {
+        let bank = model.appearanceBank.map {
+            [NamedTensor(name: AppearanceBank.tensorName, shape: [$0.count, $0.dimension], values: $0.entries)]
+        } ?? []
         try model.net.save(to: path, metadata: info.metadata, optimizer: includeOptimizer ? model.optimizer : nil,
-                           studentOptimizer: includeOptimizer ? model.studentOptimizer : nil)
+                           studentOptimizer: includeOptimizer ? model.studentOptimizer : nil, extra: bank)
+    }
+
+    /// The appearance bank of a checkpoint file (nil when it has none), checked against the network's feature size.
+    static func appearanceBank(in file: SafetensorsFile, config: NetworkConfig, path: String) throws -> AppearanceBank? {
+        guard let t = file.tensors[AppearanceBank.tensorName] else { return nil }
+        let dimension = config.encoderChannels * (config.mapSize / 2) * (config.mapSize / 2)
+        guard t.shape.count == 2, t.shape[0] > 0, t.shape[1] == dimension, t.values.count == t.shape[0] * dimension else {
+            throw CheckpointError(path, "\(AppearanceBank.tensorName) has shape \(t.shape), expected (entries, \(dimension))")
+        }
+        guard t.values.allSatisfy({ $0.isFinite }) else { throw CheckpointError(path, "\(AppearanceBank.tensorName) holds a non-finite value") }
+        return AppearanceBank(dimension: dimension, entries: t.values)
+    }
+
+    /// A checkpoint whose statistics use the appearance score must hold the bank it is measured against.
+    static func checkAppearance(_ info: CheckpointInfo, bank: AppearanceBank?, path: String) throws {
+        if let stats = info.headStatistics, stats.weights[4] > 0, bank == nil {
+            throw CheckpointError(path, "has appearance statistics but no \(AppearanceBank.tensorName) tensor")
+        }
     }
 
     /// Loads a checkpoint; with `restoreOptimizer` the Adam state must be in the file.
@@ -174,7 +197,8 @@ public enum ModelCheckpoint {
         let info = try CheckpointInfo(metadata: file.metadata, path: path)
         let model = MultiTaskModel(config: info.network, teacherWidth: info.teacherWidth, learningRate: info.learningRate, seed: info.seed)
         let expected = Set(model.net.stateDict.map(\.0))
-        if let stray = file.order.first(where: { !expected.contains($0) && !$0.hasPrefix("adam.") && !$0.hasPrefix("student_adam.") }) {
+        if let stray = file.order.first(where: { !expected.contains($0) && !$0.hasPrefix("adam.") && !$0.hasPrefix("student_adam.")
+                                                 && $0 != AppearanceBank.tensorName }) {
             throw CheckpointError(path, "unexpected tensor \(stray) (a checkpoint of another network?)")
         }
         if restoreOptimizer && file.metadata["adam_step"] == nil {
@@ -183,6 +207,8 @@ public enum ModelCheckpoint {
         _ = try model.net.load(from: path, optimizer: restoreOptimizer ? model.optimizer : nil,
                                studentOptimizer: restoreOptimizer ? model.studentOptimizer : nil)
         model.studentTrained = info.studentEpoch > 0
+        model.appearanceBank = try appearanceBank(in: file, config: info.network, path: path)
+        try checkAppearance(info, bank: model.appearanceBank, path: path)
         return (model, info)
     }
 
@@ -193,6 +219,8 @@ public enum ModelCheckpoint {
         let metadata = try model.net.load(from: path)
         let info = try CheckpointInfo(metadata: metadata, path: path)
         model.studentTrained = info.studentEpoch > 0
+        model.appearanceBank = try appearanceBank(in: Safetensors.read(path), config: info.network, path: path)
+        try checkAppearance(info, bank: model.appearanceBank, path: path)
         return info
     }
 }

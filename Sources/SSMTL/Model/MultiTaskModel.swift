@@ -13,6 +13,11 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
     public let studentOptimizer: Adam
     /// True once the student has been trained: the distillation score is then the teacher-student discrepancy.
     public var studentTrained = false
+    /// Appearance features of the training objects (the fifth score); nil in checkpoints written before it, or when
+    /// too few training videos were seen to measure its normal spread.
+    public var appearanceBank: AppearanceBank?
+    /// While set, the appearance features of every object scored are handed to it (train's statistics pass).
+    public var appearanceSampler: AppearanceSampler?
     /// Self-distillation replaces the external teacher when there is none.
     public var selfDistillation: Bool { teacherWidth == 0 }
 
@@ -97,6 +102,12 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
         let out = net.forward(sequence: sequence, middleInput: middleInput, training: false,
                               middleIsSequenceWithoutCentre: true)
         let student: Tensor? = selfDistillation && studentTrained ? net.studentForward(training: false) : nil
+        var appearance = [Float](repeating: 0, count: n)
+        if appearanceBank != nil || appearanceSampler != nil, let pooled = net.middlePooled {
+            let features = appearanceFeatures(pooled)
+            appearanceSampler?.add(features.values, count: n, dimension: features.dimension)
+            if let bank = appearanceBank { appearance = bank.nearestDistances(features.values, count: n) }
+        }
         let plane = 3 * s * s, width = net.config.teacherWidth
         let middle = out.middle.data
         return batch.middleTarget.values.withUnsafeBufferPointer { targets in
@@ -119,7 +130,7 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
                     kd /= Float(width)
                 }
                 return HeadScores(arrowOfTime: pSecond(out.aotLogits), motionIrregularity: pSecond(out.miLogits),
-                                  middleBox: mb / Float(plane), distillation: kd)
+                                  middleBox: mb / Float(plane), distillation: kd, appearance: appearance[i])
             }
         }
     }

@@ -117,6 +117,9 @@ public final class MultiTaskNet {
     public let buffers: [(String, Tensor)]
     /// Decoder stem output of the last forward (the student's input).
     private var stemOutput: Tensor?
+    /// Temporally pooled encoder map of the middle-box input in the last forward, (N, C, s, s): the appearance
+    /// features are taken from it.
+    public private(set) var middlePooled: Tensor?
     private var dStudent: Tensor?
     private var dmap: Tensor?
     private var probsAot: Tensor?, probsMi: Tensor?, dAot: Tensor?, dMi: Tensor?, dMb: Tensor?, dKd: Tensor?
@@ -228,6 +231,7 @@ public final class MultiTaskNet {
         }
         let f = poolSeq.forward(encodedSeq, training: training)  // (N, C, s, s)
         let g = poolMid.forward(encodedMid, training: training)
+        middlePooled = g
         let stem = decoderStem.forward(g, training: training)
         stemOutput = stem
         return MultiTaskOutput(aotLogits: aot.forward(f, training: training), miLogits: mi.forward(f, training: training),
@@ -342,9 +346,10 @@ func ensureT(_ t: inout Tensor?, _ shape: [Int]) -> Tensor {
 extension MultiTaskNet {
     /// Writes the state dict (parameters + BN running statistics), optionally the Adam states of the main and the
     /// student phases (`adam.m.<name>`, `adam.v.<name>`, step in metadata `adam_step`; `student_adam.*` likewise),
-    /// and `metadata` (plus `variant`).
-    public func save(to path: String, metadata: [String: String] = [:], optimizer: Adam? = nil, studentOptimizer: Adam? = nil) throws {
-        var tensors = stateDict.map { NamedTensor(name: $0.0, shape: $0.1.shape, values: $0.1.array) }
+    /// `extra` tensors (the appearance bank), and `metadata` (plus `variant`).
+    public func save(to path: String, metadata: [String: String] = [:], optimizer: Adam? = nil, studentOptimizer: Adam? = nil,
+                     extra: [NamedTensor] = []) throws {
+        var tensors = stateDict.map { NamedTensor(name: $0.0, shape: $0.1.shape, values: $0.1.array) } + extra
         var md = metadata
         md["variant"] = config.variant.rawValue
         md["encoder_plan"] = config.encoderPlanText

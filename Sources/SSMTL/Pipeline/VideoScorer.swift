@@ -10,7 +10,6 @@ public final class VideoScorer {
     public struct Options {
         public var batchSize = 64
         public var temporalRadius = 3
-        public var headWeights: [Float] = [1, 1, 1, 1]
         public var frameScoring = FrameScorer.Settings()
         /// The cropping thread hands its frames over at least every this many frames, even when their objects do not
         /// fill a batch, so a long stretch without objects does not pile up frame records.
@@ -112,7 +111,7 @@ public final class VideoScorer {
                     timings.network += Clock.seconds(since: start)
                     for (k, item) in chunk.objects.enumerated() {
                         let scored = ScoredObject(frame: item.frame, box: item.object.pixelBox,
-                                                  heads: statistics.standardize(heads[k]), weights: options.headWeights)
+                                                  heads: statistics.standardize(heads[k]), weights: statistics.weights)
                         scoredByFrame[item.frame, default: []].append(scored)
                         pendingFrames[item.frame]! -= 1
                     }

@@ -25,7 +25,7 @@ public struct FrameScorer {
     public struct Row: Sendable, Equatable {
         public var frame: Int
         public var score: Double
-        /// aot, mi, mb, kd
+        /// aot, mi, mb, kd, app (HeadScores.names)
         public var heads: [Double]
     }
 
@@ -33,7 +33,7 @@ public struct FrameScorer {
     private let width: Int, height: Int
     private var filter: MeanFilter3D?
     private var mapScores: [Double] = []
-    private var headScores: [[Double]] = [[], [], [], []]
+    private var headScores: [[Double]] = HeadScores.names.map { _ in [] }
     private var nextFrame = 0
 
     public init(frameWidth: Int, frameHeight: Int, settings: Settings) {
@@ -47,7 +47,7 @@ public struct FrameScorer {
     public mutating func addFrame(_ objects: [ScoredObject]) {
         var map = AnomalyMap(frameWidth: width, frameHeight: height, block: settings.block)
         for object in objects { map.add(object.box, score: object.score) }
-        for h in 0..<4 {
+        for h in headScores.indices {
             headScores[h].append(Double(objects.map { max(0, $0.heads[h]) }.max() ?? 0))
         }
         nextFrame += 1

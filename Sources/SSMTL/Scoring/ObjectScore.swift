@@ -1,4 +1,4 @@
-/// The four head scores of one detected object, raw (as the network gives them).
+/// The scores of one detected object, raw (as the network and the appearance bank give them).
 public struct HeadScores: Sendable, Equatable {
     /// p(backward | forward sequence)
     public var arrowOfTime: Float
@@ -8,47 +8,59 @@ public struct HeadScores: Sendable, Equatable {
     public var middleBox: Float
     /// mean |teacher - student|
     public var distillation: Float
+    /// Distance of the object's appearance features to the nearest training object's (0 without a bank).
+    public var appearance: Float
 
-    public init(arrowOfTime: Float, motionIrregularity: Float, middleBox: Float, distillation: Float) {
+    public init(arrowOfTime: Float, motionIrregularity: Float, middleBox: Float, distillation: Float, appearance: Float = 0) {
         self.arrowOfTime = arrowOfTime
         self.motionIrregularity = motionIrregularity
         self.middleBox = middleBox
         self.distillation = distillation
+        self.appearance = appearance
     }
 
-    public var values: [Float] { [arrowOfTime, motionIrregularity, middleBox, distillation] }
-    public static let names = ["aot", "mi", "mb", "kd"]
+    public var values: [Float] { [arrowOfTime, motionIrregularity, middleBox, distillation, appearance] }
+    public static let names = ["aot", "mi", "mb", "kd", "app"]
 }
 
-/// Training-set mean and standard deviation of each head's score, stored in the checkpoint: a test score is
-/// turned into "standard deviations above normal" so the four heads can be averaged.
+/// Training-set mean and standard deviation of each score, stored in the checkpoint: a test score is turned into
+/// "standard deviations above normal" so the scores can be averaged.
 public struct HeadStatistics: Sendable, Equatable {
+    /// In HeadScores.names order.
     public var mean: [Float]
     public var std: [Float]
 
+    /// Four values (the network heads; checkpoints written before the appearance score) or five. With four, the
+    /// appearance score gets mean 0 and std 0: it is then left out of the object score.
     public init(mean: [Float], std: [Float]) {
-        precondition(mean.count == 4 && std.count == 4)
-        self.mean = mean
-        self.std = std
+        precondition(mean.count == std.count && (mean.count == 4 || mean.count == 5))
+        self.mean = mean.count == 4 ? mean + [0] : mean
+        self.std = std.count == 4 ? std + [0] : std
     }
 
-    /// Per-head z-scores (a head with zero spread on training data contributes 0).
+    /// Per-score z-scores (a score with zero spread on training data contributes 0).
     public func standardize(_ scores: HeadScores) -> [Float] {
         zip(scores.values, zip(mean, std)).map { value, stats in stats.1 > 0 ? (value - stats.0) / stats.1 : 0 }
     }
+
+    /// Which scores the object score averages: the four heads always, the appearance score when the model has an
+    /// appearance bank (a spread measured on the training objects).
+    public var weights: [Float] { [1, 1, 1, 1, std[4] > 0 ? 1 : 0] }
 }
 
 /// One scored object in one frame.
 public struct ScoredObject: Sendable, Equatable {
     public var frame: Int
     public var box: PixelBox
-    /// Standardised head scores, in HeadScores.names order.
+    /// Standardised scores, in HeadScores.names order.
     public var heads: [Float]
-    /// The object's anomaly score: the mean of the standardised heads in use.
+    /// The object's anomaly score: the weighted mean of the standardised scores.
     public var score: Float
 
-    public init(frame: Int, box: PixelBox, heads: [Float], weights: [Float] = [1, 1, 1, 1]) {
-        precondition(heads.count == 4 && weights.count == 4)
+    /// `weights`: one per head (nil = all 1).
+    public init(frame: Int, box: PixelBox, heads: [Float], weights: [Float]? = nil) {
+        let weights = weights ?? Array(repeating: 1, count: heads.count)
+        precondition(heads.count == weights.count)
         self.frame = frame
         self.box = box
         self.heads = heads
