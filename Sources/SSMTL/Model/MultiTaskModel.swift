@@ -103,7 +103,7 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
                               middleIsSequenceWithoutCentre: true)
         let student: Tensor? = selfDistillation && studentTrained ? net.studentForward(training: false) : nil
         var appearance = [Float](repeating: 0, count: n)
-        if appearanceBank != nil || appearanceSampler != nil, let pooled = net.middlePooled {
+        if appearanceBank != nil || appearanceSampler != nil, let pooled = net.sequencePooled {
             let features = appearanceFeatures(pooled)
             appearanceSampler?.add(features.values, count: n, dimension: features.dimension)
             if let bank = appearanceBank { appearance = bank.nearestDistances(features.values, count: n) }

@@ -117,9 +117,9 @@ public final class MultiTaskNet {
     public let buffers: [(String, Tensor)]
     /// Decoder stem output of the last forward (the student's input).
     private var stemOutput: Tensor?
-    /// Temporally pooled encoder map of the middle-box input in the last forward, (N, C, s, s): the appearance
-    /// features are taken from it.
-    public private(set) var middlePooled: Tensor?
+    /// Temporally pooled encoder map of the 7-frame sequence in the last forward, (N, C, s, s), the map the aot, mi
+    /// and kd heads read: the appearance features are taken from it.
+    public private(set) var sequencePooled: Tensor?
     private var dStudent: Tensor?
     private var dmap: Tensor?
     private var probsAot: Tensor?, probsMi: Tensor?, dAot: Tensor?, dMi: Tensor?, dMb: Tensor?, dKd: Tensor?
@@ -230,8 +230,8 @@ public final class MultiTaskNet {
             encodedMid = encoderMid.forward(middleInput, training: training)
         }
         let f = poolSeq.forward(encodedSeq, training: training)  // (N, C, s, s)
+        sequencePooled = f
         let g = poolMid.forward(encodedMid, training: training)
-        middlePooled = g
         let stem = decoderStem.forward(g, training: training)
         stemOutput = stem
         return MultiTaskOutput(aotLogits: aot.forward(f, training: training), miLogits: mi.forward(f, training: training),

@@ -1,13 +1,13 @@
 import NeuralNet
 import Randomness
 
-// Appearance novelty, the fifth score (no pretrained weights): how far an object's appearance features are from
-// those of every training object. The features are the encoder's output for the middle-box input (the object's
-// six frames around the middle one), pooled over time by the network, averaged 2x2 in space (a coarse layout of
-// the object: a cyclist's outline differs from a walker's) and scaled to unit length. The bank is a seeded sample
-// of the training objects' features, stored in the checkpoint; the raw score is the Euclidean distance to the
-// nearest bank entry. The motion heads cannot see a bicycle ridden at walking pace; a nearest-neighbour distance
-// on appearance can, as long as nothing like it was in the training videos.
+// Appearance novelty, the fifth score (no pretrained weights): how far an object's features are from those of
+// every training object. The features are the encoder's output for the object's 7-frame sequence (the map the
+// arrow-of-time, irregularity and distillation heads read), pooled over time by the network, averaged 2x2 in space
+// (a coarse layout of the object and of how it moves: a cyclist's outline and pedalling differ from a walker's
+// gait) and scaled to unit length. The bank is a seeded sample of the training objects' features, stored in the
+// checkpoint; the raw score is the Euclidean distance to the nearest bank entry. Each head answers one question
+// about an object; the nearest-neighbour distance asks whether anything like it was seen in training at all.
 
 /// Appearance features of a batch: (N, C, s, s) temporally pooled encoder maps -> 2x2 mean -> (N, C·(s/2)²),
 /// every row scaled to unit length (a zero row stays zero).
