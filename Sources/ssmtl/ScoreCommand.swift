@@ -92,6 +92,7 @@ struct Score: ParsableCommand {
         }
         var options = VideoScorer.Options()
         options.batchSize = batch
+        options.cropShape = info.cropShape
         let smoothing = sigma ?? info.scoreSigma ?? 0
         if sigma == nil {
             Terminal.note("score: sigma \(smoothing.formatted()) (\(info.scoreSigma == nil ? "the model has no calibrated sigma" : "chosen by train on its validation videos"))", quiet: quiet)

@@ -20,7 +20,7 @@ enum SigmaCalibration {
         var frames: Int
     }
 
-    static func run(model: MultiTaskModel, statistics: HeadStatistics, videos: [VideoSource], batch: Int,
+    static func run(model: MultiTaskModel, statistics: HeadStatistics, videos: [VideoSource], batch: Int, cropShape: CropShape,
                     makeDetector: (VideoSource) throws -> ObjectDetector, shouldStop: () -> Bool) throws -> Outcome? {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("ssmtl-sigma-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -46,6 +46,7 @@ enum SigmaCalibration {
             let replayVideo = VideoSource(name: video.name, path: replay, isFrameFolder: true)
             var options = VideoScorer.Options()
             options.batchSize = batch
+            options.cropShape = cropShape
             let scorer = VideoScorer(detector: try makeDetector(replayVideo), scorer: model, statistics: statistics, options: options)
             let result = try scorer.score(FrameReader(path: replay))
             labels.append(plan.labels)

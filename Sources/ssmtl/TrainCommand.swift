@@ -63,6 +63,9 @@ struct Train: ParsableCommand {
     @Flag(name: .customLong("mirror"), inversion: .prefixedNo, help: "Mirror half of the training objects left-right (all crops of an object alike), so the arrow-of-time head learns how motion looks played backwards rather than which way people usually walk at each place (--no-mirror: never).")
     var mirror = true
 
+    @Option(name: .customLong("crop-shape"), help: "How a box becomes the network's square crop: stretch (the box resized, its proportions lost) | square (a square around the box's centre with the box's longer side, inside the frame where it fits, so a wide object still looks wide). Stored in the model; score uses it.")
+    var cropShape = CropShape.stretch.rawValue
+
     @Option(name: .customLong("fast-forward-share"), help: "Share of the irregular motion sequences that are uniform fast-forwards (every k-th frame, k = 2...5) instead of random jumps, so the irregularity head also learns objects moving a few times faster than normal; 0 = random jumps only.")
     var fastForwardShare = 1.0 / 3
 
@@ -93,6 +96,9 @@ struct Train: ParsableCommand {
         }
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be positive") }
         guard (0...1).contains(fastForwardShare) else { throw ValidationError("--fast-forward-share must lie in [0, 1]") }
+        guard CropShape(rawValue: cropShape) != nil else {
+            throw ValidationError("--crop-shape must be one of \(CropShape.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         guard LearningRateSchedule(rawValue: lrSchedule) != nil else {
             throw ValidationError("--lr-schedule must be one of \(LearningRateSchedule.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -118,6 +124,7 @@ struct Train: ParsableCommand {
     }
 
     var schedule: LearningRateSchedule { LearningRateSchedule(rawValue: lrSchedule) ?? .constant }
+    var shape: CropShape { CropShape(rawValue: cropShape) ?? .stretch }
 
     func run() throws {
         Threads.configureForPipeline(threads: threads)
@@ -132,8 +139,9 @@ struct Train: ParsableCommand {
         if resume {
             (model, info) = try ModelCheckpoint.load(lastPath, restoreOptimizer: true)
             guard info.network == network, info.seed == seed, info.batchSize == batch, info.teacherWidth == teacherWidth,
-                  info.fastForwardShare == fastForwardShare, info.learningRateSchedule == schedule, info.mirror == mirror else {
-                throw CheckpointError(lastPath, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), seed \(info.seed), batch \(info.batchSize), fast-forward share \(info.fastForwardShare), lr schedule \(info.learningRateSchedule.rawValue), mirror \(info.mirror)); resume with the same ones")
+                  info.fastForwardShare == fastForwardShare, info.learningRateSchedule == schedule, info.mirror == mirror,
+                  info.cropShape == shape else {
+                throw CheckpointError(lastPath, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), seed \(info.seed), batch \(info.batchSize), fast-forward share \(info.fastForwardShare), lr schedule \(info.learningRateSchedule.rawValue), mirror \(info.mirror), crop shape \(info.cropShape.rawValue)); resume with the same ones")
             }
             // A cosine schedule is laid out over the planned epochs: another count would change the rates.
             guard schedule == .constant || info.epochsPlanned == epochs else {
@@ -149,6 +157,7 @@ struct Train: ParsableCommand {
             info.fastForwardShare = fastForwardShare
             info.learningRateSchedule = schedule
             info.mirror = mirror
+            info.cropShape = shape
             info.studentEpochsPlanned = model.selfDistillation ? studentEpochs : 0
         }
 
@@ -160,10 +169,11 @@ struct Train: ParsableCommand {
         options.teacherWidth = teacherWidth
         options.fastForwardShare = fastForwardShare
         options.mirror = mirror
+        options.cropShape = shape
         let cache = DetectionCache(videos: videos) { video in try detectorOptions.detector(for: video, yolo: yolo, teacher: teacher) }
         let trainer = Trainer(videos: videos, detections: cache, options: options)
         let held = trainer.split.byObject ? "every tenth object" : trainer.split.validationVideos.sorted().map { videos[$0].name }.joined(separator: ", ")
-        Terminal.note("train: \(videos.count) videos, validation: \(held); variant \(variant), batch \(batch), lr \(info.learningRate) (\(schedule.rawValue)), seed \(seed)\(mirror ? ", mirrored objects" : "")", quiet: quiet)
+        Terminal.note("train: \(videos.count) videos, validation: \(held); variant \(variant), batch \(batch), lr \(info.learningRate) (\(schedule.rawValue)), seed \(seed)\(mirror ? ", mirrored objects" : "")\(shape == .square ? ", square crops" : "")", quiet: quiet)
 
         while info.epoch < epochs {
             let epoch = info.epoch
@@ -217,7 +227,7 @@ struct Train: ParsableCommand {
         let calibrationVideos: [VideoSource] = trainer.split.byObject ? videos : trainer.split.validationVideos.sorted().map { videos[$0] }
         do {
             Terminal.note("train: choosing the scoring sigma on \(calibrationVideos.map { $0.name }.joined(separator: ", ")) replayed with fast-forwarded and reversed segments", quiet: quiet)
-            if let chosen = try SigmaCalibration.run(model: model, statistics: stats, videos: calibrationVideos, batch: batch,
+            if let chosen = try SigmaCalibration.run(model: model, statistics: stats, videos: calibrationVideos, batch: batch, cropShape: shape,
                                                      makeDetector: { try detectorOptions.detector(for: $0, yolo: yolo, teacher: teacher) },
                                                      shouldStop: { Interrupt.received != nil }) {
                 final.scoreSigma = chosen.sigma
@@ -305,6 +315,7 @@ struct Train: ParsableCommand {
             model.appearanceSampler = bankVideos.contains(v) ? sampler : nil
             var options = VideoScorer.Options()
             options.batchSize = batch
+            options.cropShape = shape
             let scorer = VideoScorer(detector: cache.detector(video: v), scorer: model,
                                      statistics: HeadStatistics(mean: [0, 0, 0, 0], std: [1, 1, 1, 1]), options: options)
             let result = try scorer.score(FrameReader(path: video.path))

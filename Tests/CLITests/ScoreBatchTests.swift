@@ -130,19 +130,28 @@ final class ScoreBatchTests: XCTestCase {
         XCTAssertTrue(invalid.stderr.contains("--fast-forward-share must lie in [0, 1]"), invalid.stderr)
     }
 
-    /// A checkpoint naming an unknown learning-rate schedule or a mirror flag that is neither true nor false is refused
-    /// with one line naming the file and the key.
+    /// A checkpoint naming an unknown learning-rate schedule or crop shape, or a mirror flag that is neither true nor
+    /// false, is refused with one line naming the file and the key.
     func testAnUnknownLearningRateScheduleOrMirrorFlagInACheckpointIsRefused() throws {
         let scratch = try CLI.scratchFolder()
         let (model, videos) = try tinyModel(scratch)
         // cosine is the default schedule
         try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "lr_schedule", from: "cosine", to: "cyclic")
         try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "mirror", from: "true", to: "sometimes")
+        try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "crop_shape", from: "stretch", to: "oval")
         // A resume without the mirroring the run used (the default) is refused.
         let resumed = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "2", "--student-epochs", "1", "--resume", "--no-mirror"]
                                   + TrainInterruptTests.tiny)
         XCTAssertNotEqual(resumed.status, 0)
         XCTAssertTrue(resumed.stderr.contains("mirror true"), resumed.stderr)
+        // Nor one with another crop shape, and an unknown shape is a usage error.
+        let square = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "2", "--student-epochs", "1", "--resume",
+                                                       "--crop-shape", "square"] + TrainInterruptTests.tiny)
+        XCTAssertNotEqual(square.status, 0)
+        XCTAssertTrue(square.stderr.contains("crop shape stretch"), square.stderr)
+        let unknown = try CLI.run(["train"] + videos + ["--out", scratch + "/x.safetensors", "--crop-shape", "round"])
+        XCTAssertNotEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.stderr.contains("--crop-shape must be one of stretch, square"), unknown.stderr)
     }
 
     /// A write that fails part-way (a 1 kB file-size limit, like a full disk) fails that video with one line naming

@@ -17,6 +17,8 @@ public struct CheckpointInfo: Sendable, Equatable {
     public var learningRateSchedule = LearningRateSchedule.constant
     /// Whether half of the training objects were mirrored left-right (false before the option existed).
     public var mirror = false
+    /// How each box becomes the crop region (stretch in checkpoints written before the option existed).
+    public var cropShape = CropShape.stretch
     public var batchSize: Int
     public var seed: UInt64
     /// Epochs completed when the file was written.
@@ -70,7 +72,7 @@ public struct CheckpointInfo: Sendable, Equatable {
             "student_epochs_planned": "\(studentEpochsPlanned)", "student_epoch": "\(studentEpoch)",
             "best_student_epoch": "\(bestStudentEpoch)", "best_student_loss": "\(bestStudentLoss)",
             "learning_rate": "\(learningRate)", "fast_forward_share": "\(fastForwardShare)",
-            "lr_schedule": learningRateSchedule.rawValue, "mirror": "\(mirror)",
+            "lr_schedule": learningRateSchedule.rawValue, "mirror": "\(mirror)", "crop_shape": cropShape.rawValue,
             "batch_size": "\(batchSize)", "seed": "\(seed)", "epoch": "\(epoch)",
             "epochs_planned": "\(epochsPlanned)", "best_epoch": "\(bestEpoch)", "best_validation_loss": "\(bestValidationLoss)",
             "detector": detector.keys.sorted().map { "\($0)=\(detector[$0]!)" }.joined(separator: ";"),
@@ -126,6 +128,12 @@ public struct CheckpointInfo: Sendable, Equatable {
         if let text = m["mirror"] {
             guard let value = Bool(text) else { throw CheckpointError(path, "metadata 'mirror' is '\(text)', not true or false") }
             mirror = value
+        }
+        if let text = m["crop_shape"] {
+            guard let shape = CropShape(rawValue: text) else {
+                throw CheckpointError(path, "metadata 'crop_shape' is '\(text)', not one of \(CropShape.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            cropShape = shape
         }
         batchSize = try number("batch_size")
         seed = try number("seed")

@@ -14,6 +14,8 @@ public final class VideoScorer {
         /// The cropping thread hands its frames over at least every this many frames, even when their objects do not
         /// fill a batch, so a long stretch without objects does not pile up frame records.
         public var maxFramesPerChunk = 1024
+        /// How each box becomes the crop region (the model's: `CheckpointInfo.cropShape`).
+        public var cropShape = CropShape.stretch
         public init() {}
     }
 
@@ -54,7 +56,7 @@ public final class VideoScorer {
         for _ in 0..<3 { buffers.send(BatchSlot(makeBatch())) }
         let producer = BatchProducer(reader: Handed(reader), detector: Handed(detector), messages: messages,
                                      buffers: buffers, batchSize: options.batchSize, radius: options.temporalRadius,
-                                     maxFrames: options.maxFramesPerChunk)
+                                     maxFrames: options.maxFramesPerChunk, cropShape: options.cropShape)
         let thread = BackgroundThread { producer.run() }
         do {
             let result = try consume(messages, buffers, frameWidth: reader.info.width, frameHeight: reader.info.height,
@@ -193,13 +195,15 @@ private final class BatchProducer: @unchecked Sendable {
     let reader: FrameReader, detector: ObjectDetector
     let messages: BoundedChannel<PipeMessage>, buffers: BoundedChannel<BatchSlot>
     let batchSize: Int, radius: Int, maxFrames: Int
+    let cropShape: CropShape
     private var timings = VideoScorer.Timings()
 
     init(reader: Handed<FrameReader>, detector: Handed<ObjectDetector>, messages: BoundedChannel<PipeMessage>,
-         buffers: BoundedChannel<BatchSlot>, batchSize: Int, radius: Int, maxFrames: Int) {
+         buffers: BoundedChannel<BatchSlot>, batchSize: Int, radius: Int, maxFrames: Int, cropShape: CropShape) {
         self.reader = reader.value; self.detector = detector.value
         self.messages = messages; self.buffers = buffers
         self.batchSize = batchSize; self.radius = radius; self.maxFrames = max(1, maxFrames)
+        self.cropShape = cropShape
     }
 
     func run() {
@@ -228,10 +232,12 @@ private final class BatchProducer: @unchecked Sendable {
         func crop(frame center: Int, objects: [DetectionBox]) throws {
             if chunk.frames.count >= maxFrames { try handOver() }
             chunk.frames.append((center, objects.count))
+            let frame = window.frame(at: center)
             for object in objects {
                 let start = Clock.now
                 let n = chunk.objects.count
-                chunk.slot.batch.forward.fill(object: n, box: object.pixelBox, center: window.windowCentre(for: center),
+                let region = cropShape.region(of: object.pixelBox, frameWidth: frame.width, frameHeight: frame.height)
+                chunk.slot.batch.forward.fill(object: n, box: region, center: window.windowCentre(for: center),
                                               offsets: forwardOffsets, window: window)
                 chunk.slot.batch.middleInput.copyFrames(object: n, from: chunk.slot.batch.forward, frames: middleFrames)
                 chunk.slot.batch.middleTarget.copyFrames(object: n, from: chunk.slot.batch.forward, frames: centreFrame)

@@ -78,6 +78,8 @@ public final class Trainer {
         public var fastForwardShare = 0.0
         /// Mirror half of the training objects left-right (`TrainingBatch`); validation batches are never mirrored.
         public var mirror = false
+        /// How each box becomes the crop region.
+        public var cropShape = CropShape.stretch
         public init() {}
     }
 
@@ -162,6 +164,7 @@ public final class Trainer {
         do {
             var stream = ExampleStream()
             stream.side = options.side
+            stream.cropShape = options.cropShape
             stream.fastForwardShare = options.fastForwardShare
             var ordinal = 0
             for v in Array(videos.indices).shuffled(using: &orderRNG) {

@@ -26,6 +26,8 @@ public struct ExampleStream {
     /// Share of irregular sequences that are uniform fast-forwards (see `TemporalOffsets.irregular`).
     public var fastForwardShare = 0.0
     public var side = 64
+    /// How each box becomes the crop region.
+    public var cropShape = CropShape.stretch
 
     public init() {}
 
@@ -38,12 +40,14 @@ public struct ExampleStream {
         let window = FrameWindow(radius: maxIrregularOffset)
         var waiting: [(Int, [DetectionBox])] = []
         func process(_ center: Int, _ objects: [DetectionBox]) throws {
+            let frame = window.frame(at: center)
             for object in objects {
-                let consecutive = TrainingExample.crops(of: object.pixelBox, in: window, center: center,
+                let region = cropShape.region(of: object.pixelBox, frameWidth: frame.width, frameHeight: frame.height)
+                let consecutive = TrainingExample.crops(of: region, in: window, center: center,
                                                         offsets: TemporalOffsets.forward(t: temporalRadius), side: side)
                 let offsets = TemporalOffsets.irregular(t: temporalRadius, maxOffset: maxIrregularOffset,
                                                         fastForwardShare: fastForwardShare, using: &rng)
-                let irregular = TrainingExample.crops(of: object.pixelBox, in: window, center: center, offsets: offsets, side: side)
+                let irregular = TrainingExample.crops(of: region, in: window, center: center, offsets: offsets, side: side)
                 try emit(TrainingExample(video: video, frame: center, consecutive: consecutive, irregular: irregular,
                                          teacher: object.classProbabilities))
             }
