@@ -116,18 +116,24 @@ final class ScoreBatchTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("bad.safetensors") && r.stderr.contains("'\(key)'"), r.stderr, file: file, line: line)
     }
 
+    /// Runs `ssmtl train arguments` and checks that it fails with `text` on stderr.
+    private func assertTrainRefused(_ arguments: [String], mentioning text: String,
+                                    file: StaticString = #filePath, line: UInt = #line) throws {
+        let r = try CLI.run(["train"] + arguments)
+        XCTAssertNotEqual(r.status, 0, file: file, line: line)
+        XCTAssertTrue(r.stderr.contains(text), r.stderr, file: file, line: line)
+    }
+
     func testFastForwardShareIsCheckedInCheckpointsAndOnResume() throws {
         let scratch = try CLI.scratchFolder()
         let (model, videos) = try tinyModel(scratch)
         try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "fast_forward_share", from: "0.3333333333333333", to: "3.3")
 
-        let resumed = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "2", "--student-epochs", "1", "--resume",
-                                                        "--fast-forward-share", "0"] + TrainInterruptTests.tiny)
-        XCTAssertNotEqual(resumed.status, 0)
-        XCTAssertTrue(resumed.stderr.contains("fast-forward share 0.3333333333333333"), resumed.stderr)
-        let invalid = try CLI.run(["train"] + videos + ["--out", scratch + "/x.safetensors", "--fast-forward-share", "1.5"])
-        XCTAssertNotEqual(invalid.status, 0)
-        XCTAssertTrue(invalid.stderr.contains("--fast-forward-share must lie in [0, 1]"), invalid.stderr)
+        try assertTrainRefused(videos + ["--out", model, "--epochs", "2", "--student-epochs", "1", "--resume",
+                                         "--fast-forward-share", "0"] + TrainInterruptTests.tiny,
+                               mentioning: "fast-forward share 0.3333333333333333")
+        try assertTrainRefused(videos + ["--out", scratch + "/x.safetensors", "--fast-forward-share", "1.5"],
+                               mentioning: "--fast-forward-share must lie in [0, 1]")
     }
 
     /// A checkpoint naming an unknown learning-rate schedule or crop shape, or a mirror flag that is neither true nor
@@ -140,18 +146,13 @@ final class ScoreBatchTests: XCTestCase {
         try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "mirror", from: "true", to: "sometimes")
         try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "crop_shape", from: "stretch", to: "oval")
         // A resume without the mirroring the run used (the default) is refused.
-        let resumed = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "2", "--student-epochs", "1", "--resume", "--no-mirror"]
-                                  + TrainInterruptTests.tiny)
-        XCTAssertNotEqual(resumed.status, 0)
-        XCTAssertTrue(resumed.stderr.contains("mirror true"), resumed.stderr)
+        try assertTrainRefused(videos + ["--out", model, "--epochs", "2", "--student-epochs", "1", "--resume", "--no-mirror"]
+                               + TrainInterruptTests.tiny, mentioning: "mirror true")
         // Nor one with another crop shape, and an unknown shape is a usage error.
-        let square = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "2", "--student-epochs", "1", "--resume",
-                                                       "--crop-shape", "square"] + TrainInterruptTests.tiny)
-        XCTAssertNotEqual(square.status, 0)
-        XCTAssertTrue(square.stderr.contains("crop shape stretch"), square.stderr)
-        let unknown = try CLI.run(["train"] + videos + ["--out", scratch + "/x.safetensors", "--crop-shape", "round"])
-        XCTAssertNotEqual(unknown.status, 0)
-        XCTAssertTrue(unknown.stderr.contains("--crop-shape must be one of stretch, square"), unknown.stderr)
+        try assertTrainRefused(videos + ["--out", model, "--epochs", "2", "--student-epochs", "1", "--resume",
+                                         "--crop-shape", "square"] + TrainInterruptTests.tiny, mentioning: "crop shape stretch")
+        try assertTrainRefused(videos + ["--out", scratch + "/x.safetensors", "--crop-shape", "round"],
+                               mentioning: "--crop-shape must be one of stretch, square")
     }
 
     /// A write that fails part-way (a 1 kB file-size limit, like a full disk) fails that video with one line naming
