@@ -212,7 +212,7 @@ public enum ModelCheckpoint {
         if restoreOptimizer && file.metadata["adam_step"] == nil {
             throw CheckpointError(path, "holds no optimizer state to resume from")
         }
-        _ = try model.net.load(from: path, optimizer: restoreOptimizer ? model.optimizer : nil,
+        try model.net.load(file, path: path, optimizer: restoreOptimizer ? model.optimizer : nil,
                                studentOptimizer: restoreOptimizer ? model.studentOptimizer : nil)
         model.studentTrained = info.studentEpoch > 0
         model.appearanceBank = try appearanceBank(in: file, config: info.network, path: path)
@@ -224,10 +224,11 @@ public enum ModelCheckpoint {
     /// alone) and returns the checkpoint's info.
     public static func loadWeights(_ path: String, into model: MultiTaskModel) throws -> CheckpointInfo {
         guard FileManager.default.fileExists(atPath: path) else { throw CheckpointError(path, "no such file") }
-        let metadata = try model.net.load(from: path)
+        let file = try Safetensors.read(path)
+        let metadata = try model.net.load(file, path: path)
         let info = try CheckpointInfo(metadata: metadata, path: path)
         model.studentTrained = info.studentEpoch > 0
-        model.appearanceBank = try appearanceBank(in: Safetensors.read(path), config: info.network, path: path)
+        model.appearanceBank = try appearanceBank(in: file, config: info.network, path: path)
         try checkAppearance(info, bank: model.appearanceBank, path: path)
         return info
     }

@@ -365,7 +365,12 @@ extension MultiTaskNet {
     /// Throws CheckpointError for a corrupt file, a different variant, or missing / mis-shaped tensors.
     @discardableResult
     public func load(from path: String, optimizer: Adam? = nil, studentOptimizer: Adam? = nil) throws -> [String: String] {
-        let file = try Safetensors.read(path)
+        try load(try Safetensors.read(path), path: path, optimizer: optimizer, studentOptimizer: studentOptimizer)
+    }
+
+    /// `load(from:)` for a file already read (`path` names it in errors).
+    @discardableResult
+    public func load(_ file: SafetensorsFile, path: String, optimizer: Adam? = nil, studentOptimizer: Adam? = nil) throws -> [String: String] {
         if let v = file.metadata["variant"], v != config.variant.rawValue {
             throw CheckpointError(path, "was trained for variant \(v), not \(config.variant.rawValue)")
         }
