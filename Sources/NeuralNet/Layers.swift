@@ -34,6 +34,12 @@ public final class Conv: Layer {
     public var useShifted = Conv.preferShifted
     /// Default for useShifted of new layers (A/B switch for benchmarks).
     nonisolated(unsafe) public static var preferShifted = true
+    /// Inference (`forward(_:foldingInference:)`) of 3D convolutions with 3x3 spatial kernels by Winograd's
+    /// F(2x2, 3x3) (Winograd.swift) instead of frame-shifted GEMMs; training always uses the GEMM paths.
+    public var useWinograd = Conv.preferWinograd
+    /// Default for useWinograd of new layers (A/B switch for benchmarks).
+    nonisolated(unsafe) public static var preferWinograd = true
+    private var winogradWeight: Tensor?
     private var shape: ConvShape?
 
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
@@ -59,7 +65,7 @@ public final class Conv: Layer {
     }
 
     public init(sharing other: Conv) {
-        weight = other.weight; bias = other.bias; is3D = other.is3D; useShifted = other.useShifted
+        weight = other.weight; bias = other.bias; is3D = other.is3D; useShifted = other.useShifted; useWinograd = other.useWinograd
         kernel = other.kernel; stride = other.stride; padding = other.padding
         computeInputGrad = other.computeInputGrad
     }
@@ -87,6 +93,20 @@ public final class Conv: Layer {
         for k in 0..<o {
             let src = weight.value.data + k * perOutput, dst = w.data + k * perOutput
             for j in 0..<perOutput { dst[j] = src[j] * scale[k] }
+        }
+        // With few input channels the 16 GEMMs are too thin (their inner dimension is C) to beat the shifted GEMMs,
+        // whose inner dimension is 9C: the first layer (RGB) stays on them.
+        if !useNaive, useWinograd, is3D, x.shape.count == 5, x.shape[1] == weight.value.shape[1], x.shape[1] >= 8,
+           let pl = WinogradConvPlan(ConvShape(n: x.shape[0], c: x.shape[1], d: x.shape[2], h: x.shape[3], w: x.shape[4],
+                                               o: o, kernel: kernel, stride: stride, padding: padding)) {
+            let s = pl.s
+            shape = s; input = x
+            let y = ensure(&out, [s.n, o, s.od, s.oh, s.ow])
+            let u = ensure(&winogradWeight, [pl.weightSize]), work = ensure(&col, [pl.workspaceSize])
+            winogradTransformWeight(u.data, w.data, pl)
+            convWinogradForward(out: y.data, work: work.data, inp: x.data, u: u.data, bias: foldedBias!.data, pl,
+                                outputFrames: outputFrames)
+            return y
         }
         return run(x, weight: w.data, bias: foldedBias!.data, outputFrames: outputFrames)
     }

@@ -1,0 +1,255 @@
+// MARK: - 3D convolution with 3x3 spatial kernels by Winograd's F(2x2, 3x3) (inference only)
+//
+// Every output frame of a (KD, 3, 3) convolution with spatial stride 1 and padding 1 is the sum over kz of a 2D 3x3
+// convolution of padded input frame z + kz. Winograd's minimal filtering computes each 2x2 block of a 2D output from
+// the 4x4 input tile around it with 16 multiplications per (input, output) channel pair instead of 36:
+//   Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A
+// Batched over tiles and channels, the elementwise product becomes 16 GEMMs (one per tile position ξ): for each ξ,
+//   M_ξ (O, OD*T) = Σ_kz U_ξ,kz (O, C) · V_ξ (C, frames z+kz, T)
+// where U = G g Gᵀ (weights, transformed once per call), V = Bᵀ d B (input tiles), T = tiles per frame. The frame
+// shift by kz is a column offset into V, as in the frame-shifted GEMM path (Conv.swift). The multiplications drop
+// 2.25 times; the transforms are additions only. Rounding differs from the direct sum by a few ulps (the transforms
+// add and subtract neighbouring pixels), which the tests bound against `convForwardNaive`.
+//
+// Layouts, per batch item: input (C, D, H, W); V (16, C, F, T) with F = D + 2*PD padded frames; M (16, O, frames, T)
+// for a chunk of output frames; U (KD, 16, O, C); output (O, OD, H, W). A tile t = ty * (W/2) + tx covers output
+// rows 2ty, 2ty+1 and columns 2tx, 2tx+1, and reads input rows 2ty-1 ... 2ty+2, columns 2tx-1 ... 2tx+2 (zeros
+// outside the frame).
+import CBLAS
+
+public struct WinogradConvPlan: Sendable {
+    public let s: ConvShape
+    /// Tiles per frame: (H/2) x (W/2).
+    public let tileRows: Int, tileColumns: Int
+    public var tiles: Int { tileRows * tileColumns }
+    public var frames: Int { s.d + 2 * s.pd }
+
+    /// nil unless the convolution is 3x3 in space with stride 1 and padding 1 everywhere spatially, depth stride 1,
+    /// and an even frame height and width.
+    public init?(_ s: ConvShape) {
+        guard s.kh == 3, s.kw == 3, s.sd == 1, s.sh == 1, s.sw == 1, s.ph == 1, s.pw == 1,
+              s.h % 2 == 0, s.w % 2 == 0, s.h > 0, s.w > 0, s.od > 0 else { return nil }
+        self.s = s
+        tileRows = s.h / 2
+        tileColumns = s.w / 2
+    }
+
+    public var workers: Int { min(Threads.swiftWorkers, max(s.n, 1)) }
+    /// Floats of the transformed weights U.
+    public var weightSize: Int { s.kd * 16 * s.o * s.c }
+    /// Floats of workspace per worker: the zero-padded input frame, V and M.
+    /// The padded frame, rows split into even and odd columns, and room for one vector read past its end.
+    var paddedSize: Int { (s.h + 2) * (s.w + 2) + 8 }
+    var vSize: Int { 16 * s.c * frames * tiles }
+    /// Output frames whose products M are computed and transformed together: M of a chunk (16·O·T per frame) is
+    /// kept near 512 KB so the output transform reads it from the core's cache rather than from memory.
+    public var chunkFrames: Int { max(1, min(s.od, (1 << 17) / (16 * s.o * tiles))) }
+    /// M of one chunk, and room for one vector read past its end.
+    var mSize: Int { 16 * s.o * chunkFrames * tiles + 8 }
+    var workerSize: Int { paddedSize + vSize + mSize }
+    /// Floats of workspace for all workers.
+    public var workspaceSize: Int { workers * workerSize }
+}
+
+/// u (KD, 16, O, C) <- G g Gᵀ for every 3x3 slice g of weight (O, C, KD, 3, 3).
+public func winogradTransformWeight(_ u: UnsafeMutablePointer<Float>, _ weight: UnsafePointer<Float>, _ pl: WinogradConvPlan) {
+    let s = pl.s
+    for o in 0..<s.o {
+        for c in 0..<s.c {
+            for kz in 0..<s.kd {
+                let g = weight + ((o * s.c + c) * s.kd + kz) * 9
+                // Gg (4 x 3): rows g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2 of the kernel's rows.
+                var gg = [Float](repeating: 0, count: 12)
+                for j in 0..<3 {
+                    let r0 = g[j], r1 = g[3 + j], r2 = g[6 + j]
+                    gg[j] = r0
+                    gg[3 + j] = 0.5 * (r0 + r1 + r2)
+                    gg[6 + j] = 0.5 * (r0 - r1 + r2)
+                    gg[9 + j] = r2
+                }
+                for i in 0..<4 {
+                    let a = gg[3 * i], b = gg[3 * i + 1], cc = gg[3 * i + 2]
+                    let row = [a, 0.5 * (a + b + cc), 0.5 * (a - b + cc), cc]
+                    for j in 0..<4 { u[((kz * 16 + 4 * i + j) * s.o + o) * s.c + c] = row[j] }
+                }
+            }
+        }
+    }
+}
+
+/// V (16, C, F, T) <- Bᵀ d B for every tile of the padded frames `padded` of one item's input (C, D, H, W); depth
+/// padding frames are zero.
+///
+/// Tiles overlap by two columns, so tile tx reads padded columns 2tx ... 2tx+3. Each padded row is first split into
+/// its even and odd columns (E[j] = column 2j, O[j] = column 2j+1): tile tx then reads E[tx], O[tx], E[tx+1],
+/// O[tx+1], four contiguous streams, and eight neighbouring tiles are transformed at once with SIMD8 vectors.
+func winogradTransformInput(_ v: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>,
+                            _ inp: UnsafePointer<Float>, _ pl: WinogradConvPlan, padded: Range<Int>) {
+    let s = pl.s, t = pl.tiles, f = pl.frames, tw = pl.tileColumns
+    let half = tw + 1                 // E and O lengths of a padded row
+    let rowStride = 2 * half          // scratch row: E then O
+    let planeStride = f * t           // between channels of the same ξ
+    let xiStride = s.c * f * t        // between tile positions ξ
+    // The zero rows above and below the frame.
+    scratch.update(repeating: 0, count: rowStride)
+    (scratch + (s.h + 1) * rowStride).update(repeating: 0, count: rowStride)
+    for c in 0..<s.c {
+        for frame in padded {
+            let z = frame - s.pd
+            let dst = v + c * planeStride + frame * t
+            guard z >= 0 && z < s.d else {
+                for xi in 0..<16 { (dst + xi * xiStride).update(repeating: 0, count: t) }
+                continue
+            }
+            let src = inp + (c * s.d + z) * s.h * s.w
+            for y in 0..<s.h {
+                // Padded column x holds src[x - 1]; columns 0 and w + 1 are zero.
+                let even = scratch + (y + 1) * rowStride, odd = even + half, row = src + y * s.w
+                even[0] = 0
+                for j in 1..<half { even[j] = row[2 * j - 1] }
+                for j in 0..<tw { odd[j] = row[2 * j] }
+                odd[tw] = 0
+            }
+            for ty in 0..<pl.tileRows {
+                let p0 = scratch + 2 * ty * rowStride, p1 = p0 + rowStride, p2 = p1 + rowStride, p3 = p2 + rowStride
+                let out = dst + ty * tw
+                var tx = 0
+                while tx + 8 <= tw {
+                    winogradInputTiles(p0 + tx, p1 + tx, p2 + tx, p3 + tx, half: half, out: out + tx, xiStride: xiStride,
+                                       as: SIMD8<Float>.self, lanes: 8)
+                    tx += 8
+                }
+                while tx < tw {
+                    let lanes = min(2, tw - tx)
+                    winogradInputTiles(p0 + tx, p1 + tx, p2 + tx, p3 + tx, half: half, out: out + tx, xiStride: xiStride,
+                                       as: SIMD2<Float>.self, lanes: lanes)
+                    tx += lanes
+                }
+            }
+        }
+    }
+}
+
+/// Bᵀ d B of `lanes` (at most V.scalarCount) neighbouring tiles at once. r0 ... r3: the tiles' padded rows, each
+/// split as E (first `half` values) then O; column k of tile j is E[j], O[j], E[j+1], O[j+1] for k = 0 ... 3. Writes
+/// the 16 results to out + ξ * xiStride. With fewer lanes than the vector, the loads may read up to one vector past
+/// the last tile's columns (the workspace has room; those lanes are not stored).
+@inline(__always)
+private func winogradInputTiles<V: SIMD>(_ r0: UnsafeMutablePointer<Float>, _ r1: UnsafeMutablePointer<Float>,
+                                         _ r2: UnsafeMutablePointer<Float>, _ r3: UnsafeMutablePointer<Float>,
+                                         half: Int, out: UnsafeMutablePointer<Float>, xiStride: Int,
+                                         as _: V.Type, lanes: Int) where V.Scalar == Float {
+    @inline(__always) func load(_ p: UnsafeMutablePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+    @inline(__always) func store(_ xi: Int, _ value: V) {
+        if lanes == V.scalarCount {
+            UnsafeMutableRawPointer(out + xi * xiStride).storeBytes(of: value, as: V.self)
+        } else {
+            for l in 0..<lanes { out[xi * xiStride + l] = value[l] }
+        }
+    }
+    // Bᵀ d, column by column: rows d0 - d2, d1 + d2, d2 - d1, d1 - d3.
+    @inline(__always) func column(_ offset: Int) -> (V, V, V, V) {
+        let d0 = load(r0 + offset), d1 = load(r1 + offset), d2 = load(r2 + offset), d3 = load(r3 + offset)
+        return (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
+    }
+    let c0 = column(0), c1 = column(half), c2 = column(1), c3 = column(half + 1)
+    // (Bᵀ d) B: the same combination of the columns, row by row.
+    store(0, c0.0 - c2.0); store(1, c1.0 + c2.0); store(2, c2.0 - c1.0); store(3, c1.0 - c3.0)
+    store(4, c0.1 - c2.1); store(5, c1.1 + c2.1); store(6, c2.1 - c1.1); store(7, c1.1 - c3.1)
+    store(8, c0.2 - c2.2); store(9, c1.2 + c2.2); store(10, c2.2 - c1.2); store(11, c1.2 - c3.2)
+    store(12, c0.3 - c2.3); store(13, c1.3 + c2.3); store(14, c2.3 - c1.3); store(15, c1.3 - c3.3)
+}
+
+/// out (N, O, OD, H, W) = conv(inp (N, C, D, H, W)) + bias by Winograd F(2x2, 3x3).
+/// u: (KD, 16, O, C) from winogradTransformWeight; work: WinogradConvPlan.workspaceSize floats.
+/// outputFrames: the runs of output frames to compute (default all); the other frames of `out` are left untouched.
+public func convWinogradForward(out: UnsafeMutablePointer<Float>, work: UnsafeMutablePointer<Float>,
+                                inp: UnsafePointer<Float>, u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                _ pl: WinogradConvPlan, outputFrames: [Range<Int>]? = nil) {
+    let s = pl.s
+    let runs = (outputFrames ?? [0..<s.od]).map { $0.clamped(to: 0..<s.od) }.filter { !$0.isEmpty }
+    parallelChunks(s.n) { worker, items in
+        let base = work + worker * pl.workerSize
+        let scratch = base, v = base + pl.paddedSize, m = v + pl.vSize
+        for b in items {
+            let outB = out + b * s.outSize        // (O, OD, H, W)
+            for run in runs {
+                // Output frame z reads padded frames z ..< z + KD.
+                winogradTransformInput(v, scratch, inp + b * s.inSize, pl, padded: run.lowerBound..<(run.upperBound + s.kd - 1))
+                for first in stride(from: run.lowerBound, to: run.upperBound, by: pl.chunkFrames) {
+                    let chunk = first..<min(first + pl.chunkFrames, run.upperBound)
+                    winogradMultiplyAndTransformOutput(outB, m: m, v: v, u: u, bias: bias, pl, frames: chunk)
+                }
+            }
+        }
+    }
+}
+
+/// For output frames `frames` of one item: M (16, O, frames·T) = Σ_kz U_ξ,kz · V_ξ shifted by kz frames, then
+/// out (O, OD, H, W) = Aᵀ M A + bias for those frames.
+private func winogradMultiplyAndTransformOutput(_ outB: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>,
+                                                v: UnsafePointer<Float>, u: UnsafePointer<Float>,
+                                                bias: UnsafePointer<Float>?, _ pl: WinogradConvPlan, frames: Range<Int>) {
+    let s = pl.s, t = pl.tiles, f = pl.frames, tw = pl.tileColumns
+    let cols = frames.count * t      // M row length
+    let mXi = s.o * cols             // between tile positions ξ in M
+    for xi in 0..<16 {
+        for kz in 0..<s.kd {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(s.o), Int32(cols), Int32(s.c),
+                        1, u + (kz * 16 + xi) * s.o * s.c, Int32(s.c),
+                        v + xi * s.c * f * t + (frames.lowerBound + kz) * t, Int32(f * t),
+                        kz == 0 ? 0 : 1, m + xi * mXi, Int32(cols))
+        }
+    }
+    for o in 0..<s.o {
+        let bo = bias?[o] ?? 0
+        for (k, z) in frames.enumerated() {
+            let src = m + o * cols + k * t
+            let dst = outB + (o * s.od + z) * s.h * s.w
+            for ty in 0..<pl.tileRows {
+                let row0 = dst + 2 * ty * s.w, row1 = row0 + s.w, p = src + ty * tw
+                var tx = 0
+                while tx + 8 <= tw {
+                    winogradOutputTiles(p + tx, xiStride: mXi, bias: bo, row0: row0 + 2 * tx, row1: row1 + 2 * tx,
+                                        as: SIMD8<Float>.self, lanes: 8)
+                    tx += 8
+                }
+                while tx < tw {
+                    let lanes = min(2, tw - tx)
+                    winogradOutputTiles(p + tx, xiStride: mXi, bias: bo, row0: row0 + 2 * tx, row1: row1 + 2 * tx,
+                                        as: SIMD2<Float>.self, lanes: lanes)
+                    tx += lanes
+                }
+            }
+        }
+    }
+}
+
+/// Y = Aᵀ M A + bias of `lanes` neighbouring tiles (at most V.scalarCount): m + ξ * xiStride holds element ξ of the
+/// tiles' products; their 2x2 outputs go to row0 and row1, two columns per tile.
+@inline(__always)
+private func winogradOutputTiles<V: SIMD>(_ m: UnsafeMutablePointer<Float>, xiStride: Int, bias: Float,
+                                          row0: UnsafeMutablePointer<Float>, row1: UnsafeMutablePointer<Float>,
+                                          as _: V.Type, lanes: Int) where V.Scalar == Float {
+    @inline(__always) func at(_ xi: Int) -> V { UnsafeRawPointer(m + xi * xiStride).loadUnaligned(as: V.self) }
+    // Aᵀ M: rows m0 + m1 + m2 and m1 - m2 - m3; then the same over columns.
+    let s0 = at(0) + at(4) + at(8), s1 = at(1) + at(5) + at(9), s2 = at(2) + at(6) + at(10), s3 = at(3) + at(7) + at(11)
+    let e0 = at(4) - at(8) - at(12), e1 = at(5) - at(9) - at(13), e2 = at(6) - at(10) - at(14), e3 = at(7) - at(11) - at(15)
+    let b = V(repeating: bias)
+    let y00 = s0 + s1 + s2 + b, y01 = s1 - s2 - s3 + b, y10 = e0 + e1 + e2 + b, y11 = e1 - e2 - e3 + b
+    if lanes == 8, V.scalarCount == 8 {
+        // Interleave the even and odd output columns into one 16-wide store per row.
+        var top = SIMD16<Float>(), bottom = SIMD16<Float>()
+        for l in 0..<8 {
+            top[2 * l] = y00[l]; top[2 * l + 1] = y01[l]
+            bottom[2 * l] = y10[l]; bottom[2 * l + 1] = y11[l]
+        }
+        UnsafeMutableRawPointer(row0).storeBytes(of: top, as: SIMD16<Float>.self)
+        UnsafeMutableRawPointer(row1).storeBytes(of: bottom, as: SIMD16<Float>.self)
+        return
+    }
+    for l in 0..<lanes {
+        row0[2 * l] = y00[l]; row0[2 * l + 1] = y01[l]
+        row1[2 * l] = y10[l]; row1[2 * l + 1] = y11[l]
+    }
+}

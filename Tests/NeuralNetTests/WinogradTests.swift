@@ -1,0 +1,94 @@
+import XCTest
+@testable import NeuralNet
+
+final class WinogradTests: XCTestCase {
+    private func winograd(_ x: Tensor, _ w: Tensor, _ b: Tensor, _ pl: WinogradConvPlan, into y: Tensor,
+                          outputFrames: [Range<Int>]? = nil) {
+        let u = Tensor(shape: [pl.weightSize]), work = Tensor(shape: [pl.workspaceSize])
+        winogradTransformWeight(u.data, w.data, pl)
+        convWinogradForward(out: y.data, work: work.data, inp: x.data, u: u.data, bias: b.data, pl, outputFrames: outputFrames)
+    }
+
+    /// F(2x2, 3x3) against the direct loops: 3D with depth padding, a single frame, two temporal taps without
+    /// padding, and the channel counts of the network's second layer; serial and batch-parallel plans.
+    func testMatchesNaive() throws {
+        let shapes: [ConvShape] = [
+            ConvShape(n: 2, c: 3, d: 4, h: 6, w: 8, o: 4, kernel: (3, 3, 3), padding: (1, 1, 1)),
+            ConvShape(n: 1, c: 5, d: 1, h: 4, w: 2, o: 2, kernel: (1, 3, 3), padding: (0, 1, 1)),
+            ConvShape(n: 3, c: 2, d: 5, h: 2, w: 6, o: 3, kernel: (2, 3, 3), padding: (0, 1, 1)),
+            ConvShape(n: 3, c: 16, d: 7, h: 8, w: 8, o: 32, kernel: (3, 3, 3), padding: (1, 1, 1)),
+            // 16 x 16 tiles of 32 outputs: one output frame per chunk of products (chunkFrames 1, checked below).
+            ConvShape(n: 2, c: 4, d: 3, h: 32, w: 34, o: 32, kernel: (3, 3, 3), padding: (1, 1, 1)),
+        ]
+        XCTAssertEqual(WinogradConvPlan(shapes[4])?.chunkFrames, 1)
+        XCTAssertEqual(WinogradConvPlan(shapes[3])?.chunkFrames, 7)
+        for parallel in [false, true] {
+            Threads.configure(threads: 2, preferBLAS: !parallel)
+            defer { Threads.configure(threads: 1) }
+            for (i, s) in shapes.enumerated() {
+                let pl = try XCTUnwrap(WinogradConvPlan(s), "shape \(i)")
+                let x = randomTensor([s.n * s.inSize], seed: UInt64(i)), w = randomTensor([s.o * s.k], seed: UInt64(10 + i))
+                let b = randomTensor([s.o], seed: UInt64(20 + i))
+                let yw = Tensor(shape: [s.n * s.outSize]), yn = Tensor(shape: [s.n * s.outSize])
+                winograd(x, w, b, pl, into: yw)
+                convForwardNaive(out: yn.data, inp: x.data, weight: w.data, bias: b.data, s)
+                assertClose(yw.array, yn.array, rtol: 1e-4, atol: 1e-4, "shape \(i), parallel \(parallel)")
+            }
+        }
+    }
+
+    /// Only the requested runs of output frames are written; the others keep what the caller put there.
+    func testOutputFrameRuns() throws {
+        let s = ConvShape(n: 2, c: 4, d: 6, h: 16, w: 20, o: 40, kernel: (3, 3, 3), padding: (1, 1, 1))
+        let pl = try XCTUnwrap(WinogradConvPlan(s))
+        XCTAssertEqual(pl.chunkFrames, 2, "runs are cut into chunks too")
+        let x = randomTensor([s.n * s.inSize], seed: 1), w = randomTensor([s.o * s.k], seed: 2), b = randomTensor([s.o], seed: 3)
+        let yn = Tensor(shape: [s.n * s.outSize]), yw = Tensor(shape: [s.n * s.outSize])
+        convForwardNaive(out: yn.data, inp: x.data, weight: w.data, bias: b.data, s)
+        yw.fill(7)
+        winograd(x, w, b, pl, into: yw, outputFrames: [0..<1, 2..<5])
+        let frame = s.oh * s.ow
+        for i in 0..<yw.count {
+            let z = (i / frame) % s.od
+            if [0, 2, 3, 4].contains(z) {
+                XCTAssertEqual(yw[i], yn[i], accuracy: 1e-4 * max(1, abs(yn[i])), "computed frame \(z)")
+            } else {
+                XCTAssertEqual(yw[i], 7, "frame \(z) is left alone")
+            }
+        }
+    }
+
+    func testPlanOnlyForItsShapes() {
+        XCTAssertNotNil(WinogradConvPlan(ConvShape(n: 1, c: 1, d: 3, h: 4, w: 4, o: 1, kernel: (3, 3, 3), padding: (1, 1, 1))))
+        XCTAssertNil(WinogradConvPlan(ConvShape(n: 1, c: 1, d: 3, h: 5, w: 4, o: 1, kernel: (3, 3, 3), padding: (1, 1, 1))), "odd height")
+        XCTAssertNil(WinogradConvPlan(ConvShape(n: 1, c: 1, d: 3, h: 4, w: 4, o: 1, kernel: (3, 3, 3), stride: (1, 2, 2), padding: (1, 1, 1))), "stride 2")
+        XCTAssertNil(WinogradConvPlan(ConvShape(n: 1, c: 1, d: 3, h: 4, w: 4, o: 1, kernel: (3, 5, 5), padding: (1, 2, 2))), "5x5")
+        XCTAssertNil(WinogradConvPlan(ConvShape(n: 1, c: 1, d: 3, h: 4, w: 4, o: 1, kernel: (3, 3, 3))), "no spatial padding")
+        XCTAssertNil(WinogradConvPlan(ConvShape(n: 1, c: 1, d: 3, h: 4, w: 4, o: 1, kernel: (3, 3, 3), stride: (2, 1, 1), padding: (1, 1, 1))), "depth stride 2")
+    }
+
+    /// The layer: inference with folded batch norm gives the same output with and without Winograd, and the
+    /// training forward (which backward needs) never uses it.
+    func testLayerFoldedInference() {
+        var rng = RNG(seed: 5)
+        let conv = Conv(name: "c", inChannels: 4, outChannels: 6, kernel: (3, 3, 3), padding: (1, 1, 1), rng: &rng)
+        let plain = Conv(sharing: conv)
+        plain.useWinograd = false
+        XCTAssertTrue(conv.useWinograd)
+        let bn = BatchNorm(name: "bn", channels: 6)
+        let stats = randomTensor([12], seed: 6)
+        for k in 0..<6 {
+            bn.runningMean[k] = stats[k]
+            bn.runningVar[k] = 0.5 + abs(stats[6 + k])
+            bn.gamma.value[k] = 1 + 0.1 * Float(k)
+            bn.beta.value[k] = -0.2 * Float(k)
+        }
+        let x = randomTensor([3, 4, 5, 8, 6], seed: 7)
+        let fast = conv.forward(x, foldingInference: bn).array
+        let reference = plain.forward(x, foldingInference: bn).array
+        assertClose(fast, reference, rtol: 1e-4, atol: 1e-4, "Winograd vs frame-shifted GEMMs")
+        let naive = Conv(sharing: conv)
+        naive.useNaive = true
+        assertClose(bn.forward(naive.forward(x, training: false), training: false).array, fast, rtol: 1e-4, atol: 1e-4, "vs naive conv then BN")
+    }
+}
