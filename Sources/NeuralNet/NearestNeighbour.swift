@@ -15,29 +15,35 @@ public func maxInnerProducts(queries: UnsafePointer<Float>, count n: Int, bank: 
     guard n > 0 else { return [] }
     guard k > 0 else { return [Float](repeating: -.infinity, count: n) }
     var best = [Float](repeating: -.infinity, count: n)
-    // Bank in blocks, so the (n, block) product stays small whatever the bank's size.
+    // Queries split over the Swift workers (BLAS runs single-threaded under that plan); the bank in blocks, so each
+    // worker's (queries, block) product stays small whatever the bank's size.
     let block = 2048
-    var products = [Float](repeating: 0, count: n * min(block, k))
-    var start = 0
-    while start < k {
-        let m = min(block, k - start)
-        // products (n, m) = queries (n, d) · bank[start ..< start + m]ᵀ (d, m)
-        products.withUnsafeMutableBufferPointer { p in
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(m), Int32(d),
-                        1, queries, Int32(d), bank + start * d, Int32(d), 0, p.baseAddress!, Int32(m))
-        }
-        for i in 0..<n {
-            var top = best[i]
-            let row = i * m
-            if let queryGroups, let bankGroups {
-                let own = queryGroups[i]
-                for j in 0..<m where bankGroups[start + j] != own { top = max(top, products[row + j]) }
-            } else {
-                for j in 0..<m { top = max(top, products[row + j]) }
+    best.withUnsafeMutableBufferPointer { bestBuffer in
+        let best = bestBuffer.baseAddress!
+        parallelChunks(n) { _, rows in
+            var products = [Float](repeating: 0, count: rows.count * min(block, k))
+            var start = 0
+            while start < k {
+                let m = min(block, k - start)
+                // products (rows, m) = queries[rows] (rows, d) · bank[start ..< start + m]ᵀ (d, m)
+                products.withUnsafeMutableBufferPointer { p in
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows.count), Int32(m), Int32(d),
+                                1, queries + rows.lowerBound * d, Int32(d), bank + start * d, Int32(d), 0, p.baseAddress!, Int32(m))
+                }
+                for i in rows {
+                    var top = best[i]
+                    let row = (i - rows.lowerBound) * m
+                    if let queryGroups, let bankGroups {
+                        let own = queryGroups[i]
+                        for j in 0..<m where bankGroups[start + j] != own { top = max(top, products[row + j]) }
+                    } else {
+                        for j in 0..<m { top = max(top, products[row + j]) }
+                    }
+                    best[i] = top
+                }
+                start += m
             }
-            best[i] = top
         }
-        start += m
     }
     return best
 }

@@ -4,17 +4,17 @@
 // convolution of padded input frame z + kz. Winograd's minimal filtering computes each 2x2 block of a 2D output from
 // the 4x4 input tile around it with 16 multiplications per (input, output) channel pair instead of 36:
 //   Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A
-// Batched over tiles and channels, the elementwise product becomes 16 GEMMs (one per tile position ξ): for each ξ,
-//   M_ξ (O, OD*T) = Σ_kz U_ξ,kz (O, C) · V_ξ (C, frames z+kz, T)
-// where U = G g Gᵀ (weights, transformed once per call), V = Bᵀ d B (input tiles), T = tiles per frame. The frame
-// shift by kz is a column offset into V, as in the frame-shifted GEMM path (Conv.swift). The multiplications drop
-// 2.25 times; the transforms are additions only. Rounding differs from the direct sum by a few ulps (the transforms
-// add and subtract neighbouring pixels), which the tests bound against `convForwardNaive`.
+// Batched over tiles and channels, the elementwise product becomes 16 GEMMs per output frame z (one per tile
+// position ξ), with the temporal taps folded into the inner dimension:
+//   M_ξ (O, T) = U_ξ (O, KD*C) · V_ξ (padded frames z ... z+KD-1 x C, T)
+// where U = G g Gᵀ (weights, transformed once per call), V = Bᵀ d B (input tiles), T = tiles per frame. V is laid
+// out frame-major, (16, F, C, T), so the KD*C rows that output frame z reads are one contiguous block with row
+// stride T: no copy per tap. The multiplications drop 2.25 times; the transforms are additions only. Rounding
+// differs from the direct sum by a few ulps, which the tests bound against `convForwardNaive`.
 //
-// Layouts, per batch item: input (C, D, H, W); V (16, C, F, T) with F = D + 2*PD padded frames; M (16, O, frames, T)
-// for a chunk of output frames; U (KD, 16, O, C); output (O, OD, H, W). A tile t = ty * (W/2) + tx covers output
-// rows 2ty, 2ty+1 and columns 2tx, 2tx+1, and reads input rows 2ty-1 ... 2ty+2, columns 2tx-1 ... 2tx+2 (zeros
-// outside the frame).
+// Layouts, per batch item: input (C, D, H, W); V (16, F, C, T) with F = D + 2*PD padded frames; M (16, O, T) for one
+// output frame; U (16, O, KD*C); output (O, OD, H, W). A tile t = ty * (W/2) + tx covers output rows 2ty, 2ty+1 and
+// columns 2tx, 2tx+1, and reads input rows 2ty-1 ... 2ty+2, columns 2tx-1 ... 2tx+2 (zeros outside the frame).
 import CBLAS
 
 public struct WinogradConvPlan: Sendable {
@@ -36,22 +36,19 @@ public struct WinogradConvPlan: Sendable {
 
     public var workers: Int { min(Threads.swiftWorkers, max(s.n, 1)) }
     /// Floats of the transformed weights U.
-    public var weightSize: Int { s.kd * 16 * s.o * s.c }
+    public var weightSize: Int { 16 * s.o * s.kd * s.c }
     /// Floats of workspace per worker: the zero-padded input frame, V and M.
     /// The padded frame, rows split into even and odd columns, and room for one vector read past its end.
     var paddedSize: Int { (s.h + 2) * (s.w + 2) + 8 }
     var vSize: Int { 16 * s.c * frames * tiles }
-    /// Output frames whose products M are computed and transformed together: M of a chunk (16·O·T per frame) is
-    /// kept near 512 KB so the output transform reads it from the core's cache rather than from memory.
-    public var chunkFrames: Int { max(1, min(s.od, (1 << 17) / (16 * s.o * tiles))) }
-    /// M of one chunk, and room for one vector read past its end.
-    var mSize: Int { 16 * s.o * chunkFrames * tiles + 8 }
+    /// M of one output frame, and room for one vector read past its end.
+    var mSize: Int { 16 * s.o * tiles + 8 }
     var workerSize: Int { paddedSize + vSize + mSize }
     /// Floats of workspace for all workers.
     public var workspaceSize: Int { workers * workerSize }
 }
 
-/// u (KD, 16, O, C) <- G g Gᵀ for every 3x3 slice g of weight (O, C, KD, 3, 3).
+/// u (16, O, KD*C) <- G g Gᵀ for every 3x3 slice g of weight (O, C, KD, 3, 3); column kz*C + c.
 public func winogradTransformWeight(_ u: UnsafeMutablePointer<Float>, _ weight: UnsafePointer<Float>, _ pl: WinogradConvPlan) {
     let s = pl.s
     for o in 0..<s.o {
@@ -70,14 +67,14 @@ public func winogradTransformWeight(_ u: UnsafeMutablePointer<Float>, _ weight: 
                 for i in 0..<4 {
                     let a = gg[3 * i], b = gg[3 * i + 1], cc = gg[3 * i + 2]
                     let row = [a, 0.5 * (a + b + cc), 0.5 * (a - b + cc), cc]
-                    for j in 0..<4 { u[((kz * 16 + 4 * i + j) * s.o + o) * s.c + c] = row[j] }
+                    for j in 0..<4 { u[((4 * i + j) * s.o + o) * s.kd * s.c + kz * s.c + c] = row[j] }
                 }
             }
         }
     }
 }
 
-/// V (16, C, F, T) <- Bᵀ d B for every tile of the padded frames `padded` of one item's input (C, D, H, W); depth
+/// V (16, F, C, T) <- Bᵀ d B for every tile of the padded frames `padded` of one item's input (C, D, H, W); depth
 /// padding frames are zero.
 ///
 /// Tiles overlap by two columns, so tile tx reads padded columns 2tx ... 2tx+3. Each padded row is first split into
@@ -88,15 +85,14 @@ func winogradTransformInput(_ v: UnsafeMutablePointer<Float>, _ scratch: UnsafeM
     let s = pl.s, t = pl.tiles, f = pl.frames, tw = pl.tileColumns
     let half = tw + 1                 // E and O lengths of a padded row
     let rowStride = 2 * half          // scratch row: E then O
-    let planeStride = f * t           // between channels of the same ξ
-    let xiStride = s.c * f * t        // between tile positions ξ
+    let xiStride = f * s.c * t        // between tile positions ξ
     // The zero rows above and below the frame.
     scratch.update(repeating: 0, count: rowStride)
     (scratch + (s.h + 1) * rowStride).update(repeating: 0, count: rowStride)
     for c in 0..<s.c {
         for frame in padded {
             let z = frame - s.pd
-            let dst = v + c * planeStride + frame * t
+            let dst = v + (frame * s.c + c) * t
             guard z >= 0 && z < s.d else {
                 for xi in 0..<16 { (dst + xi * xiStride).update(repeating: 0, count: t) }
                 continue
@@ -161,7 +157,7 @@ private func winogradInputTiles<V: SIMD>(_ r0: UnsafeMutablePointer<Float>, _ r1
 }
 
 /// out (N, O, OD, H, W) = conv(inp (N, C, D, H, W)) + bias by Winograd F(2x2, 3x3).
-/// u: (KD, 16, O, C) from winogradTransformWeight; work: WinogradConvPlan.workspaceSize floats.
+/// u: (16, O, KD*C) from winogradTransformWeight; work: WinogradConvPlan.workspaceSize floats.
 /// outputFrames: the runs of output frames to compute (default all); the other frames of `out` are left untouched.
 public func convWinogradForward(out: UnsafeMutablePointer<Float>, work: UnsafeMutablePointer<Float>,
                                 inp: UnsafePointer<Float>, u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
@@ -176,50 +172,42 @@ public func convWinogradForward(out: UnsafeMutablePointer<Float>, work: UnsafeMu
             for run in runs {
                 // Output frame z reads padded frames z ..< z + KD.
                 winogradTransformInput(v, scratch, inp + b * s.inSize, pl, padded: run.lowerBound..<(run.upperBound + s.kd - 1))
-                for first in stride(from: run.lowerBound, to: run.upperBound, by: pl.chunkFrames) {
-                    let chunk = first..<min(first + pl.chunkFrames, run.upperBound)
-                    winogradMultiplyAndTransformOutput(outB, m: m, v: v, u: u, bias: bias, pl, frames: chunk)
-                }
+                for z in run { winogradMultiplyAndTransformOutput(outB, m: m, v: v, u: u, bias: bias, pl, frame: z) }
             }
         }
     }
 }
 
-/// For output frames `frames` of one item: M (16, O, frames·T) = Σ_kz U_ξ,kz · V_ξ shifted by kz frames, then
-/// out (O, OD, H, W) = Aᵀ M A + bias for those frames.
+/// For output frame z of one item: M (16, O, T) = U_ξ · V_ξ (padded frames z ..< z + KD), then
+/// out (O, OD, H, W) = Aᵀ M A + bias for that frame.
 private func winogradMultiplyAndTransformOutput(_ outB: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>,
                                                 v: UnsafePointer<Float>, u: UnsafePointer<Float>,
-                                                bias: UnsafePointer<Float>?, _ pl: WinogradConvPlan, frames: Range<Int>) {
-    let s = pl.s, t = pl.tiles, f = pl.frames, tw = pl.tileColumns
-    let cols = frames.count * t      // M row length
-    let mXi = s.o * cols             // between tile positions ξ in M
+                                                bias: UnsafePointer<Float>?, _ pl: WinogradConvPlan, frame z: Int) {
+    let s = pl.s, t = pl.tiles, tw = pl.tileColumns, k = s.kd * s.c
+    let mXi = s.o * t                // between tile positions ξ in M
     for xi in 0..<16 {
-        for kz in 0..<s.kd {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(s.o), Int32(cols), Int32(s.c),
-                        1, u + (kz * 16 + xi) * s.o * s.c, Int32(s.c),
-                        v + xi * s.c * f * t + (frames.lowerBound + kz) * t, Int32(f * t),
-                        kz == 0 ? 0 : 1, m + xi * mXi, Int32(cols))
-        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(s.o), Int32(t), Int32(k),
+                    1, u + xi * s.o * k, Int32(k), v + (xi * pl.frames + z) * s.c * t, Int32(t),
+                    0, m + xi * mXi, Int32(t))
     }
+    let frameSize = s.h * s.w
     for o in 0..<s.o {
         let bo = bias?[o] ?? 0
-        for (k, z) in frames.enumerated() {
-            let src = m + o * cols + k * t
-            let dst = outB + (o * s.od + z) * s.h * s.w
-            for ty in 0..<pl.tileRows {
-                let row0 = dst + 2 * ty * s.w, row1 = row0 + s.w, p = src + ty * tw
-                var tx = 0
-                while tx + 8 <= tw {
-                    winogradOutputTiles(p + tx, xiStride: mXi, bias: bo, row0: row0 + 2 * tx, row1: row1 + 2 * tx,
-                                        as: SIMD8<Float>.self, lanes: 8)
-                    tx += 8
-                }
-                while tx < tw {
-                    let lanes = min(2, tw - tx)
-                    winogradOutputTiles(p + tx, xiStride: mXi, bias: bo, row0: row0 + 2 * tx, row1: row1 + 2 * tx,
-                                        as: SIMD2<Float>.self, lanes: lanes)
-                    tx += lanes
-                }
+        let src = m + o * t
+        let dst = outB + (o * s.od + z) * frameSize
+        for ty in 0..<pl.tileRows {
+            let row0 = dst + 2 * ty * s.w, row1 = row0 + s.w, p = src + ty * tw
+            var tx = 0
+            while tx + 8 <= tw {
+                winogradOutputTiles(p + tx, xiStride: mXi, bias: bo, row0: row0 + 2 * tx, row1: row1 + 2 * tx,
+                                    as: SIMD8<Float>.self, lanes: 8)
+                tx += 8
+            }
+            while tx < tw {
+                let lanes = min(2, tw - tx)
+                winogradOutputTiles(p + tx, xiStride: mXi, bias: bo, row0: row0 + 2 * tx, row1: row1 + 2 * tx,
+                                    as: SIMD2<Float>.self, lanes: lanes)
+                tx += lanes
             }
         }
     }

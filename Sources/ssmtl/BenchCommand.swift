@@ -24,6 +24,8 @@ struct BenchNN: ParsableCommand {
     var blasThreads = false
     @Flag(help: "Use plain vol2col for 3D convs instead of frame-shifted GEMMs.")
     var vol2col = false
+    @Flag(name: .customLong("no-winograd"), help: "Run inference's 3x3 3D convolutions on frame-shifted GEMMs instead of Winograd F(2x2, 3x3).")
+    var noWinograd = false
     @Option(name: .customLong("iterations"), help: "Run exactly this many batches per phase instead of --seconds.")
     var iterationsLimit: Int?
     @Flag(help: "Print the time spent in each layer (forward and backward) after each phase.")
@@ -40,6 +42,7 @@ struct BenchNN: ParsableCommand {
     func run() throws {
         let plan = Threads.configure(threads: threads, preferBLAS: blasThreads)
         Conv.preferShifted = !vol2col
+        Conv.preferWinograd = !noWinograd
         let config = NetworkConfig(variant: Variant(rawValue: variant)!)
         let net = MultiTaskNet(config: config, seed: seed)
         var rng = RNG(seed: seed &+ 1)

@@ -2,21 +2,24 @@ import XCTest
 @testable import NeuralNet
 
 final class NearestNeighbourTests: XCTestCase {
-    /// The blocked GEMM path against plain loops, with and without groups, for a bank larger than one block.
+    /// The blocked GEMM path against plain loops, with and without groups, for a bank larger than one block, with
+    /// the queries on one worker and split over two.
     func testFastMatchesNaive() {
         var rng = RNG(seed: 5)
         let (n, k, d) = (7, 2500, 13)
         let queries = (0..<(n * d)).map { _ in rng.normal() }
         let bank = (0..<(k * d)).map { _ in rng.normal() }
         let queryGroups = (0..<n).map { $0 % 3 }, bankGroups = (0..<k).map { ($0 * 7) % 3 }
-        for grouped in [false, true] {
+        defer { Threads.configure(threads: 1) }
+        for (grouped, parallel) in [(false, false), (true, false), (false, true), (true, true)] {
+            Threads.configure(threads: 2, preferBLAS: !parallel)
             let fast = queries.withUnsafeBufferPointer { q in bank.withUnsafeBufferPointer { b in
                 maxInnerProducts(queries: q.baseAddress!, count: n, bank: b.baseAddress!, bankCount: k, dimension: d,
                                  queryGroups: grouped ? queryGroups : nil, bankGroups: grouped ? bankGroups : nil)
             } }
             let naive = maxInnerProductsNaive(queries: queries, count: n, bank: bank, bankCount: k, dimension: d,
                                               queryGroups: grouped ? queryGroups : nil, bankGroups: grouped ? bankGroups : nil)
-            assertClose(fast, naive, "max inner products, grouped: \(grouped)")
+            assertClose(fast, naive, "max inner products, grouped: \(grouped), parallel: \(parallel)")
         }
     }
 
