@@ -327,6 +327,20 @@ public final class MaxPool: Layer {
         argmax.withUnsafeBufferPointer { maxPoolBackward(dinp: g.data, dout: dy.data, argmax: $0.baseAddress!, count: dy.count) }
         return g
     }
+
+    /// Inference only: ReLU then this pooling in one pass, without recording the argmax (no backward). nil unless
+    /// the window is (1, 2, 2) over even spatial sizes; the caller then runs the two layers.
+    public func forwardReLUInference(_ x: Tensor) -> Tensor? {
+        let xs = x.shape
+        guard kernel == (1, 2, 2), xs.count == (is3D ? 5 : 4), xs[xs.count - 1] % 2 == 0, xs[xs.count - 2] % 2 == 0 else { return nil }
+        let (h, w) = (xs[xs.count - 2], xs[xs.count - 1])
+        var shape = xs
+        shape[shape.count - 2] = h / 2
+        shape[shape.count - 1] = w / 2
+        let y = ensure(&out, shape)
+        maxPool2x2ReLUForward(out: y.data, inp: x.data, planes: x.count / (h * w), h: h, w: w)
+        return y
+    }
 }
 
 /// Global temporal max pooling: (N, C, T, H, W) -> (N, C, H, W).
@@ -475,6 +489,7 @@ public final class Sequential: Layer {
         }
         guard i + 3 < layers.count, layers[i + 2] is ReLU, let pool = layers[i + 3] as? MaxPool else { return (convOut, i + 2) }
         let pooled = LayerProfiler.time("fwd MaxPool+ReLU \(convOut.shape)") {
+            if let fused = pool.forwardReLUInference(convOut) { return fused }
             let pooled = pool.forward(convOut, training: false)
             reluForward(out: pooled.data, inp: pooled.data, n: pooled.count)
             return pooled

@@ -57,6 +57,25 @@ public func maxPoolForward(out: UnsafeMutablePointer<Float>, argmax: UnsafeMutab
         }}}
     }
 }
+/// Inference: out (planes, H/2, W/2) = max(0, max over each 2x2 window of inp (planes, H, W)), i.e. ReLU then
+/// 2x2 max pooling (they commute), with no argmax to record, so the loops vectorise. H and W even.
+public func maxPool2x2ReLUForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, planes: Int, h: Int, w: Int) {
+    let oh = h / 2, ow = w / 2
+    parallelChunks(planes) { _, range in
+        for plane in range {
+            let src = inp + plane * h * w, dst = out + plane * oh * ow
+            for y in 0..<oh {
+                let r0 = src + 2 * y * w, r1 = r0 + w, o = dst + y * ow
+                var x = 0
+                while x < ow {
+                    o[x] = max(0, max(max(r0[2 * x], r0[2 * x + 1]), max(r1[2 * x], r1[2 * x + 1])))
+                    x += 1
+                }
+            }
+        }
+    }
+}
+
 /// dinp (N, C, D, H, W) += dout routed to the argmax positions.
 public func maxPoolBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
                             argmax: UnsafePointer<Int32>, count: Int) {

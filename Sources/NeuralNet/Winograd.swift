@@ -99,12 +99,23 @@ func winogradTransformInput(_ v: UnsafeMutablePointer<Float>, _ scratch: UnsafeM
             }
             let src = inp + (c * s.d + z) * s.h * s.w
             for y in 0..<s.h {
-                // Padded column x holds src[x - 1]; columns 0 and w + 1 are zero.
+                // Padded column x holds src[x - 1]; columns 0 and w + 1 are zero. So E[j] = src[2j - 1] (j >= 1)
+                // and O[j] = src[2j] (j < W/2): the odd and even source columns, split 16 at a time.
                 let even = scratch + (y + 1) * rowStride, odd = even + half, row = src + y * s.w
                 even[0] = 0
-                for j in 1..<half { even[j] = row[2 * j - 1] }
-                for j in 0..<tw { odd[j] = row[2 * j] }
                 odd[tw] = 0
+                var j = 0
+                while j + 8 <= tw {
+                    let pixels = UnsafeRawPointer(row + 2 * j).loadUnaligned(as: SIMD16<Float>.self)
+                    UnsafeMutableRawPointer(odd + j).storeBytes(of: pixels.evenHalf, as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(even + j + 1).storeBytes(of: pixels.oddHalf, as: SIMD8<Float>.self)
+                    j += 8
+                }
+                while j < tw {
+                    odd[j] = row[2 * j]
+                    even[j + 1] = row[2 * j + 1]
+                    j += 1
+                }
             }
             for ty in 0..<pl.tileRows {
                 let p0 = scratch + 2 * ty * rowStride, p1 = p0 + rowStride, p2 = p1 + rowStride, p3 = p2 + rowStride

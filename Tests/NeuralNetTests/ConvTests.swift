@@ -86,6 +86,28 @@ final class ConvTests: XCTestCase {
         }
     }
 
+    /// Inference's fused ReLU + 2x2 max pooling equals pooling then ReLU (with argmax), 3D and 2D, odd output widths,
+    /// on one worker and two; other windows are declined.
+    func testFusedReLUMaxPoolMatchesPoolThenReLU() {
+        defer { Threads.configure(threads: 1) }
+        for parallel in [false, true] {
+            Threads.configure(threads: 2, preferBLAS: !parallel)
+            for (shape, is3D) in [([2, 3, 4, 6, 22], true), ([3, 2, 10, 8], false), ([1, 1, 1, 2, 2], true)] {
+                let pool = is3D ? MaxPool(kernel: (1, 2, 2)) : MaxPool(kernel2D: (2, 2))
+                let reference = is3D ? MaxPool(kernel: (1, 2, 2)) : MaxPool(kernel2D: (2, 2))
+                let x = randomTensor(shape, seed: UInt64(shape.reduce(0, +)))
+                let expected = reference.forward(x, training: false)
+                reluForward(out: expected.data, inp: expected.data, n: expected.count)
+                guard let fused = pool.forwardReLUInference(x) else { return XCTFail("\(shape) declined") }
+                XCTAssertEqual(fused.shape, expected.shape)
+                XCTAssertEqual(fused.array, expected.array, "\(shape), parallel \(parallel)")
+                XCTAssertTrue(fused.array.contains(0) && fused.array.contains { $0 > 0 } || fused.count == 1)
+            }
+        }
+        XCTAssertNil(MaxPool(kernel: (2, 2, 2)).forwardReLUInference(randomTensor([1, 1, 2, 4, 4], seed: 1)))
+        XCTAssertNil(MaxPool(kernel: (1, 2, 2)).forwardReLUInference(randomTensor([1, 1, 2, 5, 4], seed: 1)), "odd height")
+    }
+
     func testThreadBudget() {
         let plan = Threads.configure(threads: 1)
         XCTAssertEqual(plan, .blas(1))
