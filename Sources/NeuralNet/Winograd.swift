@@ -37,12 +37,13 @@ public struct WinogradConvPlan: Sendable {
     public var workers: Int { min(Threads.swiftWorkers, max(s.n, 1)) }
     /// Floats of the transformed weights U.
     public var weightSize: Int { 16 * s.o * s.kd * s.c }
-    /// Floats of workspace per worker: the zero-padded input frame, V and M.
     /// The padded frame, rows split into even and odd columns, and room for one vector read past its end.
     var paddedSize: Int { (s.h + 2) * (s.w + 2) + 8 }
+    /// V of the padded frames.
     var vSize: Int { 16 * s.c * frames * tiles }
     /// M of one output frame, and room for one vector read past its end.
     var mSize: Int { 16 * s.o * tiles + 8 }
+    /// Floats of workspace per worker: the padded frame, V and M.
     var workerSize: Int { paddedSize + vSize + mSize }
     /// Floats of workspace for all workers.
     public var workspaceSize: Int { workers * workerSize }
@@ -55,20 +56,26 @@ public func winogradTransformWeight(_ u: UnsafeMutablePointer<Float>, _ weight: 
         for c in 0..<s.c {
             for kz in 0..<s.kd {
                 let g = weight + ((o * s.c + c) * s.kd + kz) * 9
-                // Gg (4 x 3): rows g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2 of the kernel's rows.
-                var gg = [Float](repeating: 0, count: 12)
-                for j in 0..<3 {
+                let column = kz * s.c + c
+                // Gg (4 x 3): G's rows (1, 0, 0), (1/2, 1/2, 1/2), (1/2, -1/2, 1/2), (0, 0, 1) applied to the
+                // kernel's rows, one column j at a time; then each row (a, b, c) of Gg times Gᵀ gives
+                // (a, (a+b+c)/2, (a-b+c)/2, c).
+                func gRows(_ j: Int) -> (Float, Float, Float, Float) {
                     let r0 = g[j], r1 = g[3 + j], r2 = g[6 + j]
-                    gg[j] = r0
-                    gg[3 + j] = 0.5 * (r0 + r1 + r2)
-                    gg[6 + j] = 0.5 * (r0 - r1 + r2)
-                    gg[9 + j] = r2
+                    return (r0, 0.5 * (r0 + r1 + r2), 0.5 * (r0 - r1 + r2), r2)
                 }
-                for i in 0..<4 {
-                    let a = gg[3 * i], b = gg[3 * i + 1], cc = gg[3 * i + 2]
-                    let row = [a, 0.5 * (a + b + cc), 0.5 * (a - b + cc), cc]
-                    for j in 0..<4 { u[((4 * i + j) * s.o + o) * s.kd * s.c + kz * s.c + c] = row[j] }
+                let c0 = gRows(0), c1 = gRows(1), c2 = gRows(2)
+                func store(_ i: Int, _ a: Float, _ b: Float, _ cc: Float) {
+                    let row = (a, 0.5 * (a + b + cc), 0.5 * (a - b + cc), cc)
+                    u[((4 * i + 0) * s.o + o) * s.kd * s.c + column] = row.0
+                    u[((4 * i + 1) * s.o + o) * s.kd * s.c + column] = row.1
+                    u[((4 * i + 2) * s.o + o) * s.kd * s.c + column] = row.2
+                    u[((4 * i + 3) * s.o + o) * s.kd * s.c + column] = row.3
                 }
+                store(0, c0.0, c1.0, c2.0)
+                store(1, c0.1, c1.1, c2.1)
+                store(2, c0.2, c1.2, c2.2)
+                store(3, c0.3, c1.3, c2.3)
             }
         }
     }
