@@ -84,8 +84,9 @@ public final class Conv: Layer {
 
     /// Inference only: this convolution followed by `bn` with its running statistics, as one convolution with
     /// W' = W * gamma / sqrt(var + eps) and b' = (b - mean) * gamma / sqrt(var + eps) + beta (no backward).
-    /// outputFrames (3D): compute only these runs of output frames when the frame-shifted path applies; the other
-    /// frames of the output are then left as they were (the caller fills them). Other paths compute every frame.
+    /// outputFrames (3D): compute only these runs of output frames when the Winograd or frame-shifted path applies;
+    /// the other frames of the output are then left as they were (the caller fills them). Other paths compute every
+    /// frame.
     public func forward(_ x: Tensor, foldingInference bn: BatchNorm, outputFrames: [Range<Int>]? = nil) -> Tensor {
         let o = weight.value.shape[0], perOutput = weight.value.count / o
         let scale = foldBatchNorm(bn)
@@ -94,21 +95,7 @@ public final class Conv: Layer {
             let src = weight.value.data + k * perOutput, dst = w.data + k * perOutput
             for j in 0..<perOutput { dst[j] = src[j] * scale[k] }
         }
-        // With few input channels the 16 GEMMs are too thin (their inner dimension is C) to beat the shifted GEMMs,
-        // whose inner dimension is 9C: the first layer (RGB) stays on them.
-        if !useNaive, useWinograd, is3D, x.shape.count == 5, x.shape[1] == weight.value.shape[1], x.shape[1] >= 8,
-           let pl = WinogradConvPlan(ConvShape(n: x.shape[0], c: x.shape[1], d: x.shape[2], h: x.shape[3], w: x.shape[4],
-                                               o: o, kernel: kernel, stride: stride, padding: padding)) {
-            let s = pl.s
-            shape = s; input = x
-            let y = ensure(&out, [s.n, o, s.od, s.oh, s.ow])
-            let u = ensure(&winogradWeight, [pl.weightSize]), work = ensure(&col, [pl.workspaceSize])
-            winogradTransformWeight(u.data, w.data, pl)
-            convWinogradForward(out: y.data, work: work.data, inp: x.data, u: u.data, bias: foldedBias!.data, pl,
-                                outputFrames: outputFrames)
-            return y
-        }
-        return run(x, weight: w.data, bias: foldedBias!.data, outputFrames: outputFrames)
+        return run(x, weight: w.data, bias: foldedBias!.data, outputFrames: outputFrames, inference: true)
     }
 
     private var foldedScale: Tensor?
@@ -152,8 +139,9 @@ public final class Conv: Layer {
         return y
     }
 
+    /// inference: no backward follows, so the Winograd path may be taken.
     private func run(_ x: Tensor, weight wp: UnsafePointer<Float>, bias bp: UnsafePointer<Float>?,
-                     outputFrames: [Range<Int>]? = nil) -> Tensor {
+                     outputFrames: [Range<Int>]? = nil, inference: Bool = false) -> Tensor {
         let xs = x.shape
         precondition(xs.count == (is3D ? 5 : 4), "Conv: unexpected input shape \(xs)")
         let o = weight.value.shape[0]
@@ -165,6 +153,10 @@ public final class Conv: Layer {
         let y = ensure(&out, is3D ? [s.n, o, s.od, s.oh, s.ow] : [s.n, o, s.oh, s.ow])
         if useNaive {
             convForwardNaive(out: y.data, inp: x.data, weight: wp, bias: bp, s)
+        } else if inference, let pl = winograd(s) {
+            let u = ensure(&winogradWeight, [pl.weightSize]), work = ensure(&col, [pl.workspaceSize])
+            winogradTransformWeight(u.data, wp, pl)
+            convWinogradForward(out: y.data, work: work.data, inp: x.data, u: u.data, bias: bp, pl, outputFrames: outputFrames)
         } else if shifted(s) {
             let pl = ShiftedConvPlan(s)
             let c = ensure(&col, [pl.colSize]), w = ensure(&wr, [pl.weightSize])
@@ -178,6 +170,13 @@ public final class Conv: Layer {
     }
 
     private func shifted(_ s: ConvShape) -> Bool { useShifted && is3D && s.kd > 1 && s.sd == 1 }
+
+    /// The Winograd plan when it applies. With few input channels its 16 GEMMs are too thin (their inner dimension
+    /// is KD*C) to beat the shifted GEMMs (inner dimension 9C, a longer output row): the RGB first layer stays on them.
+    private func winograd(_ s: ConvShape) -> WinogradConvPlan? {
+        guard useWinograd, is3D, s.c >= 8 else { return nil }
+        return WinogradConvPlan(s)
+    }
 
     public func backward(_ dy: Tensor) -> Tensor {
         guard let s = shape, let x = input else { preconditionFailure("Conv.backward before forward") }

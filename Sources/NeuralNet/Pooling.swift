@@ -57,6 +57,7 @@ public func maxPoolForward(out: UnsafeMutablePointer<Float>, argmax: UnsafeMutab
         }}}
     }
 }
+
 /// Inference: out (planes, H/2, W/2) = max(0, max over each 2x2 window of inp (planes, H, W)), i.e. ReLU then
 /// 2x2 max pooling (they commute), with no argmax to record, so the loops vectorise. H and W even.
 public func maxPool2x2ReLUForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, planes: Int, h: Int, w: Int) {
@@ -66,10 +67,8 @@ public func maxPool2x2ReLUForward(out: UnsafeMutablePointer<Float>, inp: UnsafeP
             let src = inp + plane * h * w, dst = out + plane * oh * ow
             for y in 0..<oh {
                 let r0 = src + 2 * y * w, r1 = r0 + w, o = dst + y * ow
-                var x = 0
-                while x < ow {
+                for x in 0..<ow {
                     o[x] = max(0, max(max(r0[2 * x], r0[2 * x + 1]), max(r1[2 * x], r1[2 * x + 1])))
-                    x += 1
                 }
             }
         }
