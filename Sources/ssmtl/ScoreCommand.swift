@@ -29,11 +29,11 @@ struct Score: ParsableCommand {
     @Option(help: "Output folder (created if missing).")
     var out: String
 
-    @Option(help: "Anomaly-map cell size in pixels (1 = per pixel).")
-    var block = 20
+    @Option(help: "Anomaly-map cell size in pixels (1 = per pixel; each cell takes the max of the boxes touching it).")
+    var block = 1
 
-    @Option(name: .customLong("filter3d"), help: "Size K of a K x K x K mean filter over (time, rows, columns) of the map; 0 = off.")
-    var filter3D = 0
+    @Option(name: .customLong("filter3d"), help: "Size K (odd) of a K x K x K mean filter over (time, rows, columns) of the anomaly maps before each frame's max; 0 = off. The σ `ssmtl train` chooses assumes the defaults (--block 1 --filter3d 5).")
+    var filter3D = 5
 
     @Option(help: "Temporal Gaussian smoothing of the frame scores, standard deviation in frames; 0 = off. Default: the sigma `ssmtl train` chose on its validation videos (0 for a model without one).")
     var sigma: Double?
@@ -66,7 +66,7 @@ struct Score: ParsableCommand {
 
     func validate() throws {
         guard block >= 1 else { throw ValidationError("--block must be at least 1") }
-        guard filter3D >= 0, filter3D == 0 || filter3D % 2 == 1 else { throw ValidationError("--filter3d must be 0 or odd") }
+        guard filter3D == 0 || (filter3D % 2 == 1 && filter3D <= 99) else { throw ValidationError("--filter3d must be 0 or an odd number up to 99") }
         if let sigma { guard sigma >= 0, sigma.isFinite else { throw ValidationError("--sigma must be 0 or positive") } }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
     }

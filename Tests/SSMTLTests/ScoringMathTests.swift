@@ -51,6 +51,59 @@ final class ScoringMathTests: XCTestCase {
         XCTAssertEqual(MeanFilter3D(size: 1).size, 1)
     }
 
+    /// The streamed filter (both kernels) against SciPy's uniform_filter with zero padding divided by the same filter
+    /// of ones, on random maps whose sides are shorter and longer than K and sequences shorter than K.
+    func testMeanFilter3DMatchesSciPy() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/mean_filter3d.json")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        let cases = json["cases"] as! [[String: Any]]
+        XCTAssertEqual(cases.count, 5)
+        for c in cases {
+            let (k, frames, rows, columns) = (c["k"] as! Int, c["frames"] as! Int, c["rows"] as! Int, c["columns"] as! Int)
+            let values = (c["maps"] as! [Double]).map(Float.init), expected = c["expected"] as! [Double]
+            let expectedMax = c["expected_max"] as! [Double]
+            for naive in [false, true] {
+                var filter = MeanFilter3D(size: k)
+                filter.useNaiveKernel = naive
+                var out: [AnomalyMap] = []
+                for t in 0..<frames {
+                    var m = AnomalyMap(frameWidth: columns, frameHeight: rows, block: 1)
+                    m.cells = Array(values[(t * rows * columns)..<((t + 1) * rows * columns)])
+                    out += filter.push(m)
+                }
+                out += filter.finish()
+                XCTAssertEqual(out.count, frames)
+                for t in 0..<frames {
+                    for i in 0..<(rows * columns) {
+                        XCTAssertEqual(Double(out[t].cells[i]), expected[t * rows * columns + i], accuracy: 1e-5,
+                                       "k \(k) frame \(t) cell \(i) naive \(naive)")
+                    }
+                    XCTAssertEqual(Double(out[t].maximum), expectedMax[t], accuracy: 1e-5)
+                }
+            }
+        }
+    }
+
+    /// The separable kernel against the direct K³ loop on random maps (sizes from 1x1 up, K 1 to 7).
+    func testSeparableMeanFilterMatchesTheNaiveKernel() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<30 {
+            let rows = Int.random(in: 1...9, using: &rng), columns = Int.random(in: 1...9, using: &rng)
+            let k = [1, 3, 5, 7].randomElement(using: &rng)!, frames = Int.random(in: 1...8, using: &rng)
+            let maps: [AnomalyMap] = (0..<frames).map { _ in
+                var m = AnomalyMap(frameWidth: columns, frameHeight: rows, block: 1)
+                m.cells = (0..<(rows * columns)).map { _ in Bool.random(using: &rng) ? 0 : Float.random(in: 0...3, using: &rng) }
+                return m
+            }
+            for t in 0..<frames {
+                let t0 = max(0, t - k / 2), t1 = min(frames - 1, t + k / 2)
+                let a = MeanFilter3D.naiveMean(maps[t0...t1], centre: t - t0, radius: k / 2)
+                let b = MeanFilter3D.separableMean(maps[t0...t1], centre: t - t0, radius: k / 2)
+                for i in a.cells.indices { XCTAssertEqual(a.cells[i], b.cells[i], accuracy: 1e-5) }
+            }
+        }
+    }
+
     func testMeanFilterOfSizeOneIsTheIdentity() {
         var filter = MeanFilter3D(size: 1)
         var m = AnomalyMap(frameWidth: 3, frameHeight: 2, block: 1)

@@ -45,25 +45,78 @@ public struct MeanFilter3D {
         }
     }
 
+    /// Whether `filtered(at:)` uses the direct K³ loop (the reference, for tests) instead of the separable one.
+    public var useNaiveKernel = false
+
     private func filtered(at t: Int) -> AnomalyMap {
         let radius = size / 2
-        var out = pending[t - firstPendingIndex]
-        let rows = out.rows, columns = out.columns
         let t0 = max(firstPendingIndex, t - radius), t1 = min(firstPendingIndex + pending.count - 1, t + radius)
+        let window = pending[(t0 - firstPendingIndex)...(t1 - firstPendingIndex)]
+        return useNaiveKernel ? Self.naiveMean(window, centre: t - t0, radius: radius)
+                              : Self.separableMean(window, centre: t - t0, radius: radius)
+    }
+
+    /// Reference kernel: for every cell, the mean of the cells within `radius` in time, rows and columns that exist.
+    /// O(cells · K³).
+    static func naiveMean(_ maps: ArraySlice<AnomalyMap>, centre: Int, radius: Int) -> AnomalyMap {
+        var out = maps[maps.startIndex + centre]
+        let rows = out.rows, columns = out.columns
         for r in 0..<rows {
             for c in 0..<columns {
                 var sum: Float = 0
                 var count = 0
-                for tt in t0...t1 {
-                    let cells = pending[tt - firstPendingIndex].cells
+                for map in maps {
                     for rr in max(0, r - radius)...min(rows - 1, r + radius) {
                         for cc in max(0, c - radius)...min(columns - 1, c + radius) {
-                            sum += cells[rr * columns + cc]
+                            sum += map.cells[rr * columns + cc]
                             count += 1
                         }
                     }
                 }
                 out.cells[r * columns + c] = sum / Float(count)
+            }
+        }
+        return out
+    }
+
+    /// The same mean as three 1D box sums (time, then columns, then rows) and one division by the product of the
+    /// three window lengths (the window is a box clipped at the borders, so its cell count factorises).
+    /// O(cells · 3K): a per-pixel map of a 360x240 frame with K = 5 is about 1.3 M additions.
+    static func separableMean(_ maps: ArraySlice<AnomalyMap>, centre: Int, radius: Int) -> AnomalyMap {
+        var out = maps[maps.startIndex + centre]
+        let rows = out.rows, columns = out.columns, n = rows * columns
+        var timeSum = [Float](repeating: 0, count: n)
+        timeSum.withUnsafeMutableBufferPointer { acc in
+            for map in maps {
+                map.cells.withUnsafeBufferPointer { cells in for i in 0..<n { acc[i] += cells[i] } }
+            }
+        }
+        var rowSum = [Float](repeating: 0, count: n)  // along each row: sum over the columns within radius
+        timeSum.withUnsafeBufferPointer { src in
+            rowSum.withUnsafeMutableBufferPointer { dst in
+                for r in 0..<rows {
+                    let base = r * columns
+                    for c in 0..<columns {
+                        var s: Float = 0
+                        for cc in max(0, c - radius)...min(columns - 1, c + radius) { s += src[base + cc] }
+                        dst[base + c] = s
+                    }
+                }
+            }
+        }
+        let frames = Float(maps.count)
+        rowSum.withUnsafeBufferPointer { src in
+            out.cells.withUnsafeMutableBufferPointer { dst in
+                for r in 0..<rows {
+                    let r0 = max(0, r - radius), r1 = min(rows - 1, r + radius)
+                    let rowCount = Float(r1 - r0 + 1)
+                    for c in 0..<columns {
+                        var s: Float = 0
+                        for rr in r0...r1 { s += src[rr * columns + c] }
+                        let columnCount = Float(min(columns - 1, c + radius) - max(0, c - radius) + 1)
+                        dst[r * columns + c] = s / (frames * rowCount * columnCount)
+                    }
+                }
             }
         }
         return out
