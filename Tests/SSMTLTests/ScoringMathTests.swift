@@ -159,9 +159,30 @@ final class FrameScorerTests: XCTestCase {
         XCTAssertEqual(ScoredObject(frame: 0, box: o.box, heads: z).score, 0.6, "all five, without weights")
     }
 
+    /// The defaults (per-pixel map, 5x5x5 mean filter): a 10x10 box scoring 5 in one frame of nine is diluted five
+    /// times in its own frame (the four neighbouring frames are empty; the box is wider than the filter, so its inner
+    /// pixels see only box pixels in space), reaches the frames within two of it, and leaves the others at 0; a box
+    /// scoring 5 in every frame keeps 5.
+    func testDefaultScoringFiltersAOneFrameSpike() {
+        XCTAssertEqual(FrameScorer.Settings().block, 1)
+        XCTAssertEqual(FrameScorer.Settings().filter3D, 5)
+        var spike = FrameScorer(frameWidth: 40, frameHeight: 30, settings: .init())
+        var steady = FrameScorer(frameWidth: 40, frameHeight: 30, settings: .init())
+        let box = PixelBox(x1: 10, y1: 10, x2: 19, y2: 19)
+        for f in 0..<9 {
+            spike.addFrame(f == 4 ? [object(frame: f, box, heads: [5, 5, 5, 5, 5])] : [])
+            steady.addFrame([object(frame: f, box, heads: [5, 5, 5, 5, 5])])
+        }
+        let s = spike.finish().map(\.score), t = steady.finish().map(\.score)
+        for f in 0..<9 {
+            XCTAssertEqual(s[f], abs(f - 4) <= 2 ? 1 : 0, accuracy: 1e-6, "frame \(f)")
+            XCTAssertEqual(t[f], 5, accuracy: 1e-5, "frame \(f)")
+        }
+    }
+
     /// Three frames: two objects, none, one. Frame score = max of the map (objects below 0 leave it at 0).
     func testFrameScoresWithoutSmoothing() {
-        var scorer = FrameScorer(frameWidth: 40, frameHeight: 20, settings: .init(block: 20))
+        var scorer = FrameScorer(frameWidth: 40, frameHeight: 20, settings: .init(block: 20, filter3D: 0))
         scorer.addFrame([object(frame: 0, PixelBox(x1: 0, y1: 0, x2: 5, y2: 5), heads: [1, 1, 1, 1, 1]),
                          object(frame: 0, PixelBox(x1: 25, y1: 0, x2: 30, y2: 5), heads: [3, 3, -1, 3, 2])])
         scorer.addFrame([])

@@ -51,7 +51,7 @@ final class VideoScorerTests: XCTestCase {
         var options = VideoScorer.Options()
         options.batchSize = batchSize
         options.maxFramesPerChunk = maxFramesPerChunk
-        options.frameScoring = .init(block: 4)
+        options.frameScoring = .init(block: 4, filter3D: 0)
         let echo = EchoScorer()
         let scorer = VideoScorer(detector: FakeDetector(), scorer: echo,
                                  statistics: HeadStatistics(mean: [0, 0, 0, 0], std: [1, 1, 1, 1]), options: options)
@@ -157,7 +157,7 @@ final class VideoScorerTests: XCTestCase {
         let (collected, _) = try run(batchSize: 3, video: video)
         var options = VideoScorer.Options()
         options.batchSize = 3
-        options.frameScoring = .init(block: 4)
+        options.frameScoring = .init(block: 4, filter3D: 0)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ssmtl-rg-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let writer = try RegionsFileWriter(path: dir + "/streamed.txt")
