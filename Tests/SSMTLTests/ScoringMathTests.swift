@@ -3,6 +3,13 @@ import XCTest
 @testable import SSMTL
 
 final class ScoringMathTests: XCTestCase {
+    /// The "cases" array of a JSON fixture written by Scripts/make_scoring_fixtures.py.
+    private func fixtureCases(_ name: String) throws -> [[String: Any]] {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        return json["cases"] as! [[String: Any]]
+    }
+
     /// A 50x30 frame on a 20-pixel grid: 3 columns (0-19, 20-39, 40-49) and 2 rows (0-19, 20-29).
     func testMapTakesTheMaxOfTheBoxesCoveringEachCell() {
         var map = AnomalyMap(frameWidth: 50, frameHeight: 30, block: 20)
@@ -54,9 +61,7 @@ final class ScoringMathTests: XCTestCase {
     /// The streamed filter (both kernels) against SciPy's uniform_filter with zero padding divided by the same filter
     /// of ones, on random maps whose sides are shorter and longer than K and sequences shorter than K.
     func testMeanFilter3DMatchesSciPy() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/mean_filter3d.json")
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
-        let cases = json["cases"] as! [[String: Any]]
+        let cases = try fixtureCases("mean_filter3d.json")
         XCTAssertEqual(cases.count, 5)
         for c in cases {
             let (k, frames, rows, columns) = (c["k"] as! Int, c["frames"] as! Int, c["rows"] as! Int, c["columns"] as! Int)
@@ -112,9 +117,7 @@ final class ScoringMathTests: XCTestCase {
     }
 
     func testGaussianSmoothingMatchesSciPy() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/gaussian_filter1d.json")
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
-        let cases = json["cases"] as! [[String: Any]]
+        let cases = try fixtureCases("gaussian_filter1d.json")
         XCTAssertEqual(cases.count, 7)
         for c in cases {
             let sigma = c["sigma"] as! Double
