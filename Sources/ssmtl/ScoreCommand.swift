@@ -30,10 +30,10 @@ struct Score: ParsableCommand {
     var out: String
 
     @Option(help: "Anomaly-map cell size in pixels (1 = per pixel; each cell takes the max of the boxes touching it).")
-    var block = 1
+    var block = FrameScorer.Settings().block
 
-    @Option(name: .customLong("filter3d"), help: "Size K (odd) of a K x K x K mean filter over (time, rows, columns) of the anomaly maps before each frame's max; 0 = off. The σ `ssmtl train` chooses assumes the defaults (--block 1 --filter3d 5).")
-    var filter3D = 5
+    @Option(name: .customLong("filter3d"), help: "Size K (odd) of a K x K x K mean filter over (time, rows, columns) of the anomaly maps before each frame's max; 0 = off. The σ `ssmtl train` chooses assumes the defaults of --block and --filter3d.")
+    var filter3D = FrameScorer.Settings().filter3D
 
     @Option(help: "Temporal Gaussian smoothing of the frame scores, standard deviation in frames; 0 = off. Default: the sigma `ssmtl train` chose on its validation videos (0 for a model without one).")
     var sigma: Double?

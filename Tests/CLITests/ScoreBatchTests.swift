@@ -155,6 +155,24 @@ final class ScoreBatchTests: XCTestCase {
                                mentioning: "--crop-shape must be one of stretch, square")
     }
 
+    /// Frame-scoring options out of range are usage errors (exit 64) with one line naming the option, before any
+    /// model or video is read and without creating the output folder.
+    func testBadFrameScoringOptionsAreRefused() throws {
+        let scratch = try CLI.scratchFolder()
+        let out = scratch + "/scores"
+        for (option, value, message) in [("--filter3d", "4", "--filter3d must be 0 or an odd number up to 99"),
+                                         ("--filter3d", "101", "--filter3d must be 0 or an odd number up to 99"),
+                                         ("--filter3d", "-1", "--filter3d must be 0 or an odd number up to 99"),
+                                         ("--block", "0", "--block must be at least 1"),
+                                         ("--sigma", "-2", "--sigma must be 0 or positive")] {
+            let r = try CLI.run(["score", scratch + "/missing.mp4", "--model", scratch + "/missing.safetensors",
+                                 "--out", out, "\(option)=\(value)"])  // "=": a bare -1 would read as an option
+            XCTAssertEqual(r.status, 64, "\(option) \(value): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(message), "\(option) \(value): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no output folder for \(option) \(value)")
+        }
+    }
+
     /// A write that fails part-way (a 1 kB file-size limit, like a full disk) fails that video with one line naming
     /// the file, and leaves neither the output nor a temporary behind.
     func testAFailedWriteLeavesNoPartialScoreFiles() throws {
