@@ -69,6 +69,9 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("fast-forward-share"), help: "Share of the irregular motion sequences that are uniform fast-forwards (every k-th frame, k = 2...5) instead of random jumps, so the irregularity head also learns objects moving a few times faster than normal; 0 = random jumps only.")
     var fastForwardShare = 1.0 / 3
 
+    @Option(name: .customLong("head-statistics"), help: "Objects whose scores standardise the four network heads: held-out (the validation videos' objects, which the heads were not fitted on, so every head weighs the same on unseen normal objects; all objects when validation is every tenth object) | all (every training video's objects). Recomputed by --resume of a finished run.")
+    var headStatisticsSource = HeadStatisticsSource.heldOut.rawValue
+
     @Option(help: "Random seed (initialisation, sampling, shuffling, dropout).")
     var seed: UInt64 = 1
 
@@ -96,6 +99,9 @@ struct Train: ParsableCommand {
         }
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be positive") }
         guard (0...1).contains(fastForwardShare) else { throw ValidationError("--fast-forward-share must lie in [0, 1]") }
+        guard HeadStatisticsSource(rawValue: headStatisticsSource) != nil else {
+            throw ValidationError("--head-statistics must be one of \(HeadStatisticsSource.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         guard CropShape(rawValue: cropShape) != nil else {
             throw ValidationError("--crop-shape must be one of \(CropShape.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -215,7 +221,10 @@ struct Train: ParsableCommand {
         // model would double the activation memory) and the detections cached during training.
         var final = try ModelCheckpoint.loadWeights(out, into: model)
         let bankVideos = trainer.split.byObject ? Set(videos.indices) : Set(videos.indices).subtracting(trainer.split.validationVideos)
-        final.headStatistics = try headStatistics(model: model, videos: videos, cache: cache, bankVideos: bankVideos)
+        let statisticsVideos = trainer.split.byObject || HeadStatisticsSource(rawValue: headStatisticsSource) == .all
+            ? Set(videos.indices) : trainer.split.validationVideos
+        (final.headStatistics, final.headStatisticsObjects) = try headStatistics(model: model, videos: videos, cache: cache,
+                                                                                 bankVideos: bankVideos, statisticsVideos: statisticsVideos)
         final.epoch = info.epoch
         final.epochsPlanned = epochs
         final.studentEpoch = info.studentEpoch
@@ -247,7 +256,7 @@ struct Train: ParsableCommand {
             // The model is complete without it: a failed calibration (e.g. no space for the replay frames) is a warning.
             Terminal.note("ssmtl: warning: could not choose the scoring sigma (\(error)); \(out) is complete, score uses 0 unless --sigma is given", quiet: false)
         }
-        Terminal.note("train: best epoch \(final.bestEpoch) (validation loss \(String(format: "%.4f", final.bestValidationLoss))); head mean \(stats.mean), std \(stats.std); wrote \(out)", quiet: quiet)
+        Terminal.note("train: best epoch \(final.bestEpoch) (validation loss \(String(format: "%.4f", final.bestValidationLoss))); head mean \(stats.mean), std \(stats.std) (\(final.headStatisticsObjects ?? "")); wrote \(out)", quiet: quiet)
     }
 
     /// Self-distillation (spec §5): with the best main weights frozen, the student decoder is trained to reproduce
@@ -299,13 +308,14 @@ struct Train: ParsableCommand {
         return Interrupted(signal: Interrupt.received ?? SIGINT, description: "train: interrupted during \(what): \(saved)")
     }
 
-    /// Mean and standard deviation of each head's raw score over the objects of the training videos, and the
+    /// Mean and standard deviation of each network head's raw score over the objects of `statisticsVideos`, and the
     /// appearance bank: a sample of the features of the objects of `bankVideos` (the training split; the validation
     /// videos stay out, so the sigma replays of them see unfamiliar objects as a test video would), set on `model`.
+    /// Held-out statistics matter because the heads score the objects they were fitted on lower and more evenly than
+    /// unseen normal ones, by a different amount per head (ped2-knn/RULE.txt, tenth step).
     private func headStatistics(model: MultiTaskModel, videos: [VideoSource], cache: DetectionCache,
-                                bankVideos: Set<Int>) throws -> HeadStatistics {
-        var sums = [Double](repeating: 0, count: 4), squares = sums
-        var count = 0
+                                bankVideos: Set<Int>, statisticsVideos: Set<Int>) throws -> (HeadStatistics, String) {
+        var all = HeadMoments(), heldOut = HeadMoments()
         let sampler = AppearanceSampler(seed: seed)
         model.appearanceBank = nil
         defer { model.appearanceSampler = nil }
@@ -320,20 +330,57 @@ struct Train: ParsableCommand {
                                      statistics: HeadStatistics(mean: [0, 0, 0, 0], std: [1, 1, 1, 1]), options: options)
             let result = try scorer.score(FrameReader(path: video.path))
             for object in result.objects {
-                for h in 0..<4 { sums[h] += Double(object.heads[h]); squares[h] += Double(object.heads[h] * object.heads[h]) }
-                count += 1
+                all.add(object.heads)
+                if statisticsVideos.contains(v) { heldOut.add(object.heads) }
             }
         }
-        guard count > 1 else { return HeadStatistics(mean: [0, 0, 0, 0], std: [1, 1, 1, 1]) }
-        let mean = sums.map { $0 / Double(count) }
-        let std = (0..<4).map { h in max(0, squares[h] / Double(count) - mean[h] * mean[h]).squareRoot() }
+        var moments = heldOut
+        var described = statisticsVideos.count == videos.count
+            ? "all: \(all.count) objects"
+            : "held-out: \(statisticsVideos.sorted().map { videos[$0].name }.joined(separator: ", ")) (\(heldOut.count) objects)"
+        if heldOut.count < 2 {
+            if statisticsVideos.count < videos.count {
+                Terminal.note("train: warning: fewer than two objects in the held-out videos; the heads are standardised on all \(all.count) objects", quiet: false)
+            }
+            moments = all
+            described = "all: \(all.count) objects"
+        }
+        guard let (mean, std) = moments.meanAndStd() else {
+            Terminal.note("train: warning: fewer than two objects: the head scores are not standardised", quiet: false)
+            return (HeadStatistics(mean: [0, 0, 0, 0], std: [1, 1, 1, 1]), "none")
+        }
         guard let appearance = sampler.finish() else {
             Terminal.note("train: no appearance score (too few training objects to measure its normal spread)", quiet: quiet)
-            return HeadStatistics(mean: mean.map(Float.init), std: std.map(Float.init))
+            return (HeadStatistics(mean: mean, std: std), described)
         }
         model.appearanceBank = appearance.bank
         Terminal.note(String(format: "train: appearance bank of %d training objects (%d features each); normal nearest distance %.4f ± %.4f",
                              appearance.bank.count, appearance.bank.dimension, appearance.mean, appearance.std), quiet: quiet)
-        return HeadStatistics(mean: mean.map(Float.init) + [appearance.mean], std: std.map(Float.init) + [appearance.std])
+        return (HeadStatistics(mean: mean + [appearance.mean], std: std + [appearance.std]), described)
     }
+}
+
+/// Running sums of the four network heads' raw scores, for their mean and standard deviation.
+struct HeadMoments {
+    private var sums = [Double](repeating: 0, count: 4), squares = [Double](repeating: 0, count: 4)
+    private(set) var count = 0
+
+    mutating func add(_ heads: [Float]) {
+        for h in 0..<4 { sums[h] += Double(heads[h]); squares[h] += Double(heads[h]) * Double(heads[h]) }
+        count += 1
+    }
+
+    /// nil below two objects, where a spread means nothing.
+    func meanAndStd() -> (mean: [Float], std: [Float])? {
+        guard count > 1 else { return nil }
+        let mean = sums.map { $0 / Double(count) }
+        let std = (0..<4).map { h in max(0, squares[h] / Double(count) - mean[h] * mean[h]).squareRoot() }
+        return (mean.map(Float.init), std.map(Float.init))
+    }
+}
+
+/// Which objects standardise the network heads (`train --head-statistics`).
+enum HeadStatisticsSource: String, CaseIterable {
+    case heldOut = "held-out"
+    case all
 }

@@ -70,6 +70,70 @@ final class ScoreBatchTests: XCTestCase {
         XCTAssertTrue(s.stderr.contains("sigma \(sigma.formatted()) (chosen by train"), s.stderr)
     }
 
+    /// By default the four network heads are standardised on the validation video's objects (the heads were not
+    /// fitted on them): scored again, those objects' standardised heads have mean 0 and standard deviation 1.
+    /// `--head-statistics all`, recomputed by resuming the finished run, standardises on every video's objects.
+    func testHeadStatisticsStandardiseTheHeldOutObjects() throws {
+        let scratch = try CLI.scratchFolder()
+        let videos = try TrainInterruptTests.makeVideos(in: scratch + "/train", count: 3, frames: 60)
+        let model = scratch + "/m.safetensors"
+        let r = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "1", "--student-epochs", "1"] + TrainInterruptTests.tiny)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let heldOut = try headStatisticsObjects(model)
+        let match = try XCTUnwrap(heldOut.firstMatch(of: #/^held-out: (video[0-9]) \(([0-9]+) objects\)$/#), heldOut)
+        let validation = try XCTUnwrap(videos.first { $0.hasSuffix("/" + match.output.1) })
+        let moments = try standardisedHeadMoments(model: model, videos: [validation], scratch: scratch + "/held")
+        XCTAssertEqual(moments.count, Int(match.output.2))
+        for h in 0..<4 {
+            XCTAssertEqual(moments.mean[h], 0, accuracy: 2e-3, "head \(h)")
+            XCTAssertEqual(moments.std[h], 1, accuracy: 2e-3, "head \(h)")
+        }
+
+        let again = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "1", "--student-epochs", "1", "--resume",
+                                                      "--head-statistics", "all"] + TrainInterruptTests.tiny)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        let all = try headStatisticsObjects(model)
+        let total = try XCTUnwrap(all.firstMatch(of: #/^all: ([0-9]+) objects$/#), all)
+        let everyVideo = try standardisedHeadMoments(model: model, videos: videos, scratch: scratch + "/all")
+        XCTAssertEqual(everyVideo.count, Int(total.output.1))
+        XCTAssertGreaterThan(everyVideo.count, moments.count)
+        for h in 0..<4 {
+            XCTAssertEqual(everyVideo.mean[h], 0, accuracy: 2e-3, "head \(h)")
+            XCTAssertEqual(everyVideo.std[h], 1, accuracy: 2e-3, "head \(h)")
+        }
+
+        let bad = try CLI.run(["train"] + videos + ["--out", scratch + "/n.safetensors", "--head-statistics", "training"])
+        XCTAssertEqual(bad.status, 64, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--head-statistics must be one of held-out, all"), bad.stderr)
+    }
+
+    private func headStatisticsObjects(_ model: String) throws -> String {
+        let header = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: model)).prefix(20_000), as: UTF8.self)
+        let match = try XCTUnwrap(header.firstMatch(of: #/"head_statistics_objects":"([^"]*)"/#), "no head_statistics_objects in the header")
+        return String(match.output.1)
+    }
+
+    /// Mean and standard deviation of the standardised aot, mi, mb and kd columns of `score --object-heads`.
+    private func standardisedHeadMoments(model: String, videos: [String], scratch: String) throws
+        -> (count: Int, mean: [Double], std: [Double]) {
+        let s = try CLI.run(["score"] + videos + ["--model", model, "--out", scratch, "--object-heads", "--quiet"])
+        XCTAssertEqual(s.status, 0, s.stderr)
+        var rows: [[Double]] = []
+        for video in videos {
+            let name = URL(fileURLWithPath: video).lastPathComponent
+            let text = try String(contentsOfFile: scratch + "/\(name).objects.csv", encoding: .utf8)
+            for line in text.split(separator: "\n").dropFirst() {
+                let fields = line.split(separator: ",").compactMap { Double(String($0)) }
+                XCTAssertEqual(fields.count, 11, String(line))
+                if fields.count == 11 { rows.append(Array(fields[6..<10])) }
+            }
+        }
+        let n = Double(rows.count)
+        let mean = (0..<4).map { h in rows.reduce(0) { $0 + $1[h] } / n }
+        let std = (0..<4).map { h in (rows.reduce(0) { $0 + ($1[h] - mean[h]) * ($1[h] - mean[h]) } / n).squareRoot() }
+        return (rows.count, mean, std)
+    }
+
     /// Writes `model` to `path` with its safetensors JSON header passed through `edit` (tensors unchanged).
     private func rewriteHeader(of model: String, to path: String, _ edit: (String) -> String) throws {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: model)))

@@ -40,6 +40,8 @@ public struct CheckpointInfo: Sendable, Equatable {
     /// and the frame AUC of every σ tried ("sigma:auc,..."); nil when not chosen.
     public var scoreSigma: Double?
     public var scoreSigmaValidation: String?
+    /// Which objects standardised the network heads, e.g. "held-out: Test009, Train015 (1134 objects)"; informational.
+    public var headStatisticsObjects: String?
 
     public init(variant: Variant, teacherWidth: Int, learningRate: Float, batchSize: Int, seed: UInt64, epochsPlanned: Int,
                 detector: [String: String]) {
@@ -79,6 +81,7 @@ public struct CheckpointInfo: Sendable, Equatable {
         ]
         if let scoreSigma { m["score_sigma"] = "\(scoreSigma)" }
         if let scoreSigmaValidation { m["score_sigma_validation_auc"] = scoreSigmaValidation }
+        if let headStatisticsObjects { m["head_statistics_objects"] = headStatisticsObjects }
         if let stats = headStatistics {
             m["head_mean"] = stats.mean.map { "\($0)" }.joined(separator: ",")
             m["head_std"] = stats.std.map { "\($0)" }.joined(separator: ",")
@@ -156,6 +159,7 @@ public struct CheckpointInfo: Sendable, Equatable {
             scoreSigma = sigma
         }
         scoreSigmaValidation = m["score_sigma_validation_auc"]
+        headStatisticsObjects = m["head_statistics_objects"]
         if let mean = m["head_mean"], let std = m["head_std"] {
             let mv = mean.split(separator: ",").compactMap { Float(String($0)) }
             let sv = std.split(separator: ",").compactMap { Float(String($0)) }
