@@ -10,10 +10,15 @@ final class RecordingModel: TrainableModel {
     var trainedFrames: [Int] = []
     var validatedFrames: [Int] = []
     var seeds: [UInt64] = []
+    /// "T" per training step, "V" per validation batch, in call order.
+    var calls: [Character] = []
+    /// A hash of each validation batch's inputs and labels.
+    var validationBatches: [UInt64] = []
 
     func mix(_ value: UInt64) { hash = (hash ^ value) &* 1099511628211 }
 
     func trainStep(_ batch: TrainingBatch) throws -> TaskMetrics {
+        calls.append("T")
         for v in batch.sequence { mix(UInt64(v * 255)) }
         for l in batch.aotLabels + batch.miLabels { mix(UInt64(l)) }
         trainedFrames.append(contentsOf: (0..<batch.count).map { Int((batch.middleTarget[$0 * 3 * batch.side * batch.side] * 255).rounded()) })
@@ -22,6 +27,11 @@ final class RecordingModel: TrainableModel {
     }
 
     func evaluate(_ batch: TrainingBatch) throws -> TaskMetrics {
+        calls.append("V")
+        var h: UInt64 = 1469598103934665603
+        for v in batch.sequence + batch.middleInput { h = (h ^ UInt64(v * 255)) &* 1099511628211 }
+        for l in batch.aotLabels + batch.miLabels { h = (h ^ UInt64(l)) &* 1099511628211 }
+        validationBatches.append(h)
         validatedFrames.append(contentsOf: (0..<batch.count).map { Int((batch.middleTarget[$0 * 3 * batch.side * batch.side] * 255).rounded()) })
         var m = TaskMetrics(); m.objects = batch.count; m.aotAccuracy = 0.5
         return m
@@ -72,6 +82,23 @@ final class TrainerTests: XCTestCase {
         XCTAssertTrue(model.validatedFrames.allSatisfy { $0 / 80 == held })
         XCTAssertTrue(model.trainedFrames.allSatisfy { $0 / 80 != held })
         XCTAssertEqual(Set(model.trainedFrames).count, 20, "every training object once per epoch")
+    }
+
+    /// The validation loss must describe the weights an epoch ends with (the ones a checkpoint saves), so every
+    /// validation batch comes after the epoch's last training step; and epochs are compared on the same
+    /// validation inputs (irregular offsets and coin flips), whatever the epoch's video order.
+    func testValidationFollowsTrainingAndIsTheSameEveryEpoch() throws {
+        let videos = try makeVideos()
+        let t = trainer(videos)
+        var perEpoch: [[UInt64]] = []
+        for e in 0..<6 {
+            let model = RecordingModel()
+            _ = try t.runEpoch(e, model: model)
+            XCTAssertEqual(model.calls.count, 5 + 3, "epoch \(e): 20 training objects in batches of 4, 10 validation ones")
+            XCTAssertEqual(String(model.calls), "TTTTTVVV", "epoch \(e)")
+            perEpoch.append(model.validationBatches)
+        }
+        XCTAssertTrue(perEpoch.allSatisfy { $0 == perEpoch[0] }, "\(perEpoch)")
     }
 
     /// Epochs 0-2 in one go, or epoch 0 then a fresh trainer (as after --resume) for epochs 1-2: the model is fed

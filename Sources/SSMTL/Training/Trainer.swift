@@ -95,7 +95,7 @@ public final class Trainer {
         split = ValidationSplit(videoCount: videos.count, fraction: options.validationFraction, seed: options.seed)
     }
 
-    /// One epoch: trains on the training examples, then measures the validation ones.
+    /// One epoch: trains on the training examples, then measures the validation ones with the weights it ends with.
     /// `progress(objectsDone, runningTrainMetrics)` is called after every batch.
     /// `shouldStop` is polled before every batch; when it says true the epoch is abandoned with `TrainingStopped`
     /// (the model has then taken part of an epoch: restore the last checkpoint to continue).
@@ -166,17 +166,15 @@ public final class Trainer {
             stream.side = options.side
             stream.cropShape = options.cropShape
             stream.fastForwardShare = options.fastForwardShare
+            // Training pass. Validation examples are still drawn (and set aside) so that the training crops do not
+            // depend on where in the order the validation videos fall.
             var ordinal = 0
             for v in Array(videos.indices).shuffled(using: &orderRNG) {
                 if batches.isCancelled { throw HandoffCancelled() }
                 let reader = try FrameReader(path: videos[v].path)
                 try stream.run(reader: reader, video: v, rng: &cropRNG, detections: { try self.detections.objects(video: v, frame: $0) }) { example in
                     defer { ordinal += 1 }
-                    if split.isValidation(example, ordinal: ordinal) {
-                        validationPending.append(example)
-                        if validationPending.count == options.batchSize { try validateOn(validationPending); validationPending.removeAll() }
-                        return
-                    }
+                    if split.isValidation(example, ordinal: ordinal) { return }
                     if let out = buffer.insert(example, using: &shuffleRNG) {
                         pending.append(out)
                         if pending.count == options.batchSize { try trainOn(pending); pending.removeAll() }
@@ -188,6 +186,22 @@ public final class Trainer {
                 let chunk = Array(pending.prefix(options.batchSize))
                 pending.removeFirst(chunk.count)
                 try trainOn(chunk)
+            }
+
+            // Validation pass, after the last training batch: the loss describes the weights the epoch ends with
+            // (the ones a checkpoint saves), and the examples (irregular offsets, coin flips) are the same in every
+            // epoch, so epochs are compared on the same objects.
+            var validationRNG = SplitMix64(seed: options.seed ^ 0x7A11_D0_5EED)
+            ordinal = 0
+            for v in split.byObject ? Array(videos.indices) : split.validationVideos.sorted() {
+                if batches.isCancelled { throw HandoffCancelled() }
+                let reader = try FrameReader(path: videos[v].path)
+                try stream.run(reader: reader, video: v, rng: &validationRNG, detections: { try self.detections.objects(video: v, frame: $0) }) { example in
+                    defer { ordinal += 1 }
+                    guard split.isValidation(example, ordinal: ordinal) else { return }
+                    validationPending.append(example)
+                    if validationPending.count == options.batchSize { try validateOn(validationPending); validationPending.removeAll() }
+                }
             }
             if !validationPending.isEmpty { try validateOn(validationPending) }
             batches.send(.end)
