@@ -4,10 +4,13 @@ import XCTest
 /// `ssmtl score` over a batch: a bad video in the middle is reported on its own, the others are still scored, and
 /// the exit status says something failed; a checkpoint whose tensors do not match its network is refused.
 final class ScoreBatchTests: XCTestCase {
-    private func tinyModel(_ scratch: String) throws -> (model: String, videos: [String]) {
-        let videos = try TrainInterruptTests.makeVideos(in: scratch + "/train", count: 2, frames: 24)
+    /// Trains the tiny network for one epoch on `count` synthetic videos of `frames` frames in `scratch`/train.
+    private func tinyModel(_ scratch: String, count: Int = 2, frames: Int = 24, studentEpochs: Int = 1) throws
+        -> (model: String, videos: [String]) {
+        let videos = try TrainInterruptTests.makeVideos(in: scratch + "/train", count: count, frames: frames)
         let model = scratch + "/m.safetensors"
-        let r = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "1", "--student-epochs", "1"] + TrainInterruptTests.tiny)
+        let r = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "1", "--student-epochs", "\(studentEpochs)"]
+                            + TrainInterruptTests.tiny)
         XCTAssertEqual(r.status, 0, r.stderr)
         return (model, videos)
     }
@@ -57,10 +60,7 @@ final class ScoreBatchTests: XCTestCase {
     /// Train picks the scoring sigma on its validation video replayed with abnormal segments; score uses it by default.
     func testTrainCalibratesTheScoringSigma() throws {
         let scratch = try CLI.scratchFolder()
-        let videos = try TrainInterruptTests.makeVideos(in: scratch + "/train", count: 2, frames: 90)
-        let model = scratch + "/m.safetensors"
-        let r = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "1", "--student-epochs", "0"] + TrainInterruptTests.tiny)
-        XCTAssertEqual(r.status, 0, r.stderr)
+        let (model, videos) = try tinyModel(scratch, frames: 90, studentEpochs: 0)
         let header = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: model)).prefix(20_000), as: UTF8.self)
         let sigma = try XCTUnwrap(header.firstRange(of: #/"score_sigma":"([0-9.]+)"/#).map { Double(header[$0].split(separator: "\"")[2])! })
         XCTAssertTrue([0, 1, 2, 3, 5, 8, 12, 18].contains(sigma), header)
@@ -75,10 +75,7 @@ final class ScoreBatchTests: XCTestCase {
     /// `--head-statistics all`, recomputed by resuming the finished run, standardises on every video's objects.
     func testHeadStatisticsStandardiseTheHeldOutObjects() throws {
         let scratch = try CLI.scratchFolder()
-        let videos = try TrainInterruptTests.makeVideos(in: scratch + "/train", count: 3, frames: 60)
-        let model = scratch + "/m.safetensors"
-        let r = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "1", "--student-epochs", "1"] + TrainInterruptTests.tiny)
-        XCTAssertEqual(r.status, 0, r.stderr)
+        let (model, videos) = try tinyModel(scratch, count: 3, frames: 60)
         let heldOut = try headStatisticsObjects(model)
         let match = try XCTUnwrap(heldOut.firstMatch(of: #/^held-out: (video[0-9]) \(([0-9]+) objects\)$/#), heldOut)
         let validation = try XCTUnwrap(videos.first { $0.hasSuffix("/" + match.output.1) })
