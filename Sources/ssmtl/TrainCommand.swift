@@ -69,7 +69,7 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("fast-forward-share"), help: "Share of the irregular motion sequences that are uniform fast-forwards (every k-th frame, k = 2...5) instead of random jumps, so the irregularity head also learns objects moving a few times faster than normal; 0 = random jumps only.")
     var fastForwardShare = 1.0 / 3
 
-    @Option(name: .customLong("head-statistics"), help: "Objects whose scores standardise the four network heads: held-out (the validation videos' objects, which the heads were not fitted on, so every head weighs the same on unseen normal objects; all objects when validation is every tenth object) | all (every training video's objects). Recomputed by --resume of a finished run.")
+    @Option(name: .customLong("head-statistics"), help: "Objects whose scores standardise the four network heads: held-out (the validation videos' objects, which the heads were not fitted on, so every head weighs the same on unseen normal objects; all objects when validation is every tenth object or the validation videos have fewer than 30 objects) | all (every training video's objects). Recomputed by --resume of a finished run.")
     var headStatisticsSource = HeadStatisticsSource.heldOut.rawValue
 
     @Option(help: "Random seed (initialisation, sampling, shuffling, dropout).")
@@ -338,9 +338,11 @@ struct Train: ParsableCommand {
         var described = statisticsVideos.count == videos.count
             ? "all: \(all.count) objects"
             : "held-out: \(statisticsVideos.sorted().map { videos[$0].name }.joined(separator: ", ")) (\(heldOut.count) objects)"
-        if heldOut.count < 2 {
+        // A spread measured on a handful of objects could be near 0 and blow one head's z-scores up.
+        let minimumHeldOut = 30
+        if heldOut.count < minimumHeldOut {
             if statisticsVideos.count < videos.count {
-                Terminal.note("train: warning: fewer than two objects in the held-out videos; the heads are standardised on all \(all.count) objects", quiet: false)
+                Terminal.note("train: warning: only \(heldOut.count) objects in the held-out videos (fewer than \(minimumHeldOut)); the heads are standardised on all \(all.count) objects", quiet: false)
             }
             moments = all
             described = "all: \(all.count) objects"

@@ -40,7 +40,7 @@ public struct CheckpointInfo: Sendable, Equatable {
     /// and the frame AUC of every σ tried ("sigma:auc,..."); nil when not chosen.
     public var scoreSigma: Double?
     public var scoreSigmaValidation: String?
-    /// Which objects standardised the network heads, e.g. "held-out: Test009, Train015 (1134 objects)"; informational.
+    /// Which objects standardised the network heads, e.g. "held-out: 09, 15 (1908 objects)" or "all: 21683 objects"; informational.
     public var headStatisticsObjects: String?
 
     public init(variant: Variant, teacherWidth: Int, learningRate: Float, batchSize: Int, seed: UInt64, epochsPlanned: Int,

@@ -161,25 +161,30 @@ public final class Trainer {
             guard batches.send(.validate(batch)) else { throw HandoffCancelled() }
         }
 
-        do {
-            var stream = ExampleStream()
-            stream.side = options.side
-            stream.cropShape = options.cropShape
-            stream.fastForwardShare = options.fastForwardShare
-            // Training pass. Validation examples are still drawn (and set aside) so that the training crops do not
-            // depend on where in the order the validation videos fall.
+        var stream = ExampleStream()
+        stream.side = options.side
+        stream.cropShape = options.cropShape
+        stream.fastForwardShare = options.fastForwardShare
+        /// Streams the examples of the videos `order`, each with whether it belongs to the validation split.
+        func examples(of order: [Int], rng: inout SplitMix64, _ emit: (TrainingExample, Bool) throws -> Void) throws {
             var ordinal = 0
-            for v in Array(videos.indices).shuffled(using: &orderRNG) {
+            for v in order {
                 if batches.isCancelled { throw HandoffCancelled() }
                 let reader = try FrameReader(path: videos[v].path)
-                try stream.run(reader: reader, video: v, rng: &cropRNG, detections: { try self.detections.objects(video: v, frame: $0) }) { example in
+                try stream.run(reader: reader, video: v, rng: &rng, detections: { try self.detections.objects(video: v, frame: $0) }) { example in
                     defer { ordinal += 1 }
-                    if split.isValidation(example, ordinal: ordinal) { return }
-                    if let out = buffer.insert(example, using: &shuffleRNG) {
-                        pending.append(out)
-                        if pending.count == options.batchSize { try trainOn(pending); pending.removeAll() }
-                    }
+                    try emit(example, split.isValidation(example, ordinal: ordinal))
                 }
+            }
+        }
+
+        do {
+            // Training pass. Validation examples are still drawn (and set aside) so that the training crops do not
+            // depend on where in the order the validation videos fall.
+            try examples(of: Array(videos.indices).shuffled(using: &orderRNG), rng: &cropRNG) { example, isValidation in
+                guard !isValidation, let out = buffer.insert(example, using: &shuffleRNG) else { return }
+                pending.append(out)
+                if pending.count == options.batchSize { try trainOn(pending); pending.removeAll() }
             }
             pending += buffer.drain(using: &shuffleRNG)
             while !pending.isEmpty {
@@ -192,16 +197,10 @@ public final class Trainer {
             // (the ones a checkpoint saves), and the examples (irregular offsets, coin flips) are the same in every
             // epoch, so epochs are compared on the same objects.
             var validationRNG = SplitMix64(seed: options.seed ^ 0x7A11_D0_5EED)
-            ordinal = 0
-            for v in split.byObject ? Array(videos.indices) : split.validationVideos.sorted() {
-                if batches.isCancelled { throw HandoffCancelled() }
-                let reader = try FrameReader(path: videos[v].path)
-                try stream.run(reader: reader, video: v, rng: &validationRNG, detections: { try self.detections.objects(video: v, frame: $0) }) { example in
-                    defer { ordinal += 1 }
-                    guard split.isValidation(example, ordinal: ordinal) else { return }
-                    validationPending.append(example)
-                    if validationPending.count == options.batchSize { try validateOn(validationPending); validationPending.removeAll() }
-                }
+            try examples(of: split.byObject ? Array(videos.indices) : split.validationVideos.sorted(), rng: &validationRNG) { example, isValidation in
+                guard isValidation else { return }
+                validationPending.append(example)
+                if validationPending.count == options.batchSize { try validateOn(validationPending); validationPending.removeAll() }
             }
             if !validationPending.isEmpty { try validateOn(validationPending) }
             batches.send(.end)
