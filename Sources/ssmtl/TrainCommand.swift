@@ -221,8 +221,8 @@ struct Train: ParsableCommand {
         // model would double the activation memory) and the detections cached during training.
         var final = try ModelCheckpoint.loadWeights(out, into: model)
         let bankVideos = trainer.split.byObject ? Set(videos.indices) : Set(videos.indices).subtracting(trainer.split.validationVideos)
-        let statisticsVideos = trainer.split.byObject || HeadStatisticsSource(rawValue: headStatisticsSource) == .all
-            ? Set(videos.indices) : trainer.split.validationVideos
+        let validationSources = trainer.split.videosWithValidationObjects(videoCount: videos.count)
+        let statisticsVideos = HeadStatisticsSource(rawValue: headStatisticsSource) == .all ? Set(videos.indices) : Set(validationSources)
         (final.headStatistics, final.headStatisticsObjects) = try headStatistics(model: model, videos: videos, cache: cache,
                                                                                  bankVideos: bankVideos, statisticsVideos: statisticsVideos)
         final.epoch = info.epoch
@@ -233,7 +233,7 @@ struct Train: ParsableCommand {
         let stats = final.headStatistics!
 
         // The scoring σ, chosen on the validation videos replayed with abnormal segments (no test labels).
-        let calibrationVideos: [VideoSource] = trainer.split.byObject ? videos : trainer.split.validationVideos.sorted().map { videos[$0] }
+        let calibrationVideos = validationSources.map { videos[$0] }
         do {
             Terminal.note("train: choosing the scoring sigma on \(calibrationVideos.map { $0.name }.joined(separator: ", ")) replayed with fast-forwarded and reversed segments", quiet: quiet)
             if let chosen = try SigmaCalibration.run(model: model, statistics: stats, videos: calibrationVideos, batch: batch, cropShape: shape,
@@ -334,19 +334,17 @@ struct Train: ParsableCommand {
                 if statisticsVideos.contains(v) { heldOut.add(object.heads) }
             }
         }
-        var moments = heldOut
-        var described = statisticsVideos.count == videos.count
-            ? "all: \(all.count) objects"
-            : "held-out: \(statisticsVideos.sorted().map { videos[$0].name }.joined(separator: ", ")) (\(heldOut.count) objects)"
         // A spread measured on a handful of objects could be near 0 and blow one head's z-scores up.
         let minimumHeldOut = 30
-        if heldOut.count < minimumHeldOut {
-            if statisticsVideos.count < videos.count {
-                Terminal.note("train: warning: only \(heldOut.count) objects in the held-out videos (fewer than \(minimumHeldOut)); the heads are standardised on all \(all.count) objects", quiet: false)
-            }
-            moments = all
-            described = "all: \(all.count) objects"
+        let heldOutAsked = statisticsVideos.count < videos.count
+        let useHeldOut = heldOutAsked && heldOut.count >= minimumHeldOut
+        if heldOutAsked && !useHeldOut {
+            Terminal.note("train: warning: only \(heldOut.count) objects in the held-out videos (fewer than \(minimumHeldOut)); the heads are standardised on all \(all.count) objects", quiet: false)
         }
+        let moments = useHeldOut ? heldOut : all
+        let described = useHeldOut
+            ? "held-out: \(statisticsVideos.sorted().map { videos[$0].name }.joined(separator: ", ")) (\(heldOut.count) objects)"
+            : "all: \(all.count) objects"
         guard let (mean, std) = moments.meanAndStd() else {
             Terminal.note("train: warning: fewer than two objects: the head scores are not standardised", quiet: false)
             return (HeadStatistics(mean: [0, 0, 0, 0], std: [1, 1, 1, 1]), "none")

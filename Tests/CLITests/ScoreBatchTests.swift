@@ -104,6 +104,19 @@ final class ScoreBatchTests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("--head-statistics must be one of held-out, all"), bad.stderr)
     }
 
+    /// Held-out videos with fewer than 30 objects give too unsteady a spread: train warns and standardises on all
+    /// objects, and the checkpoint says so.
+    func testTooFewHeldOutObjectsFallBackToAllObjects() throws {
+        let scratch = try CLI.scratchFolder()
+        let videos = try TrainInterruptTests.makeVideos(in: scratch + "/train", count: 3, frames: 12)
+        let model = scratch + "/m.safetensors"
+        let r = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "1", "--student-epochs", "0"] + TrainInterruptTests.tiny)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let warning = try XCTUnwrap(r.stderr.firstMatch(of: #/only ([0-9]+) objects in the held-out videos \(fewer than 30\); the heads are standardised on all ([0-9]+) objects/#), r.stderr)
+        XCTAssertLessThan(Int(warning.output.1)!, 30)
+        XCTAssertEqual(try headStatisticsObjects(model), "all: \(warning.output.2) objects")
+    }
+
     private func headStatisticsObjects(_ model: String) throws -> String {
         let header = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: model)).prefix(20_000), as: UTF8.self)
         let match = try XCTUnwrap(header.firstMatch(of: #/"head_statistics_objects":"([^"]*)"/#), "no head_statistics_objects in the header")

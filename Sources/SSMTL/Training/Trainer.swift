@@ -58,6 +58,12 @@ public struct ValidationSplit: Sendable, Equatable {
         }
     }
 
+    /// The videos holding validation objects, in index order: the validation videos, or every video when the
+    /// split is by object.
+    public func videosWithValidationObjects(videoCount: Int) -> [Int] {
+        byObject ? Array(0..<videoCount) : validationVideos.sorted()
+    }
+
     public func isValidation(_ example: TrainingExample, ordinal: Int) -> Bool {
         byObject ? ordinal % 10 == 9 : validationVideos.contains(example.video)
     }
@@ -197,7 +203,7 @@ public final class Trainer {
             // (the ones a checkpoint saves), and the examples (irregular offsets, coin flips) are the same in every
             // epoch, so epochs are compared on the same objects.
             var validationRNG = SplitMix64(seed: options.seed ^ 0x7A11_D0_5EED)
-            try examples(of: split.byObject ? Array(videos.indices) : split.validationVideos.sorted(), rng: &validationRNG) { example, isValidation in
+            try examples(of: split.videosWithValidationObjects(videoCount: videos.count), rng: &validationRNG) { example, isValidation in
                 guard isValidation else { return }
                 validationPending.append(example)
                 if validationPending.count == options.batchSize { try validateOn(validationPending); validationPending.removeAll() }
