@@ -14,7 +14,7 @@ struct Score: ParsableCommand {
             score (distance of the object's encoder features to the nearest training object's; models trained \
             before it have none) into an object score, builds an anomaly map on a grid (every cell under a box takes the max of the boxes covering it), \
             optionally filters it in 3D, takes its max as the frame score and smooths it over time.
-            <video>.csv: frame,score,aot,mi,mb,kd,app for every frame (a frame without objects scores 0).
+            <video>.csv: frame,score,aot,mi,mb,kd,app,jig for every frame (a frame without objects scores 0).
             <video>.regions.txt: frame_id,x_min,y_min,x_max,y_max,anomaly_score per object (RBDC/TBDC predictions).
             Outputs already present are skipped unless --force, so an interrupted batch can be re-run. A video that \
             fails is reported and the others are still scored; the exit code is then non-zero.
@@ -50,7 +50,7 @@ struct Score: ParsableCommand {
     @Option(help: "Also write DIR/<video>.mp4 with boxes, heat map and score curve drawn.")
     var overlay: String?
 
-    @Flag(name: .customLong("object-heads"), help: "Also write DIR/<video>.objects.csv: frame,x_min,y_min,x_max,y_max,score,aot,mi,mb,kd,app per object, the scores standardised with the model's training statistics.")
+    @Flag(name: .customLong("object-heads"), help: "Also write DIR/<video>.objects.csv: frame,x_min,y_min,x_max,y_max,score,aot,mi,mb,kd,app,jig per object, the scores standardised with the model's training statistics.")
     var objectHeads = false
 
     @Flag(help: "Score again videos whose outputs exist.")

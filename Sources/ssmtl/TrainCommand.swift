@@ -45,6 +45,9 @@ struct Train: ParsableCommand {
     @Option(help: "Dropout probability in the classifier heads.")
     var dropout: Float = 0.3
 
+    @Option(name: .customLong("jigsaw-grid"), help: ArgumentHelp("Spatial jigsaw task (Jigsaw-VAD): half of the training sequences have their crops cut into a G x G grid whose cells are shuffled (the same way in all 7 frames), and a fifth head learns where each cell came from; its score is how unsure it is on the unshuffled test sequence. 0 = no jigsaw head. G must divide --crop-size.", valueName: "G"))
+    var jigsawGrid = 0
+
     @Option(help: "Number of epochs.")
     var epochs = 10
 
@@ -122,6 +125,7 @@ struct Train: ParsableCommand {
         config.headChannels = headChannels
         config.decoderChannels = decoderChannels
         config.dropout = dropout
+        config.jigsawGrid = jigsawGrid
         return config
     }
 
@@ -147,7 +151,7 @@ struct Train: ParsableCommand {
             guard info.network == network, info.seed == seed, info.batchSize == batch, info.teacherWidth == teacherWidth,
                   info.fastForwardShare == fastForwardShare, info.learningRateSchedule == schedule, info.mirror == mirror,
                   info.cropShape == shape else {
-                throw CheckpointError(lastPath, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), seed \(info.seed), batch \(info.batchSize), fast-forward share \(info.fastForwardShare), lr schedule \(info.learningRateSchedule.rawValue), mirror \(info.mirror), crop shape \(info.cropShape.rawValue)); resume with the same ones")
+                throw CheckpointError(lastPath, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), jigsaw grid \(info.network.jigsawGrid), seed \(info.seed), batch \(info.batchSize), fast-forward share \(info.fastForwardShare), lr schedule \(info.learningRateSchedule.rawValue), mirror \(info.mirror), crop shape \(info.cropShape.rawValue)); resume with the same ones")
             }
             // A cosine schedule is laid out over the planned epochs: another count would change the rates.
             guard schedule == .constant || info.epochsPlanned == epochs else {
@@ -176,10 +180,11 @@ struct Train: ParsableCommand {
         options.fastForwardShare = fastForwardShare
         options.mirror = mirror
         options.cropShape = shape
+        options.jigsawGrid = model.net.config.jigsawGrid
         let cache = DetectionCache(videos: videos) { video in try detectorOptions.detector(for: video, yolo: yolo, teacher: teacher) }
         let trainer = Trainer(videos: videos, detections: cache, options: options)
         let held = trainer.split.byObject ? "every tenth object" : trainer.split.validationVideos.sorted().map { videos[$0].name }.joined(separator: ", ")
-        Terminal.note("train: \(videos.count) videos, validation: \(held); variant \(variant), batch \(batch), lr \(info.learningRate) (\(schedule.rawValue)), seed \(seed)\(mirror ? ", mirrored objects" : "")\(shape == .square ? ", square crops" : "")", quiet: quiet)
+        Terminal.note("train: \(videos.count) videos, validation: \(held); variant \(variant), batch \(batch), lr \(info.learningRate) (\(schedule.rawValue)), seed \(seed)\(mirror ? ", mirrored objects" : "")\(shape == .square ? ", square crops" : "")\(jigsawGrid > 0 ? ", \(jigsawGrid)x\(jigsawGrid) jigsaw" : "")", quiet: quiet)
 
         while info.epoch < epochs {
             let epoch = info.epoch
@@ -203,10 +208,13 @@ struct Train: ParsableCommand {
             info.epoch = epoch + 1
             let seconds = Date().timeIntervalSince(start)
             let validationLoss = validation.objects > 0 ? validation.total : train.total
+            let jigsawText = jigsawGrid > 0
+                ? String(format: "; jigsaw train loss %.3f, validation loss %.3f, cells placed %.3f", train.jigsawLoss, validation.jigsawLoss, validation.jigsawAccuracy)
+                : ""
             Terminal.note(String(format: "epoch %d: train loss %.4f (aot %.3f mi %.3f mb %.4f kd %.4f) | validation loss %.4f, aot acc %.3f, mi acc %.3f, %d objects | %.0f s, %.1f objects/s, lr %.3g",
                                  epoch + 1, train.total, train.aotLoss, train.miLoss, train.middleBoxLoss, train.distillationLoss,
                                  validationLoss, validation.aotAccuracy, validation.miAccuracy, validation.objects, seconds,
-                                 Double(train.objects) / max(seconds, 1e-9), Double(model.optimizer.lr)), quiet: quiet)
+                                 Double(train.objects) / max(seconds, 1e-9), Double(model.optimizer.lr)) + jigsawText, quiet: quiet)
             if validationLoss < info.bestValidationLoss {
                 info.bestValidationLoss = validationLoss
                 info.bestEpoch = epoch + 1
@@ -308,6 +316,9 @@ struct Train: ParsableCommand {
         return Interrupted(signal: Interrupt.received ?? SIGINT, description: "train: interrupted during \(what): \(saved)")
     }
 
+    /// Statistics that leave every score as it is (mean 0, std 1), so the statistics pass sees raw scores.
+    static let rawScores = HeadStatistics(mean: HeadScores.names.map { _ in 0 }, std: HeadScores.names.map { _ in 1 })
+
     /// Mean and standard deviation of each network head's raw score over the objects of `statisticsVideos`, and the
     /// appearance bank: a sample of the features of the objects of `bankVideos` (the training split; the validation
     /// videos stay out, so the sigma replays of them see unfamiliar objects as a test video would), set on `model`.
@@ -327,7 +338,7 @@ struct Train: ParsableCommand {
             options.batchSize = batch
             options.cropShape = shape
             let scorer = VideoScorer(detector: cache.detector(video: v), scorer: model,
-                                     statistics: HeadStatistics(mean: [0, 0, 0, 0], std: [1, 1, 1, 1]), options: options)
+                                     statistics: Self.rawScores, options: options)
             let result = try scorer.score(FrameReader(path: video.path))
             for object in result.objects {
                 all.add(object.heads)
@@ -356,17 +367,23 @@ struct Train: ParsableCommand {
         model.appearanceBank = appearance.bank
         Terminal.note(String(format: "train: appearance bank of %d training objects (%d features each); normal nearest distance %.4f ± %.4f",
                              appearance.bank.count, appearance.bank.dimension, appearance.mean, appearance.std), quiet: quiet)
-        return (HeadStatistics(mean: mean + [appearance.mean], std: std + [appearance.std]), described)
+        var withAppearance = (mean: mean, std: std)
+        withAppearance.mean[HeadScores.appearanceIndex] = appearance.mean
+        withAppearance.std[HeadScores.appearanceIndex] = appearance.std
+        return (HeadStatistics(mean: withAppearance.mean, std: withAppearance.std), described)
     }
 }
 
-/// Running sums of the four network heads' raw scores, for their mean and standard deviation.
+/// Running sums of every score (HeadScores.names order), for their mean and standard deviation. The appearance
+/// score is 0 in the statistics pass (its bank is built there) and gets its moments from the bank; a head the
+/// network lacks scores 0 everywhere, so its spread is 0 and it is left out of the object score.
 struct HeadMoments {
-    private var sums = [Double](repeating: 0, count: 4), squares = [Double](repeating: 0, count: 4)
+    private var sums = [Double](repeating: 0, count: HeadScores.names.count)
+    private var squares = [Double](repeating: 0, count: HeadScores.names.count)
     private(set) var count = 0
 
     mutating func add(_ heads: [Float]) {
-        for h in 0..<4 { sums[h] += Double(heads[h]); squares[h] += Double(heads[h]) * Double(heads[h]) }
+        for h in sums.indices { sums[h] += Double(heads[h]); squares[h] += Double(heads[h]) * Double(heads[h]) }
         count += 1
     }
 
@@ -374,7 +391,7 @@ struct HeadMoments {
     func meanAndStd() -> (mean: [Float], std: [Float])? {
         guard count > 1 else { return nil }
         let mean = sums.map { $0 / Double(count) }
-        let std = (0..<4).map { h in max(0, squares[h] / Double(count) - mean[h] * mean[h]).squareRoot() }
+        let std = sums.indices.map { h in max(0, squares[h] / Double(count) - mean[h] * mean[h]).squareRoot() }
         return (mean.map(Float.init), std.map(Float.init))
     }
 }

@@ -5,12 +5,12 @@ import XCTest
 /// the exit status says something failed; a checkpoint whose tensors do not match its network is refused.
 final class ScoreBatchTests: XCTestCase {
     /// Trains the tiny network for one epoch on `count` synthetic videos of `frames` frames in `scratch`/train.
-    private func tinyModel(_ scratch: String, count: Int = 2, frames: Int = 24, studentEpochs: Int = 1) throws
+    private func tinyModel(_ scratch: String, count: Int = 2, frames: Int = 24, studentEpochs: Int = 1, options: [String] = []) throws
         -> (model: String, videos: [String]) {
         let videos = try TrainInterruptTests.makeVideos(in: scratch + "/train", count: count, frames: frames)
         let model = scratch + "/m.safetensors"
         let r = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "1", "--student-epochs", "\(studentEpochs)"]
-                            + TrainInterruptTests.tiny)
+                            + TrainInterruptTests.tiny + options)
         XCTAssertEqual(r.status, 0, r.stderr)
         return (model, videos)
     }
@@ -44,7 +44,7 @@ final class ScoreBatchTests: XCTestCase {
         // model has an appearance bank: its training video was split into ten parts to measure the normal spread).
         let regions = try String(contentsOfFile: again + "/a.regions.txt", encoding: .utf8).split(separator: "\n")
         let objects = try String(contentsOfFile: again + "/a.objects.csv", encoding: .utf8).split(separator: "\n")
-        XCTAssertEqual(objects.first, "frame,x_min,y_min,x_max,y_max,score,aot,mi,mb,kd,app")
+        XCTAssertEqual(objects.first, "frame,x_min,y_min,x_max,y_max,score,aot,mi,mb,kd,app,jig")
         XCTAssertEqual(objects.count, regions.count + 1)
         XCTAssertGreaterThan(regions.count, 0)
         for (object, region) in zip(objects.dropFirst(), regions) {
@@ -70,31 +70,32 @@ final class ScoreBatchTests: XCTestCase {
         XCTAssertTrue(s.stderr.contains("sigma \(sigma.formatted()) (chosen by train"), s.stderr)
     }
 
-    /// By default the four network heads are standardised on the validation video's objects (the heads were not
-    /// fitted on them): scored again, those objects' standardised heads have mean 0 and standard deviation 1.
-    /// `--head-statistics all`, recomputed by resuming the finished run, standardises on every video's objects.
+    /// By default the network heads (here five, with the jigsaw head) are standardised on the validation video's
+    /// objects (the heads were not fitted on them): scored again, those objects' standardised heads have mean 0 and
+    /// standard deviation 1. `--head-statistics all`, recomputed by resuming the finished run, standardises on every
+    /// video's objects.
     func testHeadStatisticsStandardiseTheHeldOutObjects() throws {
         let scratch = try CLI.scratchFolder()
-        let (model, videos) = try tinyModel(scratch, count: 3, frames: 60)
+        let (model, videos) = try tinyModel(scratch, count: 3, frames: 60, options: ["--jigsaw-grid", "2"])
         let heldOut = try headStatisticsObjects(model)
         let match = try XCTUnwrap(heldOut.firstMatch(of: #/^held-out: (video[0-9]) \(([0-9]+) objects\)$/#), heldOut)
         let validation = try XCTUnwrap(videos.first { $0.hasSuffix("/" + match.output.1) })
         let moments = try standardisedHeadMoments(model: model, videos: [validation], scratch: scratch + "/held")
         XCTAssertEqual(moments.count, Int(match.output.2))
-        for h in 0..<4 {
+        for h in 0..<5 {
             XCTAssertEqual(moments.mean[h], 0, accuracy: 2e-3, "head \(h)")
             XCTAssertEqual(moments.std[h], 1, accuracy: 2e-3, "head \(h)")
         }
 
         let again = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "1", "--student-epochs", "1", "--resume",
-                                                      "--head-statistics", "all"] + TrainInterruptTests.tiny)
+                                                      "--head-statistics", "all", "--jigsaw-grid", "2"] + TrainInterruptTests.tiny)
         XCTAssertEqual(again.status, 0, again.stderr)
         let all = try headStatisticsObjects(model)
         let total = try XCTUnwrap(all.firstMatch(of: #/^all: ([0-9]+) objects$/#), all)
         let everyVideo = try standardisedHeadMoments(model: model, videos: videos, scratch: scratch + "/all")
         XCTAssertEqual(everyVideo.count, Int(total.output.1))
         XCTAssertGreaterThan(everyVideo.count, moments.count)
-        for h in 0..<4 {
+        for h in 0..<5 {
             XCTAssertEqual(everyVideo.mean[h], 0, accuracy: 2e-3, "head \(h)")
             XCTAssertEqual(everyVideo.std[h], 1, accuracy: 2e-3, "head \(h)")
         }
@@ -102,6 +103,10 @@ final class ScoreBatchTests: XCTestCase {
         let bad = try CLI.run(["train"] + videos + ["--out", scratch + "/n.safetensors", "--head-statistics", "training"])
         XCTAssertEqual(bad.status, 64, bad.stderr)
         XCTAssertTrue(bad.stderr.contains("--head-statistics must be one of held-out, all"), bad.stderr)
+        let badGrid = try CLI.run(["train"] + videos + ["--out", scratch + "/g.safetensors", "--jigsaw-grid", "3"] + TrainInterruptTests.tiny)
+        XCTAssertEqual(badGrid.status, 64, badGrid.stderr)
+        XCTAssertTrue(badGrid.stderr.contains("the jigsaw grid (3) must divide the crop size 16"), badGrid.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/g.safetensors"))
     }
 
     /// Held-out videos with fewer than 30 objects give too unsteady a spread: train warns and standardises on all
@@ -123,7 +128,8 @@ final class ScoreBatchTests: XCTestCase {
         return String(match.output.1)
     }
 
-    /// Mean and standard deviation of the standardised aot, mi, mb and kd columns of `score --object-heads`.
+    /// Mean and standard deviation of the standardised network-head columns (aot, mi, mb, kd, jig) of
+    /// `score --object-heads`.
     private func standardisedHeadMoments(model: String, videos: [String], scratch: String) throws
         -> (count: Int, mean: [Double], std: [Double]) {
         let s = try CLI.run(["score"] + videos + ["--model", model, "--out", scratch, "--object-heads", "--quiet"])
@@ -134,13 +140,13 @@ final class ScoreBatchTests: XCTestCase {
             let text = try String(contentsOfFile: scratch + "/\(name).objects.csv", encoding: .utf8)
             for line in text.split(separator: "\n").dropFirst() {
                 let fields = line.split(separator: ",").compactMap { Double(String($0)) }
-                XCTAssertEqual(fields.count, 11, String(line))
-                if fields.count == 11 { rows.append(Array(fields[6..<10])) }
+                XCTAssertEqual(fields.count, 12, String(line))
+                if fields.count == 12 { rows.append(Array(fields[6..<10]) + [fields[11]]) }
             }
         }
         let n = Double(rows.count)
-        let mean = (0..<4).map { h in rows.reduce(0) { $0 + $1[h] } / n }
-        let std = (0..<4).map { h in (rows.reduce(0) { $0 + ($1[h] - mean[h]) * ($1[h] - mean[h]) } / n).squareRoot() }
+        let mean = (0..<5).map { h in rows.reduce(0) { $0 + $1[h] } / n }
+        let std = (0..<5).map { h in (rows.reduce(0) { $0 + ($1[h] - mean[h]) * ($1[h] - mean[h]) } / n).squareRoot() }
         return (rows.count, mean, std)
     }
 

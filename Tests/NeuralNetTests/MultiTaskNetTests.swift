@@ -49,6 +49,54 @@ final class MultiTaskNetTests: XCTestCase {
         })
     }
 
+    /// The same check with the jigsaw head (2x2 grid: four cells, four classes each), whose cross-entropy over
+    /// the cells joins the total and whose input gradient joins the encoder's.
+    func testGradientCheckWithJigsawHead() {
+        var cfg = NetworkConfig(variant: .shallowNarrow)
+        cfg.encoderPlan = [3, 0, 4, 0]
+        cfg.cropSize = 8; cfg.headChannels = 2; cfg.decoderChannels = 3; cfg.teacherWidth = 3; cfg.dropout = 0
+        cfg.jigsawGrid = 2
+        let net = MultiTaskNet(config: cfg, seed: 5)
+        let n = 2
+        let seq = randomTensor([n, 3, 7, 8, 8], seed: 6), mid = randomTensor([n, 3, 6, 8, 8], seed: 7)
+        var rng = RNG(seed: 8)
+        let target = Tensor(shape: [n, 3, 8, 8]); rng.fillUniform(target, 0, 1)
+        let teacher = Tensor(shape: [n, 3]); rng.fillUniform(teacher, 0, 1)
+        let batch = MultiTaskBatch(sequence: seq, middleInput: mid, middleTarget: target, teacher: teacher,
+                                   aotLabels: [0, 1], miLabels: [1, 0], jigsawLabels: [2, 0, 3, 1, 0, 1, 2, 3])
+        zeroGrad(net.parameters)
+        let out = net.forward(sequence: seq, middleInput: mid, training: true)
+        XCTAssertEqual(out.jigsawLogits?.shape, [n, 16])
+        let losses = net.losses(out, batch)
+        XCTAssertGreaterThan(losses.jig, 0)
+        XCTAssertEqual(losses.total, losses.aot + losses.mi + losses.mb + losses.kd + losses.jig, accuracy: 1e-5)
+        net.backward(out, batch)
+        let params = net.parameters
+        XCTAssertTrue(params.contains { $0.name == "jigsaw.6.weight" })
+        finiteDifferenceCheck(tensors: params.map { ($0.name, $0.value) }, analytic: params.map { $0.grad.array },
+                              eps: 1e-3, rtol: 5e-2, atol: 2e-3, maxChecks: 4, loss: {
+            let o = net.forward(sequence: seq, middleInput: mid, training: true)
+            return Double(net.losses(o, batch).total)
+        })
+    }
+
+    /// A network without the jigsaw head draws the same initial weights whether or not the option exists, and the
+    /// jigsaw head only adds parameters.
+    func testJigsawHeadLeavesTheOtherWeightsAlone() {
+        var with = NetworkConfig(variant: .shallowNarrow)
+        with.jigsawGrid = 4
+        let a = MultiTaskNet(config: NetworkConfig(variant: .shallowNarrow), seed: 3), b = MultiTaskNet(config: with, seed: 3)
+        let extra = b.stateDict.filter { $0.0.hasPrefix("jigsaw.") }
+        XCTAssertEqual(extra.count, 8, "conv weight and bias, BN weight, bias and running mean and variance, linear weight and bias")
+        let shared = b.stateDict.filter { !$0.0.hasPrefix("jigsaw.") }
+        XCTAssertEqual(shared.map(\.0), a.stateDict.map(\.0))
+        for (x, y) in zip(a.stateDict, shared) { XCTAssertEqual(x.1.array, y.1.array, x.0) }
+        XCTAssertEqual(b.stateDict.first { $0.0 == "jigsaw.6.weight" }?.1.shape, [256, 32 * 4 * 4])
+        var bad = with
+        bad.jigsawGrid = 3
+        XCTAssertNotNil(bad.problem, "3 does not divide 64")
+    }
+
     func testTrainingReducesLoss() {
         var cfg = NetworkConfig(variant: .shallowNarrow)
         cfg.encoderPlan = [4, 0, 4, 0]; cfg.cropSize = 8; cfg.teacherWidth = 4

@@ -90,15 +90,48 @@ final class AppearanceNoveltyTests: XCTestCase {
     /// Old checkpoints have four statistics: the appearance score is then left out of the object score.
     func testFourStatisticsLeaveTheAppearanceScoreOut() {
         let old = HeadStatistics(mean: [0, 0, 0, 0], std: [1, 1, 1, 1])
-        XCTAssertEqual(old.weights, [1, 1, 1, 1, 0])
+        XCTAssertEqual(old.weights, [1, 1, 1, 1, 0, 0])
         let heads = HeadScores(arrowOfTime: 1, motionIrregularity: 2, middleBox: 3, distillation: 4, appearance: 100)
         XCTAssertEqual(ScoredObject(frame: 0, box: PixelBox(x1: 0, y1: 0, x2: 1, y2: 1), heads: old.standardize(heads),
                                     weights: old.weights).score, 2.5)
         let new = HeadStatistics(mean: [0, 0, 0, 0, 0.5], std: [1, 1, 1, 1, 0.25])
-        XCTAssertEqual(new.weights, [1, 1, 1, 1, 1])
+        XCTAssertEqual(new.weights, [1, 1, 1, 1, 1, 0])
         let z = new.standardize(HeadScores(arrowOfTime: 1, motionIrregularity: 2, middleBox: 3, distillation: 4, appearance: 1))
-        XCTAssertEqual(z, [1, 2, 3, 4, 2])
+        XCTAssertEqual(z, [1, 2, 3, 4, 2, 0])
         XCTAssertEqual(ScoredObject(frame: 0, box: PixelBox(x1: 0, y1: 0, x2: 1, y2: 1), heads: z, weights: new.weights).score, 2.4)
+    }
+
+    /// Checkpoints written before the jigsaw head have five statistics: the jigsaw score is then left out; with six,
+    /// it is averaged like the others.
+    func testFiveStatisticsLeaveTheJigsawScoreOut() {
+        let heads = HeadScores(arrowOfTime: 1, motionIrregularity: 2, middleBox: 3, distillation: 4, appearance: 5, jigsaw: 0.5)
+        let five = HeadStatistics(mean: [0, 0, 0, 0, 0], std: [1, 1, 1, 1, 1])
+        XCTAssertEqual(five.weights, [1, 1, 1, 1, 1, 0])
+        XCTAssertEqual(ScoredObject(frame: 0, box: PixelBox(x1: 0, y1: 0, x2: 1, y2: 1), heads: five.standardize(heads),
+                                    weights: five.weights).score, 3)
+        let six = HeadStatistics(mean: [0, 0, 0, 0, 0, 0.25], std: [1, 1, 1, 1, 1, 0.125])
+        XCTAssertEqual(six.weights, [1, 1, 1, 1, 1, 1])
+        XCTAssertEqual(six.standardize(heads), [1, 2, 3, 4, 5, 2])
+        XCTAssertEqual(ScoredObject(frame: 0, box: PixelBox(x1: 0, y1: 0, x2: 1, y2: 1), heads: six.standardize(heads),
+                                    weights: six.weights).score, 17.0 / 6, accuracy: 1e-6)
+    }
+
+    /// The jigsaw score is 1 - the mean probability of each cell's own position: near 0 for a confident, right head,
+    /// 1 - 1/cells for an undecided one, and worked by hand for a mixed case.
+    func testJigsawScore() {
+        let cells = 4
+        func logits(_ rows: [[Float]]) -> Tensor { Tensor(shape: [1, cells * cells], values: rows.flatMap { $0 }) }
+        let sure = logits((0..<cells).map { d in (0..<cells).map { $0 == d ? 30 : 0 } })
+        XCTAssertEqual(jigsawScore(sure, object: 0), 0, accuracy: 1e-6)
+        let undecided = logits(Array(repeating: [0, 0, 0, 0], count: cells))
+        XCTAssertEqual(jigsawScore(undecided, object: 0), 0.75, accuracy: 1e-6)
+        // Row 0 puts p = e/(e+3) on cell 0; rows 1-3 are sure of the wrong cell (p of their own ~ 0).
+        let mixed = logits([[1, 0, 0, 0], [30, 0, 0, 0], [30, 0, 0, 0], [30, 0, 0, 0]])
+        let e = Float(M_E)
+        XCTAssertEqual(jigsawScore(mixed, object: 0), 1 - (e / (e + 3)) / 4, accuracy: 1e-5)
+        // The second object of a batch reads its own rows.
+        let two = Tensor(shape: [2, cells * cells], values: undecided.array + sure.array)
+        XCTAssertEqual(jigsawScore(two, object: 1), 0, accuracy: 1e-6)
     }
 
     /// The bank travels in the checkpoint; a bank of the wrong width, or appearance statistics without a bank, are
@@ -140,6 +173,45 @@ final class AppearanceNoveltyTests: XCTestCase {
         model.appearanceBank = nil
         let old = dir + "/old.safetensors"
         try ModelCheckpoint.save(model, info: info, to: old, includeOptimizer: false)
-        XCTAssertEqual(try ModelCheckpoint.load(old).1.headStatistics?.weights, [1, 1, 1, 1, 0])
+        XCTAssertEqual(try ModelCheckpoint.load(old).1.headStatistics?.weights, [1, 1, 1, 1, 0, 0])
+    }
+
+    /// The jigsaw grid travels in the checkpoint's metadata and its head's weights with the others, so a loaded
+    /// model gives the same jigsaw scores; a grid that cannot cut the crops is refused with the file's name.
+    func testJigsawCheckpointRoundTrip() throws {
+        var config = NetworkConfig(variant: .shallowNarrow)
+        config.encoderPlan = [2, 0, 2, 0]; config.cropSize = 8; config.jigsawGrid = 2
+        let model = MultiTaskModel(config: config, teacherWidth: 0, learningRate: 1e-3, seed: 1)
+        let info = CheckpointInfo(network: model.net.config, teacherWidth: 0, learningRate: 1e-3, batchSize: 4, seed: 1,
+                                  epochsPlanned: 1, detector: [:])
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ssmtl-jigsaw-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/j.safetensors"
+        try ModelCheckpoint.save(model, info: info, to: path, includeOptimizer: false)
+        let (loaded, loadedInfo) = try ModelCheckpoint.load(path)
+        XCTAssertEqual(loadedInfo.network.jigsawGrid, 2)
+        XCTAssertEqual(loaded.net.config.jigsawGrid, 2)
+        let n = 3
+        var forward = SequenceTensor(count: n, frames: 7, side: 8)
+        forward.values = forward.values.indices.map { Float(abs(sin(Double($0) * 0.37))) }
+        var middle = SequenceTensor(count: n, frames: 6, side: 8)
+        middle.values = MultiTaskNet.middleInput(of: Tensor(shape: [n, 3, 7, 8, 8], values: forward.values)).array
+        var target = SequenceTensor(count: n, frames: 1, side: 8)
+        target.values = target.values.map { _ in 0.5 }
+        let batch = ObjectBatch(forward: forward, middleInput: middle, middleTarget: target, teacher: Array(repeating: [], count: n))
+        let a = try model.scores(for: batch), b = try loaded.scores(for: batch)
+        XCTAssertEqual(a, b)
+        XCTAssertTrue(a.allSatisfy { $0.jigsaw > 0 && $0.jigsaw < 1 }, "\(a.map(\.jigsaw))")
+
+        // Same length, so the header length and tensor offsets stay valid.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let key = try XCTUnwrap(bytes.range(of: Data("\"jigsaw_grid\":\"2\"".utf8)))
+        bytes.replaceSubrange(key, with: Data("\"jigsaw_grid\":\"3\"".utf8))
+        let bad = dir + "/bad.safetensors"
+        try bytes.write(to: URL(fileURLWithPath: bad))
+        XCTAssertThrowsError(try ModelCheckpoint.load(bad)) {
+            XCTAssertTrue("\($0)".contains("bad.safetensors") && "\($0)".contains("jigsaw grid"), "\($0)")
+        }
     }
 }

@@ -149,18 +149,20 @@ final class ScoringMathTests: XCTestCase {
 }
 
 final class FrameScorerTests: XCTestCase {
+    /// An object with the given heads' scores, the jigsaw score 0 when only five are given.
     private func object(frame: Int, _ box: PixelBox, heads: [Float]) -> ScoredObject {
-        ScoredObject(frame: frame, box: box, heads: heads)
+        let padded = heads + [Float](repeating: 0, count: HeadScores.names.count - heads.count)
+        return ScoredObject(frame: frame, box: box, heads: padded, weights: heads.map { _ in 1 } + padded.dropFirst(heads.count).map { _ in 0 })
     }
 
     func testStandardisationAndObjectScore() {
         let stats = HeadStatistics(mean: [0.5, 0.2, 0.1, 1], std: [0.25, 0.1, 0.05, 0])
         let z = stats.standardize(HeadScores(arrowOfTime: 1, motionIrregularity: 0.1, middleBox: 0.2, distillation: 7))
-        XCTAssertEqual(z, [2, -1, 2, 0, 0], "a head with no spread contributes 0")
+        XCTAssertEqual(z, [2, -1, 2, 0, 0, 0], "a head with no spread contributes 0")
         let o = ScoredObject(frame: 0, box: PixelBox(x1: 0, y1: 0, x2: 1, y2: 1), heads: z, weights: stats.weights)
         XCTAssertEqual(o.score, 0.75, "the mean of the four heads: this model has no appearance score")
-        XCTAssertEqual(ScoredObject(frame: 0, box: o.box, heads: z, weights: [1, 0, 1, 0, 0]).score, 2)
-        XCTAssertEqual(ScoredObject(frame: 0, box: o.box, heads: z).score, 0.6, "all five, without weights")
+        XCTAssertEqual(ScoredObject(frame: 0, box: o.box, heads: z, weights: [1, 0, 1, 0, 0, 0]).score, 2)
+        XCTAssertEqual(ScoredObject(frame: 0, box: o.box, heads: z).score, 0.5, "all six, without weights")
     }
 
     /// The defaults (per-pixel map, 5x5x5 mean filter): a 10x10 box scoring 5 in one frame of nine is diluted five
@@ -194,8 +196,8 @@ final class FrameScorerTests: XCTestCase {
         let rows = scorer.finish()
         XCTAssertEqual(rows.map(\.frame), [0, 1, 2])
         XCTAssertEqual(rows.map(\.score), [2, 0, 0])
-        XCTAssertEqual(rows[0].heads, [3, 3, 1, 3, 2], "each head: max over objects, clipped at 0")
-        XCTAssertEqual(rows[2].heads, [0, 0, 0, 0, 0])
+        XCTAssertEqual(rows[0].heads, [3, 3, 1, 3, 2, 0], "each head: max over objects, clipped at 0")
+        XCTAssertEqual(rows[2].heads, [0, 0, 0, 0, 0, 0])
     }
 
     func testSmoothingNormalisationAndDeterminism() {
@@ -216,9 +218,9 @@ final class FrameScorerTests: XCTestCase {
     func testScoreFilesFormat() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ssmtl-score-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try ScoreFiles.writeFrameScores([.init(frame: 0, score: 0.5, heads: [1, 2, 3, 0.25, 4])], to: dir.path + "/v.csv")
-        XCTAssertEqual(try String(contentsOfFile: dir.path + "/v.csv", encoding: .utf8), "frame,score,aot,mi,mb,kd,app\n0,0.5,1,2,3,0.25,4\n")
-        try ScoreFiles.writeRegions([ScoredObject(frame: 3, box: PixelBox(x1: 1, y1: 2, x2: 3, y2: 4), heads: [1, 1, 1, 1, 1])], to: dir.path + "/v.regions.txt")
+        try ScoreFiles.writeFrameScores([.init(frame: 0, score: 0.5, heads: [1, 2, 3, 0.25, 4, 0.5])], to: dir.path + "/v.csv")
+        XCTAssertEqual(try String(contentsOfFile: dir.path + "/v.csv", encoding: .utf8), "frame,score,aot,mi,mb,kd,app,jig\n0,0.5,1,2,3,0.25,4,0.5\n")
+        try ScoreFiles.writeRegions([ScoredObject(frame: 3, box: PixelBox(x1: 1, y1: 2, x2: 3, y2: 4), heads: [1, 1, 1, 1, 1, 1])], to: dir.path + "/v.regions.txt")
         XCTAssertEqual(try String(contentsOfFile: dir.path + "/v.regions.txt", encoding: .utf8),
                        "3,1,2,3,4,1\n")
     }

@@ -70,7 +70,7 @@ public struct CheckpointInfo: Sendable, Equatable {
             "format": CheckpointInfo.format, "variant": variant.rawValue, "teacher_width": "\(teacherWidth)",
             "encoder_plan": network.encoderPlanText, "crop_size": "\(network.cropSize)",
             "head_channels": "\(network.headChannels)", "decoder_channels": "\(network.decoderChannels)",
-            "dropout": "\(network.dropout)",
+            "dropout": "\(network.dropout)", "jigsaw_grid": "\(network.jigsawGrid)",
             "student_epochs_planned": "\(studentEpochsPlanned)", "student_epoch": "\(studentEpoch)",
             "best_student_epoch": "\(bestStudentEpoch)", "best_student_loss": "\(bestStudentLoss)",
             "learning_rate": "\(learningRate)", "fast_forward_share": "\(fastForwardShare)",
@@ -114,6 +114,7 @@ public struct CheckpointInfo: Sendable, Equatable {
         if m["head_channels"] != nil { network.headChannels = try number("head_channels") }
         if m["decoder_channels"] != nil { network.decoderChannels = try number("decoder_channels") }
         if m["dropout"] != nil { network.dropout = try number("dropout") }
+        if m["jigsaw_grid"] != nil { network.jigsawGrid = try number("jigsaw_grid") }
         if let problem = network.problem { throw CheckpointError(path, "describes an impossible network: \(problem)") }
         self.network = network
         teacherWidth = try number("teacher_width")
@@ -163,8 +164,8 @@ public struct CheckpointInfo: Sendable, Equatable {
         if let mean = m["head_mean"], let std = m["head_std"] {
             let mv = mean.split(separator: ",").compactMap { Float(String($0)) }
             let sv = std.split(separator: ",").compactMap { Float(String($0)) }
-            guard mv.count == sv.count, mv.count == 4 || mv.count == 5 else {
-                throw CheckpointError(path, "head statistics need 4 or 5 values each (head_mean has \(mv.count), head_std \(sv.count))")
+            guard mv.count == sv.count, (4...HeadScores.names.count).contains(mv.count) else {
+                throw CheckpointError(path, "head statistics need 4 to \(HeadScores.names.count) values each (head_mean has \(mv.count), head_std \(sv.count))")
             }
             headStatistics = HeadStatistics(mean: mv, std: sv)
         }

@@ -55,7 +55,8 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
             middleInput: reuse(&batchMiddleInput, [n, 3, 6, s, s], batch.middleInput),
             middleTarget: reuse(&batchMiddleTarget, [n, 3, s, s], batch.middleTarget),
             teacher: reuse(&batchTeacher, [n, width], teacher),
-            aotLabels: batch.aotLabels.map(Int32.init), miLabels: batch.miLabels.map(Int32.init))
+            aotLabels: batch.aotLabels.map(Int32.init), miLabels: batch.miLabels.map(Int32.init),
+            jigsawLabels: batch.jigsawLabels.map(Int32.init))
     }
 
     private func metrics(_ out: MultiTaskOutput, _ losses: MultiTaskLosses, _ batch: TrainingBatch) -> TaskMetrics {
@@ -65,6 +66,17 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
         m.miLoss = Double(losses.mi)
         m.middleBoxLoss = Double(losses.mb)
         m.distillationLoss = teacherWidth > 0 ? Double(losses.kd) : 0
+        m.jigsawLoss = Double(losses.jig)
+        if let logits = out.jigsawLogits {
+            let cells = net.config.jigsawGrid * net.config.jigsawGrid
+            var right = 0
+            for row in 0..<(batch.count * cells) {
+                var best = 0
+                for j in 1..<cells where logits[row * cells + j] > logits[row * cells + best] { best = j }
+                if best == batch.jigsawLabels[row] { right += 1 }
+            }
+            m.jigsawAccuracy = Double(right) / Double(batch.count * cells)
+        }
         let a = out.aotLogits, b = out.miLogits
         m.aotAccuracy = Double((0..<batch.count).filter { (a[2 * $0 + 1] > a[2 * $0] ? 1 : 0) == batch.aotLabels[$0] }.count) / Double(batch.count)
         m.miAccuracy = Double((0..<batch.count).filter { (b[2 * $0 + 1] > b[2 * $0] ? 1 : 0) == batch.miLabels[$0] }.count) / Double(batch.count)
@@ -130,10 +142,28 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
                     kd /= Float(width)
                 }
                 return HeadScores(arrowOfTime: pSecond(out.aotLogits), motionIrregularity: pSecond(out.miLogits),
-                                  middleBox: mb / Float(plane), distillation: kd, appearance: appearance[i])
+                                  middleBox: mb / Float(plane), distillation: kd, appearance: appearance[i],
+                                  jigsaw: out.jigsawLogits.map { jigsawScore($0, object: i) } ?? 0)
             }
         }
     }
+}
+
+/// The jigsaw score of object `i` of an unshuffled batch: 1 - the mean over cells of p(the cell is where it belongs),
+/// from logits (N, G² x G²). Near 0 when the head recognises where every part of the object goes.
+func jigsawScore(_ logits: Tensor, object i: Int) -> Float {
+    let cells = Int(Double(logits.shape[1]).squareRoot().rounded())
+    precondition(cells * cells == logits.shape[1])
+    var sum: Float = 0
+    for d in 0..<cells {
+        let z = logits.data + (i * cells + d) * cells
+        var m = -Float.infinity
+        for j in 0..<cells { m = max(m, z[j]) }
+        var total: Float = 0
+        for j in 0..<cells { total += exp(z[j] - m) }
+        sum += exp(z[d] - m) / total
+    }
+    return 1 - sum / Float(cells)
 }
 
 /// `buffer` reshaped to `shape` (reallocated only to grow) and filled with `values`.
@@ -176,9 +206,9 @@ public final class StudentPhase: TrainableModel {
 }
 
 extension MultiTaskNet {
-    /// Restarts the dropout masks of the three classifier heads from `seed`.
+    /// Restarts the dropout masks of the classifier heads from `seed`.
     func reseedDropout(_ seed: UInt64) {
-        for (k, head) in [aot, mi, kd].enumerated() {
+        for (k, head) in ([aot, mi, kd] + (jigsaw.map { [$0] } ?? [])).enumerated() {
             for case let dropout as Dropout in head.layers { dropout.rng = RNG(seed: seed &+ UInt64(k) &* 0x9E37_79B9) }
         }
     }

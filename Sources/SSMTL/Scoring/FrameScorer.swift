@@ -28,7 +28,7 @@ public struct FrameScorer {
     public struct Row: Sendable, Equatable {
         public var frame: Int
         public var score: Double
-        /// aot, mi, mb, kd, app (HeadScores.names)
+        /// aot, mi, mb, kd, app, jig (HeadScores.names)
         public var heads: [Double]
     }
 

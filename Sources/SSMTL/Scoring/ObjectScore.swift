@@ -10,17 +10,23 @@ public struct HeadScores: Sendable, Equatable {
     public var distillation: Float
     /// Distance of the object's appearance features to the nearest training object's (0 without a bank).
     public var appearance: Float
+    /// 1 - mean p(each jigsaw cell is where it belongs) on the unshuffled sequence (0 without the jigsaw head).
+    public var jigsaw: Float
 
-    public init(arrowOfTime: Float, motionIrregularity: Float, middleBox: Float, distillation: Float, appearance: Float = 0) {
+    public init(arrowOfTime: Float, motionIrregularity: Float, middleBox: Float, distillation: Float, appearance: Float = 0,
+                jigsaw: Float = 0) {
         self.arrowOfTime = arrowOfTime
         self.motionIrregularity = motionIrregularity
         self.middleBox = middleBox
         self.distillation = distillation
         self.appearance = appearance
+        self.jigsaw = jigsaw
     }
 
-    public var values: [Float] { [arrowOfTime, motionIrregularity, middleBox, distillation, appearance] }
-    public static let names = ["aot", "mi", "mb", "kd", "app"]
+    public var values: [Float] { [arrowOfTime, motionIrregularity, middleBox, distillation, appearance, jigsaw] }
+    public static let names = ["aot", "mi", "mb", "kd", "app", "jig"]
+    /// Index of the appearance score in `values` (the one score not measured by the network heads).
+    public static let appearanceIndex = 4
 }
 
 /// Training-set mean and standard deviation of each score, stored in the checkpoint: a test score is turned into
@@ -30,12 +36,13 @@ public struct HeadStatistics: Sendable, Equatable {
     public var mean: [Float]
     public var std: [Float]
 
-    /// Four values (the network heads; checkpoints written before the appearance score) or five. With four, the
-    /// appearance score gets mean 0 and std 0: it is then left out of the object score.
+    /// Four values (the network heads; checkpoints written before the appearance score), five (before the jigsaw
+    /// head) or six. A missing score gets mean 0 and std 0: it is then left out of the object score.
     public init(mean: [Float], std: [Float]) {
-        precondition(mean.count == std.count && (mean.count == 4 || mean.count == 5))
-        self.mean = mean.count == 4 ? mean + [0] : mean
-        self.std = std.count == 4 ? std + [0] : std
+        precondition(mean.count == std.count && (4...HeadScores.names.count).contains(mean.count))
+        let missing = [Float](repeating: 0, count: HeadScores.names.count - mean.count)
+        self.mean = mean + missing
+        self.std = std + missing
     }
 
     /// Per-score z-scores (a score with zero spread on training data contributes 0).
@@ -43,9 +50,9 @@ public struct HeadStatistics: Sendable, Equatable {
         zip(scores.values, zip(mean, std)).map { value, stats in stats.1 > 0 ? (value - stats.0) / stats.1 : 0 }
     }
 
-    /// Which scores the object score averages: the four heads always, the appearance score when the model has an
-    /// appearance bank (a spread measured on the training objects).
-    public var weights: [Float] { [1, 1, 1, 1, std[4] > 0 ? 1 : 0] }
+    /// Which scores the object score averages: the four heads always; the appearance and jigsaw scores when the
+    /// model has them (a spread measured on normal objects).
+    public var weights: [Float] { [1, 1, 1, 1, std[4] > 0 ? 1 : 0, std[5] > 0 ? 1 : 0] }
 }
 
 /// One scored object in one frame.

@@ -4,7 +4,7 @@ import VideoIO
 
 /// The two output files of `ssmtl score`, written atomically.
 public enum ScoreFiles {
-    /// `<video>.csv`: `frame,score,aot,mi,mb,kd,app`, one row per frame of the video, 0-based frames.
+    /// `<video>.csv`: `frame,score,aot,mi,mb,kd,app,jig`, one row per frame of the video, 0-based frames.
     public static func writeFrameScores(_ rows: [FrameScorer.Row], to path: String) throws {
         var text = "frame,score," + HeadScores.names.joined(separator: ",") + "\n"
         text.reserveCapacity(rows.count * 64)

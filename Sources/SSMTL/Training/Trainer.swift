@@ -10,10 +10,12 @@ public struct TaskMetrics: Sendable, Equatable {
     public var aotLoss = 0.0, miLoss = 0.0, middleBoxLoss = 0.0, distillationLoss = 0.0
     /// Fraction of correct arrow-of-time / irregularity predictions.
     public var aotAccuracy = 0.0, miAccuracy = 0.0
+    /// Mean cross-entropy over the jigsaw cells and the fraction of cells placed right (0 without the jigsaw head).
+    public var jigsawLoss = 0.0, jigsawAccuracy = 0.0
 
     public init() {}
 
-    public var total: Double { aotLoss + miLoss + middleBoxLoss + distillationLoss }
+    public var total: Double { aotLoss + miLoss + middleBoxLoss + distillationLoss + jigsawLoss }
 
     /// Object-weighted mean of two sets of metrics.
     public mutating func accumulate(_ other: TaskMetrics) {
@@ -23,6 +25,7 @@ public struct TaskMetrics: Sendable, Equatable {
         aotLoss = mix(aotLoss, other.aotLoss); miLoss = mix(miLoss, other.miLoss)
         middleBoxLoss = mix(middleBoxLoss, other.middleBoxLoss); distillationLoss = mix(distillationLoss, other.distillationLoss)
         aotAccuracy = mix(aotAccuracy, other.aotAccuracy); miAccuracy = mix(miAccuracy, other.miAccuracy)
+        jigsawLoss = mix(jigsawLoss, other.jigsawLoss); jigsawAccuracy = mix(jigsawAccuracy, other.jigsawAccuracy)
         objects += other.objects
     }
 }
@@ -86,6 +89,8 @@ public final class Trainer {
         public var mirror = false
         /// How each box becomes the crop region.
         public var cropShape = CropShape.stretch
+        /// Cells per side of the spatial jigsaw task (`TrainingBatch`; 0 = none). Must match the network's.
+        public var jigsawGrid = 0
         public init() {}
     }
 
@@ -157,13 +162,14 @@ public final class Trainer {
 
         func trainOn(_ examples: [TrainingExample]) throws {
             let batch = TrainingBatch(examples: examples, side: options.side, teacherWidth: options.teacherWidth,
-                                      mirror: options.mirror, rng: &batchRNG)
+                                      mirror: options.mirror, jigsawGrid: options.jigsawGrid, rng: &batchRNG)
             guard batches.send(.train(batch)) else { throw HandoffCancelled() }
         }
         func validateOn(_ examples: [TrainingExample]) throws {
             // Validation coin flips come from their own generator so they are the same in every epoch.
             var rng = SplitMix64(seed: options.seed ^ 0xB0A7)
-            let batch = TrainingBatch(examples: examples, side: options.side, teacherWidth: options.teacherWidth, rng: &rng)
+            let batch = TrainingBatch(examples: examples, side: options.side, teacherWidth: options.teacherWidth,
+                                      jigsawGrid: options.jigsawGrid, rng: &rng)
             guard batches.send(.validate(batch)) else { throw HandoffCancelled() }
         }
 
