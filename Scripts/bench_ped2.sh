@@ -4,7 +4,8 @@
 # and peak memory. Every hyper-parameter is fixed in advance; nothing is tuned on the test labels.
 # Usage: Scripts/bench_ped2.sh DATASET_DIR [WORK_DIR]      (DATASET_DIR holds ped2/ or is ped2/ itself)
 # Environment: EPOCHS (10), VARIANT (shallow-narrow), SIGMA (default: the sigma train chose on its validation
-# videos replayed with abnormal segments), THREADS (0 = all cores)
+# videos replayed with abnormal segments), THREADS (0 = all cores), TRAIN_ARGS (extra train options, e.g.
+# "--jigsaw-grid 0" for the run without the jigsaw head; split on spaces)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 data=${1:?usage: Scripts/bench_ped2.sh DATASET_DIR [WORK_DIR]}
@@ -12,6 +13,7 @@ data=${1:?usage: Scripts/bench_ped2.sh DATASET_DIR [WORK_DIR]}
 work=${2:-$root/ped2-out}
 epochs=${EPOCHS:-10}; variant=${VARIANT:-shallow-narrow}; threads=${THREADS:-0}
 sigma_option=(); [ -n "${SIGMA:-}" ] && sigma_option=(--sigma "$SIGMA")
+read -r -a train_args <<< "${TRAIN_ARGS:-}"
 "$root/Scripts/setup.sh" >/dev/null
 ssmtl="$root/.build/release/ssmtl"
 mkdir -p "$work"
@@ -20,7 +22,7 @@ timed() { # label, command...: runs it, records wall seconds and peak RSS (kB)
   /usr/bin/time -f "%e %M" -o "$work/$label.time" "$@"
 }
 timed train "$ssmtl" train "$data/training/frames" --out "$work/model.safetensors" --epochs "$epochs" \
-  --variant "$variant" --seed 1 --threads "$threads"
+  --variant "$variant" --seed 1 --threads "$threads" "${train_args[@]}"
 timed score "$ssmtl" score "$data/testing/frames" --model "$work/model.safetensors" --out "$work/scores" --force \
   "${sigma_option[@]}" --threads "$threads" --timings | tee "$work/score.log"
 "$ssmtl" eval --scores "$work/scores" --gt "$data/gt" --dataset ped2 --json "$work/metrics.json" --plots "$work/plots" | tee "$work/eval.txt"
