@@ -76,24 +76,7 @@ final class LearningTests: XCTestCase {
     /// arrow of time and motion irregularity must be learnt well above chance on the held-out video, and the
     /// middle-box loss must fall.
     func testTinyNetworkLearnsAllSelfSupervisedTasks() throws {
-        let clips = try MovingSquares.make(videos: 5, seed: 7)
-        let videos = clips.map(\.source)
-        var config = NetworkConfig(variant: .shallowNarrow)
-        config.encoderPlan = [8, 0, 16, 0]
-        config.cropSize = 16
-        config.headChannels = 8
-        config.decoderChannels = 8
-        config.dropout = 0.1
-        let model = MultiTaskModel(config: config, teacherWidth: 0, learningRate: 3e-3, seed: 3)
-        var options = Trainer.Options()
-        options.batchSize = 16
-        options.shuffleCapacity = 64
-        options.side = 16
-        options.seed = 11
-        let trainer = Trainer(videos: videos, detections: DetectionCache(videos: videos) { v in
-            SquareDetector(clips.first { $0.source.path == v.path }!)
-        }, options: options)
-
+        let (model, trainer) = try tinyTrainer(jigsawGrid: 0)
         var history: [(train: TaskMetrics, validation: TaskMetrics)] = []
         for epoch in 0..<4 {
             history.append(try trainer.runEpoch(epoch, model: model))
@@ -122,25 +105,7 @@ final class LearningTests: XCTestCase {
     /// the cells far better than by always answering "unshuffled" (which places about 62% of them: all of the half of
     /// the objects left whole, and a quarter of the others' cells by chance).
     func testTinyNetworkLearnsTheJigsawTask() throws {
-        let clips = try MovingSquares.make(videos: 5, seed: 7)
-        let videos = clips.map(\.source)
-        var config = NetworkConfig(variant: .shallowNarrow)
-        config.encoderPlan = [8, 0, 16, 0]
-        config.cropSize = 16
-        config.headChannels = 8
-        config.decoderChannels = 8
-        config.dropout = 0.1
-        config.jigsawGrid = 2
-        let model = MultiTaskModel(config: config, teacherWidth: 0, learningRate: 3e-3, seed: 3)
-        var options = Trainer.Options()
-        options.batchSize = 16
-        options.shuffleCapacity = 64
-        options.side = 16
-        options.seed = 11
-        options.jigsawGrid = 2
-        let trainer = Trainer(videos: videos, detections: DetectionCache(videos: videos) { v in
-            SquareDetector(clips.first { $0.source.path == v.path }!)
-        }, options: options)
+        let (model, trainer) = try tinyTrainer(jigsawGrid: 2)
         var history: [(train: TaskMetrics, validation: TaskMetrics)] = []
         for epoch in 0..<4 {
             history.append(try trainer.runEpoch(epoch, model: model))
@@ -151,5 +116,29 @@ final class LearningTests: XCTestCase {
         XCTAssertGreaterThan(last.validation.jigsawAccuracy, 0.85)
         XCTAssertLessThan(last.validation.jigsawLoss, 0.6 * first.validation.jigsawLoss)
         XCTAssertGreaterThan(last.validation.aotAccuracy, 0.8, "the other tasks still learn")
+    }
+
+    /// A tiny network (16-pixel crops) and a trainer over five moving-squares clips, every setting fixed.
+    private func tinyTrainer(jigsawGrid: Int) throws -> (MultiTaskModel, Trainer) {
+        let clips = try MovingSquares.make(videos: 5, seed: 7)
+        let videos = clips.map(\.source)
+        var config = NetworkConfig(variant: .shallowNarrow)
+        config.encoderPlan = [8, 0, 16, 0]
+        config.cropSize = 16
+        config.headChannels = 8
+        config.decoderChannels = 8
+        config.dropout = 0.1
+        config.jigsawGrid = jigsawGrid
+        let model = MultiTaskModel(config: config, teacherWidth: 0, learningRate: 3e-3, seed: 3)
+        var options = Trainer.Options()
+        options.batchSize = 16
+        options.shuffleCapacity = 64
+        options.side = 16
+        options.seed = 11
+        options.jigsawGrid = jigsawGrid
+        let trainer = Trainer(videos: videos, detections: DetectionCache(videos: videos) { v in
+            SquareDetector(clips.first { $0.source.path == v.path }!)
+        }, options: options)
+        return (model, trainer)
     }
 }
