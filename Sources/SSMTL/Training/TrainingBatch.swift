@@ -26,8 +26,6 @@ public struct TrainingBatch {
     public var middleTarget: [Float]
     public var teacher: [Float]
     public var teacherWidth: Int
-    /// Cells per side of the jigsaw grid (0: no jigsaw task, no labels).
-    public var jigsawGrid: Int
     /// (N, G²): source cell of each destination cell; empty without the jigsaw task.
     public var jigsawLabels: [Int]
 
@@ -44,7 +42,6 @@ public struct TrainingBatch {
         teacher = [Float](repeating: 0, count: n * teacherWidth)
         aotLabels = []
         miLabels = []
-        self.jigsawGrid = jigsawGrid
         jigsawLabels = []
         let cells = jigsawGrid * jigsawGrid, cellSide = jigsawGrid > 0 ? side / jigsawGrid : side
         let scale: Float = 1.0 / 255.0
@@ -56,14 +53,14 @@ public struct TrainingBatch {
             var permutation = Array(0..<cells)
             if jigsawGrid > 0 && Bool.random(using: &rng) { permutation.shuffle(using: &rng) }
             jigsawLabels += permutation
-            // Source pixel of a sequence pixel: the same offset in the cell the permutation brings here, then mirrored.
-            let shuffled = permutation != Array(0..<cells)
-            @inline(__always) func sequenceSource(_ p: Int) -> Int {
-                guard shuffled else { return source(p) }
+            // Source pixel of each sequence pixel: the same offset in the cell the permutation brings here, then
+            // mirrored. Worked out once per object (nil when the cells stay in place), not per channel and frame.
+            let shuffledSource: [Int]? = permutation == Array(0..<cells) ? nil : (0..<plane).map { p in
                 let (row, col) = (p / side, p % side)
                 let from = permutation[(row / cellSide) * jigsawGrid + col / cellSide]
                 return source(((from / jigsawGrid) * cellSide + row % cellSide) * side + (from % jigsawGrid) * cellSide + col % cellSide)
             }
+            @inline(__always) func sequenceSource(_ p: Int) -> Int { shuffledSource?[p] ?? source(p) }
             aotLabels.append(reversed ? 1 : 0)
             miLabels.append(irregular ? 1 : 0)
             let base = irregular ? example.irregular : example.consecutive
