@@ -75,6 +75,9 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("head-statistics"), help: "Objects whose scores standardise the network heads (aot, mi, mb, kd and jig): held-out (the validation videos' objects, which the heads were not fitted on, so every head weighs the same on unseen normal objects; all objects when validation is every tenth object or the validation videos have fewer than 30 objects) | all (every training video's objects). Recomputed by --resume of a finished run.")
     var headStatisticsSource = HeadStatisticsSource.heldOut.rawValue
 
+    @Option(name: .customLong("ema-decay"), help: ArgumentHelp("Keep an exponential moving average of the weights during the main epochs (after every step: average = d x average + (1 - d) x weights, d = min(D, (1 + t)/(10 + t)) at update t); validation, the best checkpoint and everything after the main epochs use the averaged weights. 0 = off.", valueName: "D"))
+    var emaDecay: Float = 0
+
     @Option(help: "Random seed (initialisation, sampling, shuffling, dropout).")
     var seed: UInt64 = 1
 
@@ -102,6 +105,7 @@ struct Train: ParsableCommand {
         }
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be positive") }
         guard (0...1).contains(fastForwardShare) else { throw ValidationError("--fast-forward-share must lie in [0, 1]") }
+        guard emaDecay == 0 || (emaDecay > 0 && emaDecay < 1) else { throw ValidationError("--ema-decay must be 0 (off) or lie in (0, 1)") }
         guard HeadStatisticsSource(rawValue: headStatisticsSource) != nil else {
             throw ValidationError("--head-statistics must be one of \(HeadStatisticsSource.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -150,8 +154,8 @@ struct Train: ParsableCommand {
             (model, info) = try ModelCheckpoint.load(lastPath, restoreOptimizer: true)
             guard info.network == network, info.seed == seed, info.batchSize == batch, info.teacherWidth == teacherWidth,
                   info.fastForwardShare == fastForwardShare, info.learningRateSchedule == schedule, info.mirror == mirror,
-                  info.cropShape == shape else {
-                throw CheckpointError(lastPath, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), jigsaw grid \(info.network.jigsawGrid), seed \(info.seed), batch \(info.batchSize), fast-forward share \(info.fastForwardShare), lr schedule \(info.learningRateSchedule.rawValue), mirror \(info.mirror), crop shape \(info.cropShape.rawValue)); resume with the same ones")
+                  info.cropShape == shape, info.weightAverageDecay == emaDecay else {
+                throw CheckpointError(lastPath, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), jigsaw grid \(info.network.jigsawGrid), seed \(info.seed), batch \(info.batchSize), fast-forward share \(info.fastForwardShare), lr schedule \(info.learningRateSchedule.rawValue), mirror \(info.mirror), crop shape \(info.cropShape.rawValue), ema decay \(info.weightAverageDecay)); resume with the same ones")
             }
             // A cosine schedule is laid out over the planned epochs: another count would change the rates.
             guard schedule == .constant || info.epochsPlanned == epochs else {
@@ -168,7 +172,9 @@ struct Train: ParsableCommand {
             info.learningRateSchedule = schedule
             info.mirror = mirror
             info.cropShape = shape
+            info.weightAverageDecay = emaDecay
             info.studentEpochsPlanned = model.selfDistillation ? studentEpochs : 0
+            if emaDecay > 0 { model.enableWeightAverage(decay: emaDecay) }
         }
 
         var options = Trainer.Options()
@@ -184,7 +190,7 @@ struct Train: ParsableCommand {
         let cache = DetectionCache(videos: videos) { video in try detectorOptions.detector(for: video, yolo: yolo, teacher: teacher) }
         let trainer = Trainer(videos: videos, detections: cache, options: options)
         let held = trainer.split.byObject ? "every tenth object" : trainer.split.validationVideos.sorted().map { videos[$0].name }.joined(separator: ", ")
-        Terminal.note("train: \(videos.count) videos, validation: \(held); variant \(variant), batch \(batch), lr \(info.learningRate) (\(schedule.rawValue)), seed \(seed)\(mirror ? ", mirrored objects" : "")\(shape == .square ? ", square crops" : "")\(jigsawGrid > 0 ? ", \(jigsawGrid)x\(jigsawGrid) jigsaw" : "")", quiet: quiet)
+        Terminal.note("train: \(videos.count) videos, validation: \(held); variant \(variant), batch \(batch), lr \(info.learningRate) (\(schedule.rawValue)), seed \(seed)\(mirror ? ", mirrored objects" : "")\(shape == .square ? ", square crops" : "")\(jigsawGrid > 0 ? ", \(jigsawGrid)x\(jigsawGrid) jigsaw" : "")\(emaDecay > 0 ? ", weights averaged (decay \(emaDecay))" : "")", quiet: quiet)
 
         while info.epoch < epochs {
             let epoch = info.epoch
@@ -218,10 +224,13 @@ struct Train: ParsableCommand {
             if validationLoss < info.bestValidationLoss {
                 info.bestValidationLoss = validationLoss
                 info.bestEpoch = epoch + 1
+                model.useAveragedWeights()  // the weights the validation loss describes (no-op without averaging)
                 try ModelCheckpoint.save(model, info: info, to: out, includeOptimizer: false)
             }
             try ModelCheckpoint.save(model, info: info, to: lastPath, includeOptimizer: true)
         }
+        // From here on the best checkpoint's weights are loaded wherever they are needed.
+        model.endWeightAverage()
 
         try trainStudent(model: model, info: &info, trainer: trainer)
 

@@ -122,6 +122,42 @@ final class TrainInterruptTests: XCTestCase {
         XCTAssertTrue(unknown.stderr.contains("--lr-schedule must be one of constant, cosine"), unknown.stderr)
     }
 
+    /// With the weights averaged, a killed run resumes from the live weights and the average in `.last` and gives
+    /// the uninterrupted run's bytes; averaging changes the kept weights; a resume with another decay is refused with
+    /// one line, and a decay outside (0, 1) is a usage error.
+    func testWeightAveragedRunResumesExactly() throws {
+        let scratch = try CLI.scratchFolder()
+        let videos = try Self.makeVideos(in: scratch, count: 1, frames: 24)
+        let averaged = ["--epochs", "3", "--student-epochs", "0", "--ema-decay", "0.99"]
+        let straight = scratch + "/straight.safetensors"
+        let full = try CLI.run(["train"] + videos + ["--out", straight] + averaged + Self.tiny)
+        XCTAssertEqual(full.status, 0, full.stderr)
+        let reference = try XCTUnwrap(bytes(straight))
+        let plain = try CLI.run(["train"] + videos + ["--out", scratch + "/plain.safetensors", "--epochs", "3",
+                                                      "--student-epochs", "0"] + Self.tiny)
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertNotEqual(bytes(scratch + "/plain.safetensors"), reference, "averaging must change the kept weights")
+
+        let out = scratch + "/killed.safetensors", last = scratch + "/killed.last.safetensors"
+        let args = ["train"] + videos + ["--out", out] + averaged + Self.tiny
+        _ = try trainAndSignal(args, watch: last, signal: SIGKILL)
+        XCTAssertNotNil(bytes(last), "the checkpoint of the completed epoch survives")
+        let otherDecay = try CLI.run(["train"] + videos + ["--out", out, "--epochs", "3", "--student-epochs", "0",
+                                                           "--ema-decay", "0.9", "--resume"] + Self.tiny)
+        XCTAssertEqual(otherDecay.status, 1, otherDecay.stderr)
+        XCTAssertEqual(otherDecay.stderrLines.count, 1, otherDecay.stderr)
+        XCTAssertTrue(otherDecay.stderr.contains("ema decay 0.99"), otherDecay.stderr)
+        let resumed = try CLI.run(args + ["--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertEqual(bytes(out), reference, "kill -9 + --resume must give the uninterrupted averaged run's checkpoint")
+
+        for bad in ["1", "-0.5"] {
+            let usage = try CLI.run(["train"] + videos + ["--out", scratch + "/x.safetensors", "--ema-decay=\(bad)"])
+            XCTAssertEqual(usage.status, 64, usage.stderr)
+            XCTAssertTrue(usage.stderr.contains("--ema-decay must be 0 (off) or lie in (0, 1)"), usage.stderr)
+        }
+    }
+
     func testACheckpointThatCannotBeWrittenLeavesTheOldOnesIntact() throws {
         let scratch = try CLI.scratchFolder()
         let videos = try Self.makeVideos(in: scratch, count: 1, frames: 24)

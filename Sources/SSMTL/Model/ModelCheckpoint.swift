@@ -19,6 +19,9 @@ public struct CheckpointInfo: Sendable, Equatable {
     public var mirror = false
     /// How each box becomes the crop region (stretch in checkpoints written before the option existed).
     public var cropShape = CropShape.stretch
+    /// Decay of the moving average of the weights during the main epochs (`ema_decay`; 0 = none, also in
+    /// checkpoints written before the option existed).
+    public var weightAverageDecay: Float = 0
     public var batchSize: Int
     public var seed: UInt64
     /// Epochs completed when the file was written.
@@ -75,6 +78,7 @@ public struct CheckpointInfo: Sendable, Equatable {
             "best_student_epoch": "\(bestStudentEpoch)", "best_student_loss": "\(bestStudentLoss)",
             "learning_rate": "\(learningRate)", "fast_forward_share": "\(fastForwardShare)",
             "lr_schedule": learningRateSchedule.rawValue, "mirror": "\(mirror)", "crop_shape": cropShape.rawValue,
+            "ema_decay": "\(weightAverageDecay)",
             "batch_size": "\(batchSize)", "seed": "\(seed)", "epoch": "\(epoch)",
             "epochs_planned": "\(epochsPlanned)", "best_epoch": "\(bestEpoch)", "best_validation_loss": "\(bestValidationLoss)",
             "detector": detector.keys.sorted().map { "\($0)=\(detector[$0]!)" }.joined(separator: ";"),
@@ -139,6 +143,12 @@ public struct CheckpointInfo: Sendable, Equatable {
             }
             cropShape = shape
         }
+        if m["ema_decay"] != nil {
+            weightAverageDecay = try number("ema_decay")
+            guard weightAverageDecay == 0 || (weightAverageDecay > 0 && weightAverageDecay < 1) else {
+                throw CheckpointError(path, "metadata 'ema_decay' must be 0 or lie in (0, 1)")
+            }
+        }
         batchSize = try number("batch_size")
         seed = try number("seed")
         epoch = try number("epoch")
@@ -176,13 +186,24 @@ public struct CheckpointInfo: Sendable, Equatable {
 /// under PyTorch-style names (`encoder.0.weight`, `aot.1.running_mean`, ...), for training checkpoints the Adam
 /// moments (`adam.m.<name>`, `adam.v.<name>`, `adam_step`), and the run's `CheckpointInfo` in `__metadata__`.
 public enum ModelCheckpoint {
+    /// With `includeOptimizer` (a training checkpoint, to resume from) the network's live weights are saved, with
+    /// the Adam states and, while the weights are being averaged, the averages (`ema.<name>`, metadata
+    /// `ema_updates`). Without it, whatever weights the network holds are saved.
     public static func save(_ model: MultiTaskModel, info: CheckpointInfo, to path: String, includeOptimizer: Bool) throws {
-        let bank = model.appearanceBank.map {
+        var extra = model.appearanceBank.map {
             [NamedTensor(name: AppearanceBank.tensorName, shape: [$0.count, $0.dimension], values: $0.entries)]
         } ?? []
-        try model.net.save(to: path, metadata: info.metadata, optimizer: includeOptimizer ? model.optimizer : nil,
-                           studentOptimizer: includeOptimizer ? model.studentOptimizer : nil, extra: bank)
+        var metadata = info.metadata
+        if includeOptimizer, let average = model.weightAverage {
+            model.useLiveWeights()
+            extra += average.namedShadow(prefix: averagePrefix).map { NamedTensor(name: $0.0, shape: $0.1.shape, values: $0.1.array) }
+            metadata["ema_updates"] = "\(average.updates)"
+        }
+        try model.net.save(to: path, metadata: metadata, optimizer: includeOptimizer ? model.optimizer : nil,
+                           studentOptimizer: includeOptimizer ? model.studentOptimizer : nil, extra: extra)
     }
+
+    static let averagePrefix = "ema"
 
     /// The appearance bank of a checkpoint file (nil when it has none), checked against the network's feature size.
     static func appearanceBank(in file: SafetensorsFile, config: NetworkConfig, path: String) throws -> AppearanceBank? {
@@ -211,7 +232,7 @@ public enum ModelCheckpoint {
         let model = MultiTaskModel(config: info.network, teacherWidth: info.teacherWidth, learningRate: info.learningRate, seed: info.seed)
         let expected = Set(model.net.stateDict.map(\.0))
         if let stray = file.order.first(where: { !expected.contains($0) && !$0.hasPrefix("adam.") && !$0.hasPrefix("student_adam.")
-                                                 && $0 != AppearanceBank.tensorName }) {
+                                                 && !$0.hasPrefix(averagePrefix + ".") && $0 != AppearanceBank.tensorName }) {
             throw CheckpointError(path, "unexpected tensor \(stray) (a checkpoint of another network?)")
         }
         if restoreOptimizer && file.metadata["adam_step"] == nil {
@@ -222,7 +243,22 @@ public enum ModelCheckpoint {
         model.studentTrained = info.studentEpoch > 0
         model.appearanceBank = try appearanceBank(in: file, config: info.network, path: path)
         try checkAppearance(info, bank: model.appearanceBank, path: path)
+        if restoreOptimizer && info.weightAverageDecay > 0 && info.epoch < info.epochsPlanned {
+            try restoreWeightAverage(of: model, decay: info.weightAverageDecay, from: file, path: path)
+        }
         return (model, info)
+    }
+
+    /// The moving average of a training checkpoint whose main epochs are not finished.
+    private static func restoreWeightAverage(of model: MultiTaskModel, decay: Float, from file: SafetensorsFile, path: String) throws {
+        guard let text = file.metadata["ema_updates"] else {
+            throw CheckpointError(path, "was trained with ema_decay \(decay) but holds no averaged weights to resume from")
+        }
+        guard let updates = Int(text), updates >= 0 else { throw CheckpointError(path, "bad ema_updates '\(text)'") }
+        model.enableWeightAverage(decay: decay)
+        let average = model.weightAverage!
+        try Safetensors.load(file, into: average.namedShadow(prefix: averagePrefix), path: path)
+        average.setUpdates(updates)
     }
 
     /// Loads the weights of a checkpoint into an existing model of the same network (the optimizer state is left
