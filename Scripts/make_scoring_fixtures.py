@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Golden values for ssmtl's frame scoring, from SciPy:
 - temporal smoothing: gaussian_filter1d (mode reflect, truncate 4) -> Tests/SSMTLTests/Fixtures/gaussian_filter1d.json;
-- the 3D mean filter of the anomaly maps: uniform_filter of the maps over (time, rows, columns) with zero padding,
+- the 3D mean filter of the anomaly maps: uniform_filter (T x K x K) of the maps over (time, rows, columns) with zero padding,
   divided by the same filter of ones (the mean over the neighbours that exist), and each map's maximum
   -> Tests/SSMTLTests/Fixtures/mean_filter3d.json.
 Needs numpy and scipy.
@@ -27,12 +27,14 @@ print(f"wrote {len(cases)} cases to {out}")
 out3 = root / "Tests/SSMTLTests/Fixtures/mean_filter3d.json"
 rng = np.random.default_rng(20261201)
 cases = []
-for frames, rows, columns, k in [(6, 5, 7, 3), (9, 12, 10, 5), (3, 4, 4, 5), (2, 1, 6, 3), (8, 3, 2, 7)]:
+# (frames, rows, columns, K, T): cubes first, then filters T frames long (T != K; the last sequences are shorter than T).
+for frames, rows, columns, k, t in [(6, 5, 7, 3, 3), (9, 12, 10, 5, 5), (3, 4, 4, 5, 5), (2, 1, 6, 3, 3), (8, 3, 2, 7, 7),
+                                    (12, 5, 6, 3, 9), (7, 4, 5, 5, 9), (10, 3, 3, 1, 5)]:
     maps = np.maximum(rng.normal(size=(frames, rows, columns)), 0).astype(np.float32)  # map cells are >= 0
     maps[rng.random(maps.shape) < 0.4] = 0
-    mean = uniform_filter(maps.astype(np.float64), k, mode="constant", cval=0.0) / \
-        uniform_filter(np.ones(maps.shape), k, mode="constant", cval=0.0)
-    cases.append({"k": k, "frames": frames, "rows": rows, "columns": columns, "maps": maps.ravel().tolist(),
+    mean = uniform_filter(maps.astype(np.float64), (t, k, k), mode="constant", cval=0.0) / \
+        uniform_filter(np.ones(maps.shape), (t, k, k), mode="constant", cval=0.0)
+    cases.append({"k": k, "t": t, "frames": frames, "rows": rows, "columns": columns, "maps": maps.ravel().tolist(),
                   "expected": mean.ravel().tolist(), "expected_max": mean.max((1, 2)).tolist()})
 out3.write_text(json.dumps({"generator": "scipy.ndimage.uniform_filter (constant 0) / uniform_filter of ones",
                             "cases": cases}, indent=0))

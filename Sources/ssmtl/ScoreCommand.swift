@@ -32,8 +32,11 @@ struct Score: ParsableCommand {
     @Option(help: "Anomaly-map cell size in pixels (1 = per pixel; each cell takes the max of the boxes touching it).")
     var block = FrameScorer.Settings().block
 
-    @Option(name: .customLong("filter3d"), help: "Size K (odd) of a K x K x K mean filter over (time, rows, columns) of the anomaly maps before each frame's max; 0 = off. The σ `ssmtl train` chooses assumes the defaults of --block and --filter3d.")
+    @Option(name: .customLong("filter3d"), help: "Size K (odd) of a mean filter over (time, rows, columns) of the anomaly maps before each frame's max: K x K cells, and K frames unless --filter-frames says otherwise; 0 = off. The σ `ssmtl train` chooses assumes the defaults of --block and --filter3d.")
     var filter3D = FrameScorer.Settings().filter3D
+
+    @Option(name: .customLong("filter-frames"), help: ArgumentHelp("Temporal length T (odd) of the mean filter in frames, so the filter is T x K x K. Default: K (a cube). The σ `ssmtl train` chooses assumes the default.", valueName: "T"))
+    var filterFrames: Int?
 
     @Option(help: "Temporal Gaussian smoothing of the frame scores, standard deviation in frames; 0 = off. Default: the sigma `ssmtl train` chose on its validation videos (0 for a model without one).")
     var sigma: Double?
@@ -67,6 +70,9 @@ struct Score: ParsableCommand {
     func validate() throws {
         guard block >= 1 else { throw ValidationError("--block must be at least 1") }
         guard filter3D == 0 || (filter3D % 2 == 1 && filter3D <= 99) else { throw ValidationError("--filter3d must be 0 or an odd number up to 99") }
+        if let filterFrames {
+            guard filterFrames % 2 == 1 && (1...99).contains(filterFrames) else { throw ValidationError("--filter-frames must be an odd number from 1 to 99") }
+        }
         if let sigma { guard sigma >= 0, sigma.isFinite else { throw ValidationError("--sigma must be 0 or positive") } }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
     }
@@ -97,7 +103,8 @@ struct Score: ParsableCommand {
         if sigma == nil {
             Terminal.note("score: sigma \(smoothing.formatted()) (\(info.scoreSigma == nil ? "the model has no calibrated sigma" : "chosen by train on its validation videos"))", quiet: quiet)
         }
-        options.frameScoring = FrameScorer.Settings(block: block, filter3D: filter3D, sigma: smoothing, normalize: normalize)
+        options.frameScoring = FrameScorer.Settings(block: block, filter3D: filter3D, filterFrames: filterFrames ?? FrameScorer.Settings().filterFrames,
+                                                    sigma: smoothing, normalize: normalize)
 
         var failures: [String] = []
         var total = VideoScorer.Timings(), frames = 0, skipped = 0

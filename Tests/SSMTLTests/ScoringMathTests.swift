@@ -60,16 +60,19 @@ final class ScoringMathTests: XCTestCase {
     }
 
     /// The streamed filter (both kernels) against SciPy's uniform_filter with zero padding divided by the same filter
-    /// of ones, on random maps whose sides are shorter and longer than K and sequences shorter than K.
+    /// of ones, on random maps whose sides are shorter and longer than K and sequences shorter than T; cubes
+    /// (T = K) and filters longer in time than in space.
     func testMeanFilter3DMatchesSciPy() throws {
         let cases = try fixtureCases("mean_filter3d.json")
-        XCTAssertEqual(cases.count, 5)
+        XCTAssertEqual(cases.count, 8)
+        XCTAssertEqual(cases.filter { $0["t"] as! Int != $0["k"] as! Int }.count, 3)
         for c in cases {
             let (k, frames, rows, columns) = (c["k"] as! Int, c["frames"] as! Int, c["rows"] as! Int, c["columns"] as! Int)
+            let length = c["t"] as! Int
             let values = (c["maps"] as! [Double]).map(Float.init), expected = c["expected"] as! [Double]
             let expectedMax = c["expected_max"] as! [Double]
             for naive in [false, true] {
-                var filter = MeanFilter3D(size: k)
+                var filter = MeanFilter3D(size: k, frames: length)
                 filter.useNaiveKernel = naive
                 var out: [AnomalyMap] = []
                 for t in 0..<frames {
@@ -82,7 +85,7 @@ final class ScoringMathTests: XCTestCase {
                 for t in 0..<frames {
                     for i in 0..<(rows * columns) {
                         XCTAssertEqual(Double(out[t].cells[i]), expected[t * rows * columns + i], accuracy: 1e-5,
-                                       "k \(k) frame \(t) cell \(i) naive \(naive)")
+                                       "k \(k) t \(length) frame \(t) cell \(i) naive \(naive)")
                     }
                     XCTAssertEqual(Double(out[t].maximum), expectedMax[t], accuracy: 1e-5)
                 }
@@ -90,7 +93,8 @@ final class ScoringMathTests: XCTestCase {
         }
     }
 
-    /// The separable kernel against the direct K³ loop on random maps (sizes from 1x1 up, K 1 to 7; seeded).
+    /// The separable kernel against the direct T·K² loop on random maps (sizes from 1x1 up, K 1 to 7, windows of
+    /// 1 to 8 maps; seeded).
     func testSeparableMeanFilterMatchesTheNaiveKernel() {
         var rng = SplitMix64(seed: 20261201)
         for _ in 0..<30 {

@@ -9,18 +9,20 @@ public struct FrameScorer {
     public struct Settings: Sendable {
         /// Cell size of the anomaly map in pixels (1 = per pixel).
         public var block: Int
-        /// Size K of the K x K x K mean filter over (time, rows, columns); 0 or 1 = off. On by default (5, per-pixel
+        /// Size K of the T x K x K mean filter over (time, rows, columns); 0 or 1 = off. On by default (5, per-pixel
         /// cells): the frame max takes whichever object spikes in each frame, so one-frame spikes of different normal
         /// objects add up after the temporal smoothing, while an anomaly that stays where it is survives the filter
         /// (chosen by a rule on the synthetic scene and Ped2's validation replays, README "Benchmarks").
         public var filter3D: Int
+        /// Temporal length T of the filter in frames (odd); nil = K, a cube.
+        public var filterFrames: Int?
         /// Standard deviation of the temporal Gaussian in frames; 0 = off.
         public var sigma: Double
         /// Rescale each video's scores to [0, 1].
         public var normalize: Bool
 
-        public init(block: Int = 1, filter3D: Int = 5, sigma: Double = 0, normalize: Bool = false) {
-            self.block = block; self.filter3D = filter3D; self.sigma = sigma; self.normalize = normalize
+        public init(block: Int = 1, filter3D: Int = 5, filterFrames: Int? = nil, sigma: Double = 0, normalize: Bool = false) {
+            self.block = block; self.filter3D = filter3D; self.filterFrames = filterFrames; self.sigma = sigma; self.normalize = normalize
         }
     }
 
@@ -43,7 +45,7 @@ public struct FrameScorer {
         width = frameWidth
         height = frameHeight
         self.settings = settings
-        if settings.filter3D > 1 { filter = MeanFilter3D(size: settings.filter3D | 1) }
+        if settings.filter3D > 1 { filter = MeanFilter3D(size: settings.filter3D | 1, frames: settings.filterFrames.map { $0 | 1 }) }
     }
 
     /// Adds the objects of the next frame (frames must come in order; an empty list is a frame without objects).

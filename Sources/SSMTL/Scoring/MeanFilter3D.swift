@@ -1,23 +1,27 @@
-/// A K x K x K box mean over (time, rows, columns) of consecutive anomaly maps, streamed: push maps in order,
-/// get back each map filtered once the K/2 maps after it have arrived (or at the end). Near the borders the
+/// A T x K x K box mean over (time, rows, columns) of consecutive anomaly maps, streamed: push maps in order,
+/// get back each map filtered once the T/2 maps after it have arrived (or at the end). Near the borders the
 /// mean is taken over the neighbours that exist (no padding values enter the mean).
-/// Holds K maps at a time.
+/// Holds T maps at a time.
 public struct MeanFilter3D {
-    public let size: Int
+    /// Spatial side K (cells) and temporal length T (maps), both odd.
+    public let size: Int, frames: Int
     private var pending: [AnomalyMap] = []
     private var firstPendingIndex = 0
     private var nextOutput = 0
 
-    public init(size: Int) {
-        precondition(size >= 1 && size % 2 == 1, "the filter size must be odd")
+    /// `frames` defaults to `size` (a K x K x K cube).
+    public init(size: Int, frames: Int? = nil) {
+        let frames = frames ?? size
+        precondition(size >= 1 && size % 2 == 1 && frames >= 1 && frames % 2 == 1, "the filter sizes must be odd")
         self.size = size
+        self.frames = frames
     }
 
     /// Adds the next map; returns the filtered maps that became complete (at most one).
     public mutating func push(_ map: AnomalyMap) -> [AnomalyMap] {
         pending.append(map)
         var ready: [AnomalyMap] = []
-        let radius = size / 2
+        let radius = frames / 2
         while nextOutput + radius < firstPendingIndex + pending.count {
             ready.append(filtered(at: nextOutput))
             nextOutput += 1
@@ -38,26 +42,26 @@ public struct MeanFilter3D {
     }
 
     private mutating func trim() {
-        let keepFrom = nextOutput - size / 2
+        let keepFrom = nextOutput - frames / 2
         while firstPendingIndex < keepFrom && !pending.isEmpty {
             pending.removeFirst()
             firstPendingIndex += 1
         }
     }
 
-    /// Whether `filtered(at:)` uses the direct K³ loop (the reference, for tests) instead of the separable one.
+    /// Whether `filtered(at:)` uses the direct T·K² loop (the reference, for tests) instead of the separable one.
     public var useNaiveKernel = false
 
     private func filtered(at t: Int) -> AnomalyMap {
-        let radius = size / 2
-        let t0 = max(firstPendingIndex, t - radius), t1 = min(firstPendingIndex + pending.count - 1, t + radius)
+        let radius = size / 2, timeRadius = frames / 2
+        let t0 = max(firstPendingIndex, t - timeRadius), t1 = min(firstPendingIndex + pending.count - 1, t + timeRadius)
         let window = pending[(t0 - firstPendingIndex)...(t1 - firstPendingIndex)]
         return useNaiveKernel ? Self.naiveMean(window, centre: t - t0, radius: radius)
                               : Self.separableMean(window, centre: t - t0, radius: radius)
     }
 
-    /// Reference kernel: for every cell, the mean of the cells within `radius` in time, rows and columns that exist.
-    /// O(cells · K³).
+    /// Reference kernel: for every cell, the mean of the cells of `maps` (the time window) within `radius` in rows
+    /// and columns that exist. O(cells · T·K²).
     static func naiveMean(_ maps: ArraySlice<AnomalyMap>, centre: Int, radius: Int) -> AnomalyMap {
         var out = maps[maps.startIndex + centre]
         let rows = out.rows, columns = out.columns
@@ -81,7 +85,7 @@ public struct MeanFilter3D {
 
     /// The same mean as three 1D box sums (time, then columns, then rows) and one division by the product of the
     /// three window lengths (the window is a box clipped at the borders, so its cell count factorises).
-    /// O(cells · 3K): a per-pixel map of a 360x240 frame with K = 5 is about 1.3 M additions.
+    /// O(cells · (T + 2K)): a per-pixel map of a 360x240 frame with T = K = 5 is about 1.3 M additions.
     static func separableMean(_ maps: ArraySlice<AnomalyMap>, centre: Int, radius: Int) -> AnomalyMap {
         var out = maps[maps.startIndex + centre]
         let rows = out.rows, columns = out.columns, n = rows * columns
