@@ -150,6 +150,30 @@ final class TrainerTests: XCTestCase {
         XCTAssertNotEqual(other.seeds, [straight.seeds[0]], "epochs draw differently")
     }
 
+    /// A stop request (Ctrl-C) that arrives while the data thread reads the validation video during the training
+    /// pass (its objects are set aside, so no batch is sent for a while) ends the epoch within a few frames: the
+    /// waiting network thread notices the request, and the data thread stops in the middle of the video.
+    func testAStopRequestEndsTheEpochInTheMiddleOfAVideo() throws {
+        let videos = try makeVideos()
+        let stop = StopSwitch()
+        var options = Trainer.Options()
+        options.batchSize = 4
+        options.shuffleCapacity = 6
+        options.side = 4
+        options.seed = 42
+        let split = ValidationSplit(videoCount: videos.count, fraction: options.validationFraction, seed: options.seed)
+        let validation = try XCTUnwrap(split.validationVideos.first)
+        let trainer = Trainer(videos: videos, detections: DetectionCache(videos: videos) { v in
+            v.path == videos[validation].path ? SlowAfterStopDetector(stop) as ObjectDetector : BoxDetector()
+        }, options: options)
+        XCTAssertThrowsError(try trainer.runEpoch(0, model: RecordingModel(), shouldStop: { stop.requested })) { error in
+            XCTAssertEqual(error as? TrainingStopped, TrainingStopped(epoch: 0))
+        }
+        XCTAssertTrue(stop.requested)
+        // 14 frames of the video were left when the request came; each takes 30 ms from then on.
+        XCTAssertLessThanOrEqual(stop.framesAfterRequest, 8, "the data thread went on reading the video")
+    }
+
     func testMetricsAccumulateByObjectCount() {
         var a = TaskMetrics(); a.objects = 1; a.aotLoss = 2
         var b = TaskMetrics(); b.objects = 3; b.aotLoss = 6
@@ -172,4 +196,24 @@ final class TrainerTests: XCTestCase {
         XCTAssertNil(LearningRateSchedule(rawValue: "step"))
     }
 
+}
+
+/// A stop request shared between the data thread (which raises it) and the network thread (which polls it).
+final class StopSwitch: @unchecked Sendable {
+    private let lock = NSLock()
+    private var raised = false, after = 0
+    var requested: Bool { lock.lock(); defer { lock.unlock() }; return raised }
+    var framesAfterRequest: Int { lock.lock(); defer { lock.unlock() }; return after }
+    func raise() { lock.lock(); raised = true; lock.unlock() }
+    func countFrame() { lock.lock(); after += 1; lock.unlock() }
+}
+
+/// Raises the stop request at frame 5, then takes 30 ms per frame (a long video being decoded) and counts them.
+final class SlowAfterStopDetector: ObjectDetector {
+    let stop: StopSwitch
+    init(_ stop: StopSwitch) { self.stop = stop }
+    func detect(_ frame: Frame) throws -> [DetectionBox] {
+        if frame.index == 5 { stop.raise() } else if frame.index > 5 { stop.countFrame(); usleep(30_000) }
+        return try BoxDetector().detect(frame)
+    }
 }

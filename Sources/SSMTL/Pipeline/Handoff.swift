@@ -42,6 +42,24 @@ final class BoundedChannel<Item>: @unchecked Sendable {
         return item
     }
 
+    /// Like `receive()`, but wakes every `interval` seconds to ask `giveUp`; returns nil as soon as it says true
+    /// (the channel is left as it is) or the channel is cancelled. Lets a consumer that waits on a slow producer
+    /// still answer Ctrl-C promptly.
+    func receive(checkingEvery interval: TimeInterval = 0.1, giveUp: () -> Bool) -> Item? {
+        condition.lock(); defer { condition.unlock() }
+        while items.count == head && !cancelled {
+            if giveUp() { return nil }
+            _ = condition.wait(until: Date().addingTimeInterval(interval))
+        }
+        if cancelled { return nil }
+        let item = items[head]
+        items[head] = nil
+        head += 1
+        if head == items.count { items.removeAll(keepingCapacity: true); head = 0 }
+        condition.broadcast()
+        return item
+    }
+
     func cancel() {
         condition.lock(); cancelled = true; condition.broadcast(); condition.unlock()
     }

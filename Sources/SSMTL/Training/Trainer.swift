@@ -125,7 +125,10 @@ public final class Trainer {
         do {
             while true {
                 if shouldStop() { throw TrainingStopped(epoch: epoch) }
-                switch batches.receive()! {
+                // The producer may decode for a long time without sending (a long validation video is read, and its
+                // objects set aside, during the training pass), so the wait itself watches for a stop request.
+                guard let next = batches.receive(giveUp: shouldStop) else { throw TrainingStopped(epoch: epoch) }
+                switch next {
                 case .train(let batch):
                     train.accumulate(try model.trainStep(batch))
                     done += batch.count
@@ -183,8 +186,13 @@ public final class Trainer {
             for v in order {
                 if batches.isCancelled { throw HandoffCancelled() }
                 let reader = try FrameReader(path: videos[v].path)
-                try stream.run(reader: reader, video: v, rng: &rng, detections: { try self.detections.objects(video: v, frame: $0) }) { example in
+                try stream.run(reader: reader, video: v, rng: &rng, detections: { frame in
+                    if batches.isCancelled { throw HandoffCancelled() }
+                    return try self.detections.objects(video: v, frame: frame)
+                }) { example in
                     defer { ordinal += 1 }
+                    // Checked per object, not only per video or batch: set-aside validation objects send nothing.
+                    if batches.isCancelled { throw HandoffCancelled() }
                     try emit(example, split.isValidation(example, ordinal: ordinal))
                 }
             }
