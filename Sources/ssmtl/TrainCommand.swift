@@ -75,6 +75,9 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("head-statistics"), help: "Objects whose scores standardise the network heads (aot, mi, mb, kd and jig): held-out (the validation videos' objects, which the heads were not fitted on, so every head weighs the same on unseen normal objects; all objects when validation is every tenth object or the validation videos have fewer than 30 objects) | all (every training video's objects). Recomputed by --resume of a finished run.")
     var headStatisticsSource = HeadStatisticsSource.heldOut.rawValue
 
+    @Option(name: .customLong("appearance-score"), help: "How the appearance score measures an object's features against the bank of training objects' features: nearest (Euclidean distance to the nearest entry) | gaussian (Mahalanobis distance to a Gaussian of the entries, covariance with Ledoit-Wolf shrinkage). Recomputed by --resume of a finished run.")
+    var appearanceScore = AppearanceScore.nearest.rawValue
+
     @Option(name: .customLong("ema-decay"), help: ArgumentHelp("Keep an exponential moving average of the weights during the main epochs (after every step: average = d x average + (1 - d) x weights, d = min(D, (1 + t)/(10 + t)) at update t); validation, the best checkpoint and everything after the main epochs use the averaged weights. 0 = off.", valueName: "D"))
     var emaDecay: Float = 0
 
@@ -108,6 +111,9 @@ struct Train: ParsableCommand {
         guard emaDecay == 0 || (emaDecay > 0 && emaDecay < 1) else { throw ValidationError("--ema-decay must be 0 (off) or lie in (0, 1)") }
         guard HeadStatisticsSource(rawValue: headStatisticsSource) != nil else {
             throw ValidationError("--head-statistics must be one of \(HeadStatisticsSource.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard AppearanceScore(rawValue: appearanceScore) != nil else {
+            throw ValidationError("--appearance-score must be one of \(AppearanceScore.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard CropShape(rawValue: cropShape) != nil else {
             throw ValidationError("--crop-shape must be one of \(CropShape.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -242,6 +248,7 @@ struct Train: ParsableCommand {
         let statisticsVideos = HeadStatisticsSource(rawValue: headStatisticsSource) == .all ? Set(videos.indices) : Set(validationSources)
         (final.headStatistics, final.headStatisticsObjects) = try headStatistics(model: model, videos: videos, cache: cache,
                                                                                  bankVideos: bankVideos, statisticsVideos: statisticsVideos)
+        final.appearanceScore = model.appearanceBank?.score ?? .nearest
         final.epoch = info.epoch
         final.epochsPlanned = epochs
         final.studentEpoch = info.studentEpoch
@@ -369,13 +376,14 @@ struct Train: ParsableCommand {
             Terminal.note("train: warning: fewer than two objects: the head scores are not standardised", quiet: false)
             return (HeadStatistics(mean: [0, 0, 0, 0], std: [1, 1, 1, 1]), "none")
         }
-        guard let appearance = sampler.finish() else {
+        guard let appearance = sampler.finish(score: AppearanceScore(rawValue: appearanceScore) ?? .nearest) else {
             Terminal.note("train: no appearance score (too few training objects to measure its normal spread)", quiet: quiet)
             return (HeadStatistics(mean: mean, std: std), described)
         }
         model.appearanceBank = appearance.bank
-        Terminal.note(String(format: "train: appearance bank of %d training objects (%d features each); normal nearest distance %.4f ± %.4f",
-                             appearance.bank.count, appearance.bank.dimension, appearance.mean, appearance.std), quiet: quiet)
+        let measure = appearance.bank.gaussian.map { String(format: "Mahalanobis distance (Ledoit-Wolf shrinkage %.3f)", $0.shrinkage) } ?? "nearest distance"
+        Terminal.note("train: appearance bank of \(appearance.bank.count) training objects (\(appearance.bank.dimension) features each); normal \(measure) "
+                      + String(format: "%.4f ± %.4f", appearance.mean, appearance.std), quiet: quiet)
         var withAppearance = (mean: mean, std: std)
         withAppearance.mean[HeadScores.appearanceIndex] = appearance.mean
         withAppearance.std[HeadScores.appearanceIndex] = appearance.std

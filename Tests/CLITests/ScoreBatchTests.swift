@@ -109,6 +109,39 @@ final class ScoreBatchTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/g.safetensors"))
     }
 
+    /// `--appearance-score gaussian` (recomputed by --resume of a finished run) stores the choice and the Gaussian's
+    /// own normal statistics, and the model scores; `nearest` brings the nearest-neighbour statistics back; an unknown
+    /// name is a usage error.
+    func testTheGaussianAppearanceScoreIsStoredAndUsed() throws {
+        let scratch = try CLI.scratchFolder()
+        let (model, videos) = try tinyModel(scratch, count: 3, frames: 40)
+        func header() throws -> String { String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: model)).prefix(20_000), as: UTF8.self) }
+        XCTAssertTrue(try header().contains(#""appearance_score":"nearest""#))
+        func appearanceStatistics() throws -> (mean: String, std: String) {
+            let h = try header()
+            let mean = try XCTUnwrap(h.firstMatch(of: #/"head_mean":"[^,]*,[^,]*,[^,]*,[^,]*,([^,"]*)/#))
+            let std = try XCTUnwrap(h.firstMatch(of: #/"head_std":"[^,]*,[^,]*,[^,]*,[^,]*,([^,"]*)/#))
+            return (String(mean.output.1), String(std.output.1))
+        }
+        let nearest = try appearanceStatistics()
+        let resume = ["train"] + videos + ["--out", model, "--epochs", "1", "--student-epochs", "1", "--resume"] + TrainInterruptTests.tiny
+        let gaussian = try CLI.run(resume + ["--appearance-score", "gaussian"])
+        XCTAssertEqual(gaussian.status, 0, gaussian.stderr)
+        XCTAssertTrue(try header().contains(#""appearance_score":"gaussian""#))
+        XCTAssertNotEqual(try appearanceStatistics().mean, nearest.mean, "the Gaussian's own normal statistics")
+        let scored = try CLI.run(["score", videos[0], "--model", model, "--out", scratch + "/scores", "--quiet"])
+        XCTAssertEqual(scored.status, 0, scored.stderr)
+        let csv = try String(contentsOfFile: scratch + "/scores/video0.csv", encoding: .utf8)
+        let app = csv.split(separator: "\n").dropFirst().compactMap { Double($0.split(separator: ",")[6]) }
+        XCTAssertGreaterThan(Set(app).count, 5, "the app column varies")
+        let back = try CLI.run(resume + ["--appearance-score", "nearest"])
+        XCTAssertEqual(back.status, 0, back.stderr)
+        XCTAssertEqual(try appearanceStatistics().mean, nearest.mean)
+        let bad = try CLI.run(["train"] + videos + ["--out", scratch + "/x.safetensors", "--appearance-score", "cosine"])
+        XCTAssertEqual(bad.status, 64, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--appearance-score must be one of nearest, gaussian"), bad.stderr)
+    }
+
     /// Held-out videos with fewer than 30 objects give too unsteady a spread: train warns and standardises on all
     /// objects, and the checkpoint says so.
     func testTooFewHeldOutObjectsFallBackToAllObjects() throws {
@@ -244,7 +277,9 @@ final class ScoreBatchTests: XCTestCase {
                                          ("--filter3d", "101", "--filter3d must be 0 or an odd number up to 99"),
                                          ("--filter3d", "-1", "--filter3d must be 0 or an odd number up to 99"),
                                          ("--block", "0", "--block must be at least 1"),
-                                         ("--sigma", "-2", "--sigma must be 0 or positive")] {
+                                         ("--sigma", "-2", "--sigma must be 0 or positive"),
+                                         ("--filter-frames", "4", "--filter-frames must be an odd number from 1 to 99"),
+                                         ("--filter-frames", "101", "--filter-frames must be an odd number from 1 to 99")] {
             let r = try CLI.run(["score", scratch + "/missing.mp4", "--model", scratch + "/missing.safetensors",
                                  "--out", out, "\(option)=\(value)"])  // "=": a bare -1 would read as an option
             XCTAssertEqual(r.status, 64, "\(option) \(value): \(r.stderr)")

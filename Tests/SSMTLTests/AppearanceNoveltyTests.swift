@@ -48,6 +48,39 @@ final class AppearanceNoveltyTests: XCTestCase {
         XCTAssertEqual(Double(result.std), std, accuracy: 1e-5)
     }
 
+    /// The Gaussian score's normal statistics leave each video out too: every video's entries are scored by the
+    /// Gaussian of the other videos' entries (checked against fits made here group by group), the bank scores with
+    /// the Gaussian of all its entries, and an object far from the normal spread scores far higher than a normal one.
+    func testGaussianStatisticsLeaveTheOwnVideoOut() throws {
+        var rng = RNG(seed: 4)
+        let sampler = AppearanceSampler(capacity: 1000, seed: 1)
+        var perVideo: [[Float]] = []
+        for v in 0..<3 {
+            sampler.beginVideo(v)
+            let rows = (0..<(30 * 3)).map { k in rng.normal() * [1, 0.5, 0.2][k % 3] + Float(v) * 0.1 }
+            sampler.add(rows, count: 30, dimension: 3)
+            perVideo.append(rows)
+        }
+        let result = try XCTUnwrap(sampler.finish(score: .gaussian))
+        XCTAssertEqual(result.bank.score, .gaussian)
+        var expected: [Double] = []
+        for v in 0..<3 {
+            let others = (0..<3).filter { $0 != v }.flatMap { perVideo[$0] }
+            let model = try XCTUnwrap(GaussianModel(rows: others, count: 60, dimension: 3))
+            expected += model.distances(perVideo[v], count: 30).map(Double.init)
+        }
+        let mean = expected.reduce(0, +) / 90
+        let std = (expected.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 90).squareRoot()
+        XCTAssertEqual(Double(result.mean), mean, accuracy: 1e-4)
+        XCTAssertEqual(Double(result.std), std, accuracy: 1e-4)
+        let all = try XCTUnwrap(GaussianModel(rows: perVideo.flatMap { $0 }, count: 90, dimension: 3))
+        let probe: [Float] = [0.3, 0.1, 0.0, 0.1, 0.1, 1.5]      // typical, then 7 spreads out along the narrow axis
+        XCTAssertEqual(result.bank.distances(probe, count: 2), all.distances(probe, count: 2))
+        let d = result.bank.distances(probe, count: 2)
+        XCTAssertGreaterThan(d[1], 4 * d[0])
+        XCTAssertNil(AppearanceBank(dimension: 2, entries: [1, 0, 1, 0], score: .gaussian), "equal entries: no Gaussian")
+    }
+
     /// The reservoir keeps at most `capacity` objects, is reproducible, depends on the seed, and samples the whole
     /// stream (not only its start).
     func testReservoirIsBoundedSeededAndUniform() {
@@ -168,6 +201,33 @@ final class AppearanceNoveltyTests: XCTestCase {
         XCTAssertThrowsError(try ModelCheckpoint.load(wide)) {
             XCTAssertTrue("\($0)".contains("wide.safetensors") && "\($0)".contains("appearance.bank has shape [1, 3]"), "\($0)")
         }
+        // A Gaussian bank travels as its entries plus `appearance_score`; loading refits the same Gaussian. An unknown
+        // score name, or entries no Gaussian fits, are refused with the file's name.
+        info.appearanceScore = .gaussian
+        model.appearanceBank = AppearanceBank(dimension: 2, entries: [1, 0, 0, 1, 0.6, 0.8, -0.6, 0.8], score: .gaussian)
+        let gaussian = dir + "/gaussian.safetensors"
+        try ModelCheckpoint.save(model, info: info, to: gaussian, includeOptimizer: false)
+        let (fitted, fittedInfo) = try ModelCheckpoint.load(gaussian)
+        XCTAssertEqual(fittedInfo.appearanceScore, .gaussian)
+        XCTAssertEqual(fitted.appearanceBank, model.appearanceBank)
+        XCTAssertEqual(fitted.appearanceBank?.distances([0.6, -0.8], count: 1), model.appearanceBank?.distances([0.6, -0.8], count: 1))
+        model.appearanceBank = AppearanceBank(dimension: 2, entries: [1, 0, 1, 0])
+        let flat = dir + "/flat.safetensors"
+        try ModelCheckpoint.save(model, info: info, to: flat, includeOptimizer: false)
+        XCTAssertThrowsError(try ModelCheckpoint.load(flat)) {
+            XCTAssertTrue("\($0)".contains("flat.safetensors") && "\($0)".contains("cannot be fitted by a Gaussian"), "\($0)")
+        }
+        var metadata = try Safetensors.read(gaussian).metadata
+        metadata["appearance_score"] = "cosine"
+        let file = try Safetensors.read(gaussian)
+        let renamed = dir + "/renamed.safetensors"
+        try Safetensors.write(file.order.map { NamedTensor(name: $0, shape: file.tensors[$0]!.shape, values: file.tensors[$0]!.values) },
+                              metadata: metadata, to: renamed)
+        XCTAssertThrowsError(try ModelCheckpoint.load(renamed)) {
+            XCTAssertTrue("\($0)".contains("renamed.safetensors") && "\($0)".contains("'appearance_score' is 'cosine'"), "\($0)")
+        }
+        info.appearanceScore = .nearest
+
         // Four statistics (an older checkpoint) and no bank: loads, and the appearance score is not used.
         info.headStatistics = HeadStatistics(mean: [0, 0, 0, 0], std: [1, 1, 1, 1])
         model.appearanceBank = nil

@@ -22,6 +22,9 @@ public struct CheckpointInfo: Sendable, Equatable {
     /// Decay of the moving average of the weights during the main epochs (`ema_decay`; 0 = none, also in
     /// checkpoints written before the option existed).
     public var weightAverageDecay: Float = 0
+    /// How the appearance score is measured against the bank (`appearance_score`; nearest in checkpoints written
+    /// before the option existed).
+    public var appearanceScore = AppearanceScore.nearest
     public var batchSize: Int
     public var seed: UInt64
     /// Epochs completed when the file was written.
@@ -78,7 +81,7 @@ public struct CheckpointInfo: Sendable, Equatable {
             "best_student_epoch": "\(bestStudentEpoch)", "best_student_loss": "\(bestStudentLoss)",
             "learning_rate": "\(learningRate)", "fast_forward_share": "\(fastForwardShare)",
             "lr_schedule": learningRateSchedule.rawValue, "mirror": "\(mirror)", "crop_shape": cropShape.rawValue,
-            "ema_decay": "\(weightAverageDecay)",
+            "ema_decay": "\(weightAverageDecay)", "appearance_score": appearanceScore.rawValue,
             "batch_size": "\(batchSize)", "seed": "\(seed)", "epoch": "\(epoch)",
             "epochs_planned": "\(epochsPlanned)", "best_epoch": "\(bestEpoch)", "best_validation_loss": "\(bestValidationLoss)",
             "detector": detector.keys.sorted().map { "\($0)=\(detector[$0]!)" }.joined(separator: ";"),
@@ -143,6 +146,12 @@ public struct CheckpointInfo: Sendable, Equatable {
             }
             cropShape = shape
         }
+        if let text = m["appearance_score"] {
+            guard let score = AppearanceScore(rawValue: text) else {
+                throw CheckpointError(path, "metadata 'appearance_score' is '\(text)', not one of \(AppearanceScore.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            appearanceScore = score
+        }
         if m["ema_decay"] != nil {
             weightAverageDecay = try number("ema_decay")
             guard weightAverageDecay == 0 || (weightAverageDecay > 0 && weightAverageDecay < 1) else {
@@ -206,14 +215,17 @@ public enum ModelCheckpoint {
     static let averagePrefix = "ema"
 
     /// The appearance bank of a checkpoint file (nil when it has none), checked against the network's feature size.
-    static func appearanceBank(in file: SafetensorsFile, config: NetworkConfig, path: String) throws -> AppearanceBank? {
+    static func appearanceBank(in file: SafetensorsFile, config: NetworkConfig, score: AppearanceScore, path: String) throws -> AppearanceBank? {
         guard let t = file.tensors[AppearanceBank.tensorName] else { return nil }
         let dimension = config.encoderChannels * (config.mapSize / 2) * (config.mapSize / 2)
         guard t.shape.count == 2, t.shape[0] > 0, t.shape[1] == dimension, t.values.count == t.shape[0] * dimension else {
             throw CheckpointError(path, "\(AppearanceBank.tensorName) has shape \(t.shape), expected (entries, \(dimension))")
         }
         guard t.values.allSatisfy({ $0.isFinite }) else { throw CheckpointError(path, "\(AppearanceBank.tensorName) holds a non-finite value") }
-        return AppearanceBank(dimension: dimension, entries: t.values)
+        guard let bank = AppearanceBank(dimension: dimension, entries: t.values, score: score) else {
+            throw CheckpointError(path, "\(AppearanceBank.tensorName) cannot be fitted by a Gaussian (appearance_score \(score.rawValue))")
+        }
+        return bank
     }
 
     /// A checkpoint whose statistics use the appearance score must hold the bank it is measured against.
@@ -241,7 +253,7 @@ public enum ModelCheckpoint {
         try model.net.load(file, path: path, optimizer: restoreOptimizer ? model.optimizer : nil,
                                studentOptimizer: restoreOptimizer ? model.studentOptimizer : nil)
         model.studentTrained = info.studentEpoch > 0
-        model.appearanceBank = try appearanceBank(in: file, config: info.network, path: path)
+        model.appearanceBank = try appearanceBank(in: file, config: info.network, score: info.appearanceScore, path: path)
         try checkAppearance(info, bank: model.appearanceBank, path: path)
         if restoreOptimizer && info.weightAverageDecay > 0 && info.epoch < info.epochsPlanned {
             try restoreWeightAverage(of: model, decay: info.weightAverageDecay, from: file, path: path)
@@ -269,7 +281,7 @@ public enum ModelCheckpoint {
         let metadata = try model.net.load(file, path: path)
         let info = try CheckpointInfo(metadata: metadata, path: path)
         model.studentTrained = info.studentEpoch > 0
-        model.appearanceBank = try appearanceBank(in: file, config: info.network, path: path)
+        model.appearanceBank = try appearanceBank(in: file, config: info.network, score: info.appearanceScore, path: path)
         try checkAppearance(info, bank: model.appearanceBank, path: path)
         return info
     }

@@ -155,7 +155,7 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
         if appearanceBank != nil || appearanceSampler != nil, let pooled = net.sequencePooled {
             let features = appearanceFeatures(pooled)
             appearanceSampler?.add(features.values, count: n, dimension: features.dimension)
-            if let bank = appearanceBank { appearance = bank.nearestDistances(features.values, count: n) }
+            if let bank = appearanceBank { appearance = bank.distances(features.values, count: n) }
         }
         let plane = 3 * s * s, width = net.config.teacherWidth
         let middle = out.middle.data
