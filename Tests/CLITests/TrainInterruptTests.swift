@@ -88,35 +88,18 @@ final class TrainInterruptTests: XCTestCase {
     func testCosineScheduleResumesExactlyAndIsCheckedOnResume() throws {
         let scratch = try CLI.scratchFolder()
         let videos = try Self.makeVideos(in: scratch, count: 1, frames: 24)
-        let cosine = ["--epochs", "3", "--lr-schedule", "cosine", "--student-epochs", "0"]
-        let straight = scratch + "/straight.safetensors"
-        let full = try CLI.run(["train"] + videos + ["--out", straight] + cosine + Self.tiny)
-        XCTAssertEqual(full.status, 0, full.stderr)
-        let reference = try XCTUnwrap(bytes(straight))
-
-        let constant = scratch + "/constant.safetensors"
-        let plain = try CLI.run(["train"] + videos + ["--out", constant, "--epochs", "3", "--lr-schedule", "constant",
-                                                      "--student-epochs", "0"] + Self.tiny)
-        XCTAssertEqual(plain.status, 0, plain.stderr)
-        XCTAssertNotEqual(bytes(constant), reference, "the cosine schedule must change the trained weights")
-
-        let out = scratch + "/killed.safetensors", last = scratch + "/killed.last.safetensors"
-        let args = ["train"] + videos + ["--out", out] + cosine + Self.tiny
-        _ = try trainAndSignal(args, watch: last, signal: SIGKILL)
-        XCTAssertNotNil(bytes(last), "the checkpoint of the completed epoch survives")
-        let otherSchedule = try CLI.run(["train"] + videos + ["--out", out, "--epochs", "3", "--lr-schedule", "constant",
-                                                              "--student-epochs", "0", "--resume"] + Self.tiny)
-        XCTAssertEqual(otherSchedule.status, 1, otherSchedule.stderr)
-        XCTAssertEqual(otherSchedule.stderrLines.count, 1, otherSchedule.stderr)
-        XCTAssertTrue(otherSchedule.stderr.contains("lr schedule cosine"), otherSchedule.stderr)
-        let otherLength = try CLI.run(["train"] + videos + ["--out", out, "--epochs", "5", "--lr-schedule", "cosine",
-                                                            "--student-epochs", "0", "--resume"] + Self.tiny)
-        XCTAssertEqual(otherLength.status, 1, otherLength.stderr)
-        XCTAssertTrue(otherLength.stderr.contains("killed.last.safetensors") && otherLength.stderr.contains("--epochs 3"), otherLength.stderr)
-        let resumed = try CLI.run(args + ["--resume"])
-        XCTAssertEqual(resumed.status, 0, resumed.stderr)
-        XCTAssertEqual(bytes(out), reference, "kill -9 + --resume must give the uninterrupted cosine run's checkpoint")
-
+        try checkKilledRunResumesExactly(videos, scratch: scratch, options: ["--epochs", "3", "--lr-schedule", "cosine", "--student-epochs", "0"],
+                                         plain: ["--epochs", "3", "--lr-schedule", "constant", "--student-epochs", "0"], what: "the cosine schedule") { out in
+            let otherSchedule = try CLI.run(["train"] + videos + ["--out", out, "--epochs", "3", "--lr-schedule", "constant",
+                                                                  "--student-epochs", "0", "--resume"] + Self.tiny)
+            XCTAssertEqual(otherSchedule.status, 1, otherSchedule.stderr)
+            XCTAssertEqual(otherSchedule.stderrLines.count, 1, otherSchedule.stderr)
+            XCTAssertTrue(otherSchedule.stderr.contains("lr schedule cosine"), otherSchedule.stderr)
+            let otherLength = try CLI.run(["train"] + videos + ["--out", out, "--epochs", "5", "--lr-schedule", "cosine",
+                                                                "--student-epochs", "0", "--resume"] + Self.tiny)
+            XCTAssertEqual(otherLength.status, 1, otherLength.stderr)
+            XCTAssertTrue(otherLength.stderr.contains("killed.last.safetensors") && otherLength.stderr.contains("--epochs 3"), otherLength.stderr)
+        }
         let unknown = try CLI.run(["train"] + videos + ["--out", scratch + "/x.safetensors", "--lr-schedule", "step"])
         XCTAssertNotEqual(unknown.status, 0)
         XCTAssertTrue(unknown.stderr.contains("--lr-schedule must be one of constant, cosine"), unknown.stderr)
@@ -128,34 +111,42 @@ final class TrainInterruptTests: XCTestCase {
     func testWeightAveragedRunResumesExactly() throws {
         let scratch = try CLI.scratchFolder()
         let videos = try Self.makeVideos(in: scratch, count: 1, frames: 24)
-        let averaged = ["--epochs", "3", "--student-epochs", "0", "--ema-decay", "0.99"]
-        let straight = scratch + "/straight.safetensors"
-        let full = try CLI.run(["train"] + videos + ["--out", straight] + averaged + Self.tiny)
-        XCTAssertEqual(full.status, 0, full.stderr)
-        let reference = try XCTUnwrap(bytes(straight))
-        let plain = try CLI.run(["train"] + videos + ["--out", scratch + "/plain.safetensors", "--epochs", "3",
-                                                      "--student-epochs", "0"] + Self.tiny)
-        XCTAssertEqual(plain.status, 0, plain.stderr)
-        XCTAssertNotEqual(bytes(scratch + "/plain.safetensors"), reference, "averaging must change the kept weights")
-
-        let out = scratch + "/killed.safetensors", last = scratch + "/killed.last.safetensors"
-        let args = ["train"] + videos + ["--out", out] + averaged + Self.tiny
-        _ = try trainAndSignal(args, watch: last, signal: SIGKILL)
-        XCTAssertNotNil(bytes(last), "the checkpoint of the completed epoch survives")
-        let otherDecay = try CLI.run(["train"] + videos + ["--out", out, "--epochs", "3", "--student-epochs", "0",
-                                                           "--ema-decay", "0.9", "--resume"] + Self.tiny)
-        XCTAssertEqual(otherDecay.status, 1, otherDecay.stderr)
-        XCTAssertEqual(otherDecay.stderrLines.count, 1, otherDecay.stderr)
-        XCTAssertTrue(otherDecay.stderr.contains("ema decay 0.99"), otherDecay.stderr)
-        let resumed = try CLI.run(args + ["--resume"])
-        XCTAssertEqual(resumed.status, 0, resumed.stderr)
-        XCTAssertEqual(bytes(out), reference, "kill -9 + --resume must give the uninterrupted averaged run's checkpoint")
-
+        try checkKilledRunResumesExactly(videos, scratch: scratch, options: ["--epochs", "3", "--student-epochs", "0", "--ema-decay", "0.99"],
+                                         plain: ["--epochs", "3", "--student-epochs", "0"], what: "averaging") { out in
+            let otherDecay = try CLI.run(["train"] + videos + ["--out", out, "--epochs", "3", "--student-epochs", "0",
+                                                               "--ema-decay", "0.9", "--resume"] + Self.tiny)
+            XCTAssertEqual(otherDecay.status, 1, otherDecay.stderr)
+            XCTAssertEqual(otherDecay.stderrLines.count, 1, otherDecay.stderr)
+            XCTAssertTrue(otherDecay.stderr.contains("ema decay 0.99"), otherDecay.stderr)
+        }
         for bad in ["1", "-0.5"] {
             let usage = try CLI.run(["train"] + videos + ["--out", scratch + "/x.safetensors", "--ema-decay=\(bad)"])
             XCTAssertEqual(usage.status, 64, usage.stderr)
             XCTAssertTrue(usage.stderr.contains("--ema-decay must be 0 (off) or lie in (0, 1)"), usage.stderr)
         }
+    }
+
+    /// Trains with `options` straight through, and with `plain` to check that `what` changes the weights at all; then
+    /// kills a run with `options` after its first epoch (kill -9), lets `refusals` try resumes with other settings
+    /// (given the killed run's output path), resumes it as started, and requires the straight run's bytes.
+    private func checkKilledRunResumesExactly(_ videos: [String], scratch: String, options: [String], plain: [String], what: String,
+                                              refusals: (String) throws -> Void) throws {
+        let straight = scratch + "/straight.safetensors"
+        let full = try CLI.run(["train"] + videos + ["--out", straight] + options + Self.tiny)
+        XCTAssertEqual(full.status, 0, full.stderr)
+        let reference = try XCTUnwrap(bytes(straight))
+        let without = try CLI.run(["train"] + videos + ["--out", scratch + "/plain.safetensors"] + plain + Self.tiny)
+        XCTAssertEqual(without.status, 0, without.stderr)
+        XCTAssertNotEqual(bytes(scratch + "/plain.safetensors"), reference, "\(what) must change the trained weights")
+
+        let out = scratch + "/killed.safetensors", last = scratch + "/killed.last.safetensors"
+        let args = ["train"] + videos + ["--out", out] + options + Self.tiny
+        _ = try trainAndSignal(args, watch: last, signal: SIGKILL)
+        XCTAssertNotNil(bytes(last), "the checkpoint of the completed epoch survives")
+        try refusals(out)
+        let resumed = try CLI.run(args + ["--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertEqual(bytes(out), reference, "kill -9 + --resume must give the uninterrupted run's checkpoint (\(what))")
     }
 
     func testACheckpointThatCannotBeWrittenLeavesTheOldOnesIntact() throws {

@@ -33,13 +33,7 @@ final class BoundedChannel<Item>: @unchecked Sendable {
     func receive() -> Item? {
         condition.lock(); defer { condition.unlock() }
         while items.count == head && !cancelled { condition.wait() }
-        if cancelled { return nil }
-        let item = items[head]
-        items[head] = nil
-        head += 1
-        if head == items.count { items.removeAll(keepingCapacity: true); head = 0 }
-        condition.broadcast()
-        return item
+        return cancelled ? nil : takeLocked()
     }
 
     /// Like `receive()`, but wakes every `interval` seconds to ask `giveUp`; returns nil as soon as it says true
@@ -51,7 +45,11 @@ final class BoundedChannel<Item>: @unchecked Sendable {
             if giveUp() { return nil }
             _ = condition.wait(until: Date().addingTimeInterval(interval))
         }
-        if cancelled { return nil }
+        return cancelled ? nil : takeLocked()
+    }
+
+    /// Takes the oldest item (the lock is held and the channel is not empty) and wakes a blocked sender.
+    private func takeLocked() -> Item? {
         let item = items[head]
         items[head] = nil
         head += 1
