@@ -71,7 +71,7 @@ public struct GaussianModel: Sendable {
             guard diagonal > 0, diagonal.isFinite else { return nil }
             let pivot = diagonal.squareRoot()
             l[j * d + j] = pivot
-            for i in (j + 1)..<max(j + 1, d) {
+            for i in (j + 1)..<d {
                 var sum = a[i * d + j]
                 for k in 0..<j { sum -= l[i * d + k] * l[j * d + k] }
                 l[i * d + j] = sum / pivot

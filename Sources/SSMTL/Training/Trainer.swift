@@ -187,12 +187,11 @@ public final class Trainer {
                 if batches.isCancelled { throw HandoffCancelled() }
                 let reader = try FrameReader(path: videos[v].path)
                 try stream.run(reader: reader, video: v, rng: &rng, detections: { frame in
+                    // Checked per frame, not only per video or batch: set-aside validation objects send nothing.
                     if batches.isCancelled { throw HandoffCancelled() }
                     return try self.detections.objects(video: v, frame: frame)
                 }) { example in
                     defer { ordinal += 1 }
-                    // Checked per object, not only per video or batch: set-aside validation objects send nothing.
-                    if batches.isCancelled { throw HandoffCancelled() }
                     try emit(example, split.isValidation(example, ordinal: ordinal))
                 }
             }
