@@ -162,6 +162,20 @@ final class LearningTests: XCTestCase {
         XCTAssertEqual(restored.updates, averaged.weightAverage!.updates)
         XCTAssertEqual(restored.shadow.map(\.array), averaged.weightAverage!.shadow.map(\.array))
 
+        // A decay outside (0, 1) or an unreadable update count in the metadata is refused with the file's name.
+        let file = try Safetensors.read(path)
+        for (key, value, message) in [("ema_decay", "1.5", "metadata 'ema_decay' must be 0 or lie in (0, 1)"),
+                                      ("ema_updates", "-3", "bad ema_updates '-3'")] {
+            var metadata = file.metadata
+            metadata[key] = value
+            let edited = folder + "/edited.last.safetensors"
+            try Safetensors.write(file.order.map { NamedTensor(name: $0, shape: file.tensors[$0]!.shape, values: file.tensors[$0]!.values) },
+                                  metadata: metadata, to: edited)
+            XCTAssertThrowsError(try ModelCheckpoint.load(edited, restoreOptimizer: true)) { error in
+                XCTAssertTrue("\(error)".contains("edited.last.safetensors") && "\(error)".contains(message), "\(error)")
+            }
+        }
+
         // A finished run's checkpoint needs no average; an unfinished one without it cannot be resumed.
         averaged.endWeightAverage()
         try ModelCheckpoint.save(averaged, info: info, to: path, includeOptimizer: true)
