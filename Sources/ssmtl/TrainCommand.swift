@@ -75,9 +75,6 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("head-statistics"), help: "Objects whose scores standardise the network heads (aot, mi, mb, kd and jig): held-out (the validation videos' objects, which the heads were not fitted on, so every head weighs the same on unseen normal objects; all objects when validation is every tenth object or the validation videos have fewer than 30 objects) | all (every training video's objects). Recomputed by --resume of a finished run.")
     var headStatisticsSource = HeadStatisticsSource.heldOut.rawValue
 
-    @Flag(name: .customLong("border-statistics"), inversion: .prefixedNo, help: "Standardise the network heads of objects whose box touches the frame's edge (only partly in view) with the statistics of such training objects, and the other objects' with those of the rest (same objects as --head-statistics; shared statistics when fewer than 30 touch the border). Recomputed by --resume of a finished run.")
-    var borderStatistics = false
-
     @Option(name: .customLong("appearance-score"), help: "How the appearance score measures an object's features against the bank of training objects' features: nearest (Euclidean distance to the nearest entry) | gaussian (Mahalanobis distance to a Gaussian of the entries, covariance with Ledoit-Wolf shrinkage). Recomputed by --resume of a finished run.")
     var appearanceScore = AppearanceScore.nearest.rawValue
 
@@ -283,7 +280,7 @@ struct Train: ParsableCommand {
             // The model is complete without it: a failed calibration (e.g. no space for the replay frames) is a warning.
             Terminal.note("ssmtl: warning: could not choose the scoring sigma (\(error)); \(out) is complete, score uses 0 unless --sigma is given", quiet: false)
         }
-        Terminal.note("train: best epoch \(final.bestEpoch) (validation loss \(String(format: "%.4f", final.bestValidationLoss))); head mean \(stats.mean), std \(stats.std)\(stats.border.map { ", at the border mean \($0.mean), std \($0.std)" } ?? "") (\(final.headStatisticsObjects ?? "")); wrote \(out)", quiet: quiet)
+        Terminal.note("train: best epoch \(final.bestEpoch) (validation loss \(String(format: "%.4f", final.bestValidationLoss))); head mean \(stats.mean), std \(stats.std) (\(final.headStatisticsObjects ?? "")); wrote \(out)", quiet: quiet)
     }
 
     /// Self-distillation (spec §5): with the best main weights frozen, the student decoder is trained to reproduce
@@ -345,9 +342,7 @@ struct Train: ParsableCommand {
     /// unseen normal ones, by a different amount per head (ped2-knn/RULE.txt, tenth step).
     private func headStatistics(model: MultiTaskModel, videos: [VideoSource], cache: DetectionCache,
                                 bankVideos: Set<Int>, statisticsVideos: Set<Int>) throws -> (HeadStatistics, String) {
-        // [0]: objects inside the frame, [1]: objects touching its border (used with --border-statistics).
         var all = HeadMoments(), heldOut = HeadMoments()
-        var allByPlace = [HeadMoments(), HeadMoments()], heldOutByPlace = [HeadMoments(), HeadMoments()]
         let sampler = AppearanceSampler(seed: seed)
         model.appearanceBank = nil
         defer { model.appearanceSampler = nil }
@@ -360,17 +355,10 @@ struct Train: ParsableCommand {
             options.cropShape = shape
             let scorer = VideoScorer(detector: cache.detector(video: v), scorer: model,
                                      statistics: Self.rawScores, options: options)
-            let reader = try FrameReader(path: video.path)
-            let (width, height) = (reader.info.width, reader.info.height)
-            let result = try scorer.score(reader)
+            let result = try scorer.score(FrameReader(path: video.path))
             for object in result.objects {
-                let place = object.box.touchesBorder(width: width, height: height) ? 1 : 0
                 all.add(object.heads)
-                allByPlace[place].add(object.heads)
-                if statisticsVideos.contains(v) {
-                    heldOut.add(object.heads)
-                    heldOutByPlace[place].add(object.heads)
-                }
+                if statisticsVideos.contains(v) { heldOut.add(object.heads) }
             }
         }
         // A spread measured on a handful of objects could be near 0 and blow one head's z-scores up.
@@ -380,40 +368,17 @@ struct Train: ParsableCommand {
         if heldOutAsked && !useHeldOut {
             Terminal.note("train: warning: only \(heldOut.count) objects in the held-out videos (fewer than \(minimumHeldOut)); the heads are standardised on all \(all.count) objects", quiet: false)
         }
-        var moments = useHeldOut ? heldOut : all
-        var described = useHeldOut
+        let moments = useHeldOut ? heldOut : all
+        let described = useHeldOut
             ? "held-out: \(statisticsVideos.sorted().map { videos[$0].name }.joined(separator: ", ")) (\(heldOut.count) objects)"
             : "all: \(all.count) objects"
-        // With --border-statistics, the objects at the border and the others each get their own statistics, when
-        // there are enough of both to measure a spread.
-        var borderMoments: HeadMoments?
-        if borderStatistics {
-            let byPlace = useHeldOut ? heldOutByPlace : allByPlace
-            if byPlace[0].count >= minimumHeldOut && byPlace[1].count >= minimumHeldOut {
-                moments = byPlace[0]
-                borderMoments = byPlace[1]
-                described += "; \(byPlace[1].count) at the frame border standardised apart"
-            } else {
-                Terminal.note("train: warning: \(byPlace[1].count) of \(byPlace[0].count + byPlace[1].count) objects touch the frame border (fewer than \(minimumHeldOut) on one side); all objects share one set of statistics", quiet: false)
-            }
-        }
         guard let (mean, std) = moments.meanAndStd() else {
             Terminal.note("train: warning: fewer than two objects: the head scores are not standardised", quiet: false)
             return (HeadStatistics(mean: [0, 0, 0, 0], std: [1, 1, 1, 1]), "none")
         }
-        let border = borderMoments?.meanAndStd()
-        /// The statistics with the border's, head by head. The appearance score keeps one normal distance for every
-        /// object (measured over the bank), and a head without a spread at the border keeps the shared statistics.
-        func statistics(mean: [Float], std: [Float]) -> HeadStatistics {
-            let stats = HeadStatistics(mean: mean, std: std)
-            guard let border else { return stats }
-            let own = mean.indices.map { h in h != HeadScores.appearanceIndex && border.std[h] > 0 && std[h] > 0 }
-            return stats.withBorder(mean: mean.indices.map { own[$0] ? border.mean[$0] : mean[$0] },
-                                    std: std.indices.map { own[$0] ? border.std[$0] : std[$0] })
-        }
         guard let appearance = sampler.finish(score: AppearanceScore(rawValue: appearanceScore) ?? .nearest) else {
             Terminal.note("train: no appearance score (too few training objects to measure its normal spread)", quiet: quiet)
-            return (statistics(mean: mean, std: std), described)
+            return (HeadStatistics(mean: mean, std: std), described)
         }
         model.appearanceBank = appearance.bank
         let measure = appearance.bank.gaussian.map { String(format: "Mahalanobis distance (Ledoit-Wolf shrinkage %.3f)", $0.shrinkage) } ?? "nearest distance"
@@ -422,7 +387,7 @@ struct Train: ParsableCommand {
         var withAppearance = (mean: mean, std: std)
         withAppearance.mean[HeadScores.appearanceIndex] = appearance.mean
         withAppearance.std[HeadScores.appearanceIndex] = appearance.std
-        return (statistics(mean: withAppearance.mean, std: withAppearance.std), described)
+        return (HeadStatistics(mean: withAppearance.mean, std: withAppearance.std), described)
     }
 }
 

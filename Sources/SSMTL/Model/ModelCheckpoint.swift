@@ -92,10 +92,6 @@ public struct CheckpointInfo: Sendable, Equatable {
         if let stats = headStatistics {
             m["head_mean"] = stats.mean.map { "\($0)" }.joined(separator: ",")
             m["head_std"] = stats.std.map { "\($0)" }.joined(separator: ",")
-            if let border = stats.border {
-                m["head_mean_border"] = border.mean.map { "\($0)" }.joined(separator: ",")
-                m["head_std_border"] = border.std.map { "\($0)" }.joined(separator: ",")
-            }
         }
         return m
     }
@@ -191,15 +187,6 @@ public struct CheckpointInfo: Sendable, Equatable {
                 throw CheckpointError(path, "head statistics need 4 to \(HeadScores.names.count) values each (head_mean has \(mv.count), head_std \(sv.count))")
             }
             headStatistics = HeadStatistics(mean: mv, std: sv)
-            if m["head_mean_border"] != nil || m["head_std_border"] != nil {
-                let bm = (m["head_mean_border"] ?? "").split(separator: ",").map { Float(String($0)) }
-                let bs = (m["head_std_border"] ?? "").split(separator: ",").map { Float(String($0)) }
-                guard bm.count == mv.count, bs.count == mv.count, bm.allSatisfy({ $0?.isFinite == true }),
-                      bs.allSatisfy({ $0.map { $0.isFinite && $0 >= 0 } == true }) else {
-                    throw CheckpointError(path, "border head statistics need \(mv.count) finite values each, spreads 0 or positive (head_mean_border, head_std_border)")
-                }
-                headStatistics = headStatistics!.withBorder(mean: bm.map { $0! }, std: bs.map { $0! })
-            }
         }
     }
 }

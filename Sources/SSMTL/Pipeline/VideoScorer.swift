@@ -112,11 +112,8 @@ public final class VideoScorer {
                     let heads = try scores(of: chunk.slot, count: chunk.objects.count)
                     timings.network += Clock.seconds(since: start)
                     for (k, item) in chunk.objects.enumerated() {
-                        let box = item.object.pixelBox
-                        let atBorder = box.touchesBorder(width: frameWidth, height: frameHeight)
-                        let scored = ScoredObject(frame: item.frame, box: box,
-                                                  heads: statistics.standardize(heads[k], atBorder: atBorder),
-                                                  weights: statistics.weights)
+                        let scored = ScoredObject(frame: item.frame, box: item.object.pixelBox,
+                                                  heads: statistics.standardize(heads[k]), weights: statistics.weights)
                         scoredByFrame[item.frame, default: []].append(scored)
                         pendingFrames[item.frame]! -= 1
                     }

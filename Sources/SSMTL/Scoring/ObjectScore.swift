@@ -35,21 +35,6 @@ public struct HeadStatistics: Sendable, Equatable {
     /// In HeadScores.names order.
     public var mean: [Float]
     public var std: [Float]
-    /// Optional statistics for objects whose box touches the frame's border (`train --border-statistics`): only part
-    /// of such an object is in view, so its crops show a body sliding in or out of the frame, and the heads score it
-    /// differently from a whole one. nil = every object uses `mean` and `std`.
-    public var border: (mean: [Float], std: [Float])? {
-        get { borderMean.map { ($0, borderStd!) } }
-        set {
-            if let newValue {
-                precondition(newValue.mean.count == mean.count && newValue.std.count == std.count)
-                borderMean = newValue.mean; borderStd = newValue.std
-            } else {
-                borderMean = nil; borderStd = nil
-            }
-        }
-    }
-    private var borderMean: [Float]?, borderStd: [Float]?
 
     /// Four values (the network heads; checkpoints written before the appearance score), five (before the jigsaw
     /// head) or six. A missing score gets mean 0 and std 0: it is then left out of the object score.
@@ -60,21 +45,9 @@ public struct HeadStatistics: Sendable, Equatable {
         self.std = std + missing
     }
 
-    /// The same statistics with separate ones for objects at the border (as many values as `mean` and `std` had
-    /// before padding: 4 to 6).
-    public func withBorder(mean borderMean: [Float], std borderStd: [Float]) -> HeadStatistics {
-        precondition(borderMean.count == borderStd.count && (4...HeadScores.names.count).contains(borderMean.count))
-        let missing = [Float](repeating: 0, count: HeadScores.names.count - borderMean.count)
-        var copy = self
-        copy.border = (borderMean + missing, borderStd + missing)
-        return copy
-    }
-
-    /// Per-score z-scores (a score with zero spread on training data contributes 0). `atBorder`: the object's box
-    /// touches the frame's edge; it then uses the border statistics when there are any.
-    public func standardize(_ scores: HeadScores, atBorder: Bool = false) -> [Float] {
-        let (m, s) = atBorder ? (borderMean ?? mean, borderStd ?? std) : (mean, std)
-        return zip(scores.values, zip(m, s)).map { value, stats in stats.1 > 0 ? (value - stats.0) / stats.1 : 0 }
+    /// Per-score z-scores (a score with zero spread on training data contributes 0).
+    public func standardize(_ scores: HeadScores) -> [Float] {
+        zip(scores.values, zip(mean, std)).map { value, stats in stats.1 > 0 ? (value - stats.0) / stats.1 : 0 }
     }
 
     /// Which scores the object score averages: the four heads always; the appearance and jigsaw scores when the

@@ -17,12 +17,6 @@ public struct PixelBox: Sendable, Equatable, Hashable {
         PixelBox(x1: max(0, x1), y1: max(0, y1), x2: min(frameWidth - 1, x2), y2: min(frameHeight - 1, y2))
     }
 
-    /// Whether the box reaches the edge of a width x height frame (or beyond): the object may be cut by the border,
-    /// only partly in view.
-    public func touchesBorder(width frameWidth: Int, height frameHeight: Int) -> Bool {
-        x1 <= 0 || y1 <= 0 || x2 >= frameWidth - 1 || y2 >= frameHeight - 1
-    }
-
     /// Intersection over union with inclusive pixel areas.
     public func iou(_ other: PixelBox) -> Double {
         let ix = min(x2, other.x2) - max(x1, other.x1) + 1
