@@ -75,9 +75,6 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("head-statistics"), help: "Objects whose scores standardise the network heads (aot, mi, mb, kd and jig): held-out (the validation videos' objects, which the heads were not fitted on, so every head weighs the same on unseen normal objects; all objects when validation is every tenth object or the validation videos have fewer than 30 objects) | all (every training video's objects). Recomputed by --resume of a finished run.")
     var headStatisticsSource = HeadStatisticsSource.heldOut.rawValue
 
-    @Option(name: .customLong("leave-out-of-score"), help: "Comma-separated scores (aot, mi, mb, kd, app, jig) the object score does not average; they are still written as columns. Empty = average every score the model has. Recomputed by --resume of a finished run.")
-    var leaveOutOfScore = ""
-
     @Option(name: .customLong("appearance-score"), help: "How the appearance score measures an object's features against the bank of training objects' features: nearest (Euclidean distance to the nearest entry) | gaussian (Mahalanobis distance to a Gaussian of the entries, covariance with Ledoit-Wolf shrinkage). Recomputed by --resume of a finished run.")
     var appearanceScore = AppearanceScore.nearest.rawValue
 
@@ -114,13 +111,6 @@ struct Train: ParsableCommand {
         guard emaDecay == 0 || (emaDecay > 0 && emaDecay < 1) else { throw ValidationError("--ema-decay must be 0 (off) or lie in (0, 1)") }
         guard HeadStatisticsSource(rawValue: headStatisticsSource) != nil else {
             throw ValidationError("--head-statistics must be one of \(HeadStatisticsSource.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        let leftOut = leaveOutOfScore.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        if let unknown = leftOut.first(where: { !HeadScores.names.contains($0) }) {
-            throw ValidationError("--leave-out-of-score: unknown score '\(unknown)' (known: \(HeadScores.names.joined(separator: ", ")))")
-        }
-        guard !Set(["aot", "mi", "mb", "kd"]).isSubset(of: Set(leftOut)) || !leftOut.contains("app") else {
-            throw ValidationError("--leave-out-of-score must leave at least one of aot, mi, mb, kd, app in the object score")
         }
         guard AppearanceScore(rawValue: appearanceScore) != nil else {
             throw ValidationError("--appearance-score must be one of \(AppearanceScore.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -258,9 +248,6 @@ struct Train: ParsableCommand {
         let statisticsVideos = HeadStatisticsSource(rawValue: headStatisticsSource) == .all ? Set(videos.indices) : Set(validationSources)
         (final.headStatistics, final.headStatisticsObjects) = try headStatistics(model: model, videos: videos, cache: cache,
                                                                                  bankVideos: bankVideos, statisticsVideos: statisticsVideos)
-        final.headStatistics!.leftOut = Set(leaveOutOfScore.split(separator: ",").compactMap {
-            HeadScores.names.firstIndex(of: String($0).trimmingCharacters(in: .whitespaces))
-        })
         final.appearanceScore = model.appearanceBank?.score ?? .nearest
         final.epoch = info.epoch
         final.epochsPlanned = epochs

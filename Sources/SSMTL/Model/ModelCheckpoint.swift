@@ -92,7 +92,6 @@ public struct CheckpointInfo: Sendable, Equatable {
         if let stats = headStatistics {
             m["head_mean"] = stats.mean.map { "\($0)" }.joined(separator: ",")
             m["head_std"] = stats.std.map { "\($0)" }.joined(separator: ",")
-            if !stats.leftOut.isEmpty { m["left_out_of_score"] = stats.leftOut.sorted().map { HeadScores.names[$0] }.joined(separator: ",") }
         }
         return m
     }
@@ -188,19 +187,6 @@ public struct CheckpointInfo: Sendable, Equatable {
                 throw CheckpointError(path, "head statistics need 4 to \(HeadScores.names.count) values each (head_mean has \(mv.count), head_std \(sv.count))")
             }
             headStatistics = HeadStatistics(mean: mv, std: sv)
-            if let names = m["left_out_of_score"] {
-                var leftOut = Set<Int>()
-                for name in names.split(separator: ",") {
-                    guard let h = HeadScores.names.firstIndex(of: String(name)) else {
-                        throw CheckpointError(path, "metadata 'left_out_of_score' names an unknown score '\(name)' (known: \(HeadScores.names.joined(separator: ", ")))")
-                    }
-                    leftOut.insert(h)
-                }
-                headStatistics!.leftOut = leftOut
-                guard headStatistics!.weights.contains(where: { $0 > 0 }) else {
-                    throw CheckpointError(path, "metadata 'left_out_of_score' leaves no score in the object score")
-                }
-            }
         }
     }
 }
@@ -244,7 +230,7 @@ public enum ModelCheckpoint {
 
     /// A checkpoint whose statistics use the appearance score must hold the bank it is measured against.
     static func checkAppearance(_ info: CheckpointInfo, bank: AppearanceBank?, path: String) throws {
-        if let stats = info.headStatistics, stats.std[HeadScores.appearanceIndex] > 0, bank == nil {
+        if let stats = info.headStatistics, stats.weights[4] > 0, bank == nil {
             throw CheckpointError(path, "has appearance statistics but no \(AppearanceBank.tensorName) tensor")
         }
     }

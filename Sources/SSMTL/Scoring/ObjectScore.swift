@@ -50,15 +50,9 @@ public struct HeadStatistics: Sendable, Equatable {
         zip(scores.values, zip(mean, std)).map { value, stats in stats.1 > 0 ? (value - stats.0) / stats.1 : 0 }
     }
 
-    /// Scores left out of the object score (indices into HeadScores.names; `train --leave-out-of-score`). They are
-    /// still standardised and written as columns.
-    public var leftOut: Set<Int> = []
-
-    /// Which scores the object score averages: the four heads; the appearance and jigsaw scores when the model has
-    /// them (a spread measured on normal objects); none of those `leftOut`.
-    public var weights: [Float] {
-        [1, 1, 1, 1, std[4] > 0 ? 1 : 0, std[5] > 0 ? 1 : 0].enumerated().map { leftOut.contains($0.offset) ? 0 : $0.element }
-    }
+    /// Which scores the object score averages: the four heads always; the appearance and jigsaw scores when the
+    /// model has them (a spread measured on normal objects).
+    public var weights: [Float] { [1, 1, 1, 1, std[4] > 0 ? 1 : 0, std[5] > 0 ? 1 : 0] }
 }
 
 /// One scored object in one frame.
