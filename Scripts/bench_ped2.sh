@@ -5,7 +5,8 @@
 # Usage: Scripts/bench_ped2.sh DATASET_DIR [WORK_DIR]      (DATASET_DIR holds ped2/ or is ped2/ itself)
 # Environment: EPOCHS (10), VARIANT (shallow-narrow), SIGMA (default: the sigma train chose on its validation
 # videos replayed with abnormal segments), THREADS (0 = all cores), TRAIN_ARGS (extra train options, e.g.
-# "--jigsaw-grid 0" for the run without the jigsaw head; split on spaces)
+# "--jigsaw-grid 0" for the run without the jigsaw head; split on spaces; with --resume, an interrupted training
+# continues and the table's training time is the sum of its parts)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 data=${1:?usage: Scripts/bench_ped2.sh DATASET_DIR [WORK_DIR]}
@@ -17,9 +18,20 @@ read -r -a train_args <<< "${TRAIN_ARGS:-}"
 "$root/Scripts/setup.sh" >/dev/null
 ssmtl="$root/.build/release/ssmtl"
 mkdir -p "$work"
-timed() { # label, command...: runs it, records wall seconds and peak RSS (kB)
+resuming=0; for a in ${train_args[@]+"${train_args[@]}"}; do [ "$a" = --resume ] && resuming=1; done
+timed() { # label, command...: runs it, records wall seconds and peak RSS (kB) in $work/$label.time
   local label=$1; shift
-  /usr/bin/time -f "%e %M" -o "$work/$label.time" "$@"
+  local rc=0
+  /usr/bin/time -f "%e %M" -o "$work/$label.time.part" "$@" || rc=$?
+  # An interrupted run (time's file then starts with a "Command exited" line) still records its time, and a
+  # training resumed with TRAIN_ARGS=--resume adds its time to the earlier part's (peak RSS: the larger).
+  local now; now=$(tail -n 1 "$work/$label.time.part")
+  if [ "$label" = train ] && [ "$resuming" = 1 ] && [ -f "$work/$label.time" ]; then
+    now=$(printf '%s\n%s\n' "$(tail -n 1 "$work/$label.time")" "$now" | awk '{s += $1; if ($2 > m) m = $2} END {printf "%.2f %d", s, m}')
+  fi
+  echo "$now" > "$work/$label.time"
+  rm -f "$work/$label.time.part"
+  return $rc
 }
 timed train "$ssmtl" train "$data/training/frames" --out "$work/model.safetensors" --epochs "$epochs" \
   --variant "$variant" --seed 1 --threads "$threads" "${train_args[@]}"
@@ -31,7 +43,7 @@ import json, sys, pathlib
 w = pathlib.Path(sys.argv[1])
 m = json.loads((w / "metrics.json").read_text())
 def t(name):
-    s, k = (w / f"{name}.time").read_text().split()
+    s, k = (w / f"{name}.time").read_text().split("\n")[0].split()
     return float(s), int(k) / 1024
 tr, trm = t("train"); sc, scm = t("score")
 pct = lambda v: "n/a" if v is None else f"{100 * v:.1f}"
