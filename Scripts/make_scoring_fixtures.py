@@ -3,7 +3,10 @@
 - temporal smoothing: gaussian_filter1d (mode reflect, truncate 4) -> Tests/SSMTLTests/Fixtures/gaussian_filter1d.json;
 - the 3D mean filter of the anomaly maps: uniform_filter (T x K x K) of the maps over (time, rows, columns) with zero padding,
   divided by the same filter of ones (the mean over the neighbours that exist), and each map's maximum
-  -> Tests/SSMTLTests/Fixtures/mean_filter3d.json.
+  -> Tests/SSMTLTests/Fixtures/mean_filter3d.json;
+- the same filter with a temporal median (score --filter-time median): each map's K x K mean over the cells that exist
+  (uniform_filter of size 1 x K x K, zero padding, divided by the same filter of ones), then NumPy's median of every
+  cell over the frames of the T-frame window that exist -> Tests/SSMTLTests/Fixtures/median_filter3d.json.
 Needs numpy and scipy.
 """
 import json
@@ -39,3 +42,20 @@ for frames, rows, columns, k, t in [(6, 5, 7, 3, 3), (9, 12, 10, 5, 5), (3, 4, 4
 out3.write_text(json.dumps({"generator": "scipy.ndimage.uniform_filter (constant 0) / uniform_filter of ones",
                             "cases": cases}, indent=0))
 print(f"wrote {len(cases)} cases to {out3}")
+
+out4 = root / "Tests/SSMTLTests/Fixtures/median_filter3d.json"
+rng = np.random.default_rng(20261202)
+cases = []
+# (frames, rows, columns, K, T): short clips (windows clipped at both ends, even counts), T = K and T != K, K = 1.
+for frames, rows, columns, k, t in [(6, 5, 7, 3, 3), (9, 12, 10, 5, 5), (3, 4, 4, 5, 5), (2, 1, 6, 3, 3), (8, 3, 2, 7, 7),
+                                    (12, 5, 6, 3, 9), (10, 3, 3, 1, 5), (7, 6, 6, 5, 5)]:
+    maps = np.maximum(rng.normal(size=(frames, rows, columns)), 0).astype(np.float32)
+    maps[rng.random(maps.shape) < 0.4] = 0
+    spatial = uniform_filter(maps.astype(np.float64), (1, k, k), mode="constant", cval=0.0) / \
+        uniform_filter(np.ones(maps.shape), (1, k, k), mode="constant", cval=0.0)
+    median = np.stack([np.median(spatial[max(0, i - t // 2):min(frames, i + t // 2 + 1)], axis=0) for i in range(frames)])
+    cases.append({"k": k, "t": t, "frames": frames, "rows": rows, "columns": columns, "maps": maps.ravel().tolist(),
+                  "expected": median.ravel().tolist(), "expected_max": median.max((1, 2)).tolist()})
+out4.write_text(json.dumps({"generator": "scipy.ndimage.uniform_filter (1 x K x K, constant 0) / uniform_filter of ones, "
+                            "then numpy.median over the T-frame window", "cases": cases}, indent=0))
+print(f"wrote {len(cases)} cases to {out4}")

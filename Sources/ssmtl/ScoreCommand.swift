@@ -38,6 +38,9 @@ struct Score: ParsableCommand {
     @Option(name: .customLong("filter-frames"), help: ArgumentHelp("Temporal length T (odd) of the mean filter in frames, so the filter is T x K x K. Default: K (a cube). The σ `ssmtl train` chooses assumes the default.", valueName: "T"))
     var filterFrames: Int?
 
+    @Option(name: .customLong("filter-time"), help: "How the 3D filter combines its T frames: mean (the mean of the T x K x K box) | median (each map averaged over K x K cells, then every cell's median over the T frames, which removes a value lasting fewer than T/2 + 1 frames instead of diluting it). The σ `ssmtl train` chooses assumes the default.")
+    var filterTime = FrameScorer.Settings().temporal.rawValue
+
     @Option(help: "Temporal Gaussian smoothing of the frame scores, standard deviation in frames; 0 = off. Default: the sigma `ssmtl train` chose on its validation videos (0 for a model without one).")
     var sigma: Double?
 
@@ -73,6 +76,9 @@ struct Score: ParsableCommand {
         if let filterFrames {
             guard filterFrames % 2 == 1 && (1...99).contains(filterFrames) else { throw ValidationError("--filter-frames must be an odd number from 1 to 99") }
         }
+        guard TemporalReduction(rawValue: filterTime) != nil else {
+            throw ValidationError("--filter-time must be one of \(TemporalReduction.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         if let sigma { guard sigma >= 0, sigma.isFinite else { throw ValidationError("--sigma must be 0 or positive") } }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
     }
@@ -104,6 +110,7 @@ struct Score: ParsableCommand {
             Terminal.note("score: sigma \(smoothing.formatted()) (\(info.scoreSigma == nil ? "the model has no calibrated sigma" : "chosen by train on its validation videos"))", quiet: quiet)
         }
         options.frameScoring = FrameScorer.Settings(block: block, filter3D: filter3D, filterFrames: filterFrames ?? FrameScorer.Settings().filterFrames,
+                                                    temporal: TemporalReduction(rawValue: filterTime) ?? .mean,
                                                     sigma: smoothing, normalize: normalize)
 
         var failures: [String] = []

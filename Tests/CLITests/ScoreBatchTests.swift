@@ -279,7 +279,8 @@ final class ScoreBatchTests: XCTestCase {
                                          ("--block", "0", "--block must be at least 1"),
                                          ("--sigma", "-2", "--sigma must be 0 or positive"),
                                          ("--filter-frames", "4", "--filter-frames must be an odd number from 1 to 99"),
-                                         ("--filter-frames", "101", "--filter-frames must be an odd number from 1 to 99")] {
+                                         ("--filter-frames", "101", "--filter-frames must be an odd number from 1 to 99"),
+                                         ("--filter-time", "max", "--filter-time must be one of mean, median")] {
             let r = try CLI.run(["score", scratch + "/missing.mp4", "--model", scratch + "/missing.safetensors",
                                  "--out", out, "\(option)=\(value)"])  // "=": a bare -1 would read as an option
             XCTAssertEqual(r.status, 64, "\(option) \(value): \(r.stderr)")

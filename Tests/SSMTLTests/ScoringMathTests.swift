@@ -114,6 +114,68 @@ final class ScoringMathTests: XCTestCase {
         }
     }
 
+    /// The temporal median worked by hand on 1x1 maps (K = 1, so the spatial mean is the cell itself), T = 5:
+    /// a one-frame spike of 9 in a run of 1s disappears (the mean filter would leave 9/5 + 4/5 = 2.6), a value
+    /// lasting three frames survives in the middle one, and the clipped windows at the ends take the median of the
+    /// frames that exist (an even count: the mean of the two middle values).
+    func testMedianFilterWorkedByHand() {
+        func run(_ values: [Float], k: Int = 1, t: Int = 5, naive: Bool = false) -> [Float] {
+            var filter = MeanFilter3D(size: k, frames: t, temporal: .median)
+            filter.useNaiveKernel = naive
+            var out: [AnomalyMap] = []
+            for v in values {
+                var m = AnomalyMap(frameWidth: 1, frameHeight: 1, block: 1)
+                m.cells = [v]
+                out += filter.push(m)
+            }
+            out += filter.finish()
+            return out.map { $0.cells[0] }
+        }
+        for naive in [false, true] {
+            // frame 0: {1, 1, 9} -> 1; frame 1: {1, 1, 9, 1} -> (1 + 1) / 2; frame 2: {1, 1, 9, 1, 1} -> 1.
+            XCTAssertEqual(run([1, 1, 9, 1, 1, 1], naive: naive), [1, 1, 1, 1, 1, 1])
+            // 5 5 5 over frames 2-4: frame 3's window {0, 5, 5, 5, 0} -> 5; frame 2's {0, 0, 5, 5, 5} -> 5;
+            // frame 1's {0, 0, 5, 5} -> 2.5 (an even count); frame 0's {0, 0, 5} -> 0.
+            XCTAssertEqual(run([0, 0, 5, 5, 5, 0, 0], naive: naive), [0, 2.5, 5, 5, 5, 2.5, 0])
+            // Even counts at the ends: frame 0 of [2, 4, 8] with T = 5 sees {2, 4, 8} -> 4; a 2-frame clip with T = 3:
+            // frame 0 sees {2, 6} -> 4.
+            XCTAssertEqual(run([2, 4, 8], naive: naive), [4, 4, 4])
+            XCTAssertEqual(run([2, 6], t: 3, naive: naive), [4, 4])
+        }
+    }
+
+    /// Both median kernels against SciPy's K x K mean (zero padding over a filter of ones) and NumPy's median over
+    /// the frames of each window that exist, on random maps: windows clipped at both ends, T = K and T != K, K = 1.
+    func testMedianFilter3DMatchesSciPyAndNumPy() throws {
+        let cases = try fixtureCases("median_filter3d.json")
+        XCTAssertEqual(cases.count, 8)
+        for c in cases {
+            let (k, frames, rows, columns) = (c["k"] as! Int, c["frames"] as! Int, c["rows"] as! Int, c["columns"] as! Int)
+            let length = c["t"] as! Int
+            let values = (c["maps"] as! [Double]).map(Float.init), expected = c["expected"] as! [Double]
+            let expectedMax = c["expected_max"] as! [Double]
+            for naive in [false, true] {
+                var filter = MeanFilter3D(size: k, frames: length, temporal: .median)
+                filter.useNaiveKernel = naive
+                var out: [AnomalyMap] = []
+                for t in 0..<frames {
+                    var m = AnomalyMap(frameWidth: columns, frameHeight: rows, block: 1)
+                    m.cells = Array(values[(t * rows * columns)..<((t + 1) * rows * columns)])
+                    out += filter.push(m)
+                }
+                out += filter.finish()
+                XCTAssertEqual(out.count, frames)
+                for t in 0..<frames {
+                    for i in 0..<(rows * columns) {
+                        XCTAssertEqual(Double(out[t].cells[i]), expected[t * rows * columns + i], accuracy: 1e-5,
+                                       "k \(k) t \(length) frame \(t) cell \(i) naive \(naive)")
+                    }
+                    XCTAssertEqual(Double(out[t].maximum), expectedMax[t], accuracy: 1e-5)
+                }
+            }
+        }
+    }
+
     func testMeanFilterOfSizeOneIsTheIdentity() {
         var filter = MeanFilter3D(size: 1)
         var m = AnomalyMap(frameWidth: 3, frameHeight: 2, block: 1)
@@ -188,6 +250,30 @@ final class FrameScorerTests: XCTestCase {
             XCTAssertEqual(s[f], abs(f - 4) <= 2 ? 1 : 0, accuracy: 1e-6, "frame \(f)")
             XCTAssertEqual(t[f], 5, accuracy: 1e-5, "frame \(f)")
         }
+    }
+
+    /// `temporal: .median`: the same one-frame spike leaves every frame at 0, a box scoring 5 in three consecutive
+    /// frames of nine keeps 5 in those three, and a steady box keeps 5; the default stays the mean.
+    func testMedianScoringRemovesAOneFrameSpike() {
+        XCTAssertEqual(FrameScorer.Settings().temporal, .mean)
+        let settings = FrameScorer.Settings(temporal: .median)
+        var spike = FrameScorer(frameWidth: 40, frameHeight: 30, settings: settings)
+        var three = FrameScorer(frameWidth: 40, frameHeight: 30, settings: settings)
+        var steady = FrameScorer(frameWidth: 40, frameHeight: 30, settings: settings)
+        let box = PixelBox(x1: 10, y1: 10, x2: 19, y2: 19)
+        for f in 0..<9 {
+            spike.addFrame(f == 4 ? [object(frame: f, box, heads: [5, 5, 5, 5, 5])] : [])
+            three.addFrame((3...5).contains(f) ? [object(frame: f, box, heads: [5, 5, 5, 5, 5])] : [])
+            steady.addFrame([object(frame: f, box, heads: [5, 5, 5, 5, 5])])
+        }
+        let s = spike.finish().map(\.score), m = three.finish().map(\.score), t = steady.finish().map(\.score)
+        for f in 0..<9 {
+            XCTAssertEqual(s[f], 0, "frame \(f)")
+            XCTAssertEqual(t[f], 5, accuracy: 1e-5, "frame \(f)")
+        }
+        // Frames 3-5 each see all three of the box's frames in their 5-frame windows (median 5); frames 2 and 6
+        // see two of five (median 0).
+        XCTAssertEqual(m, [0, 0, 0, 5, 5, 5, 0, 0, 0].map { Double($0) })
     }
 
     /// Three frames: two objects, none, one. Frame score = max of the map (objects below 0 leave it at 0).

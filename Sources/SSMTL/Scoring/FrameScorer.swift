@@ -16,13 +16,17 @@ public struct FrameScorer {
         public var filter3D: Int
         /// Temporal length T of the filter in frames (odd); nil = K, a cube.
         public var filterFrames: Int?
+        /// How the filter reduces its T frames: the mean of the box, or the median of the K x K means.
+        public var temporal: TemporalReduction
         /// Standard deviation of the temporal Gaussian in frames; 0 = off.
         public var sigma: Double
         /// Rescale each video's scores to [0, 1].
         public var normalize: Bool
 
-        public init(block: Int = 1, filter3D: Int = 5, filterFrames: Int? = nil, sigma: Double = 0, normalize: Bool = false) {
-            self.block = block; self.filter3D = filter3D; self.filterFrames = filterFrames; self.sigma = sigma; self.normalize = normalize
+        public init(block: Int = 1, filter3D: Int = 5, filterFrames: Int? = nil, temporal: TemporalReduction = .mean,
+                    sigma: Double = 0, normalize: Bool = false) {
+            self.block = block; self.filter3D = filter3D; self.filterFrames = filterFrames; self.temporal = temporal
+            self.sigma = sigma; self.normalize = normalize
         }
     }
 
@@ -45,7 +49,9 @@ public struct FrameScorer {
         width = frameWidth
         height = frameHeight
         self.settings = settings
-        if settings.filter3D > 1 { filter = MeanFilter3D(size: settings.filter3D | 1, frames: settings.filterFrames.map { $0 | 1 }) }
+        if settings.filter3D > 1 {
+            filter = MeanFilter3D(size: settings.filter3D | 1, frames: settings.filterFrames.map { $0 | 1 }, temporal: settings.temporal)
+        }
     }
 
     /// Adds the objects of the next frame (frames must come in order; an empty list is a frame without objects).

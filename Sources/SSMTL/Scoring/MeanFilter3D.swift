@@ -1,25 +1,42 @@
-/// A T x K x K box mean over (time, rows, columns) of consecutive anomaly maps, streamed: push maps in order,
-/// get back each map filtered once the T/2 maps after it have arrived (or at the end). Near the borders the
-/// mean is taken over the neighbours that exist (no padding values enter the mean).
-/// Holds T maps at a time.
+/// How the 3D filter reduces the T frames around each map (`score --filter-time`).
+public enum TemporalReduction: String, Sendable, CaseIterable {
+    /// The mean over the T x K x K box.
+    case mean
+    /// Each map averaged over K x K cells, then every cell's median over the T frames: a value lasting fewer than
+    /// T/2 + 1 frames (a one-frame spike) is removed rather than diluted.
+    case median
+}
+
+/// A T x K x K box filter over (time, rows, columns) of consecutive anomaly maps, streamed: push maps in order,
+/// get back each map filtered once the T/2 maps after it have arrived (or at the end). Near the borders only the
+/// neighbours that exist are used (no padding values enter the mean or the median). Over time it takes the mean
+/// or, with `TemporalReduction.median`, the median of the K x K means.
+/// Holds T maps at a time (and their K x K means for the median).
 public struct MeanFilter3D {
     /// Spatial side K (cells) and temporal length T (maps), both odd.
     public let size: Int, frames: Int
+    public let temporal: TemporalReduction
     private var pending: [AnomalyMap] = []
+    /// For the median: the K x K mean of each pending map, computed once as it arrives.
+    private var pendingSpatial: [AnomalyMap] = []
     private var firstPendingIndex = 0
     private var nextOutput = 0
 
     /// `frames` defaults to `size` (a K x K x K cube).
-    public init(size: Int, frames: Int? = nil) {
+    public init(size: Int, frames: Int? = nil, temporal: TemporalReduction = .mean) {
         let frames = frames ?? size
         precondition(size >= 1 && size % 2 == 1 && frames >= 1 && frames % 2 == 1, "the filter sizes must be odd")
         self.size = size
         self.frames = frames
+        self.temporal = temporal
     }
 
     /// Adds the next map; returns the filtered maps that became complete (at most one).
     public mutating func push(_ map: AnomalyMap) -> [AnomalyMap] {
         pending.append(map)
+        if temporal == .median && !useNaiveKernel {
+            pendingSpatial.append(Self.separableMean([map][...], centre: 0, radius: size / 2))
+        }
         var ready: [AnomalyMap] = []
         let radius = frames / 2
         while nextOutput + radius < firstPendingIndex + pending.count {
@@ -38,6 +55,7 @@ public struct MeanFilter3D {
             nextOutput += 1
         }
         pending.removeAll()
+        pendingSpatial.removeAll()
         return ready
     }
 
@@ -45,6 +63,7 @@ public struct MeanFilter3D {
         let keepFrom = nextOutput - frames / 2
         while firstPendingIndex < keepFrom && !pending.isEmpty {
             pending.removeFirst()
+            if !pendingSpatial.isEmpty { pendingSpatial.removeFirst() }
             firstPendingIndex += 1
         }
     }
@@ -55,9 +74,62 @@ public struct MeanFilter3D {
     private func filtered(at t: Int) -> AnomalyMap {
         let radius = size / 2, timeRadius = frames / 2
         let t0 = max(firstPendingIndex, t - timeRadius), t1 = min(firstPendingIndex + pending.count - 1, t + timeRadius)
-        let window = pending[(t0 - firstPendingIndex)...(t1 - firstPendingIndex)]
-        return useNaiveKernel ? Self.naiveMean(window, centre: t - t0, radius: radius)
-                              : Self.separableMean(window, centre: t - t0, radius: radius)
+        let range = (t0 - firstPendingIndex)...(t1 - firstPendingIndex)
+        switch (temporal, useNaiveKernel) {
+        case (.mean, true): return Self.naiveMean(pending[range], centre: t - t0, radius: radius)
+        case (.mean, false): return Self.separableMean(pending[range], centre: t - t0, radius: radius)
+        case (.median, true): return Self.naiveMedian(pending[range], centre: t - t0, radius: radius)
+        case (.median, false): return Self.temporalMedian(pendingSpatial[range], centre: t - t0)
+        }
+    }
+
+    /// Reference kernel of the median: for every cell, the K x K mean of each map of the window over the cells that
+    /// exist, computed directly, then the median of those T means. O(cells · T·K²).
+    static func naiveMedian(_ maps: ArraySlice<AnomalyMap>, centre: Int, radius: Int) -> AnomalyMap {
+        var out = maps[maps.startIndex + centre]
+        let rows = out.rows, columns = out.columns
+        for r in 0..<rows {
+            for c in 0..<columns {
+                var means: [Float] = []
+                for map in maps {
+                    var sum: Float = 0
+                    var count = 0
+                    for rr in max(0, r - radius)...min(rows - 1, r + radius) {
+                        for cc in max(0, c - radius)...min(columns - 1, c + radius) {
+                            sum += map.cells[rr * columns + cc]
+                            count += 1
+                        }
+                    }
+                    means.append(sum / Float(count))
+                }
+                means.sort()
+                let m = means.count / 2
+                out.cells[r * columns + c] = means.count % 2 == 1 ? means[m] : (means[m - 1] + means[m]) / 2
+            }
+        }
+        return out
+    }
+
+    /// Every cell's median over `maps` (already K x K means): a small insertion sort per cell, as T is at most 99.
+    /// An even count (a window clipped at a video's end) takes the mean of the two middle values, as NumPy does.
+    static func temporalMedian(_ maps: ArraySlice<AnomalyMap>, centre: Int) -> AnomalyMap {
+        var out = maps[maps.startIndex + centre]
+        let n = out.cells.count, count = maps.count
+        var values = [Float](repeating: 0, count: count)
+        let sources = Array(maps)
+        out.cells.withUnsafeMutableBufferPointer { dst in
+            for i in 0..<n {
+                for k in 0..<count {
+                    let v = sources[k].cells[i]
+                    var j = k
+                    while j > 0 && values[j - 1] > v { values[j] = values[j - 1]; j -= 1 }
+                    values[j] = v
+                }
+                let m = count / 2
+                dst[i] = count % 2 == 1 ? values[m] : (values[m - 1] + values[m]) / 2
+            }
+        }
+        return out
     }
 
     /// Reference kernel: for every cell, the mean of the cells of `maps` (the time window) within `radius` in rows
