@@ -34,7 +34,7 @@ public struct MeanFilter3D {
     /// Adds the next map; returns the filtered maps that became complete (at most one).
     public mutating func push(_ map: AnomalyMap) -> [AnomalyMap] {
         pending.append(map)
-        if temporal == .median && !useNaiveKernel {
+        if temporal == .median {
             pendingSpatial.append(Self.separableMean([map][...], centre: 0, radius: size / 2))
         }
         var ready: [AnomalyMap] = []
@@ -63,7 +63,7 @@ public struct MeanFilter3D {
         let keepFrom = nextOutput - frames / 2
         while firstPendingIndex < keepFrom && !pending.isEmpty {
             pending.removeFirst()
-            if !pendingSpatial.isEmpty { pendingSpatial.removeFirst() }
+            if temporal == .median { pendingSpatial.removeFirst() }
             firstPendingIndex += 1
         }
     }
