@@ -66,31 +66,7 @@ final class ScoringMathTests: XCTestCase {
         let cases = try fixtureCases("mean_filter3d.json")
         XCTAssertEqual(cases.count, 8)
         XCTAssertEqual(cases.filter { $0["t"] as! Int != $0["k"] as! Int }.count, 3)
-        for c in cases {
-            let (k, frames, rows, columns) = (c["k"] as! Int, c["frames"] as! Int, c["rows"] as! Int, c["columns"] as! Int)
-            let length = c["t"] as! Int
-            let values = (c["maps"] as! [Double]).map(Float.init), expected = c["expected"] as! [Double]
-            let expectedMax = c["expected_max"] as! [Double]
-            for naive in [false, true] {
-                var filter = MeanFilter3D(size: k, frames: length)
-                filter.useNaiveKernel = naive
-                var out: [AnomalyMap] = []
-                for t in 0..<frames {
-                    var m = AnomalyMap(frameWidth: columns, frameHeight: rows, block: 1)
-                    m.cells = Array(values[(t * rows * columns)..<((t + 1) * rows * columns)])
-                    out += filter.push(m)
-                }
-                out += filter.finish()
-                XCTAssertEqual(out.count, frames)
-                for t in 0..<frames {
-                    for i in 0..<(rows * columns) {
-                        XCTAssertEqual(Double(out[t].cells[i]), expected[t * rows * columns + i], accuracy: 1e-5,
-                                       "k \(k) t \(length) frame \(t) cell \(i) naive \(naive)")
-                    }
-                    XCTAssertEqual(Double(out[t].maximum), expectedMax[t], accuracy: 1e-5)
-                }
-            }
-        }
+        assertFilterMatchesFixtures(cases, temporal: .mean)
     }
 
     /// The separable kernel against the direct T·K² loop on random maps (sizes from 1x1 up, K 1 to 7, windows of
@@ -149,13 +125,19 @@ final class ScoringMathTests: XCTestCase {
     func testMedianFilter3DMatchesSciPyAndNumPy() throws {
         let cases = try fixtureCases("median_filter3d.json")
         XCTAssertEqual(cases.count, 8)
+        assertFilterMatchesFixtures(cases, temporal: .median)
+    }
+
+    /// Streams every case of a filter fixture through both kernels of `temporal`'s filter and compares each map and
+    /// its maximum with the fixture's.
+    private func assertFilterMatchesFixtures(_ cases: [[String: Any]], temporal: TemporalReduction) {
         for c in cases {
             let (k, frames, rows, columns) = (c["k"] as! Int, c["frames"] as! Int, c["rows"] as! Int, c["columns"] as! Int)
             let length = c["t"] as! Int
             let values = (c["maps"] as! [Double]).map(Float.init), expected = c["expected"] as! [Double]
             let expectedMax = c["expected_max"] as! [Double]
             for naive in [false, true] {
-                var filter = MeanFilter3D(size: k, frames: length, temporal: .median)
+                var filter = MeanFilter3D(size: k, frames: length, temporal: temporal)
                 filter.useNaiveKernel = naive
                 var out: [AnomalyMap] = []
                 for t in 0..<frames {
@@ -168,7 +150,7 @@ final class ScoringMathTests: XCTestCase {
                 for t in 0..<frames {
                     for i in 0..<(rows * columns) {
                         XCTAssertEqual(Double(out[t].cells[i]), expected[t * rows * columns + i], accuracy: 1e-5,
-                                       "k \(k) t \(length) frame \(t) cell \(i) naive \(naive)")
+                                       "\(temporal) k \(k) t \(length) frame \(t) cell \(i) naive \(naive)")
                     }
                     XCTAssertEqual(Double(out[t].maximum), expectedMax[t], accuracy: 1e-5)
                 }
