@@ -32,7 +32,7 @@ struct Score: ParsableCommand {
     @Option(help: "Anomaly-map cell size in pixels (1 = per pixel; each cell takes the max of the boxes touching it).")
     var block = FrameScorer.Settings().block
 
-    @Option(name: .customLong("filter3d"), help: "Size K (odd) of a mean filter over (time, rows, columns) of the anomaly maps before each frame's max: K x K cells, and K frames unless --filter-frames says otherwise; 0 = off. The σ `ssmtl train` chooses assumes the defaults of --block and --filter3d.")
+    @Option(name: .customLong("filter3d"), help: "Size K (odd) of a mean filter over (time, rows, columns) of the anomaly maps before each frame's max: K x K cells, and K frames unless --filter-frames says otherwise; 0 = off (1 with --filter-frames T filters over time only). The σ `ssmtl train` chooses assumes the defaults of --block and --filter3d.")
     var filter3D = FrameScorer.Settings().filter3D
 
     @Option(name: .customLong("filter-frames"), help: ArgumentHelp("Temporal length T (odd) of the mean filter in frames, so the filter is T x K x K. Default: K (a cube). The σ `ssmtl train` chooses assumes the default.", valueName: "T"))

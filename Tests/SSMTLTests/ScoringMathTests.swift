@@ -92,7 +92,7 @@ final class ScoringMathTests: XCTestCase {
 
     /// The temporal median worked by hand on 1x1 maps (K = 1, so the spatial mean is the cell itself), T = 5:
     /// a one-frame spike of 9 in a run of 1s disappears (the mean filter would leave 9/5 + 4/5 = 2.6), a value
-    /// lasting three frames survives in the middle one, and the clipped windows at the ends take the median of the
+    /// lasting three frames survives in all three, and the clipped windows at the ends take the median of the
     /// frames that exist (an even count: the mean of the two middle values).
     func testMedianFilterWorkedByHand() {
         func run(_ values: [Float], k: Int = 1, t: Int = 5, naive: Bool = false) -> [Float] {
@@ -113,8 +113,8 @@ final class ScoringMathTests: XCTestCase {
             // 5 5 5 over frames 2-4: frame 3's window {0, 5, 5, 5, 0} -> 5; frame 2's {0, 0, 5, 5, 5} -> 5;
             // frame 1's {0, 0, 5, 5} -> 2.5 (an even count); frame 0's {0, 0, 5} -> 0.
             XCTAssertEqual(run([0, 0, 5, 5, 5, 0, 0], naive: naive), [0, 2.5, 5, 5, 5, 2.5, 0])
-            // Even counts at the ends: frame 0 of [2, 4, 8] with T = 5 sees {2, 4, 8} -> 4; a 2-frame clip with T = 3:
-            // frame 0 sees {2, 6} -> 4.
+            // A clip shorter than the window: every frame of [2, 4, 8] with T = 5 sees all three -> 4; an even count,
+            // a 2-frame clip with T = 3: frame 0 sees {2, 6} -> 4.
             XCTAssertEqual(run([2, 4, 8], naive: naive), [4, 4, 4])
             XCTAssertEqual(run([2, 6], t: 3, naive: naive), [4, 4])
         }
@@ -256,6 +256,19 @@ final class FrameScorerTests: XCTestCase {
         // Frames 3-5 each see all three of the box's frames in their 5-frame windows (median 5); frames 2 and 6
         // see two of five (median 0).
         XCTAssertEqual(m, [0, 0, 0, 5, 5, 5, 0, 0, 0].map { Double($0) })
+    }
+
+    /// K = 1 with T > 1 filters over time only (it used to switch the filter off): a one-frame spike of 6 under
+    /// a 3-frame mean gives 2 in its frame and the two beside it; the median removes it.
+    func testAFilterOverTimeOnly() {
+        let box = PixelBox(x1: 2, y1: 2, x2: 5, y2: 5)
+        for (temporal, expected) in [(TemporalReduction.mean, [0.0, 2, 2, 2, 0]), (.median, [0.0, 0, 0, 0, 0])] {
+            var scorer = FrameScorer(frameWidth: 10, frameHeight: 10, settings: .init(filter3D: 1, filterFrames: 3, temporal: temporal))
+            for f in 0..<5 { scorer.addFrame(f == 2 ? [object(frame: f, box, heads: [6, 6, 6, 6, 6])] : []) }
+            let scores = scorer.finish().map(\.score)
+            XCTAssertEqual(scores.count, 5)
+            for f in 0..<5 { XCTAssertEqual(scores[f], expected[f], accuracy: 1e-6, "\(temporal) frame \(f)") }
+        }
     }
 
     /// Three frames: two objects, none, one. Frame score = max of the map (objects below 0 leave it at 0).

@@ -1,15 +1,18 @@
 /// Turns the scored objects of one video, streamed frame by frame, into frame scores:
-/// anomaly map on a grid (max of the boxes over each cell) -> optional 3D mean filter -> max of the map ->
+/// anomaly map on a grid (max of the boxes over each cell) -> optional 3D filter (mean, or K x K mean then temporal
+/// median) -> max of the map ->
 /// temporal Gaussian smoothing -> optional min-max normalisation. Per-head columns follow the same path
 /// without the map: each head's frame value is the max over objects of that head's standardised score
 /// (0 when no object, as for the map).
 ///
-/// Memory: one map (K maps with the 3D filter) plus one number per frame per column.
+/// Memory: one map (T maps with the 3D filter, and their K x K means for the median) plus one number per frame per
+/// column.
 public struct FrameScorer {
     public struct Settings: Sendable {
         /// Cell size of the anomaly map in pixels (1 = per pixel).
         public var block: Int
-        /// Size K of the T x K x K mean filter over (time, rows, columns); 0 or 1 = off. On by default (5, per-pixel
+        /// Size K of the T x K x K filter over (time, rows, columns); 0 = off, and 1 = off unless T > 1 (a filter over
+        /// time only). On by default (5, per-pixel
         /// cells): the frame max takes whichever object spikes in each frame, so one-frame spikes of different normal
         /// objects add up after the temporal smoothing, while an anomaly that stays where it is survives the filter
         /// (chosen by a rule on the synthetic scene and Ped2's validation replays, README "Benchmarks").
@@ -49,7 +52,7 @@ public struct FrameScorer {
         width = frameWidth
         height = frameHeight
         self.settings = settings
-        if settings.filter3D > 1 {
+        if settings.filter3D > 1 || (settings.filter3D == 1 && (settings.filterFrames ?? 1) > 1) {
             filter = MeanFilter3D(size: settings.filter3D | 1, frames: settings.filterFrames.map { $0 | 1 }, temporal: settings.temporal)
         }
     }
