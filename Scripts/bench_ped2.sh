@@ -21,11 +21,16 @@ mkdir -p "$work"
 resuming=0; for a in ${train_args[@]+"${train_args[@]}"}; do [ "$a" = --resume ] && resuming=1; done
 timed() { # label, command...: runs it, records wall seconds and peak RSS (kB) in $work/$label.time
   local label=$1; shift
-  local rc=0
+  local rc=0 start; start=$(date +%s)
+  if [ "$label" = train ] && [ "$resuming" = 1 ] && [ ! -f "$work/$label.time" ]; then
+    echo "bench_ped2: warning: no time recorded for the earlier part of this training (killed before it ended?); the table counts only the resumed part" >&2
+  fi
   /usr/bin/time -f "%e %M" -o "$work/$label.time.part" "$@" || rc=$?
-  # An interrupted run (time's file then starts with a "Command exited" line) still records its time, and a
+  # An interrupted run still records its time: time's file then starts with a "Command exited" line, and is empty
+  # when time itself was killed (SIGTERM), so the wall time falls back to the clock (peak RSS unknown: 0). A
   # training resumed with TRAIN_ARGS=--resume adds its time to the earlier part's (peak RSS: the larger).
-  local now; now=$(tail -n 1 "$work/$label.time.part")
+  local now; now=$(tail -n 1 "$work/$label.time.part" 2>/dev/null || true)
+  [[ "$now" =~ ^[0-9.]+\ [0-9]+$ ]] || now="$(( $(date +%s) - start )) 0"
   if [ "$label" = train ] && [ "$resuming" = 1 ] && [ -f "$work/$label.time" ]; then
     now=$(printf '%s\n%s\n' "$(tail -n 1 "$work/$label.time")" "$now" | awk '{s += $1; if ($2 > m) m = $2} END {printf "%.2f %d", s, m}')
   fi
