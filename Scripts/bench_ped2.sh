@@ -48,7 +48,7 @@ import json, sys, pathlib
 w = pathlib.Path(sys.argv[1])
 m = json.loads((w / "metrics.json").read_text())
 def t(name):
-    s, k = (w / f"{name}.time").read_text().split("\n")[0].split()
+    s, k = (w / f"{name}.time").read_text().split()
     return float(s), int(k) / 1024
 tr, trm = t("train"); sc, scm = t("score")
 pct = lambda v: "n/a" if v is None else f"{100 * v:.1f}"

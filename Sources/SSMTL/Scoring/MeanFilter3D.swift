@@ -83,35 +83,23 @@ public struct MeanFilter3D {
         }
     }
 
-    /// Reference kernel of the median: for every cell, the K x K mean of each map of the window over the cells that
-    /// exist, computed directly, then the median of those T means. O(cells · T·K²).
+    /// Reference kernel of the median: each map's K x K mean by the direct loop (`naiveMean` of a one-map window),
+    /// then every cell's median of those T means by a full sort. O(cells · T·K²).
     static func naiveMedian(_ maps: ArraySlice<AnomalyMap>, centre: Int, radius: Int) -> AnomalyMap {
+        let means = maps.indices.map { naiveMean(maps[$0...$0], centre: 0, radius: radius) }
         var out = maps[maps.startIndex + centre]
-        let rows = out.rows, columns = out.columns
-        for r in 0..<rows {
-            for c in 0..<columns {
-                var means: [Float] = []
-                for map in maps {
-                    var sum: Float = 0
-                    var count = 0
-                    for rr in max(0, r - radius)...min(rows - 1, r + radius) {
-                        for cc in max(0, c - radius)...min(columns - 1, c + radius) {
-                            sum += map.cells[rr * columns + cc]
-                            count += 1
-                        }
-                    }
-                    means.append(sum / Float(count))
-                }
-                means.sort()
-                let m = means.count / 2
-                out.cells[r * columns + c] = means.count % 2 == 1 ? means[m] : (means[m - 1] + means[m]) / 2
-            }
-        }
+        for i in out.cells.indices { out.cells[i] = medianOfSorted(means.map { $0.cells[i] }.sorted()) }
         return out
     }
 
+    /// The middle of sorted values; an even count (a window clipped at a video's end) takes the mean of the two
+    /// middle values, as NumPy does.
+    static func medianOfSorted(_ values: [Float]) -> Float {
+        let m = values.count / 2
+        return values.count % 2 == 1 ? values[m] : (values[m - 1] + values[m]) / 2
+    }
+
     /// Every cell's median over `maps` (already K x K means): a small insertion sort per cell, as T is at most 99.
-    /// An even count (a window clipped at a video's end) takes the mean of the two middle values, as NumPy does.
     static func temporalMedian(_ maps: ArraySlice<AnomalyMap>, centre: Int) -> AnomalyMap {
         var out = maps[maps.startIndex + centre]
         let n = out.cells.count, count = maps.count
@@ -125,8 +113,7 @@ public struct MeanFilter3D {
                     while j > 0 && values[j - 1] > v { values[j] = values[j - 1]; j -= 1 }
                     values[j] = v
                 }
-                let m = count / 2
-                dst[i] = count % 2 == 1 ? values[m] : (values[m - 1] + values[m]) / 2
+                dst[i] = medianOfSorted(values)
             }
         }
         return out
