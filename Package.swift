@@ -22,7 +22,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: - Pipeline modules
-        .target(name: "AtomicFile"),
+        // Removes temporaries in progress when a signal ends the process (C: an async-signal-safe handler).
+        .target(name: "CSignalCleanup"),
+        .target(name: "AtomicFile", dependencies: ["CSignalCleanup"]),
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "AtomicFile"]),
         .target(name: "Randomness"),
         .target(name: "NeuralNet", dependencies: ["CBLAS", "AtomicFile"]),
@@ -41,6 +43,7 @@ let package = Package(
                 "Detection",
                 "NeuralNet",
                 "SSMTL",
+                "AtomicFile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -27,6 +27,7 @@ public func writeAtomically(_ bytes: UnsafeRawBufferPointer, to path: String) th
 public final class AtomicFileStream {
     public let path: String
     private let temporary: String
+    private let mark: TemporaryFileMark
     private var fd: Int32
 
     public init(path: String) throws {
@@ -35,8 +36,10 @@ public final class AtomicFileStream {
         let directory = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
         temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).tmp-\(getpid())"
+        mark = TemporaryFileMark(path: temporary)  // before the file exists, so no signal can find it unmarked
         fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
+            mark.forget()
             throw AtomicWriteError(reason: "cannot create a file in \(directory): \(String(cString: strerror(errno)))")
         }
     }
@@ -49,6 +52,7 @@ public final class AtomicFileStream {
         let error = AtomicWriteError(reason: "\(what): \(String(cString: strerror(errno)))")
         if fd >= 0 { close(fd); fd = -1 }
         unlink(temporary)
+        mark.forget()
         return error
     }
 
@@ -76,6 +80,7 @@ public final class AtomicFileStream {
         fd = -1
         guard closed == 0 else { throw failure("cannot close") }
         guard rename(temporary, path) == 0 else { throw failure("cannot move into place") }
+        mark.forget()
     }
 
     /// Removes the temporary file; the target is left as it was.
@@ -84,6 +89,7 @@ public final class AtomicFileStream {
         close(fd)
         fd = -1
         unlink(temporary)
+        mark.forget()
     }
 }
 

@@ -29,7 +29,12 @@ public enum GenericGroundTruth {
         for i in set.videos.indices {
             let file = folder + "/" + set.videos[i].name + ".txt"
             if FileManager.default.fileExists(atPath: file) {
-                set.videos[i].tracks = try TrackFile.read(path: file)
+                let tracks = try TrackFile.read(path: file)
+                let frames = set.videos[i].labels.count
+                if let late = tracks.lazy.flatMap(\.regions).first(where: { $0.frame >= frames }) {
+                    throw EvaluationError(file, "a region at frame \(late.frame) is beyond the video's \(frames) labelled frames")
+                }
+                set.videos[i].tracks = tracks
             } else {
                 set.videos[i].tracks = []
                 missing += 1

@@ -14,6 +14,11 @@ public enum GroundTruthLoader {
     public static func load(path: String, dataset: DatasetKind, tracksDirectory: String? = nil, deriveRegions: Bool) throws -> GroundTruthSet {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw EvaluationError(path, "no such ground-truth file or folder") }
+        if let tracks = tracksDirectory {
+            guard FileManager.default.fileExists(atPath: tracks, isDirectory: &isDir), isDir.boolValue else {
+                throw EvaluationError(tracks, "no such tracks folder (given with --tracks)")
+            }
+        }
         let kind = dataset == .auto ? detect(path) : dataset
         var set: GroundTruthSet
         switch kind {

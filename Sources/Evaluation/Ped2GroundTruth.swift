@@ -4,6 +4,9 @@ import VideoIO
 /// UCSD Ped2: `UCSDped2.m` (`TestVideoFile{end+1}.gt_frame = [a:b];`, 1-based inclusive ranges, one line per
 /// test video in order, possibly several ranges) and the pixel masks `TestNNN_gt/*.bmp|png` (file k = frame k-1).
 public enum Ped2GroundTruth {
+    /// Frame numbers above this are typing mistakes (ten million frames is over four days at 25 fps).
+    static let maximumFrameNumber = 10_000_000
+
     /// The anomalous frame ranges of each video, 1-based inclusive, in file order.
     public static func parseFrameRanges(_ text: String, path: String) throws -> [[ClosedRange<Int>]] {
         var videos: [[ClosedRange<Int>]] = []
@@ -22,6 +25,9 @@ public enum Ped2GroundTruth {
                 }
                 let a = numbers.first!!, b = numbers.last!!
                 guard parts.count <= 2, a <= b else { throw EvaluationError(path, "line \(n + 1): bad range '\(token)'") }
+                guard b <= maximumFrameNumber else {
+                    throw EvaluationError(path, "line \(n + 1): frame \(b) in '\(token)' is beyond any video (at most \(maximumFrameNumber))")
+                }
                 ranges.append(a...b)
             }
             videos.append(ranges)
@@ -34,7 +40,9 @@ public enum Ped2GroundTruth {
     public static func labels(ranges: [ClosedRange<Int>], frameCount: Int?) -> [UInt8] {
         let count = frameCount ?? (ranges.map(\.upperBound).max() ?? 0)
         var labels = [UInt8](repeating: 0, count: count)
-        for r in ranges { for f in r where f - 1 < count { labels[f - 1] = 1 } }
+        for r in ranges where r.lowerBound <= count {
+            for f in r.lowerBound...min(r.upperBound, count) { labels[f - 1] = 1 }
+        }
         return labels
     }
 
@@ -74,7 +82,9 @@ public enum Ped2GroundTruth {
         for (i, ranges) in allRanges.enumerated() {
             let name = String(format: "Test%03d", i + 1)
             let files = maskFiles(in: folder + "/" + name + "_gt")
-            var video = VideoGroundTruth(name: name, source: mFile,
+            // The frame count comes from the mask folder when there is one: name it, so a count mismatch points there.
+            let source = files.isEmpty ? mFile : "\(folder)/\(name)_gt, \(files.count) masks"
+            var video = VideoGroundTruth(name: name, source: source,
                                          labels: labels(ranges: ranges, frameCount: files.isEmpty ? nil : files.count),
                                          lengthKnown: !files.isEmpty)
             if files.isEmpty { missingMasks = true } else { anyMasks = true }

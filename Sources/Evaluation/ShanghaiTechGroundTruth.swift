@@ -12,15 +12,15 @@ public enum FrameLabelFile {
             }
             return try (0..<array.count).map { i in
                 let v = array.storedValue(i)
-                guard !v.isNaN else { throw EvaluationError(path, "label \(i) is NaN") }
-                return v != 0 ? 1 : 0
+                guard v == 0 || v == 1 else { throw EvaluationError(path, "label \(i) is \(v), not 0 or 1") }
+                return v == 1 ? 1 : 0
             }
         }
         guard let data = FileManager.default.contents(atPath: path) else { throw EvaluationError(path, "cannot read the file") }
         var labels: [UInt8] = []
         for field in splitFields(String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\n", with: " ")) {
-            guard let v = Double(field), !v.isNaN else { throw EvaluationError(path, "'\(field)' is not a 0/1 label") }
-            labels.append(v != 0 ? 1 : 0)
+            guard let v = Double(field), v == 0 || v == 1 else { throw EvaluationError(path, "'\(field)' is not a 0/1 label") }
+            labels.append(v == 1 ? 1 : 0)
         }
         return labels
     }

@@ -91,10 +91,10 @@ public enum Safetensors {
 
     /// Reads and validates a safetensors file. Throws CheckpointError on any malformed input.
     public static func read(_ path: String) throws -> SafetensorsFile {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw CheckpointError(path, "cannot read file (\(error.localizedDescription))")
-        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw CheckpointError(path, "no such file") }
+        guard !isDirectory.boolValue else { throw CheckpointError(path, "is a folder, not a checkpoint file") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw CheckpointError(path, "cannot read the file") }
         return try parse(data, path: path)
     }
 
@@ -186,6 +186,8 @@ public enum Safetensors {
             guard src.shape == t.shape else {
                 throw CheckpointError(path, "tensor \(name) has shape \(src.shape), expected \(t.shape)")
             }
+            // A NaN weight would silently give every object the same score.
+            guard src.values.allSatisfy({ $0.isFinite }) else { throw CheckpointError(path, "tensor \(name) holds a NaN or infinite value") }
             if t.count > 0 { src.values.withUnsafeBufferPointer { t.data.update(from: $0.baseAddress!, count: t.count) } }
         }
     }

@@ -7,7 +7,7 @@ let ffmpegLogSetup: Void = {
     let levels: [String: Int32] = ["quiet": AV_LOG_QUIET, "panic": AV_LOG_PANIC, "fatal": AV_LOG_FATAL, "error": AV_LOG_ERROR,
                                    "warning": AV_LOG_WARNING, "info": AV_LOG_INFO, "verbose": AV_LOG_VERBOSE, "debug": AV_LOG_DEBUG]
     let requested = ProcessInfo.processInfo.environment["SSMTL_FFMPEG_LOG"].flatMap { levels[$0.lowercased()] }
-    av_log_set_level(requested ?? AV_LOG_FATAL)
+    av_log_set_level(requested ?? AV_LOG_QUIET)
 }()
 
 /// MD5 of a byte buffer as 32 lowercase hex digits (FFmpeg's implementation): the checksum the ffmpeg

@@ -127,6 +127,23 @@ final class ImageDecoder {
         }
     }
 
+    /// Whether the last marker of a JPEG file is its end of image (FF D9) rather than a start of scan (FF DA): the
+    /// entropy-coded data between them never holds FF followed by either byte (FF is stuffed as FF 00), so a file
+    /// cut off inside its (last) scan has no FF D9 after the last FF DA. Markers of an embedded thumbnail come earlier.
+    static func jpegEndsAfterItsScan(_ data: Data) -> Bool {
+        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> Bool in
+            var i = bytes.count - 2
+            while i >= 0 {
+                if bytes[i] == 0xFF {
+                    if bytes[i + 1] == 0xD9 { return true }
+                    if bytes[i + 1] == 0xDA { return false }
+                }
+                i -= 1
+            }
+            return false
+        }
+    }
+
     /// The source picture's size and format name without keeping the pixels (for `info`).
     func probe(path: String) throws -> (width: Int, height: Int, codec: String, pixelFormat: String) {
         let (picture, codec) = try decodeRaw(path: path)
@@ -149,6 +166,15 @@ final class ImageDecoder {
             throw VideoIOError(path, FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")
         }
         guard !data.isEmpty else { throw VideoIOError(path, "empty image file") }
+        // FFmpeg's JPEG decoder fills a cut-off file's missing rows with grey and reports success.
+        if codecID == AV_CODEC_ID_MJPEG {
+            guard data.count >= 4, data[data.startIndex] == 0xFF, data[data.startIndex + 1] == 0xD8 else {
+                throw VideoIOError(path, "not a JPEG image (no start-of-image marker)")
+            }
+            guard ImageDecoder.jpegEndsAfterItsScan(data) else {
+                throw VideoIOError(path, "truncated JPEG (no end-of-image marker after the image data)")
+            }
+        }
         let context = try decoder(for: codecID, path: path)
         guard let packet, let frame else { throw VideoIOError(path, "out of memory") }
         let status: Int32 = data.withUnsafeBytes { raw in

@@ -1,3 +1,4 @@
+import AtomicFile
 import CFFmpeg
 import Foundation
 
@@ -9,6 +10,7 @@ public final class VideoWriter {
     public let width: Int
     public let height: Int
     private let temporaryPath: String
+    private let temporaryMark: TemporaryFileMark
     private var format: UnsafeMutablePointer<AVFormatContext>?
     private var codec: UnsafeMutablePointer<AVCodecContext>?
     private var stream: UnsafeMutablePointer<AVStream>?
@@ -37,9 +39,11 @@ public final class VideoWriter {
         let url = URL(fileURLWithPath: path)
         temporaryPath = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.deletingPathExtension().lastPathComponent).tmp-\(getpid()).\(url.pathExtension)").path
+        temporaryMark = TemporaryFileMark(path: temporaryPath)
         do { try open(fps: fps, quality: quality) } catch {
             release()
             try? FileManager.default.removeItem(atPath: temporaryPath)
+            temporaryMark.forget()
             throw error
         }
     }
@@ -49,6 +53,7 @@ public final class VideoWriter {
         if !finished {
             release()
             try? FileManager.default.removeItem(atPath: temporaryPath)
+            temporaryMark.forget()  // only here: finish() has forgotten it, and the slot may be another file's now
         }
     }
 
@@ -161,8 +166,11 @@ public final class VideoWriter {
             if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
             try FileManager.default.moveItem(atPath: temporaryPath, toPath: path)
         } catch {
+            try? FileManager.default.removeItem(atPath: temporaryPath)
+            temporaryMark.forget()
             throw VideoIOError(path, "cannot move the finished video into place: \(error.localizedDescription)")
         }
+        temporaryMark.forget()
     }
 
     private func send(_ picture: UnsafeMutablePointer<AVFrame>?, to codec: UnsafeMutablePointer<AVCodecContext>) throws {

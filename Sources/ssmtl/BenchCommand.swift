@@ -39,6 +39,8 @@ struct BenchNN: ParsableCommand {
         }
         guard batch >= 1, batch <= 4096 else { throw ValidationError("--batch must be in 1...4096") }
         guard seconds > 0, seconds.isFinite else { throw ValidationError("--seconds must be positive") }
+        if let iterationsLimit { guard iterationsLimit >= 1 else { throw ValidationError("--iterations must be at least 1") } }
+        try validateThreadCount(threads)
         var config = NetworkConfig(variant: Variant(rawValue: variant)!)
         config.jigsawGrid = jigsawGrid
         if let problem = config.problem { throw ValidationError("impossible network: \(problem)") }

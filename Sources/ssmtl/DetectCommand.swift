@@ -46,8 +46,8 @@ struct Detect: ParsableCommand {
 
     func run() throws {
         let videos = try discoverVideos(inputs)
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        if let overlay { try FileManager.default.createDirectory(atPath: overlay, withIntermediateDirectories: true) }
+        try makeOutputFolder(out, what: "the --out folder")
+        if let overlay { try makeOutputFolder(overlay, what: "the --overlay folder") }
         let yolo = try detectorOptions.loadYOLO(quiet: quiet, nms: nms, resize: ResizeMode(rawValue: resize)!, verbose: verbose)
         var failures: [String] = []
         var totalFrames = 0, totalBoxes = 0

@@ -23,6 +23,10 @@ struct Info: ParsableCommand {
     @Flag(help: "No progress output.")
     var quiet = false
 
+    func validate() throws {
+        try validateThreadCount(threads)
+    }
+
     func run() throws {
         let videos = try discoverVideos(inputs)
         print("video\tframes\tsize\tfps\tcodec\tpixel_format\tpath" + (decode ? "\tdecode_fps" : ""))

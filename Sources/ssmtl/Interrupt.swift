@@ -1,6 +1,7 @@
 // Graceful interruption of long commands: the first SIGINT (Ctrl-C) or SIGTERM only raises a flag that the
 // work loops poll between batches, so files being written are finished (they are written atomically anyway)
 // and the command can say how to continue. A second signal kills the process at once.
+import AtomicFile
 import Foundation
 import Synchronization
 
@@ -17,7 +18,7 @@ enum Interrupt {
         for sig in [SIGINT, SIGTERM] {
             signal(sig) { s in
                 Interrupt.flag.store(s, ordering: .relaxed)
-                signal(s, SIG_DFL)  // a second Ctrl-C ends the process immediately
+                signal(s, cleanupAndReraise)  // a second Ctrl-C ends the process at once, removing temporaries
             }
         }
     }

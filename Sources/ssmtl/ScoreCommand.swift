@@ -79,8 +79,13 @@ struct Score: ParsableCommand {
         guard TemporalReduction(rawValue: filterTime) != nil else {
             throw ValidationError("--filter-time must be one of \(TemporalReduction.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if let sigma { guard sigma >= 0, sigma.isFinite else { throw ValidationError("--sigma must be 0 or positive") } }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        if let sigma {
+            guard sigma >= 0, sigma <= FrameScoreSmoothing.maximumSigma else {
+                throw ValidationError("--sigma must lie in 0...\(Int(FrameScoreSmoothing.maximumSigma))")
+            }
+        }
+        guard (1...4096).contains(batch) else { throw ValidationError("--batch must lie in 1...4096") }
+        try validateThreadCount(threads)
     }
 
     func run() throws {
@@ -90,8 +95,8 @@ struct Score: ParsableCommand {
             throw CheckpointError(model, "has no head statistics (training did not finish): use the model written at the end of `ssmtl train`")
         }
         let videos = try discoverVideos(inputs)
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        if let overlay { try FileManager.default.createDirectory(atPath: overlay, withIntermediateDirectories: true) }
+        try makeOutputFolder(out, what: "the --out folder")
+        if let overlay { try makeOutputFolder(overlay, what: "the --overlay folder") }
         let yolo = try detectorOptions.loadYOLO(quiet: quiet)
         let teacher = try detectorOptions.loadTeacher(quiet: quiet)
         guard detectorOptions.teacherWidth(of: yolo, teacher: teacher) == info.teacherWidth else {

@@ -36,10 +36,16 @@ struct Synth: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard trainVideos >= 1, testVideos >= 1 else { throw ValidationError("--train-videos and --test-videos must be at least 1") }
-        guard frames >= 16 else { throw ValidationError("--frames must be at least 16") }
-        guard width >= 96, height >= 128, width % 2 == 0, height % 2 == 0 else {
-            throw ValidationError("--width must be at least 96 and --height at least 128, both even")
+        guard (1...1000).contains(trainVideos), (1...1000).contains(testVideos) else {
+            throw ValidationError("--train-videos and --test-videos must lie in 1...1000")
+        }
+        guard (16...100_000).contains(frames) else { throw ValidationError("--frames must lie in 16...100000") }
+        guard (96...4096).contains(width), (128...4096).contains(height), width % 2 == 0, height % 2 == 0 else {
+            throw ValidationError("--width must lie in 96...4096 and --height in 128...4096, both even")
+        }
+        // A test video's pixel masks are held in memory until written (one byte per pixel and frame).
+        guard Double(frames) * Double(width) * Double(height) <= 2e9 else {
+            throw ValidationError("--frames x --width x --height must stay under 2e9 (each test video's pixel masks are kept in memory)")
         }
     }
 

@@ -106,6 +106,8 @@ struct Train: ParsableCommand {
         guard epochs >= 1, batch >= 2, shuffleBuffer >= batch else {
             throw ValidationError("--epochs must be at least 1, --batch at least 2, --shuffle-buffer at least --batch")
         }
+        guard batch <= 4096 else { throw ValidationError("--batch must be at most 4096") }
+        try validateThreadCount(threads)
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be positive") }
         guard (0...1).contains(fastForwardShare) else { throw ValidationError("--fast-forward-share must lie in [0, 1]") }
         guard emaDecay == 0 || (emaDecay > 0 && emaDecay < 1) else { throw ValidationError("--ema-decay must be 0 (off) or lie in (0, 1)") }
@@ -149,6 +151,7 @@ struct Train: ParsableCommand {
     func run() throws {
         Threads.configureForPipeline(threads: threads)
         Interrupt.install()
+        try checkOutputFile(out, option: "--out")
         let videos = try discoverVideos(inputs)
         let yolo = try detectorOptions.loadYOLO(quiet: quiet)
         let teacher = try detectorOptions.loadTeacher(quiet: quiet)

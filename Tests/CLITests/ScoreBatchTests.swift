@@ -277,16 +277,67 @@ final class ScoreBatchTests: XCTestCase {
                                          ("--filter3d", "101", "--filter3d must be 0 or an odd number up to 99"),
                                          ("--filter3d", "-1", "--filter3d must be 0 or an odd number up to 99"),
                                          ("--block", "0", "--block must be at least 1"),
-                                         ("--sigma", "-2", "--sigma must be 0 or positive"),
+                                         ("--sigma", "-2", "--sigma must lie in 0...1000"),
+                                         ("--sigma", "1e19", "--sigma must lie in 0...1000"),
+                                         ("--batch", "0", "--batch must lie in 1...4096"),
+                                         ("--threads", "100000", "--threads must lie in 0...256"),
+                                         ("--margin", "9223372036854775807", "--margin must be at most 65536"),
                                          ("--filter-frames", "4", "--filter-frames must be an odd number from 1 to 99"),
                                          ("--filter-frames", "101", "--filter-frames must be an odd number from 1 to 99"),
                                          ("--filter-time", "max", "--filter-time must be one of mean, median")] {
             let r = try CLI.run(["score", scratch + "/missing.mp4", "--model", scratch + "/missing.safetensors",
                                  "--out", out, "\(option)=\(value)"])  // "=": a bare -1 would read as an option
             XCTAssertEqual(r.status, 64, "\(option) \(value): \(r.stderr)")
-            XCTAssertTrue(r.stderr.contains(message), "\(option) \(value): \(r.stderr)")
+            XCTAssertEqual(r.stderrLines, [r.stderrLines.first ?? ""], "one line: \(r.stderr)")
+            XCTAssertTrue(r.stderr.hasPrefix("ssmtl: error: ") && r.stderr.contains(message) && r.stderr.contains("(see 'ssmtl help score')"),
+                          "\(option) \(value): \(r.stderr)")
             XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no output folder for \(option) \(value)")
         }
+    }
+
+    /// Values no training writes (NaN weights, no spread in any head, absurd widths or σ) are refused with one line
+    /// naming the file, instead of scoring every object the same or asking for terabytes.
+    func testNonFiniteOrAbsurdCheckpointValuesAreRefused() throws {
+        let scratch = try CLI.scratchFolder()
+        let (model, videos) = try tinyModel(scratch)
+        func assertRefused(_ name: String, mentioning text: String, file: StaticString = #filePath, line: UInt = #line,
+                           edit: (String) -> String) throws {
+            let bad = scratch + "/\(name).safetensors"
+            try rewriteHeader(of: model, to: bad) { header in
+                let edited = edit(header)
+                XCTAssertNotEqual(edited, header, "the edit must change the header", file: file, line: line)
+                return edited
+            }
+            let r = try CLI.run(["score", videos[0], "--model", bad, "--out", scratch + "/scores", "--quiet"])
+            XCTAssertEqual(r.status, 1, r.stderr, file: file, line: line)
+            XCTAssertEqual(r.stderrLines.count, 1, r.stderr, file: file, line: line)
+            XCTAssertTrue(r.stderr.contains("\(name).safetensors") && r.stderr.contains(text), r.stderr, file: file, line: line)
+        }
+        try assertRefused("wide", mentioning: "head and decoder channels must lie in 1...4096") {
+            $0.replacingOccurrences(of: "\"head_channels\":\"4\"", with: "\"head_channels\":\"100000000000\"")
+        }
+        try assertRefused("sigma", mentioning: "'score_sigma' must lie in 0...1000") {
+            // (this model's videos are too short for train to choose a sigma, so the key is added)
+            $0.replacingOccurrences(of: "\"format\":", with: "\"score_sigma\":\"1e19\",\"format\":")
+        }
+        try assertRefused("spread", mentioning: "head statistics must be finite, and some spread positive") {
+            $0.replacing(#/"head_std":"[^"]*"/#, with: "\"head_std\":\"0,0,0,0,0,0\"")
+        }
+        try assertRefused("nan", mentioning: "head statistics must be finite") {
+            $0.replacing(#/"head_mean":"[^,]*,/#, with: "\"head_mean\":\"nan,")
+        }
+        // A NaN in the first tensor of the data section (whichever it is).
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: model)))
+        let headerLength = Int(bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        bytes.replaceSubrange((8 + headerLength)..<(12 + headerLength), with: [0x00, 0x00, 0xC0, 0x7F])
+        try Data(bytes).write(to: URL(fileURLWithPath: scratch + "/weights.safetensors"))
+        let r = try CLI.run(["score", videos[0], "--model", scratch + "/weights.safetensors", "--out", scratch + "/scores", "--quiet"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertEqual(r.stderrLines.count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("weights.safetensors") && r.stderr.contains("holds a NaN or infinite value"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/scores/video0.csv"))
+        // The model itself still scores.
+        XCTAssertEqual(try CLI.run(["score", videos[0], "--model", model, "--out", scratch + "/scores", "--quiet"]).status, 0)
     }
 
     /// A write that fails part-way (a 1 kB file-size limit, like a full disk) fails that video with one line naming

@@ -62,6 +62,27 @@ final class CfgParserTests: XCTestCase {
         XCTAssertThrowsError(try DarknetNetwork.parse("[conv]\nfilters=1\n")) // first section must be [net]
     }
 
+    /// Sizes that would need gigabytes (a typing mistake or a corrupt file) are errors at parse time, with their
+    /// line, before anything is allocated.
+    func testAbsurdSizesAreErrorsBeforeAllocation() {
+        let wide = small.replacingOccurrences(of: "width = 32", with: "width = 100000")
+        XCTAssertThrowsError(try DarknetNetwork.parse(wide, file: "c.cfg")) { error in
+            XCTAssertEqual((error as! DarknetError).line, 1)
+            XCTAssertTrue("\(error)".contains("at most 8192"), "\(error)")
+        }
+        let filters = small.replacingOccurrences(of: "filters=4", with: "filters=400000000")
+        XCTAssertThrowsError(try DarknetNetwork.parse(filters, file: "c.cfg")) { error in
+            XCTAssertEqual((error as! DarknetError).line, 7)
+            XCTAssertTrue("\(error)".contains("over 2^28"), "\(error)")
+        }
+        let connected = "[net]\nwidth=8192\nheight=8192\nchannels=3\n[connected]\noutput=1000\n"
+        XCTAssertThrowsError(try DarknetNetwork.parse(connected)) { error in
+            XCTAssertEqual((error as! DarknetError).line, 5)
+            XCTAssertTrue("\(error)".contains("needs over 2^28 weights"), "\(error)")
+        }
+        XCTAssertNoThrow(try DarknetNetwork.parse(small.replacingOccurrences(of: "filters=4", with: "filters=1024")))
+    }
+
     func testYolov3TinyShapesAndSize() throws {
         let net = try DarknetNetwork.load(cfgPath: Paths.model("yolov3-tiny.cfg"))
         XCTAssertEqual(net.layers.count, 24)

@@ -14,6 +14,36 @@ final class GroundTruthTests: XCTestCase {
         XCTAssertEqual(ranges, [[61...180], [1...3, 7...8], [5...5, 9...9]])
         XCTAssertEqual(Ped2GroundTruth.labels(ranges: ranges[1], frameCount: 10), [1, 1, 1, 0, 0, 0, 1, 1, 0, 0])
         assertEvaluationError("UCSDped2.m: line 1") { _ = try Ped2GroundTruth.parseFrameRanges("x.gt_frame = [5:a];", path: "UCSDped2.m") }
+        // A range past any video is refused before it is expanded (it once looped for minutes); one that ends past
+        // this video's masks is clipped to them.
+        assertEvaluationError("UCSDped2.m: line 1: frame 9000000000000000000 in '61:9000000000000000000' is beyond any video") {
+            _ = try Ped2GroundTruth.parseFrameRanges("x.gt_frame = [61:9000000000000000000];", path: "UCSDped2.m")
+        }
+        XCTAssertEqual(Ped2GroundTruth.labels(ranges: [3...9_999_999], frameCount: 5), [0, 0, 1, 1, 1])
+        XCTAssertEqual(Ped2GroundTruth.labels(ranges: [7...8], frameCount: 5), [0, 0, 0, 0, 0])
+    }
+
+    /// Labels other than 0 and 1, track regions outside their video or with corners swapped, and a --tracks folder
+    /// that does not exist are errors naming the file, not silently different metrics.
+    func testGroundTruthValuesOutOfRangeAreErrors() throws {
+        let root = try EvalPaths.scratch()
+        try EvalPaths.write("0 0 1 2\n", to: root + "/labels/a.txt")
+        assertEvaluationError("a.txt: '2' is not a 0/1 label") { _ = try GroundTruthLoader.load(path: root + "/labels", dataset: .generic, deriveRegions: false) }
+
+        try EvalPaths.write("0 0 1 1\n", to: root + "/gt/a.txt")
+        try EvalPaths.write("0,2,1,1,4,4\n0,9,1,1,4,4\n", to: root + "/gt/tracks/a.txt")
+        assertEvaluationError("tracks/a.txt: a region at frame 9 is beyond the video's 4 labelled frames") {
+            _ = try GroundTruthLoader.load(path: root + "/gt", dataset: .generic, deriveRegions: true)
+        }
+        assertEvaluationError("t.txt: line 1: x_max or y_max is below x_min or y_min") { _ = try TrackFile.parse("0,2,5,1,4,4\n", path: "t.txt") }
+        try EvalPaths.write("2,1,1,4,4,0.5\n3,1,6,4,4,0.5\n", to: root + "/scores/a.regions.txt")
+        assertEvaluationError("a.regions.txt: line 2: x_max or y_max is below x_min or y_min") { _ = try ScoreFileReader.readRegions(path: root + "/scores/a.regions.txt") }
+        assertEvaluationError("missing: no such tracks folder (given with --tracks)") {
+            _ = try GroundTruthLoader.load(path: root + "/gt", dataset: .generic, tracksDirectory: root + "/missing", deriveRegions: true)
+        }
+        try EvalPaths.write("0,2,1,1,4,4\n", to: root + "/gt/tracks/a.txt")
+        let set = try GroundTruthLoader.load(path: root + "/gt", dataset: .generic, deriveRegions: true)
+        XCTAssertEqual(set.videos[0].tracks?.first?.regions, [GroundTruthRegion(frame: 2, box: Box(x1: 1, y1: 1, x2: 4, y2: 4))])
     }
 
     func testTrackFileParsing() throws {

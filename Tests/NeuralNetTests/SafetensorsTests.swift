@@ -101,7 +101,18 @@ final class SafetensorsTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("missing tensor missing"))
         }
         XCTAssertThrowsError(try Safetensors.read(dir.appendingPathComponent("nope.safetensors").path)) {
-            XCTAssertTrue("\($0)".contains("cannot read"))
+            XCTAssertTrue("\($0)".contains("nope.safetensors: no such file"), "\($0)")
+        }
+        XCTAssertThrowsError(try Safetensors.read(dir.path)) {
+            XCTAssertTrue("\($0)".contains("is a folder, not a checkpoint file"), "\($0)")
+        }
+        // A NaN or an infinity in a tensor is refused (it would give every object the same score).
+        for bad in [Float.nan, .infinity] {
+            let poisoned = dir.appendingPathComponent("bad.safetensors").path
+            try Safetensors.write([NamedTensor(name: "w", shape: [2], values: [1, bad])], to: poisoned)
+            XCTAssertThrowsError(try Safetensors.load(try Safetensors.read(poisoned), into: [("w", Tensor(shape: [2]))], path: poisoned)) {
+                XCTAssertTrue("\($0)".contains("tensor w holds a NaN or infinite value"), "\($0)")
+            }
         }
     }
 }

@@ -50,7 +50,45 @@ final class BadInputTests: XCTestCase {
         assertFails(path, containing: "cannot open")
     }
 
-    func testTruncatedJPEGInAFolder() throws {
+    /// The smallest baseline JPEG: a 16x16 grey picture of four 8x8 blocks, each a zero DC difference and an
+    /// immediate end of block (one-code Huffman tables, so the scan data is the single byte 00).
+    static let tinyJPEG: [UInt8] = {
+        var b: [UInt8] = [0xFF, 0xD8, 0xFF, 0xDB, 0x00, 0x43, 0x00] + [UInt8](repeating: 1, count: 64)
+        b += [0xFF, 0xC0, 0x00, 0x0B, 0x08, 0x00, 0x10, 0x00, 0x10, 0x01, 0x01, 0x11, 0x00]
+        for tableClass: UInt8 in [0x00, 0x10] {
+            b += [0xFF, 0xC4, 0x00, 0x14, tableClass, 0x01] + [UInt8](repeating: 0, count: 15) + [0x00]
+        }
+        b += [0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00]
+        return b + [0x00, 0xFF, 0xD9]
+    }()
+
+    /// FFmpeg's JPEG decoder fills the rows of a cut-off file with grey and reports success ("EOI missing,
+    /// emulating"): without the end-of-image check a truncated frame would be scored as if it were whole.
+    func testTruncatedJPEGIsAnError() throws {
+        let folder = try TestPaths.scratchFolder()
+        try Data(Self.tinyJPEG).write(to: URL(fileURLWithPath: folder + "/whole.jpg"))
+        let frame = try ImageFile.read(path: folder + "/whole.jpg", layout: .gray8)
+        XCTAssertEqual(frame.width, 16)
+        XCTAssertEqual(frame.height, 16)
+        XCTAssertTrue(frame.pixels.allSatisfy { $0 == 128 }, "DC 0 decodes to the middle grey")
+        for (name, bytes) in [("no_eoi.jpg", Self.tinyJPEG.dropLast(2)), ("mid_scan.jpg", Self.tinyJPEG.dropLast(3))] {
+            let path = folder + "/" + name
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try ImageFile.read(path: path)) { error in
+                XCTAssertEqual("\(error)", "\(path): truncated JPEG (no end-of-image marker after the image data)")
+            }
+        }
+        let text = folder + "/text.jpg"
+        try Data("not a picture".utf8).write(to: URL(fileURLWithPath: text))
+        XCTAssertThrowsError(try ImageFile.read(path: text)) { error in
+            XCTAssertEqual("\(error)", "\(text): not a JPEG image (no start-of-image marker)")
+        }
+        // Markers of an embedded thumbnail come before the main scan; bytes after the end marker are ignored.
+        XCTAssertTrue(ImageDecoder.jpegEndsAfterItsScan(Data(Self.tinyJPEG + [0x00, 0x00])))
+        XCTAssertFalse(ImageDecoder.jpegEndsAfterItsScan(Data([0xFF, 0xD8, 0xFF, 0xD9, 0xFF, 0xDA, 0x00, 0x08])))
+    }
+
+    func testTruncatedPNGInAFolder() throws {
         let folder = try TestPaths.scratchFolder()
         try ImageFile.write(syntheticFrame(index: 0, width: 16, height: 16), to: folder + "/000.png")
         let whole = try Data(contentsOf: URL(fileURLWithPath: folder + "/000.png"))

@@ -23,6 +23,9 @@ public struct DarknetNetwork: Sendable {
         guard width > 0, height > 0, channels > 0 else {
             throw DarknetError(cfg.file, line: net.line, "[net] needs positive width, height and channels")
         }
+        guard width <= 8192, height <= 8192, channels <= 64 else {
+            throw DarknetError(cfg.file, line: net.line, "[net] width and height must be at most 8192 and channels at most 64 (got \(width)x\(height)x\(channels))")
+        }
         let letterBox = try net.int("letter_box", default: 0) != 0
         // Training-only [net] keys: read so they do not show as unused.
         for key in ["batch", "subdivisions", "momentum", "decay", "angle", "saturation", "exposure", "hue", "learning_rate",

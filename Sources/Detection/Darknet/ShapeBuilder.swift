@@ -9,6 +9,9 @@ struct ShapeBuilder {
         self.input = input
     }
 
+    /// The most values a layer's output or weights may have (1 GB of floats).
+    static let maximumValues = Double(1 << 28)
+
     private var current: TensorShape { layers.last?.output ?? input }
 
     mutating func add(_ s: CfgSection) throws {
@@ -119,6 +122,21 @@ struct ShapeBuilder {
         }
         guard out.c > 0, out.h > 0, out.w > 0 else {
             throw DarknetError(file, line: s.line, "[\(s.name)] layer \(index) gives an empty output (\(out)) from \(inShape)")
+        }
+        // Sizes are checked in floating point so that absurd values fail here instead of overflowing or asking
+        // for terabytes when the layer is allocated.
+        let outputValues = Double(out.c) * Double(out.h) * Double(out.w)
+        guard outputValues <= ShapeBuilder.maximumValues else {
+            throw DarknetError(file, line: s.line, "[\(s.name)] layer \(index) gives an output of \(out) (over 2^28 values)")
+        }
+        if case .connected(let spec) = kind, Double(spec.outputs) * Double(inShape.count) > ShapeBuilder.maximumValues {
+            throw DarknetError(file, line: s.line, "[\(s.name)] layer \(index) needs over 2^28 weights (\(spec.outputs) outputs of \(inShape.count) inputs)")
+        }
+        if case .convolutional(let spec) = kind {
+            let weights = Double(spec.filters) * Double(spec.size) * Double(spec.size) * Double(inShape.c)
+            guard weights <= ShapeBuilder.maximumValues else {
+                throw DarknetError(file, line: s.line, "[\(s.name)] layer \(index) needs over 2^28 weights (\(spec.filters) filters of \(spec.size)x\(spec.size)x\(inShape.c))")
+            }
         }
         layers.append(NetworkLayer(index: index, kind: kind, input: inShape, output: out, line: s.line))
     }

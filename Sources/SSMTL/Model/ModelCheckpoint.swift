@@ -125,6 +125,7 @@ public struct CheckpointInfo: Sendable, Equatable {
         if let problem = network.problem { throw CheckpointError(path, "describes an impossible network: \(problem)") }
         self.network = network
         teacherWidth = try number("teacher_width")
+        guard (0...65536).contains(teacherWidth) else { throw CheckpointError(path, "metadata 'teacher_width' \(teacherWidth) is outside 0...65536") }
         learningRate = try number("learning_rate")
         if m["fast_forward_share"] != nil {
             fastForwardShare = try number("fast_forward_share")
@@ -175,7 +176,9 @@ public struct CheckpointInfo: Sendable, Equatable {
         }
         if m["score_sigma"] != nil {
             let sigma: Double = try number("score_sigma")
-            guard sigma >= 0, sigma.isFinite else { throw CheckpointError(path, "metadata 'score_sigma' must be 0 or positive") }
+            guard sigma >= 0, sigma <= FrameScoreSmoothing.maximumSigma else {
+                throw CheckpointError(path, "metadata 'score_sigma' must lie in 0...\(Int(FrameScoreSmoothing.maximumSigma))")
+            }
             scoreSigma = sigma
         }
         scoreSigmaValidation = m["score_sigma_validation_auc"]
@@ -185,6 +188,11 @@ public struct CheckpointInfo: Sendable, Equatable {
             let sv = std.split(separator: ",").compactMap { Float(String($0)) }
             guard mv.count == sv.count, (4...HeadScores.names.count).contains(mv.count) else {
                 throw CheckpointError(path, "head statistics need 4 to \(HeadScores.names.count) values each (head_mean has \(mv.count), head_std \(sv.count))")
+            }
+            // A non-finite value, or no spread at all, would turn every score into NaN or 0 without a word. (A zero
+            // spread leaves one score out: a model without the appearance or jigsaw score, or without a student.)
+            guard mv.allSatisfy({ $0.isFinite }), sv.allSatisfy({ $0.isFinite && $0 >= 0 }), sv.contains(where: { $0 > 0 }) else {
+                throw CheckpointError(path, "head statistics must be finite, and some spread positive (head_mean \(mean), head_std \(std))")
             }
             headStatistics = HeadStatistics(mean: mv, std: sv)
         }

@@ -67,7 +67,10 @@ public struct NetworkConfig: Sendable, Equatable {
         if cropSize % (1 << (poolingStages + 1)) != 0 {
             return "crop size \(cropSize) must be divisible by \(1 << (poolingStages + 1)) (2^(pooling stages + 1))"
         }
-        if headChannels < 1 || decoderChannels < 1 { return "head and decoder channels must be positive" }
+        // The upper bound keeps a mistyped width (or a corrupt checkpoint's) from asking for terabytes.
+        if !(1...4096).contains(headChannels) || !(1...4096).contains(decoderChannels) {
+            return "head and decoder channels must lie in 1...4096 (got \(headChannels) and \(decoderChannels))"
+        }
         if !(dropout >= 0 && dropout < 1) { return "dropout must be in [0, 1)" }
         if jigsawGrid < 0 || jigsawGrid == 1 || jigsawGrid > 8 { return "the jigsaw grid must be 0 (off) or 2...8 cells per side" }
         if jigsawGrid > 0 && cropSize % jigsawGrid != 0 { return "the jigsaw grid (\(jigsawGrid)) must divide the crop size \(cropSize)" }
