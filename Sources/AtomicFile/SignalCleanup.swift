@@ -1,17 +1,24 @@
 import CSignalCleanup
 
 /// A temporary output file that a signal ending the process removes (SIGINT, SIGTERM, SIGHUP, once
-/// `installSignalCleanup()` ran). Forget it when it has been renamed into place or removed.
-public struct TemporaryFileMark: Sendable {
+/// `installSignalCleanup()` ran). Forget it when it has been renamed into place or removed. Forgetting twice is
+/// harmless: the slot is released once, so it cannot unregister another file that has taken the slot since.
+/// Used by the one thread that writes the file.
+public final class TemporaryFileMark {
     private let slot: Int32
+    private var forgotten = false
 
     public init(path: String) {
         slot = ssmtl_remember_temporary(path)
     }
 
     public func forget() {
+        guard !forgotten else { return }
+        forgotten = true
         ssmtl_forget_temporary(slot)
     }
+
+    deinit { forget() }
 }
 
 /// Installs the handlers that remove the marked temporaries, then end the process with the same signal (so the

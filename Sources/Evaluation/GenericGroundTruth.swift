@@ -31,7 +31,8 @@ public enum GenericGroundTruth {
             if FileManager.default.fileExists(atPath: file) {
                 let tracks = try TrackFile.read(path: file)
                 let frames = set.videos[i].labels.count
-                if let late = tracks.lazy.flatMap(\.regions).first(where: { $0.frame >= frames }) {
+                // (Ped2 labels without mask folders end at the last anomalous frame: the length is not known.)
+                if set.videos[i].lengthKnown, let late = tracks.lazy.flatMap(\.regions).first(where: { $0.frame >= frames }) {
                     throw EvaluationError(file, "a region at frame \(late.frame) is beyond the video's \(frames) labelled frames")
                 }
                 set.videos[i].tracks = tracks

@@ -15,9 +15,10 @@ public enum GroundTruthLoader {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw EvaluationError(path, "no such ground-truth file or folder") }
         if let tracks = tracksDirectory {
-            guard FileManager.default.fileExists(atPath: tracks, isDirectory: &isDir), isDir.boolValue else {
+            guard FileManager.default.fileExists(atPath: tracks, isDirectory: &isDir) else {
                 throw EvaluationError(tracks, "no such tracks folder (given with --tracks)")
             }
+            guard isDir.boolValue else { throw EvaluationError(tracks, "is a file; --tracks takes the folder of <video>.txt track files") }
         }
         let kind = dataset == .auto ? detect(path) : dataset
         var set: GroundTruthSet

@@ -33,17 +33,28 @@ public enum Ped2GroundTruth {
             videos.append(ranges)
         }
         guard !videos.isEmpty else { throw EvaluationError(path, "no gt_frame lines found") }
+        // Each video's labels are as long as its last anomalous frame when it has no masks: bound the total too.
+        let frames = videos.reduce(0) { $0 + ($1.map(\.upperBound).max() ?? 0) }
+        guard frames <= maximumFrameNumber else {
+            throw EvaluationError(path, "the ranges reach \(frames) frames over all videos, more than any dataset (at most \(maximumFrameNumber))")
+        }
         return videos
     }
 
-    /// 0/1 labels for `frameCount` frames (or up to the last anomalous frame when nil).
+    /// 0/1 labels for `frameCount` frames (or up to the last anomalous frame when nil). Linear in the frames plus
+    /// the ranges however much they overlap: each range adds +1 at its start and -1 after its end.
     public static func labels(ranges: [ClosedRange<Int>], frameCount: Int?) -> [UInt8] {
         let count = frameCount ?? (ranges.map(\.upperBound).max() ?? 0)
-        var labels = [UInt8](repeating: 0, count: count)
+        var changes = [Int32](repeating: 0, count: count + 1)
         for r in ranges where r.lowerBound <= count {
-            for f in r.lowerBound...min(r.upperBound, count) { labels[f - 1] = 1 }
+            changes[r.lowerBound - 1] += 1
+            changes[min(r.upperBound, count)] -= 1
         }
-        return labels
+        var open: Int32 = 0
+        return (0..<count).map { f in
+            open += changes[f]
+            return open > 0 ? 1 : 0
+        }
     }
 
     /// Finds `UCSDped2.m` at PATH, PATH/UCSDped2.m or PATH/gt/UCSDped2.m.

@@ -127,18 +127,29 @@ final class ImageDecoder {
         }
     }
 
-    /// Whether the last marker of a JPEG file is its end of image (FF D9) rather than a start of scan (FF DA): the
-    /// entropy-coded data between them never holds FF followed by either byte (FF is stuffed as FF 00), so a file
-    /// cut off inside its (last) scan has no FF D9 after the last FF DA. Markers of an embedded thumbnail come earlier.
+    /// Whether a JPEG file reaches its end-of-image marker: walks the segments from the start (each marker's
+    /// length skips its payload, so an EXIF thumbnail's markers are never seen) and, after each start of scan, the
+    /// entropy-coded data up to the next marker (FF followed by neither 00, a stuffed byte, nor a restart marker).
+    /// Bytes after the end of image (a motion photo's video, say) are not looked at.
     static func jpegEndsAfterItsScan(_ data: Data) -> Bool {
-        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> Bool in
-            var i = bytes.count - 2
-            while i >= 0 {
-                if bytes[i] == 0xFF {
-                    if bytes[i + 1] == 0xD9 { return true }
-                    if bytes[i + 1] == 0xDA { return false }
+        data.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> Bool in
+            let n = b.count
+            guard n >= 4, b[0] == 0xFF, b[1] == 0xD8 else { return false }
+            var i = 2
+            while i + 1 < n {
+                guard b[i] == 0xFF else { i += 1; continue }  // stray bytes between segments: decoders skip them too
+                let marker = b[i + 1]
+                if marker == 0xFF { i += 1; continue }         // fill byte
+                i += 2
+                if marker == 0xD9 { return true }
+                if marker == 0x01 || (0xD0...0xD7).contains(marker) { continue }  // no payload
+                guard i + 1 < n else { return false }
+                let length = Int(b[i]) << 8 | Int(b[i + 1])
+                guard length >= 2 else { return false }
+                i += length
+                if marker == 0xDA {
+                    while i + 1 < n && !(b[i] == 0xFF && b[i + 1] != 0 && !(0xD0...0xD7).contains(b[i + 1])) { i += 1 }
                 }
-                i -= 1
             }
             return false
         }

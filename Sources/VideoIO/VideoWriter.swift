@@ -53,7 +53,7 @@ public final class VideoWriter {
         if !finished {
             release()
             try? FileManager.default.removeItem(atPath: temporaryPath)
-            temporaryMark.forget()  // only here: finish() has forgotten it, and the slot may be another file's now
+            temporaryMark.forget()
         }
     }
 

@@ -1,4 +1,4 @@
-// Graceful interruption of long commands: the first SIGINT (Ctrl-C) or SIGTERM only raises a flag that the
+// Graceful interruption of long commands: the first SIGINT (Ctrl-C), SIGTERM or SIGHUP only raises a flag that the
 // work loops poll between batches, so files being written are finished (they are written atomically anyway)
 // and the command can say how to continue. A second signal kills the process at once.
 import AtomicFile
@@ -15,7 +15,7 @@ enum Interrupt {
     }
 
     static func install() {
-        for sig in [SIGINT, SIGTERM] {
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig) { s in
                 Interrupt.flag.store(s, ordering: .relaxed)
                 signal(s, cleanupAndReraise)  // a second Ctrl-C ends the process at once, removing temporaries

@@ -15,6 +15,7 @@ func validateThreadCount(_ threads: Int) throws {
 /// permission, a read-only file system. (Foundation's own error prints as a multi-line NSError dump, or as
 /// "error 512" for a file where a parent folder should be, hence mkdir(2) and the system's words.)
 func makeOutputFolder(_ path: String, what: String) throws {
+    guard !path.isEmpty else { throw CommandFailure("\(what) is an empty path") }
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
         guard isDirectory.boolValue else { throw CommandFailure("\(path): \(what) is a file, not a folder") }
@@ -36,6 +37,7 @@ func makeOutputFolder(_ path: String, what: String) throws {
 /// Checks before a long run that its output file can be written: not a folder, in a folder that exists (created
 /// when missing) and is writable. Otherwise the first epoch's work would be lost at the first save.
 func checkOutputFile(_ path: String, option: String) throws {
+    guard !path.isEmpty else { throw CommandFailure("\(option) is an empty path") }
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
         throw CommandFailure("\(path): \(option) names a folder; give a file name such as \(path)/model.safetensors")

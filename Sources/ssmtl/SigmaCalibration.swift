@@ -20,9 +20,23 @@ enum SigmaCalibration {
         var frames: Int
     }
 
+    /// Replay folders are `<tmp>/ssmtl-sigma-<pid>-<uuid>`, removed when the calibration ends. A process killed
+    /// outright (kill -9, a second Ctrl-C) cannot remove its own, so the next calibration removes the folders of
+    /// processes that no longer exist.
+    static let folderPrefix = "ssmtl-sigma-"
+
+    static func removeAbandonedReplayFolders(in temporary: String) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? [] where name.hasPrefix(folderPrefix) {
+            guard let pid = Int32(name.dropFirst(folderPrefix.count).prefix { $0 != "-" }), pid > 0, pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { try? FileManager.default.removeItem(atPath: temporary + "/" + name) }
+        }
+    }
+
     static func run(model: MultiTaskModel, statistics: HeadStatistics, videos: [VideoSource], batch: Int, cropShape: CropShape,
                     makeDetector: (VideoSource) throws -> ObjectDetector, shouldStop: () -> Bool) throws -> Outcome? {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ssmtl-sigma-\(UUID().uuidString)").path
+        let temporary = FileManager.default.temporaryDirectory.path
+        removeAbandonedReplayFolders(in: temporary)
+        let root = temporary + "/\(folderPrefix)\(getpid())-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: root) }
         var labels: [[UInt8]] = [], raw: [[Double]] = []
         for (v, video) in videos.enumerated() {

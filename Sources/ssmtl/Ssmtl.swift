@@ -37,9 +37,14 @@ struct Ssmtl: ParsableCommand {
     /// read, instead of the message followed by the whole usage.
     private static func exitForCommandLine(_ error: Error, arguments: [String]) -> Never {
         guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
-        let subcommand = configuration.subcommands.first { $0._commandName == arguments.first }?._commandName
+        var command: ParsableCommand.Type = Ssmtl.self, names: [String] = []
+        for argument in arguments {
+            guard let sub = command.configuration.subcommands.first(where: { $0._commandName == argument }) else { break }
+            names.append(argument)
+            command = sub
+        }
         let message = self.message(for: error).split(whereSeparator: \.isNewline).joined(separator: " ")
-        Terminal.error("\(message) (see 'ssmtl help\(subcommand.map { " \($0)" } ?? "")')")
+        Terminal.error("\(message) (see 'ssmtl help\(names.map { " " + $0 }.joined())')")
         Foundation.exit(ExitCode.validationFailure.rawValue)
     }
 

@@ -4,8 +4,10 @@ import Foundation
 enum Terminal {
     static let isInteractive = isatty(STDERR_FILENO) != 0
 
+    /// One line whatever the message holds (a file's own text may contain line breaks: they are shown escaped).
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data("ssmtl: error: \(message)\n".utf8))
+        let oneLine = message.replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\n", with: "\\n")
+        FileHandle.standardError.write(Data("ssmtl: error: \(oneLine)\n".utf8))
     }
 
     static func note(_ message: String, quiet: Bool = false) {

@@ -68,6 +68,22 @@ final class ScoreBatchTests: XCTestCase {
         let s = try CLI.run(["score", videos[0], "--model", model, "--out", scratch + "/scores"])
         XCTAssertEqual(s.status, 0, s.stderr)
         XCTAssertTrue(s.stderr.contains("sigma \(sigma.formatted()) (chosen by train"), s.stderr)
+
+        // The replay frames live in $TMPDIR/ssmtl-sigma-<pid>-<uuid>; a calibration removes the folders of processes
+        // that no longer exist (killed before they could), and leaves those of running ones alone.
+        let temporary = scratch + "/tmp"
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/true")
+        try finished.run()
+        finished.waitUntilExit()
+        let abandoned = temporary + "/ssmtl-sigma-\(finished.processIdentifier)-0000/0/source"
+        let running = temporary + "/ssmtl-sigma-\(getpid())-0000/0/source"
+        for folder in [abandoned, running] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        let again = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "1", "--student-epochs", "0", "--resume"] + TrainInterruptTests.tiny,
+                                environment: ["TMPDIR": temporary])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: temporary), ["ssmtl-sigma-\(getpid())-0000"],
+                       "the abandoned folder and the run's own are gone")
     }
 
     /// By default the network heads (here five, with the jigsaw head) are standardised on the validation video's
@@ -322,6 +338,10 @@ final class ScoreBatchTests: XCTestCase {
         }
         try assertRefused("spread", mentioning: "head statistics must be finite, and some spread positive") {
             $0.replacing(#/"head_std":"[^"]*"/#, with: "\"head_std\":\"0,0,0,0,0,0\"")
+        }
+        // Text from the file is shown on the one line, its line breaks escaped.
+        try assertRefused("newline", mentioning: "'crop_shape' is 'oval\\nssmtl: done'") {
+            $0.replacingOccurrences(of: "\"crop_shape\":\"stretch\"", with: "\"crop_shape\":\"oval\\nssmtl: done\"")
         }
         try assertRefused("nan", mentioning: "head statistics must be finite") {
             $0.replacing(#/"head_mean":"[^,]*,/#, with: "\"head_mean\":\"nan,")

@@ -79,6 +79,8 @@ final class SignalAndOutputTests: XCTestCase {
         let aFile = scratch + "/a-file"
         try Data("x".utf8).write(to: URL(fileURLWithPath: aFile))
         for (arguments, text) in [(["detect", clip, "--out", aFile], "a-file: the --out folder is a file, not a folder"),
+                                  (["detect", clip, "--out", ""], "the --out folder is an empty path"),
+                                  (["train", clip, "--out", ""], "--out is an empty path"),
                                   (["detect", clip, "--out", aFile + "/sub"], "cannot create the --out folder: \(aFile) is a file, not a folder"),
                                   (["detect", clip, "--out", scratch + "/d", "--overlay", aFile], "a-file: the --overlay folder is a file, not a folder"),
                                   (["train", clip, "--out", scratch], "--out names a folder; give a file name such as"),
@@ -108,7 +110,9 @@ final class SignalAndOutputTests: XCTestCase {
         for (arguments, text) in [(["synth", "--out", scratch + "/s", "--width", "1000000"], "--width must lie in 96...4096"),
                                   (["synth", "--out", scratch + "/s", "--frames", "100000", "--width", "4096", "--height", "4096"], "must stay under 2e9"),
                                   (["info", clip, "--threads", "100000"], "--threads must lie in 0...256"),
-                                  (["bench", "nn", "--iterations", "0"], "--iterations must be at least 1"),
+                                  (["bench", "nn", "--iterations", "0"], "--iterations must be at least 1 (see 'ssmtl help bench nn')"),
+                                  (["train", clip, "--out", scratch + "/m.safetensors", "--encoder", "16" + String(repeating: ",M", count: 63)],
+                                   "the encoder has 63 pooling stages (M), at most 9"),
                                   (["train", clip, "--out", scratch + "/m.safetensors", "--head-channels", "100000000000"],
                                    "head and decoder channels must lie in 1...4096"),
                                   (["detect", clip, "--out", scratch + "/d", "--margin", "9223372036854775807"], "--margin must be at most 65536")] {

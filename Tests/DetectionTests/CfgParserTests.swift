@@ -70,7 +70,7 @@ final class CfgParserTests: XCTestCase {
             XCTAssertEqual((error as! DarknetError).line, 1)
             XCTAssertTrue("\(error)".contains("at most 8192"), "\(error)")
         }
-        let filters = small.replacingOccurrences(of: "filters=4", with: "filters=400000000")
+        let filters = small.replacingOccurrences(of: "filters=4", with: "filters=16000000")
         XCTAssertThrowsError(try DarknetNetwork.parse(filters, file: "c.cfg")) { error in
             XCTAssertEqual((error as! DarknetError).line, 7)
             XCTAssertTrue("\(error)".contains("over 2^28"), "\(error)")
@@ -80,6 +80,19 @@ final class CfgParserTests: XCTestCase {
             XCTAssertEqual((error as! DarknetError).line, 5)
             XCTAssertTrue("\(error)".contains("needs over 2^28 weights"), "\(error)")
         }
+        // Values that would overflow the shape arithmetic are refused as they are read.
+        for (old, new) in [("size=3", "size=9223372036854775807"), ("stride=1", "stride=4611686018427387904")] {
+            XCTAssertThrowsError(try DarknetNetwork.parse(small.replacingOccurrences(of: old, with: new))) { error in
+                XCTAssertTrue("\(error)".contains("an integer of at most 2^24 in size"), "\(error)")
+            }
+        }
+        // The input a convolution unfolds (channels x size^2 x output pixels) is bounded like its output.
+        let unfolded = "[net]\nwidth=6000\nheight=6000\nchannels=3\n[convolutional]\nfilters=1\nsize=15\npad=1\n"
+        XCTAssertThrowsError(try DarknetNetwork.parse(unfolded)) { error in
+            XCTAssertTrue("\(error)".contains("would unfold its input into over 2^28 values"), "\(error)")
+        }
+        let yolo = "[net]\nwidth=8\nheight=8\nchannels=3\n[yolo]\nnum=16777216\nclasses=1\n"
+        XCTAssertThrowsError(try DarknetNetwork.parse(yolo)) { XCTAssertTrue("\($0)".contains("num"), "\($0)") }
         XCTAssertNoThrow(try DarknetNetwork.parse(small.replacingOccurrences(of: "filters=4", with: "filters=1024")))
     }
 

@@ -21,6 +21,14 @@ final class GroundTruthTests: XCTestCase {
         }
         XCTAssertEqual(Ped2GroundTruth.labels(ranges: [3...9_999_999], frameCount: 5), [0, 0, 1, 1, 1])
         XCTAssertEqual(Ped2GroundTruth.labels(ranges: [7...8], frameCount: 5), [0, 0, 0, 0, 0])
+        // Overlapping ranges cost nothing extra (2000 copies of one range once took minutes), and the total is bounded.
+        let copies = "x.gt_frame = [" + Array(repeating: "1:5000000", count: 2000).joined(separator: ", ") + "];"
+        let many = try Ped2GroundTruth.parseFrameRanges(copies, path: "UCSDped2.m")
+        XCTAssertEqual(Ped2GroundTruth.labels(ranges: many[0], frameCount: nil).count, 5_000_000)
+        XCTAssertEqual(Ped2GroundTruth.labels(ranges: [2...4, 3...6, 9...9], frameCount: 10), [0, 1, 1, 1, 1, 1, 0, 0, 1, 0])
+        assertEvaluationError("UCSDped2.m: the ranges reach 12000000 frames over all videos") {
+            _ = try Ped2GroundTruth.parseFrameRanges("a.gt_frame = [1:6000000];\nb.gt_frame = [1:6000000];", path: "UCSDped2.m")
+        }
     }
 
     /// Labels other than 0 and 1, track regions outside their video or with corners swapped, and a --tracks folder
@@ -41,6 +49,16 @@ final class GroundTruthTests: XCTestCase {
         assertEvaluationError("missing: no such tracks folder (given with --tracks)") {
             _ = try GroundTruthLoader.load(path: root + "/gt", dataset: .generic, tracksDirectory: root + "/missing", deriveRegions: true)
         }
+        assertEvaluationError("a.txt: is a file; --tracks takes the folder") {
+            _ = try GroundTruthLoader.load(path: root + "/gt", dataset: .generic, tracksDirectory: root + "/gt/a.txt", deriveRegions: true)
+        }
+        // Ped2 labels without mask folders end at the last anomalous frame, so a later track region is no error.
+        try EvalPaths.write("TestVideoFile{end+1}.gt_frame = [2:3];\n", to: root + "/ped2/UCSDped2.m")
+        try EvalPaths.write("0,9,1,1,4,4\n", to: root + "/ped2tracks/Test001.txt")
+        let ped2 = try GroundTruthLoader.load(path: root + "/ped2", dataset: .ped2, tracksDirectory: root + "/ped2tracks", deriveRegions: true)
+        XCTAssertEqual(ped2.videos[0].labels, [0, 1, 1])
+        XCTAssertEqual(ped2.videos[0].tracks?.first?.regions.map(\.frame), [9])
+
         try EvalPaths.write("0,2,1,1,4,4\n", to: root + "/gt/tracks/a.txt")
         let set = try GroundTruthLoader.load(path: root + "/gt", dataset: .generic, deriveRegions: true)
         XCTAssertEqual(set.videos[0].tracks?.first?.regions, [GroundTruthRegion(frame: 2, box: Box(x1: 1, y1: 1, x2: 4, y2: 4))])

@@ -83,9 +83,17 @@ final class BadInputTests: XCTestCase {
         XCTAssertThrowsError(try ImageFile.read(path: text)) { error in
             XCTAssertEqual("\(error)", "\(text): not a JPEG image (no start-of-image marker)")
         }
-        // Markers of an embedded thumbnail come before the main scan; bytes after the end marker are ignored.
-        XCTAssertTrue(ImageDecoder.jpegEndsAfterItsScan(Data(Self.tinyJPEG + [0x00, 0x00])))
-        XCTAssertFalse(ImageDecoder.jpegEndsAfterItsScan(Data([0xFF, 0xD8, 0xFF, 0xD9, 0xFF, 0xDA, 0x00, 0x08])))
+        // Bytes after the end of image are not looked at, even when they hold markers (a motion photo's video).
+        XCTAssertTrue(ImageDecoder.jpegEndsAfterItsScan(Data(Self.tinyJPEG + [0x00, 0xFF, 0xDA, 0x00, 0x08, 0x01])))
+        // An EXIF thumbnail (its own FF D8 ... FF D9 inside an APP1 segment) does not make a cut main image whole.
+        let thumbnail: [UInt8] = [0xFF, 0xE1, 0x00, 0x08, 0xFF, 0xD8, 0x00, 0x00, 0xFF, 0xD9]
+        let withThumbnail = Array(Self.tinyJPEG.prefix(2)) + thumbnail + Array(Self.tinyJPEG.dropFirst(2))
+        XCTAssertTrue(ImageDecoder.jpegEndsAfterItsScan(Data(withThumbnail)))
+        XCTAssertFalse(ImageDecoder.jpegEndsAfterItsScan(Data(withThumbnail.dropLast(2))))
+        // A stuffed FF 00 or a restart marker inside the scan is data, not the end.
+        let stuffed = Array(Self.tinyJPEG.dropLast(2)) + [0xFF, 0x00, 0xFF, 0xD0, 0x00]
+        XCTAssertFalse(ImageDecoder.jpegEndsAfterItsScan(Data(stuffed)))
+        XCTAssertTrue(ImageDecoder.jpegEndsAfterItsScan(Data(stuffed + [0xFF, 0xD9])))
     }
 
     func testTruncatedPNGInAFolder() throws {

@@ -115,8 +115,13 @@ public final class CfgSection {
     public func int(_ key: String) throws -> Int? {
         guard let text = string(key) else { return nil }
         guard let value = Int(text) else { throw bad(key, text, "an integer") }
+        guard abs(value) <= CfgSection.largestInteger else { throw bad(key, text, "an integer of at most 2^24 in size") }
         return value
     }
+
+    /// No Darknet key needs more (the largest are sizes of a few thousand); the cap keeps the shape arithmetic far
+    /// from overflow, so absurd values are caught by the size checks instead of trapping.
+    static let largestInteger = 1 << 24
 
     public func int(_ key: String, default value: Int) throws -> Int { try int(key) ?? value }
 
@@ -136,7 +141,9 @@ public final class CfgSection {
         let parts = text.split(separator: ",", omittingEmptySubsequences: true)
         var values: [Int] = []
         for part in parts {
-            guard let value = Int(part) else { throw bad(key, text, "a comma-separated list of integers") }
+            guard let value = Int(part), abs(value) <= CfgSection.largestInteger else {
+                throw bad(key, text, "a comma-separated list of integers of at most 2^24 in size")
+            }
             values.append(value)
         }
         guard !values.isEmpty else { throw bad(key, text, "a comma-separated list of integers") }

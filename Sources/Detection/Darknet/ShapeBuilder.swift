@@ -103,6 +103,7 @@ struct ShapeBuilder {
         case .yolo:
             let classes = try s.int("classes", default: 20)
             let num = try s.int("num", default: 1)
+            guard (1...4096).contains(num) else { throw s.error("num", "must lie in 1...4096") }
             let anchors = try s.floatList("anchors") ?? []
             let mask = try s.intList("mask") ?? Array(0..<num)
             guard classes > 0 else { throw s.error("classes", "must be positive") }
@@ -136,6 +137,11 @@ struct ShapeBuilder {
             let weights = Double(spec.filters) * Double(spec.size) * Double(spec.size) * Double(inShape.c)
             guard weights <= ShapeBuilder.maximumValues else {
                 throw DarknetError(file, line: s.line, "[\(s.name)] layer \(index) needs over 2^28 weights (\(spec.filters) filters of \(spec.size)x\(spec.size)x\(inShape.c))")
+            }
+            // The convolution unfolds its input into a (C/groups x size^2) x (outH x outW) matrix.
+            let unfolded = Double(inShape.c / spec.groups) * Double(spec.size) * Double(spec.size) * Double(out.h) * Double(out.w)
+            guard unfolded <= ShapeBuilder.maximumValues else {
+                throw DarknetError(file, line: s.line, "[\(s.name)] layer \(index) would unfold its input into over 2^28 values (size \(spec.size) over \(inShape))")
             }
         }
         layers.append(NetworkLayer(index: index, kind: kind, input: inShape, output: out, line: s.line))

@@ -64,6 +64,9 @@ public struct NetworkConfig: Sendable, Equatable {
     public var problem: String? {
         if cropSize < 2 || cropSize > 1024 { return "crop size \(cropSize) is outside 2...1024" }
         if poolingStages < 2 { return "the encoder needs at least two pooling stages (M): the decoder stem and the rest" }
+        // A 1024-pixel crop halves to 1 after 10 stages; more would also overflow the divisibility check below.
+        if poolingStages > 9 { return "the encoder has \(poolingStages) pooling stages (M), at most 9 fit any crop size" }
+        if encoderPlan.count > 64 { return "the encoder plan has \(encoderPlan.count) items, at most 64" }
         if cropSize % (1 << (poolingStages + 1)) != 0 {
             return "crop size \(cropSize) must be divisible by \(1 << (poolingStages + 1)) (2^(pooling stages + 1))"
         }
