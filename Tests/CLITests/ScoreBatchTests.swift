@@ -7,12 +7,7 @@ final class ScoreBatchTests: XCTestCase {
     /// Trains the tiny network for one epoch on `count` synthetic videos of `frames` frames in `scratch`/train.
     private func tinyModel(_ scratch: String, count: Int = 2, frames: Int = 24, studentEpochs: Int = 1, options: [String] = []) throws
         -> (model: String, videos: [String]) {
-        let videos = try TrainInterruptTests.makeVideos(in: scratch + "/train", count: count, frames: frames)
-        let model = scratch + "/m.safetensors"
-        let r = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "1", "--student-epochs", "\(studentEpochs)"]
-                            + TrainInterruptTests.tiny + options)
-        XCTAssertEqual(r.status, 0, r.stderr)
-        return (model, videos)
+        try TrainInterruptTests.trainTinyModel(in: scratch, count: count, frames: frames, studentEpochs: studentEpochs, options: options)
     }
 
     func testABadVideoInTheMiddleDoesNotStopTheOthers() throws {

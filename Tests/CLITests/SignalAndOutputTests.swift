@@ -60,10 +60,7 @@ final class SignalAndOutputTests: XCTestCase {
 
     func testSIGTERMDuringScoreRemovesTheScoreFilesBeingWritten() throws {
         let scratch = try CLI.scratchFolder()
-        let videos = try TrainInterruptTests.makeVideos(in: scratch + "/train", count: 2, frames: 24)
-        let model = scratch + "/m.safetensors"
-        let trained = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "1", "--student-epochs", "0"] + TrainInterruptTests.tiny)
-        XCTAssertEqual(trained.status, 0, trained.stderr)
+        let (model, _) = try TrainInterruptTests.trainTinyModel(in: scratch, studentEpochs: 0)
         // A long video so that scoring is still writing when the signal comes.
         let long = try TrainInterruptTests.makeVideos(in: scratch + "/long", count: 1, frames: 600)
         let out = scratch + "/scores"

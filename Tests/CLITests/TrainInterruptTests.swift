@@ -32,6 +32,17 @@ final class TrainInterruptTests: XCTestCase {
         }
     }
 
+    /// Trains the tiny network for one epoch on `count` of the videos above, `frames` frames each, in `scratch`/train;
+    /// the model is `scratch`/m.safetensors.
+    static func trainTinyModel(in scratch: String, count: Int = 2, frames: Int = 24, studentEpochs: Int = 1, options: [String] = [],
+                               file: StaticString = #filePath, line: UInt = #line) throws -> (model: String, videos: [String]) {
+        let videos = try makeVideos(in: scratch + "/train", count: count, frames: frames)
+        let model = scratch + "/m.safetensors"
+        let r = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "1", "--student-epochs", "\(studentEpochs)"] + tiny + options)
+        XCTAssertEqual(r.status, 0, r.stderr, file: file, line: line)
+        return (model, videos)
+    }
+
     /// A tiny network so the debug binary trains an epoch in seconds.
     static let tiny = ["--crop-size", "16", "--encoder", "4,M,8,M", "--head-channels", "4", "--decoder-channels", "4",
                        "--batch", "8", "--shuffle-buffer", "16", "--threads", "1", "--quiet"]
