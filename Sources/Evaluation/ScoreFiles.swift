@@ -59,8 +59,8 @@ public enum ScoreFileReader {
             let v = values.map { $0! }
             guard v.allSatisfy(\.isFinite) else { throw EvaluationError(path, "line \(n + 1): NaN or infinite value") }
             guard v.allSatisfy({ abs($0) < 1e12 }) else { throw EvaluationError(path, "line \(n + 1): value out of range") }
-            guard v[3] >= v[1], v[4] >= v[2] else { throw EvaluationError(path, "line \(n + 1): x_max or y_max is below x_min or y_min") }
-            regions.append(PredictedRegion(frame: Int(v[0]), box: Box(x1: v[1], y1: v[2], x2: v[3], y2: v[4]), score: v[5]))
+            regions.append(PredictedRegion(frame: Int(v[0]), box: try Box.read(x1: v[1], y1: v[2], x2: v[3], y2: v[4], path: path, line: n + 1),
+                                           score: v[5]))
         }
         return regions
     }

@@ -22,9 +22,8 @@ public enum TrackFile {
             let v = values.map { $0! }
             let id = Int(v[0]), frame = Int(v[1])
             guard frame >= 0 else { throw EvaluationError(path, "line \(n + 1): negative frame index") }
-            guard v[4] >= v[2], v[5] >= v[3] else { throw EvaluationError(path, "line \(n + 1): x_max or y_max is below x_min or y_min") }
             if byID[id] == nil { order.append(id) }
-            byID[id, default: []].append(GroundTruthRegion(frame: frame, box: Box(x1: v[2], y1: v[3], x2: v[4], y2: v[5])))
+            byID[id, default: []].append(GroundTruthRegion(frame: frame, box: try Box.read(x1: v[2], y1: v[3], x2: v[4], y2: v[5], path: path, line: n + 1)))
         }
         return order.map { GroundTruthTrack(regions: byID[$0]!) }
     }

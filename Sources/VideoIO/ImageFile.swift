@@ -127,14 +127,15 @@ final class ImageDecoder {
         }
     }
 
-    /// Whether a JPEG file reaches its end-of-image marker: walks the segments from the start (each marker's
+    /// Whether a JPEG file (its first two bytes the start-of-image marker, checked by the caller) reaches its
+    /// end-of-image marker: walks the segments after the start (each marker's
     /// length skips its payload, so an EXIF thumbnail's markers are never seen) and, after each start of scan, the
     /// entropy-coded data up to the next marker (FF followed by neither 00, a stuffed byte, nor a restart marker).
     /// Bytes after the end of image (a motion photo's video, say) are not looked at.
     static func jpegEndsAfterItsScan(_ data: Data) -> Bool {
         data.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> Bool in
             let n = b.count
-            guard n >= 4, b[0] == 0xFF, b[1] == 0xD8 else { return false }
+            guard n >= 4 else { return false }
             var i = 2
             while i + 1 < n {
                 guard b[i] == 0xFF else { i += 1; continue }  // stray bytes between segments: decoders skip them too

@@ -37,7 +37,7 @@ struct BenchNN: ParsableCommand {
         guard Variant(rawValue: variant) != nil else {
             throw ValidationError("unknown variant '\(variant)' (expected one of \(Variant.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        guard batch >= 1, batch <= 4096 else { throw ValidationError("--batch must be in 1...4096") }
+        guard (1...maximumBatch).contains(batch) else { throw ValidationError("--batch must be in 1...\(maximumBatch)") }
         guard seconds > 0, seconds.isFinite else { throw ValidationError("--seconds must be positive") }
         if let iterationsLimit { guard iterationsLimit >= 1 else { throw ValidationError("--iterations must be at least 1") } }
         try validateThreadCount(threads)

@@ -52,7 +52,7 @@ struct DetectorOptions: ParsableArguments {
         guard bgThreshold >= 0, diffThreshold >= 0, minArea >= 0, margin >= 0, splitArea >= 0 else {
             throw ValidationError("motion thresholds, --min-area, --margin and --split-area must not be negative")
         }
-        // Pixel counts beyond any frame size only overflow the box arithmetic.
+        // Values beyond any pixel value or frame size only overflow the box arithmetic (a huge --margin trapped).
         guard bgThreshold <= 1 << 16, diffThreshold <= 1 << 16, minArea <= 1 << 30, margin <= 1 << 16, splitArea <= 1 << 30 else {
             throw ValidationError("motion thresholds and --margin must be at most 65536, --min-area and --split-area at most 2^30")
         }

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
 
+/// The largest `--batch` of any command: a batch's activations grow with it (4096 objects of the deep-wide network
+/// are already tens of GB).
+let maximumBatch = 4096
+
 /// Thread counts beyond this are typing mistakes: every command starts one worker per thread up front.
 let maximumThreads = 256
 

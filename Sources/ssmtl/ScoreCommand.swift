@@ -84,7 +84,7 @@ struct Score: ParsableCommand {
                 throw ValidationError("--sigma must lie in 0...\(Int(FrameScoreSmoothing.maximumSigma))")
             }
         }
-        guard (1...4096).contains(batch) else { throw ValidationError("--batch must lie in 1...4096") }
+        guard (1...maximumBatch).contains(batch) else { throw ValidationError("--batch must lie in 1...\(maximumBatch)") }
         try validateThreadCount(threads)
     }
 

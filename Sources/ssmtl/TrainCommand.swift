@@ -106,7 +106,7 @@ struct Train: ParsableCommand {
         guard epochs >= 1, batch >= 2, shuffleBuffer >= batch else {
             throw ValidationError("--epochs must be at least 1, --batch at least 2, --shuffle-buffer at least --batch")
         }
-        guard batch <= 4096 else { throw ValidationError("--batch must be at most 4096") }
+        guard batch <= maximumBatch else { throw ValidationError("--batch must be at most \(maximumBatch)") }
         try validateThreadCount(threads)
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be positive") }
         guard (0...1).contains(fastForwardShare) else { throw ValidationError("--fast-forward-share must lie in [0, 1]") }

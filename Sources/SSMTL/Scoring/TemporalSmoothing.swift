@@ -1,15 +1,15 @@
 import Foundation
 
-/// Gaussian smoothing of a video's frame scores along time, identical to SciPy's
-/// `gaussian_filter1d(x, sigma, mode="reflect", truncate=4.0)`: kernel radius round(4 sigma), weights
-/// normalised to sum 1, the signal mirrored at its ends (d c b a | a b c d | d c b a).
-/// sigma = 0 returns the scores unchanged.
 public enum FrameScoreSmoothing {
     /// The largest σ accepted from the command line or a checkpoint: 1000 frames is over half a minute at 25 fps,
     /// far more than any useful smoothing, and the kernel (8σ + 1 weights) stays small.
     public static let maximumSigma = 1000.0
 }
 
+/// Gaussian smoothing of a video's frame scores along time, identical to SciPy's
+/// `gaussian_filter1d(x, sigma, mode="reflect", truncate=4.0)`: kernel radius round(4 sigma), weights
+/// normalised to sum 1, the signal mirrored at its ends (d c b a | a b c d | d c b a).
+/// sigma = 0 returns the scores unchanged.
 public func gaussianSmooth(_ scores: [Double], sigma: Double) -> [Double] {
     guard sigma > 0, scores.count > 1 else { return scores }
     let radius = Int(4.0 * sigma + 0.5)
