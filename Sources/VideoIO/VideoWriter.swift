@@ -42,8 +42,7 @@ public final class VideoWriter {
         temporaryMark = TemporaryFileMark(path: temporaryPath)
         do { try open(fps: fps, quality: quality) } catch {
             release()
-            try? FileManager.default.removeItem(atPath: temporaryPath)
-            temporaryMark.forget()
+            discardTemporary()
             throw error
         }
     }
@@ -52,9 +51,14 @@ public final class VideoWriter {
         input.deallocate()
         if !finished {
             release()
-            try? FileManager.default.removeItem(atPath: temporaryPath)
-            temporaryMark.forget()
+            discardTemporary()
         }
+    }
+
+    /// Removes the unfinished file; a signal no longer needs to find it.
+    private func discardTemporary() {
+        try? FileManager.default.removeItem(atPath: temporaryPath)
+        temporaryMark.forget()
     }
 
     private func open(fps: Double, quality: Int) throws {
@@ -166,8 +170,7 @@ public final class VideoWriter {
             if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
             try FileManager.default.moveItem(atPath: temporaryPath, toPath: path)
         } catch {
-            try? FileManager.default.removeItem(atPath: temporaryPath)
-            temporaryMark.forget()
+            discardTemporary()
             throw VideoIOError(path, "cannot move the finished video into place: \(error.localizedDescription)")
         }
         temporaryMark.forget()

@@ -48,11 +48,7 @@ final class CfgParserTests: XCTestCase {
     }
 
     func testBadValuesAreErrorsWithTheirLine() {
-        let bad = small.replacingOccurrences(of: "filters=4", with: "filters=four")
-        XCTAssertThrowsError(try DarknetNetwork.parse(bad, file: "c.cfg")) { error in
-            XCTAssertEqual((error as! DarknetError).line, 9)
-            XCTAssertTrue("\(error)".contains("filters=four is not an integer"), "\(error)")
-        }
+        assertParseError(small.replacingOccurrences(of: "filters=4", with: "filters=four"), onLine: 9, says: "filters=four is not an integer")
         let activation = small.replacingOccurrences(of: "leaky", with: "swish")
         XCTAssertThrowsError(try DarknetNetwork.parse(activation)) { XCTAssertEqual(($0 as! DarknetError).line, 13) }
         XCTAssertThrowsError(try DarknetNetwork.parse("[net]\nwidth=8\nheight=8\nchannels=1\n[route]\nlayers=-5\n")) {
@@ -65,21 +61,9 @@ final class CfgParserTests: XCTestCase {
     /// Sizes that would need gigabytes (a typing mistake or a corrupt file) are errors at parse time, with their
     /// line, before anything is allocated.
     func testAbsurdSizesAreErrorsBeforeAllocation() {
-        let wide = small.replacingOccurrences(of: "width = 32", with: "width = 100000")
-        XCTAssertThrowsError(try DarknetNetwork.parse(wide, file: "c.cfg")) { error in
-            XCTAssertEqual((error as! DarknetError).line, 1)
-            XCTAssertTrue("\(error)".contains("at most 8192"), "\(error)")
-        }
-        let filters = small.replacingOccurrences(of: "filters=4", with: "filters=16000000")
-        XCTAssertThrowsError(try DarknetNetwork.parse(filters, file: "c.cfg")) { error in
-            XCTAssertEqual((error as! DarknetError).line, 7)
-            XCTAssertTrue("\(error)".contains("over 2^28"), "\(error)")
-        }
-        let connected = "[net]\nwidth=8192\nheight=8192\nchannels=3\n[connected]\noutput=1000\n"
-        XCTAssertThrowsError(try DarknetNetwork.parse(connected)) { error in
-            XCTAssertEqual((error as! DarknetError).line, 5)
-            XCTAssertTrue("\(error)".contains("needs over 2^28 weights"), "\(error)")
-        }
+        assertParseError(small.replacingOccurrences(of: "width = 32", with: "width = 100000"), onLine: 1, says: "at most 8192")
+        assertParseError(small.replacingOccurrences(of: "filters=4", with: "filters=16000000"), onLine: 7, says: "over 2^28")
+        assertParseError("[net]\nwidth=8192\nheight=8192\nchannels=3\n[connected]\noutput=1000\n", onLine: 5, says: "needs over 2^28 weights")
         // Values that would overflow the shape arithmetic are refused as they are read.
         for (old, new) in [("size=3", "size=9223372036854775807"), ("stride=1", "stride=4611686018427387904")] {
             XCTAssertThrowsError(try DarknetNetwork.parse(small.replacingOccurrences(of: old, with: new))) { error in
@@ -94,6 +78,14 @@ final class CfgParserTests: XCTestCase {
         let yolo = "[net]\nwidth=8\nheight=8\nchannels=3\n[yolo]\nnum=16777216\nclasses=1\n"
         XCTAssertThrowsError(try DarknetNetwork.parse(yolo)) { XCTAssertTrue("\($0)".contains("num"), "\($0)") }
         XCTAssertNoThrow(try DarknetNetwork.parse(small.replacingOccurrences(of: "filters=4", with: "filters=1024")))
+    }
+
+    /// Parsing `text` (as c.cfg) fails on line `expectedLine` with a message containing `says`.
+    private func assertParseError(_ text: String, onLine expectedLine: Int, says: String, file: StaticString = #filePath, line testLine: UInt = #line) {
+        XCTAssertThrowsError(try DarknetNetwork.parse(text, file: "c.cfg"), file: file, line: testLine) { error in
+            XCTAssertEqual((error as? DarknetError)?.line, expectedLine, "\(error)", file: file, line: testLine)
+            XCTAssertTrue("\(error)".contains(says), "\(error)", file: file, line: testLine)
+        }
     }
 
     func testYolov3TinyShapesAndSize() throws {
