@@ -27,6 +27,11 @@ public struct SafetensorsFile {
     public var metadata: [String: String]
     public var tensors: [String: NamedTensor]
     public var order: [String]
+    public init(metadata: [String: String], tensors: [String: NamedTensor], order: [String]) {
+        self.metadata = metadata
+        self.tensors = tensors
+        self.order = order
+    }
 }
 
 private func jsonString(_ s: String) -> String {

@@ -10,7 +10,8 @@ struct Score: ParsableCommand {
         abstract: "Score videos with a trained model: DIR/<video>.csv per frame and DIR/<video>.regions.txt per object.",
         discussion: """
             Streams each video (decode -> detect -> crop -> network in batches across frames), standardises each \
-            head's score with the training statistics stored in the model, averages the four heads and the appearance \
+            head's score with the training statistics stored in the model (an ensemble averages its members' \
+            standardised scores), averages the four heads and the appearance \
             score (distance of the object's encoder features to the nearest training object's; models trained \
             before it have none) into an object score, builds an anomaly map on a grid (every cell under a box takes the max of the boxes covering it), \
             optionally filters it in 3D, takes its max as the frame score and smooths it over time.
@@ -90,10 +91,9 @@ struct Score: ParsableCommand {
 
     func run() throws {
         Threads.configureForPipeline(threads: threads)
-        let (network, info) = try ModelCheckpoint.load(model)
-        guard let statistics = info.headStatistics else {
-            throw CheckpointError(model, "has no head statistics (training did not finish): use the model written at the end of `ssmtl train`")
-        }
+        let loaded = try ModelCheckpoint.loadForScoring(model)
+        let info = loaded.info
+        if loaded.memberCount > 1 { Terminal.note("score: an ensemble of \(loaded.memberCount) networks", quiet: quiet) }
         let videos = try discoverVideos(inputs)
         try makeOutputFolder(out, what: "the --out folder")
         if let overlay { try makeOutputFolder(overlay, what: "the --overlay folder") }
@@ -131,8 +131,8 @@ struct Score: ParsableCommand {
             do {
                 let reader = try FrameReader(path: video.path)
                 let bar = ProgressBar(video.name, total: reader.info.frameCount, quiet: quiet)
-                let scorer = VideoScorer(detector: try detectorOptions.detector(for: video, yolo: yolo, teacher: teacher), scorer: network,
-                                         statistics: statistics, options: options)
+                let scorer = VideoScorer(detector: try detectorOptions.detector(for: video, yolo: yolo, teacher: teacher), scorer: loaded.scorer,
+                                         statistics: loaded.statistics, options: options)
                 // Regions stream to their file as objects are scored (memory does not grow with the video); the
                 // overlay needs them all afterwards, so it keeps them.
                 let regionsFile = try RegionsFileWriter(path: regions)

@@ -32,7 +32,7 @@ enum SigmaCalibration {
         }
     }
 
-    static func run(model: MultiTaskModel, statistics: HeadStatistics, videos: [VideoSource], batch: Int, cropShape: CropShape,
+    static func run(model: ObjectScorer, statistics: HeadStatistics, videos: [VideoSource], batch: Int, cropShape: CropShape,
                     makeDetector: (VideoSource) throws -> ObjectDetector, shouldStop: () -> Bool) throws -> Outcome? {
         let temporary = FileManager.default.temporaryDirectory.path
         removeAbandonedReplayFolders(in: temporary)

@@ -18,7 +18,8 @@ struct Train: ParsableCommand {
             sample of at most 8192 training objects' encoder features, the validation videos left out) and the \
             normal spread of its nearest-neighbour distance. --resume continues from MODEL.last.safetensors and \
             gives the same weights as an uninterrupted run with the same seed; resuming a finished run recomputes \
-            the statistics, the bank and the scoring sigma.
+            the statistics, the bank and the scoring sigma. With --members K the members are trained in turn; --resume \
+            skips the members already finished, continues the interrupted one, and chooses the ensemble's sigma again.
             """)
 
     @Argument(help: "Normal (training) videos: files, frame folders, or folders of those.")
@@ -84,6 +85,12 @@ struct Train: ParsableCommand {
     @Option(help: "Random seed (initialisation, sampling, shuffling, dropout).")
     var seed: UInt64 = 1
 
+    @Option(help: ArgumentHelp("Networks in a deep ensemble: K > 1 trains K networks one after the other with seeds --seed, --seed + 1, ... (all holding out the same validation videos) into MODEL.member-k.safetensors, then writes MODEL.safetensors holding them all; score averages their standardised scores. Training and scoring take K times as long.", valueName: "K"))
+    var members = 1
+
+    @Option(name: .customLong("split-seed"), help: ArgumentHelp("Seed that chooses the validation videos (default: --seed). Models trained with one split seed hold out the same videos.", valueName: "seed"))
+    var splitSeed: UInt64?
+
     @Option(help: "Examples held in the shuffle buffer (bounds memory: about 172 kB each).")
     var shuffleBuffer = 2048
 
@@ -102,6 +109,7 @@ struct Train: ParsableCommand {
         guard Variant(rawValue: variant) != nil else {
             throw ValidationError("--variant must be one of \(Variant.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        guard (1...16).contains(members) else { throw ValidationError("--members must lie in 1...16") }
         guard studentEpochs >= 0 else { throw ValidationError("--student-epochs must be 0 or more") }
         guard epochs >= 1, batch >= 2, shuffleBuffer >= batch else {
             throw ValidationError("--epochs must be at least 1, --batch at least 2, --shuffle-buffer at least --batch")
@@ -156,50 +164,144 @@ struct Train: ParsableCommand {
         let yolo = try detectorOptions.loadYOLO(quiet: quiet)
         let teacher = try detectorOptions.loadTeacher(quiet: quiet)
         let teacherWidth = detectorOptions.teacherWidth(of: yolo, teacher: teacher)
+        // Detections are cached once for every member: they depend on the detector only.
+        let cache = DetectionCache(videos: videos) { video in try detectorOptions.detector(for: video, yolo: yolo, teacher: teacher) }
+        let context = RunContext(videos: videos, cache: cache, teacherWidth: teacherWidth,
+                                 makeDetector: { try detectorOptions.detector(for: $0, yolo: yolo, teacher: teacher) })
 
+        if members == 1 {
+            let member = memberRuns[0]
+            let (model, final, split) = try train(member, resume: resume, context: context)
+            var info = final
+            if let (sigma, table) = try chooseSigma(scorer: model, statistics: final.headStatistics!, split: split, context: context,
+                                                    completedEpochs: epochs, last: member.last) {
+                info.scoreSigma = sigma
+                info.scoreSigmaValidation = table
+                try ModelCheckpoint.save(model, info: info, to: out, includeOptimizer: false)
+            }
+            Terminal.note("train: best epoch \(info.bestEpoch) (validation loss \(String(format: "%.4f", info.bestValidationLoss))); head mean \(info.headStatistics!.mean), std \(info.headStatistics!.std) (\(info.headStatisticsObjects ?? "")); wrote \(out)", quiet: quiet)
+            return
+        }
+
+        var split: ValidationSplit?
+        for member in memberRuns {
+            if resume, let info = try finishedMember(member) {
+                Terminal.note("train: \(member.label) (seed \(member.seed)) is already trained: best epoch \(info.bestEpoch), validation loss \(String(format: "%.4f", info.bestValidationLoss)) (\(member.out))", quiet: quiet)
+                continue
+            }
+            let resumeMember = resume && FileManager.default.fileExists(atPath: member.last)
+            split = try train(member, resume: resumeMember, context: context).2
+        }
+        // The members in one scorer, each with its own statistics; the scoring sigma is chosen for the ensemble.
+        var ensemble: [EnsembleScorer.Member] = []
+        for member in memberRuns {
+            let (model, info) = try ModelCheckpoint.load(member.out)
+            ensemble.append(EnsembleScorer.Member(scorer: model, statistics: info.headStatistics!))
+        }
+        let scorer = EnsembleScorer(members: ensemble)
+        let shared = split ?? Trainer(videos: videos, detections: cache, options: trainerOptions(seed: seed, side: scorer.cropSide, teacherWidth: teacherWidth)).split
+        let sigma = try chooseSigma(scorer: scorer, statistics: scorer.statistics, split: shared, context: context,
+                                    completedEpochs: epochs, last: memberRuns.last!.last)
+        try EnsembleCheckpoint.write(members: memberRuns.map(\.out), scoreSigma: sigma?.sigma, sigmaValidation: sigma?.table, to: out)
+        Terminal.note("train: wrote \(out), an ensemble of \(members) networks (seeds \(seed)...\(seed &+ UInt64(members - 1)); each member's own file, kept for --resume: \(memberRuns[0].out) ...)", quiet: quiet)
+    }
+
+    /// What every member's training shares.
+    struct RunContext {
+        let videos: [VideoSource]
+        let cache: DetectionCache
+        let teacherWidth: Int
+        let makeDetector: (VideoSource) throws -> ObjectDetector
+    }
+
+    /// One network to train: where it is written and its seed (an ensemble's members: seed, seed + 1, ...).
+    struct MemberRun {
+        let out: String
+        let last: String
+        let seed: UInt64
+        /// "member 2/3", or "model" for a single network.
+        let label: String
+    }
+
+    var memberRuns: [MemberRun] {
+        guard members > 1 else { return [MemberRun(out: out, last: lastPath, seed: seed, label: "model")] }
+        let stem = out.hasSuffix(".safetensors") ? String(out.dropLast(".safetensors".count)) : out
+        return (1...members).map { k in
+            MemberRun(out: "\(stem).member-\(k).safetensors", last: "\(stem).member-\(k).last.safetensors",
+                      seed: seed &+ UInt64(k - 1), label: "member \(k)/\(members)")
+        }
+    }
+
+    func trainerOptions(seed memberSeed: UInt64, side: Int, teacherWidth: Int) -> Trainer.Options {
+        var options = Trainer.Options()
+        options.batchSize = batch
+        options.shuffleCapacity = shuffleBuffer
+        options.seed = memberSeed
+        // Every member holds out the videos of the first seed's split, so none has seen the sigma replays' videos.
+        options.splitSeed = splitSeed ?? seed
+        options.side = side
+        options.teacherWidth = teacherWidth
+        options.fastForwardShare = fastForwardShare
+        options.mirror = mirror
+        options.cropShape = shape
+        options.jigsawGrid = jigsawGrid
+        return options
+    }
+
+    /// A checkpoint written by this command with other settings cannot be continued or reused.
+    func checkSettings(_ info: CheckpointInfo, path: String, seed memberSeed: UInt64, teacherWidth: Int) throws {
+        guard info.network == network, info.seed == memberSeed, info.batchSize == batch, info.teacherWidth == teacherWidth,
+              info.fastForwardShare == fastForwardShare, info.learningRateSchedule == schedule, info.mirror == mirror,
+              info.cropShape == shape, info.weightAverageDecay == emaDecay, info.splitSeed == splitSeed ?? seed else {
+            throw CheckpointError(path, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), jigsaw grid \(info.network.jigsawGrid), seed \(info.seed), split seed \(info.splitSeed), batch \(info.batchSize), fast-forward share \(info.fastForwardShare), lr schedule \(info.learningRateSchedule.rawValue), mirror \(info.mirror), crop shape \(info.cropShape.rawValue), ema decay \(info.weightAverageDecay)); resume with the same ones")
+        }
+        // A cosine schedule is laid out over the planned epochs: another count would change the rates.
+        guard schedule == .constant || info.epochsPlanned == epochs else {
+            throw CheckpointError(path, "was written for \(info.epochsPlanned) epochs with the cosine lr schedule; resume with --epochs \(info.epochsPlanned)")
+        }
+    }
+
+    /// The info of an ensemble member whose training has finished (its file holds head statistics), nil when it has
+    /// not; an error when it was trained with other settings.
+    func finishedMember(_ member: MemberRun) throws -> CheckpointInfo? {
+        guard FileManager.default.fileExists(atPath: member.out) else { return nil }
+        let (_, info) = try ModelCheckpoint.load(member.out)
+        guard info.headStatistics != nil, info.epoch == epochs else { return nil }
+        try checkSettings(info, path: member.out, seed: member.seed, teacherWidth: info.teacherWidth)
+        return info
+    }
+
+    /// Trains one network to its finished checkpoint (best weights, head statistics, appearance bank) at `member.out`.
+    /// Returns the model holding those weights, the checkpoint's info and the validation split.
+    private func train(_ member: MemberRun, resume: Bool, context: RunContext) throws -> (MultiTaskModel, CheckpointInfo, ValidationSplit) {
+        let videos = context.videos, teacherWidth = context.teacherWidth
         var model: MultiTaskModel
         var info: CheckpointInfo
         if resume {
-            (model, info) = try ModelCheckpoint.load(lastPath, restoreOptimizer: true)
-            guard info.network == network, info.seed == seed, info.batchSize == batch, info.teacherWidth == teacherWidth,
-                  info.fastForwardShare == fastForwardShare, info.learningRateSchedule == schedule, info.mirror == mirror,
-                  info.cropShape == shape, info.weightAverageDecay == emaDecay else {
-                throw CheckpointError(lastPath, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), jigsaw grid \(info.network.jigsawGrid), seed \(info.seed), batch \(info.batchSize), fast-forward share \(info.fastForwardShare), lr schedule \(info.learningRateSchedule.rawValue), mirror \(info.mirror), crop shape \(info.cropShape.rawValue), ema decay \(info.weightAverageDecay)); resume with the same ones")
-            }
-            // A cosine schedule is laid out over the planned epochs: another count would change the rates.
-            guard schedule == .constant || info.epochsPlanned == epochs else {
-                throw CheckpointError(lastPath, "was written for \(info.epochsPlanned) epochs with the cosine lr schedule; resume with --epochs \(info.epochsPlanned)")
-            }
+            (model, info) = try ModelCheckpoint.load(member.last, restoreOptimizer: true)
+            try checkSettings(info, path: member.last, seed: member.seed, teacherWidth: teacherWidth)
             info.epochsPlanned = epochs
             info.studentEpochsPlanned = model.selfDistillation ? studentEpochs : 0
-            Terminal.note("train: resuming after epoch \(info.epoch) of \(epochs)", quiet: quiet)
+            Terminal.note("train: \(member.label == "model" ? "" : member.label + ": ")resuming after epoch \(info.epoch) of \(epochs)", quiet: quiet)
         } else {
-            model = MultiTaskModel(config: network, teacherWidth: teacherWidth, learningRate: lr, seed: seed)
+            model = MultiTaskModel(config: network, teacherWidth: teacherWidth, learningRate: lr, seed: member.seed)
             info = CheckpointInfo(network: network, teacherWidth: teacherWidth, learningRate: lr, batchSize: batch,
-                                  seed: seed, epochsPlanned: epochs, detector: detectorOptions.settings)
+                                  seed: member.seed, epochsPlanned: epochs, detector: detectorOptions.settings)
             info.fastForwardShare = fastForwardShare
             info.learningRateSchedule = schedule
             info.mirror = mirror
             info.cropShape = shape
             info.weightAverageDecay = emaDecay
+            info.splitSeed = splitSeed ?? seed
             info.studentEpochsPlanned = model.selfDistillation ? studentEpochs : 0
             if emaDecay > 0 { model.enableWeightAverage(decay: emaDecay) }
         }
 
-        var options = Trainer.Options()
-        options.batchSize = batch
-        options.shuffleCapacity = shuffleBuffer
-        options.seed = seed
-        options.side = model.cropSide
-        options.teacherWidth = teacherWidth
-        options.fastForwardShare = fastForwardShare
-        options.mirror = mirror
-        options.cropShape = shape
-        options.jigsawGrid = model.net.config.jigsawGrid
-        let cache = DetectionCache(videos: videos) { video in try detectorOptions.detector(for: video, yolo: yolo, teacher: teacher) }
-        let trainer = Trainer(videos: videos, detections: cache, options: options)
+        let trainer = Trainer(videos: videos, detections: context.cache,
+                              options: trainerOptions(seed: member.seed, side: model.cropSide, teacherWidth: teacherWidth))
         let held = trainer.split.byObject ? "every tenth object" : trainer.split.validationVideos.sorted().map { videos[$0].name }.joined(separator: ", ")
-        Terminal.note("train: \(videos.count) videos, validation: \(held); variant \(variant), batch \(batch), lr \(info.learningRate) (\(schedule.rawValue)), seed \(seed)\(mirror ? ", mirrored objects" : "")\(shape == .square ? ", square crops" : "")\(jigsawGrid > 0 ? ", \(jigsawGrid)x\(jigsawGrid) jigsaw" : "")\(emaDecay > 0 ? ", weights averaged (decay \(emaDecay))" : "")", quiet: quiet)
+        let which = member.label == "model" ? "" : "\(member.label), "
+        Terminal.note("train: \(which)\(videos.count) videos, validation: \(held); variant \(variant), batch \(batch), lr \(info.learningRate) (\(schedule.rawValue)), seed \(member.seed)\(mirror ? ", mirrored objects" : "")\(shape == .square ? ", square crops" : "")\(jigsawGrid > 0 ? ", \(jigsawGrid)x\(jigsawGrid) jigsaw" : "")\(emaDecay > 0 ? ", weights averaged (decay \(emaDecay))" : "")", quiet: quiet)
 
         while info.epoch < epochs {
             let epoch = info.epoch
@@ -214,7 +316,7 @@ struct Train: ParsableCommand {
                 }
             } catch is TrainingStopped {
                 bar.finish()
-                throw interrupted(during: "epoch \(epoch + 1)", completedEpochs: epoch)
+                throw interrupted(during: "epoch \(epoch + 1)", completedEpochs: epoch, last: member.last)
             }
             bar.finish()
             guard train.objects > 0 else {
@@ -234,65 +336,72 @@ struct Train: ParsableCommand {
                 info.bestValidationLoss = validationLoss
                 info.bestEpoch = epoch + 1
                 model.useAveragedWeights()  // the weights the validation loss describes (no-op without averaging)
-                try ModelCheckpoint.save(model, info: info, to: out, includeOptimizer: false)
+                try ModelCheckpoint.save(model, info: info, to: member.out, includeOptimizer: false)
             }
-            try ModelCheckpoint.save(model, info: info, to: lastPath, includeOptimizer: true)
+            try ModelCheckpoint.save(model, info: info, to: member.last, includeOptimizer: true)
         }
         // From here on the best checkpoint's weights are loaded wherever they are needed.
         model.endWeightAverage()
 
-        try trainStudent(model: model, info: &info, trainer: trainer)
+        try trainStudent(model: model, info: &info, trainer: trainer, member: member)
 
         // Head statistics of the training objects, with the best weights loaded into the training model (a second
         // model would double the activation memory) and the detections cached during training.
-        var final = try ModelCheckpoint.loadWeights(out, into: model)
+        var final = try ModelCheckpoint.loadWeights(member.out, into: model)
         let bankVideos = trainer.split.byObject ? Set(videos.indices) : Set(videos.indices).subtracting(trainer.split.validationVideos)
         let validationSources = trainer.split.videosWithValidationObjects(videoCount: videos.count)
         let statisticsVideos = HeadStatisticsSource(rawValue: headStatisticsSource) == .all ? Set(videos.indices) : Set(validationSources)
-        (final.headStatistics, final.headStatisticsObjects) = try headStatistics(model: model, videos: videos, cache: cache,
-                                                                                 bankVideos: bankVideos, statisticsVideos: statisticsVideos)
+        (final.headStatistics, final.headStatisticsObjects) = try headStatistics(model: model, videos: videos, cache: context.cache,
+                                                                                 bankVideos: bankVideos, statisticsVideos: statisticsVideos,
+                                                                                 seed: member.seed, last: member.last)
         final.appearanceScore = model.appearanceBank?.score ?? .nearest
         final.epoch = info.epoch
         final.epochsPlanned = epochs
         final.studentEpoch = info.studentEpoch
         final.studentEpochsPlanned = info.studentEpochsPlanned
-        try ModelCheckpoint.save(model, info: final, to: out, includeOptimizer: false)
-        let stats = final.headStatistics!
+        try ModelCheckpoint.save(model, info: final, to: member.out, includeOptimizer: false)
+        if members > 1 {
+            Terminal.note("train: \(member.label) done: best epoch \(final.bestEpoch) (validation loss \(String(format: "%.4f", final.bestValidationLoss))); wrote \(member.out)", quiet: quiet)
+        }
+        return (model, final, trainer.split)
+    }
 
-        // The scoring σ, chosen on the validation videos replayed with abnormal segments (no test labels).
-        let calibrationVideos = validationSources.map { videos[$0] }
+    /// The scoring σ, chosen on the validation videos replayed with abnormal segments (no test labels): the σ and the
+    /// table of every σ's frame AUC ("sigma:auc,..."), or nil when no σ could be chosen (a warning says why: the
+    /// model is complete without one).
+    private func chooseSigma(scorer: ObjectScorer, statistics: HeadStatistics, split: ValidationSplit, context: RunContext,
+                             completedEpochs: Int, last: String) throws -> (sigma: Double, table: String)? {
+        let calibrationVideos = split.videosWithValidationObjects(videoCount: context.videos.count).map { context.videos[$0] }
         do {
             Terminal.note("train: choosing the scoring sigma on \(calibrationVideos.map { $0.name }.joined(separator: ", ")) replayed with fast-forwarded and reversed segments", quiet: quiet)
-            if let chosen = try SigmaCalibration.run(model: model, statistics: stats, videos: calibrationVideos, batch: batch, cropShape: shape,
-                                                     makeDetector: { try detectorOptions.detector(for: $0, yolo: yolo, teacher: teacher) },
-                                                     shouldStop: { Interrupt.received != nil }) {
-                final.scoreSigma = chosen.sigma
-                var pairs: [String] = []
-                for (s, a) in zip(SigmaCalibration.grid, chosen.aucs) {
-                    pairs.append("\(s.formatted()):" + (a.map { String(format: "%.4f", $0) } ?? "n/a"))
-                }
-                final.scoreSigmaValidation = pairs.joined(separator: ",")
-                try ModelCheckpoint.save(model, info: final, to: out, includeOptimizer: false)
-                Terminal.note("train: scoring sigma \(chosen.sigma.formatted()) (pseudo-anomaly frame AUC by sigma: \(final.scoreSigmaValidation!); \(chosen.frames) frames)", quiet: quiet)
-            } else {
+            guard let chosen = try SigmaCalibration.run(model: scorer, statistics: statistics, videos: calibrationVideos, batch: batch, cropShape: shape,
+                                                        makeDetector: context.makeDetector, shouldStop: { Interrupt.received != nil }) else {
                 Terminal.note("train: no validation video is long enough (60 frames) to choose the scoring sigma; score uses 0 unless --sigma is given", quiet: quiet)
+                return nil
             }
+            var pairs: [String] = []
+            for (s, a) in zip(SigmaCalibration.grid, chosen.aucs) {
+                pairs.append("\(s.formatted()):" + (a.map { String(format: "%.4f", $0) } ?? "n/a"))
+            }
+            let table = pairs.joined(separator: ",")
+            Terminal.note("train: scoring sigma \(chosen.sigma.formatted()) (pseudo-anomaly frame AUC by sigma: \(table); \(chosen.frames) frames)", quiet: quiet)
+            return (chosen.sigma, table)
         } catch is TrainingStopped {
-            throw interrupted(during: "the sigma calibration", completedEpochs: epochs)
+            throw interrupted(during: "the sigma calibration", completedEpochs: completedEpochs, last: last)
         } catch {
             // The model is complete without it: a failed calibration (e.g. no space for the replay frames) is a warning.
             Terminal.note("ssmtl: warning: could not choose the scoring sigma (\(error)); \(out) is complete, score uses 0 unless --sigma is given", quiet: false)
+            return nil
         }
-        Terminal.note("train: best epoch \(final.bestEpoch) (validation loss \(String(format: "%.4f", final.bestValidationLoss))); head mean \(stats.mean), std \(stats.std) (\(final.headStatisticsObjects ?? "")); wrote \(out)", quiet: quiet)
     }
 
     /// Self-distillation (spec §5): with the best main weights frozen, the student decoder is trained to reproduce
     /// the middle-box decoder; the best student (lowest validation discrepancy) joins the best checkpoint.
-    private func trainStudent(model: MultiTaskModel, info: inout CheckpointInfo, trainer: Trainer) throws {
+    private func trainStudent(model: MultiTaskModel, info: inout CheckpointInfo, trainer: Trainer, member: MemberRun) throws {
         guard info.studentEpoch < info.studentEpochsPlanned else { return }
         if info.studentEpoch == 0 {
             // Start from the best main weights (the last epoch's may be worse); the student is still untrained.
-            let best = try ModelCheckpoint.loadWeights(out, into: model)
+            let best = try ModelCheckpoint.loadWeights(member.out, into: model)
             info.bestEpoch = best.bestEpoch
             info.bestValidationLoss = best.bestValidationLoss
         }
@@ -310,7 +419,7 @@ struct Train: ParsableCommand {
                 }
             } catch is TrainingStopped {
                 bar.finish()
-                throw interrupted(during: "student epoch \(k + 1)", completedEpochs: info.epoch)
+                throw interrupted(during: "student epoch \(k + 1)", completedEpochs: info.epoch, last: member.last)
             }
             bar.finish()
             info.studentEpoch = k + 1
@@ -321,17 +430,17 @@ struct Train: ParsableCommand {
             if loss < info.bestStudentLoss {
                 info.bestStudentLoss = loss
                 info.bestStudentEpoch = k + 1
-                try ModelCheckpoint.save(model, info: info, to: out, includeOptimizer: false)
+                try ModelCheckpoint.save(model, info: info, to: member.out, includeOptimizer: false)
             }
-            try ModelCheckpoint.save(model, info: info, to: lastPath, includeOptimizer: true)
+            try ModelCheckpoint.save(model, info: info, to: member.last, includeOptimizer: true)
         }
     }
 
     /// The error that ends an interrupted run, saying what is on disk and how to go on.
-    private func interrupted(during what: String, completedEpochs: Int) -> Interrupted {
-        let saved = completedEpochs == 0 || !FileManager.default.fileExists(atPath: lastPath)
+    private func interrupted(during what: String, completedEpochs: Int, last: String) -> Interrupted {
+        let saved = completedEpochs == 0 || !FileManager.default.fileExists(atPath: last)
             ? "no epoch was completed, nothing to resume"
-            : "\(lastPath) holds epoch \(completedEpochs); continue with the same command and --resume"
+            : "\(last) holds epoch \(completedEpochs); continue with the same command and --resume"
         return Interrupted(signal: Interrupt.received ?? SIGINT, description: "train: interrupted during \(what): \(saved)")
     }
 
@@ -344,13 +453,13 @@ struct Train: ParsableCommand {
     /// Held-out statistics matter because the heads score the objects they were fitted on lower and more evenly than
     /// unseen normal ones, by a different amount per head (ped2-knn/RULE.txt, tenth step).
     private func headStatistics(model: MultiTaskModel, videos: [VideoSource], cache: DetectionCache,
-                                bankVideos: Set<Int>, statisticsVideos: Set<Int>) throws -> (HeadStatistics, String) {
+                                bankVideos: Set<Int>, statisticsVideos: Set<Int>, seed: UInt64, last: String) throws -> (HeadStatistics, String) {
         var all = HeadMoments(), heldOut = HeadMoments()
         let sampler = AppearanceSampler(seed: seed)
         model.appearanceBank = nil
         defer { model.appearanceSampler = nil }
         for (v, video) in videos.enumerated() {
-            if Interrupt.received != nil { throw interrupted(during: "the head statistics pass", completedEpochs: epochs) }
+            if Interrupt.received != nil { throw interrupted(during: "the head statistics pass", completedEpochs: epochs, last: last) }
             sampler.beginVideo(v)
             model.appearanceSampler = bankVideos.contains(v) ? sampler : nil
             var options = VideoScorer.Options()

@@ -27,6 +27,8 @@ public struct CheckpointInfo: Sendable, Equatable {
     public var appearanceScore = AppearanceScore.nearest
     public var batchSize: Int
     public var seed: UInt64
+    /// Seed of the validation split (`split_seed`; the seed itself in checkpoints written before the option existed).
+    public var splitSeed: UInt64
     /// Epochs completed when the file was written.
     public var epoch: Int
     public var epochsPlanned: Int
@@ -62,6 +64,7 @@ public struct CheckpointInfo: Sendable, Equatable {
         self.learningRate = learningRate
         self.batchSize = batchSize
         self.seed = seed
+        splitSeed = seed
         epoch = 0
         self.epochsPlanned = epochsPlanned
         bestEpoch = 0
@@ -82,7 +85,7 @@ public struct CheckpointInfo: Sendable, Equatable {
             "learning_rate": "\(learningRate)", "fast_forward_share": "\(fastForwardShare)",
             "lr_schedule": learningRateSchedule.rawValue, "mirror": "\(mirror)", "crop_shape": cropShape.rawValue,
             "ema_decay": "\(weightAverageDecay)", "appearance_score": appearanceScore.rawValue,
-            "batch_size": "\(batchSize)", "seed": "\(seed)", "epoch": "\(epoch)",
+            "batch_size": "\(batchSize)", "seed": "\(seed)", "split_seed": "\(splitSeed)", "epoch": "\(epoch)",
             "epochs_planned": "\(epochsPlanned)", "best_epoch": "\(bestEpoch)", "best_validation_loss": "\(bestValidationLoss)",
             "detector": detector.keys.sorted().map { "\($0)=\(detector[$0]!)" }.joined(separator: ";"),
         ]
@@ -161,6 +164,7 @@ public struct CheckpointInfo: Sendable, Equatable {
         }
         batchSize = try number("batch_size")
         seed = try number("seed")
+        splitSeed = m["split_seed"] != nil ? try number("split_seed") : seed
         epoch = try number("epoch")
         epochsPlanned = try number("epochs_planned")
         bestEpoch = try number("best_epoch")
@@ -246,8 +250,12 @@ public enum ModelCheckpoint {
     /// Loads a checkpoint; with `restoreOptimizer` the Adam state must be in the file.
     public static func load(_ path: String, restoreOptimizer: Bool = false) throws -> (MultiTaskModel, CheckpointInfo) {
         guard FileManager.default.fileExists(atPath: path) else { throw CheckpointError(path, "no such file") }
+        return try load(Safetensors.read(path), path: path, restoreOptimizer: restoreOptimizer)
+    }
+
+    /// Loads the model a parsed checkpoint holds (`path` names it in errors).
+    static func load(_ file: SafetensorsFile, path: String, restoreOptimizer: Bool = false) throws -> (MultiTaskModel, CheckpointInfo) {
         // The metadata says which network to build before its weights can be loaded.
-        let file = try Safetensors.read(path)
         let info = try CheckpointInfo(metadata: file.metadata, path: path)
         let model = MultiTaskModel(config: info.network, teacherWidth: info.teacherWidth, learningRate: info.learningRate, seed: info.seed)
         let expected = Set(model.net.stateDict.map(\.0))

@@ -23,6 +23,12 @@ public struct HeadScores: Sendable, Equatable {
         self.jigsaw = jigsaw
     }
 
+    /// From the scores in `names` order.
+    public init(values v: [Float]) {
+        precondition(v.count == HeadScores.names.count)
+        self.init(arrowOfTime: v[0], motionIrregularity: v[1], middleBox: v[2], distillation: v[3], appearance: v[4], jigsaw: v[5])
+    }
+
     public var values: [Float] { [arrowOfTime, motionIrregularity, middleBox, distillation, appearance, jigsaw] }
     public static let names = ["aot", "mi", "mb", "kd", "app", "jig"]
     /// Index of the appearance score in `values` (the one score not measured by the network heads).
@@ -48,6 +54,12 @@ public struct HeadStatistics: Sendable, Equatable {
     /// Per-score z-scores (a score with zero spread on training data contributes 0).
     public func standardize(_ scores: HeadScores) -> [Float] {
         zip(scores.values, zip(mean, std)).map { value, stats in stats.1 > 0 ? (value - stats.0) / stats.1 : 0 }
+    }
+
+    /// Statistics that leave the scores as they are (mean 0, spread 1) and average the scores `weights` names: for
+    /// scores that arrive standardised already (an ensemble's).
+    public static func identity(weights: [Float]) -> HeadStatistics {
+        HeadStatistics(mean: weights.map { _ in 0 }, std: weights)
     }
 
     /// Which scores the object score averages: the four heads always; the appearance and jigsaw scores when the

@@ -80,6 +80,9 @@ public final class Trainer {
         public var batchSize = 64
         public var shuffleCapacity = 2048
         public var seed: UInt64 = 1
+        /// Seed of the validation split (nil = `seed`): the members of an ensemble share one split, so the videos
+        /// held out from each are held out from all.
+        public var splitSeed: UInt64? = nil
         public var side = 64
         public var teacherWidth = 0
         public var validationFraction = 0.1
@@ -103,7 +106,7 @@ public final class Trainer {
         self.videos = videos
         self.detections = detections
         self.options = options
-        split = ValidationSplit(videoCount: videos.count, fraction: options.validationFraction, seed: options.seed)
+        split = ValidationSplit(videoCount: videos.count, fraction: options.validationFraction, seed: options.splitSeed ?? options.seed)
     }
 
     /// One epoch: trains on the training examples, then measures the validation ones with the weights it ends with.
