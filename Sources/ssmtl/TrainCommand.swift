@@ -185,7 +185,7 @@ struct Train: ParsableCommand {
 
         var split: ValidationSplit?
         for member in memberRuns {
-            if resume, let info = try finishedMember(member) {
+            if resume, let info = try finishedMember(member, teacherWidth: teacherWidth) {
                 Terminal.note("train: \(member.label) (seed \(member.seed)) is already trained: best epoch \(info.bestEpoch), validation loss \(String(format: "%.4f", info.bestValidationLoss)) (\(member.out))", quiet: quiet)
                 continue
             }
@@ -263,11 +263,11 @@ struct Train: ParsableCommand {
 
     /// The info of an ensemble member whose training has finished (its file holds head statistics), nil when it has
     /// not; an error when it was trained with other settings.
-    func finishedMember(_ member: MemberRun) throws -> CheckpointInfo? {
+    func finishedMember(_ member: MemberRun, teacherWidth: Int) throws -> CheckpointInfo? {
         guard FileManager.default.fileExists(atPath: member.out) else { return nil }
         let (_, info) = try ModelCheckpoint.load(member.out)
         guard info.headStatistics != nil, info.epoch == epochs else { return nil }
-        try checkSettings(info, path: member.out, seed: member.seed, teacherWidth: info.teacherWidth)
+        try checkSettings(info, path: member.out, seed: member.seed, teacherWidth: teacherWidth)
         return info
     }
 
