@@ -183,23 +183,18 @@ struct Train: ParsableCommand {
             return
         }
 
-        var split: ValidationSplit?
         for member in memberRuns {
             if resume, let info = try finishedMember(member, teacherWidth: teacherWidth) {
-                Terminal.note("train: \(member.label) (seed \(member.seed)) is already trained: best epoch \(info.bestEpoch), validation loss \(String(format: "%.4f", info.bestValidationLoss)) (\(member.out))", quiet: quiet)
+                Terminal.note("train: \(member.label ?? "model") (seed \(member.seed)) is already trained: best epoch \(info.bestEpoch), validation loss \(String(format: "%.4f", info.bestValidationLoss)) (\(member.out))", quiet: quiet)
                 continue
             }
             let resumeMember = resume && FileManager.default.fileExists(atPath: member.last)
-            split = try train(member, resume: resumeMember, context: context).2
+            _ = try train(member, resume: resumeMember, context: context)
         }
-        // The members in one scorer, each with its own statistics; the scoring sigma is chosen for the ensemble.
-        var ensemble: [EnsembleScorer.Member] = []
-        for member in memberRuns {
-            let (model, info) = try ModelCheckpoint.load(member.out)
-            ensemble.append(EnsembleScorer.Member(scorer: model, statistics: info.headStatistics!))
-        }
-        let scorer = EnsembleScorer(members: ensemble)
-        let shared = split ?? Trainer(videos: videos, detections: cache, options: trainerOptions(seed: seed, side: scorer.cropSide, teacherWidth: teacherWidth)).split
+        // The members in one scorer, each with its own statistics; the scoring sigma is chosen for the ensemble on the
+        // split every member held out.
+        let scorer = try ModelCheckpoint.loadEnsemble(members: memberRuns.map(\.out))
+        let shared = Trainer(videos: videos, detections: cache, options: trainerOptions(seed: seed, side: scorer.cropSide, teacherWidth: teacherWidth)).split
         let sigma = try chooseSigma(scorer: scorer, statistics: scorer.statistics, split: shared, context: context,
                                     completedEpochs: epochs, last: memberRuns.last!.last)
         try EnsembleCheckpoint.write(members: memberRuns.map(\.out), scoreSigma: sigma?.sigma, sigmaValidation: sigma?.table, to: out)
@@ -219,12 +214,12 @@ struct Train: ParsableCommand {
         let out: String
         let last: String
         let seed: UInt64
-        /// "member 2/3", or "model" for a single network.
-        let label: String
+        /// "member 2/3"; nil for a single network.
+        let label: String?
     }
 
     var memberRuns: [MemberRun] {
-        guard members > 1 else { return [MemberRun(out: out, last: lastPath, seed: seed, label: "model")] }
+        guard members > 1 else { return [MemberRun(out: out, last: lastPath, seed: seed, label: nil)] }
         let stem = out.hasSuffix(".safetensors") ? String(out.dropLast(".safetensors".count)) : out
         return (1...members).map { k in
             MemberRun(out: "\(stem).member-\(k).safetensors", last: "\(stem).member-\(k).last.safetensors",
@@ -282,7 +277,7 @@ struct Train: ParsableCommand {
             try checkSettings(info, path: member.last, seed: member.seed, teacherWidth: teacherWidth)
             info.epochsPlanned = epochs
             info.studentEpochsPlanned = model.selfDistillation ? studentEpochs : 0
-            Terminal.note("train: \(member.label == "model" ? "" : member.label + ": ")resuming after epoch \(info.epoch) of \(epochs)", quiet: quiet)
+            Terminal.note("train: \(member.label.map { $0 + ": " } ?? "")resuming after epoch \(info.epoch) of \(epochs)", quiet: quiet)
         } else {
             model = MultiTaskModel(config: network, teacherWidth: teacherWidth, learningRate: lr, seed: member.seed)
             info = CheckpointInfo(network: network, teacherWidth: teacherWidth, learningRate: lr, batchSize: batch,
@@ -300,8 +295,7 @@ struct Train: ParsableCommand {
         let trainer = Trainer(videos: videos, detections: context.cache,
                               options: trainerOptions(seed: member.seed, side: model.cropSide, teacherWidth: teacherWidth))
         let held = trainer.split.byObject ? "every tenth object" : trainer.split.validationVideos.sorted().map { videos[$0].name }.joined(separator: ", ")
-        let which = member.label == "model" ? "" : "\(member.label), "
-        Terminal.note("train: \(which)\(videos.count) videos, validation: \(held); variant \(variant), batch \(batch), lr \(info.learningRate) (\(schedule.rawValue)), seed \(member.seed)\(mirror ? ", mirrored objects" : "")\(shape == .square ? ", square crops" : "")\(jigsawGrid > 0 ? ", \(jigsawGrid)x\(jigsawGrid) jigsaw" : "")\(emaDecay > 0 ? ", weights averaged (decay \(emaDecay))" : "")", quiet: quiet)
+        Terminal.note("train: \(member.label.map { $0 + ", " } ?? "")\(videos.count) videos, validation: \(held); variant \(variant), batch \(batch), lr \(info.learningRate) (\(schedule.rawValue)), seed \(member.seed)\(mirror ? ", mirrored objects" : "")\(shape == .square ? ", square crops" : "")\(jigsawGrid > 0 ? ", \(jigsawGrid)x\(jigsawGrid) jigsaw" : "")\(emaDecay > 0 ? ", weights averaged (decay \(emaDecay))" : "")", quiet: quiet)
 
         while info.epoch < epochs {
             let epoch = info.epoch
@@ -360,8 +354,8 @@ struct Train: ParsableCommand {
         final.studentEpoch = info.studentEpoch
         final.studentEpochsPlanned = info.studentEpochsPlanned
         try ModelCheckpoint.save(model, info: final, to: member.out, includeOptimizer: false)
-        if members > 1 {
-            Terminal.note("train: \(member.label) done: best epoch \(final.bestEpoch) (validation loss \(String(format: "%.4f", final.bestValidationLoss))); wrote \(member.out)", quiet: quiet)
+        if let label = member.label {
+            Terminal.note("train: \(label) done: best epoch \(final.bestEpoch) (validation loss \(String(format: "%.4f", final.bestValidationLoss))); wrote \(member.out)", quiet: quiet)
         }
         return (model, final, trainer.split)
     }

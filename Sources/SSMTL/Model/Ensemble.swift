@@ -121,8 +121,8 @@ public enum EnsembleCheckpoint {
 }
 
 extension ModelCheckpoint {
-    /// Loads a finished model for scoring: a single network's checkpoint or an ensemble file. Members that would
-    /// score inconsistently (another crop, detector or set of scores) are rejected, naming the member.
+    /// Loads a finished model for scoring: a single network's checkpoint or an ensemble file (its members checked by
+    /// `ensemble(of:)`).
     public static func loadForScoring(_ path: String) throws -> ScoringModel {
         guard FileManager.default.fileExists(atPath: path) else { throw CheckpointError(path, "no such file") }
         let file = try Safetensors.read(path)
@@ -130,11 +130,31 @@ extension ModelCheckpoint {
             let (model, info) = try load(file, path: path)
             return ScoringModel(scorer: model, statistics: try finishedStatistics(info, path: path), info: info, memberCount: 1)
         }
+        let memberFiles = try EnsembleCheckpoint.memberFiles(of: file, path: path)
+        var (ensemble, info) = try ensemble(of: memberFiles.enumerated().map { ($1, "\(path) member \($0 + 1)") })
+        info.scoreSigma = nil
+        info.scoreSigmaValidation = file.metadata["score_sigma_validation_auc"]
+        if let text = file.metadata["score_sigma"] {
+            guard let sigma = Double(text), sigma >= 0, sigma <= FrameScoreSmoothing.maximumSigma else {
+                throw CheckpointError(path, "metadata 'score_sigma' must lie in 0...\(Int(FrameScoreSmoothing.maximumSigma))")
+            }
+            info.scoreSigma = sigma
+        }
+        return ScoringModel(scorer: ensemble, statistics: ensemble.statistics, info: info, memberCount: memberFiles.count)
+    }
+
+    /// The finished member checkpoints `paths` as one scorer (`train --members`, before the ensemble file exists).
+    public static func loadEnsemble(members paths: [String]) throws -> EnsembleScorer {
+        try ensemble(of: paths.map { (try Safetensors.read($0), $0) }).scorer
+    }
+
+    /// Parsed member checkpoints (`name` names each in errors) as one scorer, and the first member's info. Members
+    /// that would score inconsistently (another crop, detector or set of scores) are refused, naming the member.
+    static func ensemble(of files: [(file: SafetensorsFile, name: String)]) throws -> (scorer: EnsembleScorer, info: CheckpointInfo) {
         var members: [EnsembleScorer.Member] = []
         var first: CheckpointInfo?
-        for (i, memberFile) in try EnsembleCheckpoint.memberFiles(of: file, path: path).enumerated() {
-            let name = "\(path) member \(i + 1)"
-            let (model, info) = try load(memberFile, path: name)
+        for (file, name) in files {
+            let (model, info) = try load(file, path: name)
             let statistics = try finishedStatistics(info, path: name)
             if let first {
                 guard info.network.cropSize == first.network.cropSize, info.cropShape == first.cropShape,
@@ -147,17 +167,8 @@ extension ModelCheckpoint {
             }
             members.append(EnsembleScorer.Member(scorer: model, statistics: statistics))
         }
-        var info = first!
-        info.scoreSigma = nil
-        info.scoreSigmaValidation = file.metadata["score_sigma_validation_auc"]
-        if let text = file.metadata["score_sigma"] {
-            guard let sigma = Double(text), sigma >= 0, sigma <= FrameScoreSmoothing.maximumSigma else {
-                throw CheckpointError(path, "metadata 'score_sigma' must lie in 0...\(Int(FrameScoreSmoothing.maximumSigma))")
-            }
-            info.scoreSigma = sigma
-        }
-        let ensemble = EnsembleScorer(members: members)
-        return ScoringModel(scorer: ensemble, statistics: ensemble.statistics, info: info, memberCount: members.count)
+        guard let first else { throw CheckpointError("(ensemble)", "an ensemble needs a member") }
+        return (EnsembleScorer(members: members), first)
     }
 
     private static func finishedStatistics(_ info: CheckpointInfo, path: String) throws -> HeadStatistics {
