@@ -79,6 +79,9 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("appearance-score"), help: "How the appearance score measures an object's features against the bank of training objects' features: nearest (Euclidean distance to the nearest entry) | gaussian (Mahalanobis distance to a Gaussian of the entries, covariance with Ledoit-Wolf shrinkage). Recomputed by --resume of a finished run.")
     var appearanceScore = AppearanceScore.nearest.rawValue
 
+    @Option(name: .customLong("select-epoch"), help: "Which main epoch's weights are kept: loss (the lowest validation loss) | replay (the highest frame AUC on the validation videos replayed with fast-forwarded and reversed segments, the sigma calibration's pseudo-anomalies, scored with that epoch's weights, its own head statistics and appearance bank, and no distillation score; costs one scoring pass over the training videos and the replays per epoch). replay sees motion anomalies only.")
+    var selectEpoch = EpochSelection.loss.rawValue
+
     @Option(name: .customLong("ema-decay"), help: ArgumentHelp("Keep an exponential moving average of the weights during the main epochs (after every step: average = d x average + (1 - d) x weights, d = min(D, (1 + t)/(10 + t)) at update t); validation, the best checkpoint and everything after the main epochs use the averaged weights. 0 = off.", valueName: "D"))
     var emaDecay: Float = 0
 
@@ -128,6 +131,9 @@ struct Train: ParsableCommand {
         guard CropShape(rawValue: cropShape) != nil else {
             throw ValidationError("--crop-shape must be one of \(CropShape.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        guard EpochSelection(rawValue: selectEpoch) != nil else {
+            throw ValidationError("--select-epoch must be one of \(EpochSelection.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         guard LearningRateSchedule(rawValue: lrSchedule) != nil else {
             throw ValidationError("--lr-schedule must be one of \(LearningRateSchedule.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -155,6 +161,7 @@ struct Train: ParsableCommand {
 
     var schedule: LearningRateSchedule { LearningRateSchedule(rawValue: lrSchedule) ?? .constant }
     var shape: CropShape { CropShape(rawValue: cropShape) ?? .stretch }
+    var selection: EpochSelection { EpochSelection(rawValue: selectEpoch) ?? .loss }
 
     func run() throws {
         Threads.configureForPipeline(threads: threads)
@@ -247,8 +254,9 @@ struct Train: ParsableCommand {
     func checkSettings(_ info: CheckpointInfo, path: String, seed memberSeed: UInt64, teacherWidth: Int) throws {
         guard info.network == network, info.seed == memberSeed, info.batchSize == batch, info.teacherWidth == teacherWidth,
               info.fastForwardShare == fastForwardShare, info.learningRateSchedule == schedule, info.mirror == mirror,
-              info.cropShape == shape, info.weightAverageDecay == emaDecay, info.splitSeed == splitSeed ?? seed else {
-            throw CheckpointError(path, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), jigsaw grid \(info.network.jigsawGrid), seed \(info.seed), split seed \(info.splitSeed), batch \(info.batchSize), fast-forward share \(info.fastForwardShare), lr schedule \(info.learningRateSchedule.rawValue), mirror \(info.mirror), crop shape \(info.cropShape.rawValue), ema decay \(info.weightAverageDecay)); resume with the same ones")
+              info.cropShape == shape, info.weightAverageDecay == emaDecay, info.splitSeed == splitSeed ?? seed,
+              info.epochSelection == selection else {
+            throw CheckpointError(path, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), jigsaw grid \(info.network.jigsawGrid), seed \(info.seed), split seed \(info.splitSeed), batch \(info.batchSize), fast-forward share \(info.fastForwardShare), lr schedule \(info.learningRateSchedule.rawValue), mirror \(info.mirror), crop shape \(info.cropShape.rawValue), ema decay \(info.weightAverageDecay), epoch selection \(info.epochSelection.rawValue)); resume with the same ones")
         }
         // A cosine schedule is laid out over the planned epochs: another count would change the rates.
         guard schedule == .constant || info.epochsPlanned == epochs else {
@@ -288,6 +296,7 @@ struct Train: ParsableCommand {
             info.cropShape = shape
             info.weightAverageDecay = emaDecay
             info.splitSeed = splitSeed ?? seed
+            info.epochSelection = selection
             info.studentEpochsPlanned = model.selfDistillation ? studentEpochs : 0
             if emaDecay > 0 { model.enableWeightAverage(decay: emaDecay) }
         }
@@ -326,8 +335,16 @@ struct Train: ParsableCommand {
                                  epoch + 1, train.total, train.aotLoss, train.miLoss, train.middleBoxLoss, train.distillationLoss,
                                  validationLoss, validation.aotAccuracy, validation.miAccuracy, validation.objects, seconds,
                                  Double(train.objects) / max(seconds, 1e-9), Double(model.optimizer.lr)) + jigsawText, quiet: quiet)
-            if validationLoss < info.bestValidationLoss {
+            var replayAUC: Double?
+            if selection == .replay {
+                model.useAveragedWeights()  // the weights the best checkpoint would keep (no-op without averaging)
+                replayAUC = try epochReplayAUC(model: model, trainer: trainer, context: context, member: member, epoch: epoch)
+                let entry = "\(epoch + 1):" + (replayAUC.map { String(format: "%.4f", $0) } ?? "n/a")
+                info.epochReplayAUCs = [info.epochReplayAUCs, entry].compactMap { $0 }.joined(separator: ",")
+            }
+            if selection.replacesBest(loss: validationLoss, replayAUC: replayAUC, bestLoss: info.bestValidationLoss, bestReplayAUC: info.bestReplayAUC) {
                 info.bestValidationLoss = validationLoss
+                info.bestReplayAUC = replayAUC
                 info.bestEpoch = epoch + 1
                 model.useAveragedWeights()  // the weights the validation loss describes (no-op without averaging)
                 try ModelCheckpoint.save(model, info: info, to: member.out, includeOptimizer: false)
@@ -342,13 +359,11 @@ struct Train: ParsableCommand {
         // Head statistics of the training objects, with the best weights loaded into the training model (a second
         // model would double the activation memory) and the detections cached during training.
         var final = try ModelCheckpoint.loadWeights(member.out, into: model)
-        let bankVideos = trainer.split.byObject ? Set(videos.indices) : Set(videos.indices).subtracting(trainer.split.validationVideos)
-        let validationSources = trainer.split.videosWithValidationObjects(videoCount: videos.count)
-        let statisticsVideos = HeadStatisticsSource(rawValue: headStatisticsSource) == .all ? Set(videos.indices) : Set(validationSources)
-        (final.headStatistics, final.headStatisticsObjects) = try headStatistics(model: model, videos: videos, cache: context.cache,
-                                                                                 bankVideos: bankVideos, statisticsVideos: statisticsVideos,
+        (final.headStatistics, final.headStatisticsObjects) = try headStatistics(model: model, split: trainer.split, context: context,
                                                                                  seed: member.seed, last: member.last)
         final.appearanceScore = model.appearanceBank?.score ?? .nearest
+        // The kept checkpoint was written at its own epoch: the table of every epoch is the run's.
+        final.epochReplayAUCs = info.epochReplayAUCs
         final.epoch = info.epoch
         final.epochsPlanned = epochs
         final.studentEpoch = info.studentEpoch
@@ -358,6 +373,33 @@ struct Train: ParsableCommand {
             Terminal.note("train: \(label) done: best epoch \(final.bestEpoch) (validation loss \(String(format: "%.4f", final.bestValidationLoss))); wrote \(member.out)", quiet: quiet)
         }
         return (model, final, trainer.split)
+    }
+
+    /// `--select-epoch replay`'s criterion for the weights `model` holds after main epoch `epoch` (0-based): head
+    /// statistics and an appearance bank computed with them (kd is left out: the student is not trained yet), the
+    /// validation videos' replays scored, and the highest frame AUC over the σ grid; nil when no validation video is
+    /// long enough to replay. The weights, the optimiser and every random draw of training are left as they were, so
+    /// the run's epochs are those of a `--select-epoch loss` run with the same seed.
+    private func epochReplayAUC(model: MultiTaskModel, trainer: Trainer, context: RunContext, member: MemberRun, epoch: Int) throws -> Double? {
+        let start = Date()
+        defer { model.appearanceBank = nil }  // the epoch's bank is not saved with its weights: the final pass makes the kept one
+        let (statistics, _) = try headStatistics(model: model, split: trainer.split, context: context, seed: member.seed,
+                                                 last: member.last, completedEpochs: epoch, announce: false)
+        let videos = trainer.split.videosWithValidationObjects(videoCount: context.videos.count).map { context.videos[$0] }
+        let outcome: SigmaCalibration.Outcome?
+        do {
+            outcome = try SigmaCalibration.run(model: model, statistics: statistics, videos: videos, batch: batch, cropShape: shape,
+                                               makeDetector: context.makeDetector, shouldStop: { Interrupt.received != nil })
+        } catch is TrainingStopped {
+            throw interrupted(during: "epoch \(epoch + 1)'s replay check", completedEpochs: epoch, last: member.last)
+        }
+        guard let outcome, let best = outcome.aucs.compactMap({ $0 }).max() else {
+            Terminal.note("train: warning: no validation video is long enough (60 frames) to replay; epoch \(epoch + 1) is judged by its validation loss", quiet: false)
+            return nil
+        }
+        Terminal.note(String(format: "epoch %d: replay frame AUC %.4f (sigma %@; %d frames) | %.0f s", epoch + 1, best,
+                             outcome.sigma.formatted(), outcome.frames, Date().timeIntervalSince(start)), quiet: quiet)
+        return best
     }
 
     /// The scoring σ, chosen on the validation videos replayed with abnormal segments (no test labels): the σ and the
@@ -446,14 +488,20 @@ struct Train: ParsableCommand {
     /// videos stay out, so the sigma replays of them see unfamiliar objects as a test video would), set on `model`.
     /// Held-out statistics matter because the heads score the objects they were fitted on lower and more evenly than
     /// unseen normal ones, by a different amount per head (ped2-knn/RULE.txt, tenth step).
-    private func headStatistics(model: MultiTaskModel, videos: [VideoSource], cache: DetectionCache,
-                                bankVideos: Set<Int>, statisticsVideos: Set<Int>, seed: UInt64, last: String) throws -> (HeadStatistics, String) {
+    /// `completedEpochs` is what an interruption reports as saved; without `announce` (the per-epoch pass of
+    /// `--select-epoch replay`, repeated every epoch) the bank line and the warnings are left to the final pass.
+    private func headStatistics(model: MultiTaskModel, split: ValidationSplit, context: RunContext, seed: UInt64, last: String,
+                                completedEpochs: Int? = nil, announce: Bool = true) throws -> (HeadStatistics, String) {
+        let videos = context.videos, cache = context.cache
+        let bankVideos = split.byObject ? Set(videos.indices) : Set(videos.indices).subtracting(split.validationVideos)
+        let validationSources = split.videosWithValidationObjects(videoCount: videos.count)
+        let statisticsVideos = HeadStatisticsSource(rawValue: headStatisticsSource) == .all ? Set(videos.indices) : Set(validationSources)
         var all = HeadMoments(), heldOut = HeadMoments()
         let sampler = AppearanceSampler(seed: seed)
         model.appearanceBank = nil
         defer { model.appearanceSampler = nil }
         for (v, video) in videos.enumerated() {
-            if Interrupt.received != nil { throw interrupted(during: "the head statistics pass", completedEpochs: epochs, last: last) }
+            if Interrupt.received != nil { throw interrupted(during: "the head statistics pass", completedEpochs: completedEpochs ?? epochs, last: last) }
             sampler.beginVideo(v)
             model.appearanceSampler = bankVideos.contains(v) ? sampler : nil
             var options = VideoScorer.Options()
@@ -472,24 +520,24 @@ struct Train: ParsableCommand {
         let heldOutAsked = statisticsVideos.count < videos.count
         let useHeldOut = heldOutAsked && heldOut.count >= minimumHeldOut
         if heldOutAsked && !useHeldOut {
-            Terminal.note("train: warning: only \(heldOut.count) objects in the held-out videos (fewer than \(minimumHeldOut)); the heads are standardised on all \(all.count) objects", quiet: false)
+            Terminal.note("train: warning: only \(heldOut.count) objects in the held-out videos (fewer than \(minimumHeldOut)); the heads are standardised on all \(all.count) objects", quiet: !announce)
         }
         let moments = useHeldOut ? heldOut : all
         let described = useHeldOut
             ? "held-out: \(statisticsVideos.sorted().map { videos[$0].name }.joined(separator: ", ")) (\(heldOut.count) objects)"
             : "all: \(all.count) objects"
         guard let (mean, std) = moments.meanAndStd() else {
-            Terminal.note("train: warning: fewer than two objects: the head scores are not standardised", quiet: false)
+            Terminal.note("train: warning: fewer than two objects: the head scores are not standardised", quiet: !announce)
             return (HeadStatistics(mean: [0, 0, 0, 0], std: [1, 1, 1, 1]), "none")
         }
         guard let appearance = sampler.finish(score: AppearanceScore(rawValue: appearanceScore) ?? .nearest) else {
-            Terminal.note("train: no appearance score (too few training objects to measure its normal spread)", quiet: quiet)
+            Terminal.note("train: no appearance score (too few training objects to measure its normal spread)", quiet: quiet || !announce)
             return (HeadStatistics(mean: mean, std: std), described)
         }
         model.appearanceBank = appearance.bank
         let measure = appearance.bank.gaussian.map { String(format: "Mahalanobis distance (Ledoit-Wolf shrinkage %.3f)", $0.shrinkage) } ?? "nearest distance"
         Terminal.note("train: appearance bank of \(appearance.bank.count) training objects (\(appearance.bank.dimension) features each); normal \(measure) "
-                      + String(format: "%.4f ± %.4f", appearance.mean, appearance.std), quiet: quiet)
+                      + String(format: "%.4f ± %.4f", appearance.mean, appearance.std), quiet: quiet || !announce)
         var withAppearance = (mean: mean, std: std)
         withAppearance.mean[HeadScores.appearanceIndex] = appearance.mean
         withAppearance.std[HeadScores.appearanceIndex] = appearance.std

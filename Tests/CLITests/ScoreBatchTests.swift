@@ -269,6 +269,7 @@ final class ScoreBatchTests: XCTestCase {
         try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "lr_schedule", from: "cosine", to: "cyclic")
         try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "mirror", from: "true", to: "sometimes")
         try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "crop_shape", from: "stretch", to: "oval")
+        try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "epoch_selection", from: "loss", to: "accuracy")
         // A resume without the mirroring the run used (the default) is refused.
         try assertTrainRefused(videos + ["--out", model, "--epochs", "2", "--student-epochs", "1", "--resume", "--no-mirror"]
                                + TrainInterruptTests.tiny, mentioning: "mirror true")

@@ -196,6 +196,21 @@ final class TrainerTests: XCTestCase {
         XCTAssertNil(LearningRateSchedule(rawValue: "step"))
     }
 
+
+    /// The kept epoch: loss keeps a strictly lower validation loss; replay keeps a strictly higher replay AUC whatever
+    /// the loss, and falls back to the loss when no replay AUC could be measured.
+    func testEpochSelectionRules() {
+        let loss = EpochSelection.loss, replay = EpochSelection.replay
+        XCTAssertTrue(loss.replacesBest(loss: 0.2, replayAUC: 0.5, bestLoss: 0.3, bestReplayAUC: 0.9))
+        XCTAssertFalse(loss.replacesBest(loss: 0.3, replayAUC: 0.99, bestLoss: 0.3, bestReplayAUC: 0.5))
+        XCTAssertTrue(loss.replacesBest(loss: 9, replayAUC: nil, bestLoss: .infinity, bestReplayAUC: nil), "the first epoch")
+        XCTAssertTrue(replay.replacesBest(loss: 0.9, replayAUC: 0.97, bestLoss: 0.1, bestReplayAUC: 0.96))
+        XCTAssertFalse(replay.replacesBest(loss: 0.05, replayAUC: 0.96, bestLoss: 0.1, bestReplayAUC: 0.96), "a tie keeps the earlier epoch")
+        XCTAssertFalse(replay.replacesBest(loss: 0.05, replayAUC: 0.95, bestLoss: 0.1, bestReplayAUC: 0.96))
+        XCTAssertTrue(replay.replacesBest(loss: 0.9, replayAUC: 0.0, bestLoss: .infinity, bestReplayAUC: nil), "the first epoch")
+        XCTAssertTrue(replay.replacesBest(loss: 0.05, replayAUC: nil, bestLoss: 0.1, bestReplayAUC: nil))
+        XCTAssertFalse(replay.replacesBest(loss: 0.2, replayAUC: nil, bestLoss: 0.1, bestReplayAUC: nil))
+    }
 }
 
 /// A stop request shared between the data thread (which raises it) and the network thread (which polls it).

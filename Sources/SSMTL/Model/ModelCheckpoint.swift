@@ -34,6 +34,12 @@ public struct CheckpointInfo: Sendable, Equatable {
     public var epochsPlanned: Int
     public var bestEpoch: Int
     public var bestValidationLoss: Double
+    /// How the best epoch was chosen (`epoch_selection`; loss in checkpoints written before the option existed).
+    public var epochSelection = EpochSelection.loss
+    /// With replay selection: the kept epoch's replay frame AUC (`best_epoch_replay_auc`) and every finished epoch's
+    /// ("epoch:auc,...", `epoch_replay_auc`); nil otherwise or when no replay could be made.
+    public var bestReplayAUC: Double?
+    public var epochReplayAUCs: String?
     /// Self-distillation phase (motion detector, no external teacher): planned and completed student epochs, and
     /// the student epoch with the lowest validation discrepancy (the student weights in the best checkpoint).
     public var studentEpochsPlanned = 0
@@ -89,6 +95,9 @@ public struct CheckpointInfo: Sendable, Equatable {
             "epochs_planned": "\(epochsPlanned)", "best_epoch": "\(bestEpoch)", "best_validation_loss": "\(bestValidationLoss)",
             "detector": detector.keys.sorted().map { "\($0)=\(detector[$0]!)" }.joined(separator: ";"),
         ]
+        m["epoch_selection"] = epochSelection.rawValue
+        if let bestReplayAUC { m["best_epoch_replay_auc"] = "\(bestReplayAUC)" }
+        if let epochReplayAUCs { m["epoch_replay_auc"] = epochReplayAUCs }
         if let scoreSigma { m["score_sigma"] = "\(scoreSigma)" }
         if let scoreSigmaValidation { m["score_sigma_validation_auc"] = scoreSigmaValidation }
         if let headStatisticsObjects { m["head_statistics_objects"] = headStatisticsObjects }
@@ -169,6 +178,18 @@ public struct CheckpointInfo: Sendable, Equatable {
         epochsPlanned = try number("epochs_planned")
         bestEpoch = try number("best_epoch")
         bestValidationLoss = try number("best_validation_loss")
+        if let text = m["epoch_selection"] {
+            guard let selection = EpochSelection(rawValue: text) else {
+                throw CheckpointError(path, "metadata 'epoch_selection' is '\(text)', not one of \(EpochSelection.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            epochSelection = selection
+        }
+        if m["best_epoch_replay_auc"] != nil {
+            let auc: Double = try number("best_epoch_replay_auc")
+            guard (0...1).contains(auc) else { throw CheckpointError(path, "metadata 'best_epoch_replay_auc' must lie in [0, 1]") }
+            bestReplayAUC = auc
+        }
+        epochReplayAUCs = m["epoch_replay_auc"]
         studentEpochsPlanned = try number("student_epochs_planned")
         studentEpoch = try number("student_epoch")
         bestStudentEpoch = try number("best_student_epoch")

@@ -1,0 +1,85 @@
+import Foundation
+import XCTest
+
+/// `ssmtl train --select-epoch replay` keeps the epoch whose weights give the highest frame AUC on the validation
+/// videos' replays. Its per-epoch check must not change training: the epochs are those of `--select-epoch loss`.
+final class EpochSelectionCommandTests: XCTestCase {
+    /// A safetensors file's `__metadata__` and the bytes after its header (the tensors).
+    private func read(_ path: String) throws -> (metadata: [String: String], tensors: Data) {
+        let data = try XCTUnwrap(FileManager.default.contents(atPath: path), path)
+        let length = Int(data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        let header = try XCTUnwrap(JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any])
+        return (try XCTUnwrap(header["__metadata__"] as? [String: String]), data.subdata(in: (8 + length)..<data.count))
+    }
+
+    private func replayAUCs(_ metadata: [String: String]) throws -> [(epoch: Int, auc: Double)] {
+        let table = try XCTUnwrap(metadata["epoch_replay_auc"], "\(metadata)")
+        return try table.split(separator: ",").map { pair in
+            let parts = pair.split(separator: ":")
+            XCTAssertEqual(parts.count, 2, table)
+            return (try XCTUnwrap(Int(String(parts[0]))), try XCTUnwrap(Double(String(parts[1]))))
+        }
+    }
+
+    func testReplaySelectionKeepsTheBestReplayEpochOfTheSameTraining() throws {
+        let scratch = try CLI.scratchFolder()
+        // Three videos: one is held out (10%, at least one), and 64 frames are enough to replay it.
+        let videos = try TrainInterruptTests.makeVideos(in: scratch + "/train", count: 3, frames: 64)
+        let common = ["--epochs", "3", "--student-epochs", "0", "--lr-schedule", "constant", "--lr", "0.01"]
+            + TrainInterruptTests.tiny.filter { $0 != "--quiet" }
+        let byLoss = scratch + "/loss.safetensors", byReplay = scratch + "/replay.safetensors"
+        var r = try CLI.run(["train"] + videos + ["--out", byLoss] + common)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertFalse(r.stderr.contains("replay frame AUC"), r.stderr)
+        r = try CLI.run(["train"] + videos + ["--out", byReplay, "--select-epoch", "replay"] + common)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for epoch in 1...3 { XCTAssertTrue(r.stderr.contains("epoch \(epoch): replay frame AUC"), r.stderr) }
+
+        // The same three epochs were trained: the last checkpoints hold the same tensors (weights and Adam state).
+        let lastByLoss = try read(scratch + "/loss.last.safetensors"), lastByReplay = try read(scratch + "/replay.last.safetensors")
+        XCTAssertEqual(lastByLoss.tensors, lastByReplay.tensors)
+        XCTAssertNil(lastByLoss.metadata["epoch_replay_auc"])
+        XCTAssertEqual(lastByLoss.metadata["epoch_selection"], "loss")
+
+        // The kept epoch is the first with the highest replay AUC, and its value is recorded.
+        let replay = try read(byReplay).metadata
+        XCTAssertEqual(replay["epoch_selection"], "replay")
+        let aucs = try replayAUCs(replay)
+        XCTAssertEqual(aucs.map(\.epoch), [1, 2, 3])
+        for (_, auc) in aucs { XCTAssertTrue((0...1).contains(auc), "\(aucs)") }
+        let best = aucs.first { $0.auc == aucs.map(\.auc).max()! }!
+        XCTAssertEqual(replay["best_epoch"], "\(best.epoch)", "\(aucs)")
+        let bestAUC = try XCTUnwrap(Double(replay["best_epoch_replay_auc"] ?? ""))
+        XCTAssertEqual(bestAUC, best.auc, accuracy: 5e-5)
+        // The loss run kept its lowest-loss epoch; its model has no replay table.
+        let loss = try read(byLoss).metadata
+        XCTAssertNil(loss["epoch_replay_auc"])
+        XCTAssertNil(loss["best_epoch_replay_auc"])
+        // Both finished with head statistics, a bank-backed appearance score and a chosen sigma.
+        for metadata in [loss, replay] {
+            XCTAssertNotNil(metadata["head_mean"])
+            XCTAssertNotNil(metadata["score_sigma"])
+        }
+
+        // A resumed run carries the best AUC so far: stopping after epoch 2 and resuming gives the same model.
+        let resumed = scratch + "/resumed.safetensors"
+        r = try CLI.run(["train"] + videos + ["--out", resumed, "--select-epoch", "replay"]
+                        + common.map { $0 == "3" ? "2" : $0 })
+        XCTAssertEqual(r.status, 0, r.stderr)
+        r = try CLI.run(["train"] + videos + ["--out", resumed, "--select-epoch", "replay", "--resume"] + common)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("resuming after epoch 2 of 3"), r.stderr)
+        XCTAssertEqual(try read(resumed).metadata, replay)
+        XCTAssertEqual(try read(resumed).tensors, try read(byReplay).tensors)
+
+        // Resuming with the other selection is refused, naming the file and the setting.
+        r = try CLI.run(["train"] + videos + ["--out", byReplay, "--resume"] + common)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("replay.last.safetensors") && r.stderr.contains("epoch selection replay"), r.stderr)
+        // An unknown selection is a usage error.
+        r = try CLI.run(["train"] + videos + ["--out", scratch + "/x.safetensors", "--select-epoch", "accuracy"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("--select-epoch must be one of loss, replay"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/x.safetensors"))
+    }
+}
