@@ -55,6 +55,7 @@ final class EpochSelectionCommandTests: XCTestCase {
         let loss = try read(byLoss).metadata
         XCTAssertNil(loss["epoch_replay_auc"])
         XCTAssertNil(loss["best_epoch_replay_auc"])
+        XCTAssertNotEqual(loss["best_epoch"], replay["best_epoch"], "the two rules must keep different epochs here, or this test cannot tell them apart")
         // Both finished with head statistics, a bank-backed appearance score and a chosen sigma.
         for metadata in [loss, replay] {
             XCTAssertNotNil(metadata["head_mean"])
