@@ -83,4 +83,22 @@ final class EpochSelectionCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("--select-epoch must be one of loss, replay"), r.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/x.safetensors"))
     }
+
+    /// Validation videos too short to replay (60 frames) leave the choice to the validation loss, with a warning.
+    func testShortValidationVideosFallBackToTheLoss() throws {
+        let scratch = try CLI.scratchFolder()
+        let videos = try TrainInterruptTests.makeVideos(in: scratch + "/train", count: 3, frames: 24)
+        let common = ["--epochs", "2", "--student-epochs", "0", "--lr-schedule", "constant"] + TrainInterruptTests.tiny
+        let byLoss = scratch + "/loss.safetensors", byReplay = scratch + "/replay.safetensors"
+        var r = try CLI.run(["train"] + videos + ["--out", byLoss] + common)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        r = try CLI.run(["train"] + videos + ["--out", byReplay, "--select-epoch", "replay"] + common)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("no validation video is long enough (60 frames) to replay; epoch 1 is judged by its validation loss"), r.stderr)
+        let replay = try read(byReplay).metadata
+        XCTAssertEqual(replay["epoch_replay_auc"], "1:n/a,2:n/a")
+        XCTAssertNil(replay["best_epoch_replay_auc"])
+        XCTAssertEqual(replay["best_epoch"], try read(byLoss).metadata["best_epoch"])
+        XCTAssertEqual(try read(byReplay).tensors, try read(byLoss).tensors)
+    }
 }
