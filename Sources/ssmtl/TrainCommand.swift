@@ -385,14 +385,8 @@ struct Train: ParsableCommand {
         defer { model.appearanceBank = nil }  // the epoch's bank is not saved with its weights: the final pass makes the kept one
         let (statistics, _) = try headStatistics(model: model, split: trainer.split, context: context, seed: member.seed,
                                                  last: member.last, completedEpochs: epoch, announce: false)
-        let videos = trainer.split.videosWithValidationObjects(videoCount: context.videos.count).map { context.videos[$0] }
-        let outcome: SigmaCalibration.Outcome?
-        do {
-            outcome = try SigmaCalibration.run(model: model, statistics: statistics, videos: videos, batch: batch, cropShape: shape,
-                                               makeDetector: context.makeDetector, shouldStop: { Interrupt.received != nil })
-        } catch is TrainingStopped {
-            throw interrupted(during: "epoch \(epoch + 1)'s replay check", completedEpochs: epoch, last: member.last)
-        }
+        let outcome = try scoreReplays(scorer: model, statistics: statistics, split: trainer.split, context: context,
+                                       during: "epoch \(epoch + 1)'s replay check", completedEpochs: epoch, last: member.last)
         guard let outcome, let best = outcome.aucs.compactMap({ $0 }).max() else {
             Terminal.note("train: warning: no validation video is long enough (60 frames) to replay; epoch \(epoch + 1) is judged by its validation loss", quiet: false)
             return nil
@@ -400,6 +394,19 @@ struct Train: ParsableCommand {
         Terminal.note(String(format: "epoch %d: replay frame AUC %.4f (sigma %@; %d frames) | %.0f s", epoch + 1, best,
                              outcome.sigma.formatted(), outcome.frames, Date().timeIntervalSince(start)), quiet: quiet)
         return best
+    }
+
+    /// The validation videos of `split` replayed with abnormal segments and scored (`SigmaCalibration`); nil when none
+    /// is long enough. A stop request ends the run as interrupted `during` that step.
+    private func scoreReplays(scorer: ObjectScorer, statistics: HeadStatistics, split: ValidationSplit, context: RunContext,
+                              during step: String, completedEpochs: Int, last: String) throws -> SigmaCalibration.Outcome? {
+        let videos = split.videosWithValidationObjects(videoCount: context.videos.count).map { context.videos[$0] }
+        do {
+            return try SigmaCalibration.run(model: scorer, statistics: statistics, videos: videos, batch: batch, cropShape: shape,
+                                            makeDetector: context.makeDetector, shouldStop: { Interrupt.received != nil })
+        } catch is TrainingStopped {
+            throw interrupted(during: step, completedEpochs: completedEpochs, last: last)
+        }
     }
 
     /// The scoring σ, chosen on the validation videos replayed with abnormal segments (no test labels): the σ and the
@@ -410,8 +417,8 @@ struct Train: ParsableCommand {
         let calibrationVideos = split.videosWithValidationObjects(videoCount: context.videos.count).map { context.videos[$0] }
         do {
             Terminal.note("train: choosing the scoring sigma on \(calibrationVideos.map { $0.name }.joined(separator: ", ")) replayed with fast-forwarded and reversed segments", quiet: quiet)
-            guard let chosen = try SigmaCalibration.run(model: scorer, statistics: statistics, videos: calibrationVideos, batch: batch, cropShape: shape,
-                                                        makeDetector: context.makeDetector, shouldStop: { Interrupt.received != nil }) else {
+            guard let chosen = try scoreReplays(scorer: scorer, statistics: statistics, split: split, context: context,
+                                                during: "the sigma calibration", completedEpochs: completedEpochs, last: last) else {
                 Terminal.note("train: no validation video is long enough (60 frames) to choose the scoring sigma; score uses 0 unless --sigma is given", quiet: quiet)
                 return nil
             }
@@ -422,8 +429,8 @@ struct Train: ParsableCommand {
             let table = pairs.joined(separator: ",")
             Terminal.note("train: scoring sigma \(chosen.sigma.formatted()) (pseudo-anomaly frame AUC by sigma: \(table); \(chosen.frames) frames)", quiet: quiet)
             return (chosen.sigma, table)
-        } catch is TrainingStopped {
-            throw interrupted(during: "the sigma calibration", completedEpochs: completedEpochs, last: last)
+        } catch let stopped as Interrupted {
+            throw stopped
         } catch {
             // The model is complete without it: a failed calibration (e.g. no space for the replay frames) is a warning.
             Terminal.note("ssmtl: warning: could not choose the scoring sigma (\(error)); \(out) is complete, score uses 0 unless --sigma is given", quiet: false)
