@@ -13,7 +13,8 @@
 #   --score X  an extra option for `ssmtl score` (repeat for each word, e.g. --score --filter-frames --score 9)
 # A scene whose model exists in WORK_DIR/scene-N is not trained again (delete it to retrain), and is refused if it was
 # trained with other TRAIN_ARGs (scene-N/train.args); the synthetic data are shared between runs in
-# WORK_DIR/../synth-data-N, rendered when absent.
+# WORK_DIR/../synth-data-N, rendered when absent. A WORK_DIR from before 2026-12-02 holds models of the earlier
+# default epoch selection (loss): use a new WORK_DIR.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 [ $# -ge 1 ] || { echo "usage: $0 WORK_DIR [--score ARG]... [TRAIN_ARG]..." >&2; exit 2; }
@@ -39,7 +40,7 @@ for seed in 1 2; do
   [ -f "$data/README.txt" ] || "$ssmtl" synth --out "$data" --seed "$seed" >/dev/null
   args_now="${train_args[*]+${train_args[*]}}"
   if [ ! -f "$scene/model.safetensors" ]; then
-    # Scripts/demo.sh's settings.
+    # Scripts/demo.sh's settings, except --select-epoch: the gate measures train's default (replay).
     "$ssmtl" train "$data/training/videos" --out "$scene/model.safetensors" --epochs 3 --seed 1 \
       --fast-forward-share 0 --lr-schedule constant --no-mirror ${train_args[@]+"${train_args[@]}"} > "$scene/train.log" 2>&1
     printf '%s\n' "$args_now" > "$scene/train.args"

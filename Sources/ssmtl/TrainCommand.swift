@@ -79,8 +79,8 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("appearance-score"), help: "How the appearance score measures an object's features against the bank of training objects' features: nearest (Euclidean distance to the nearest entry) | gaussian (Mahalanobis distance to a Gaussian of the entries, covariance with Ledoit-Wolf shrinkage). Recomputed by --resume of a finished run.")
     var appearanceScore = AppearanceScore.nearest.rawValue
 
-    @Option(name: .customLong("select-epoch"), help: "Which main epoch's weights are kept: loss (the lowest validation loss) | replay (the highest frame AUC on the validation videos replayed with fast-forwarded and reversed segments, the sigma calibration's pseudo-anomalies, scored with that epoch's weights, its own head statistics and appearance bank, and no distillation score; costs one scoring pass over the training videos and the replays per epoch). replay sees motion anomalies only.")
-    var selectEpoch = EpochSelection.loss.rawValue
+    @Option(name: .customLong("select-epoch"), help: "Which main epoch's weights are kept: loss (the lowest validation loss) | replay (the highest frame AUC on the validation videos replayed with fast-forwarded and reversed segments, the sigma calibration's pseudo-anomalies, scored with that epoch's weights, its own head statistics and appearance bank, and no distillation score; costs one scoring pass over the training videos and the replays per epoch). replay sees motion anomalies only; without a validation video of 41 frames or more, the loss decides.")
+    var selectEpoch = EpochSelection.replay.rawValue
 
     @Option(name: .customLong("ema-decay"), help: ArgumentHelp("Keep an exponential moving average of the weights during the main epochs (after every step: average = d x average + (1 - d) x weights, d = min(D, (1 + t)/(10 + t)) at update t); validation, the best checkpoint and everything after the main epochs use the averaged weights. 0 = off.", valueName: "D"))
     var emaDecay: Float = 0
@@ -161,7 +161,7 @@ struct Train: ParsableCommand {
 
     var schedule: LearningRateSchedule { LearningRateSchedule(rawValue: lrSchedule) ?? .constant }
     var shape: CropShape { CropShape(rawValue: cropShape) ?? .stretch }
-    var selection: EpochSelection { EpochSelection(rawValue: selectEpoch) ?? .loss }
+    var selection: EpochSelection { EpochSelection(rawValue: selectEpoch) ?? .replay }
 
     func run() throws {
         Threads.configureForPipeline(threads: threads)
@@ -306,6 +306,11 @@ struct Train: ParsableCommand {
         let held = trainer.split.byObject ? "every tenth object" : trainer.split.validationVideos.sorted().map { videos[$0].name }.joined(separator: ", ")
         Terminal.note("train: \(member.label.map { $0 + ", " } ?? "")\(videos.count) videos, validation: \(held); variant \(variant), batch \(batch), lr \(info.learningRate) (\(schedule.rawValue)), seed \(member.seed)\(mirror ? ", mirrored objects" : "")\(shape == .square ? ", square crops" : "")\(jigsawGrid > 0 ? ", \(jigsawGrid)x\(jigsawGrid) jigsaw" : "")\(emaDecay > 0 ? ", weights averaged (decay \(emaDecay))" : "")", quiet: quiet)
 
+        // Known before the first epoch, so short validation videos cost no per-epoch statistics pass. Their warning
+        // waits until the epochs are done, so that an error in an epoch stays the run's only line.
+        let checksReplays = selection == .replay && info.epoch < epochs
+        let replayEpochs = try checksReplays && replayableValidationVideoExists(split: trainer.split, context: context)
+
         while info.epoch < epochs {
             let epoch = info.epoch
             let bar = ProgressBar("epoch \(epoch + 1)/\(epochs)", total: nil, unit: "objects", quiet: quiet)
@@ -338,7 +343,7 @@ struct Train: ParsableCommand {
             var replayAUC: Double?
             if selection == .replay {
                 model.useAveragedWeights()  // the weights the best checkpoint would keep (no-op without averaging)
-                replayAUC = try epochReplayAUC(model: model, trainer: trainer, context: context, member: member, epoch: epoch)
+                replayAUC = replayEpochs ? try epochReplayAUC(model: model, trainer: trainer, context: context, member: member, epoch: epoch) : nil
                 let entry = "\(epoch + 1):" + (replayAUC.map { String(format: "%.4f", $0) } ?? "n/a")
                 info.epochReplayAUCs = [info.epochReplayAUCs, entry].compactMap { $0 }.joined(separator: ",")
             }
@@ -350,6 +355,9 @@ struct Train: ParsableCommand {
                 try ModelCheckpoint.save(model, info: info, to: member.out, includeOptimizer: false)
             }
             try ModelCheckpoint.save(model, info: info, to: member.last, includeOptimizer: true)
+        }
+        if checksReplays && !replayEpochs {
+            Terminal.note("train: warning: no validation video is long enough (\(PseudoAnomalies.minimumFrameCount()) frames) to replay; the epochs were judged by their validation loss", quiet: false)
         }
         // From here on the best checkpoint's weights are loaded wherever they are needed.
         model.endWeightAverage()
@@ -388,12 +396,24 @@ struct Train: ParsableCommand {
         let outcome = try scoreReplays(scorer: model, statistics: statistics, split: trainer.split, context: context,
                                        during: "epoch \(epoch + 1)'s replay check", completedEpochs: epoch, last: member.last)
         guard let outcome, let best = outcome.aucs.compactMap({ $0 }).max() else {
-            Terminal.note("train: warning: no validation video is long enough (60 frames) to replay; epoch \(epoch + 1) is judged by its validation loss", quiet: false)
+            Terminal.note("train: warning: epoch \(epoch + 1)'s replays have no frame AUC; it is judged by its validation loss", quiet: false)
             return nil
         }
         Terminal.note(String(format: "epoch %d: replay frame AUC %.4f (sigma %@; %d frames) | %.0f s", epoch + 1, best,
                              outcome.sigma.formatted(), outcome.frames, Date().timeIntervalSince(start)), quiet: quiet)
         return best
+    }
+
+    /// Whether some validation video has enough frames for a replay with abnormal segments (`PseudoAnomalies`).
+    private func replayableValidationVideoExists(split: ValidationSplit, context: RunContext) throws -> Bool {
+        let needed = PseudoAnomalies.minimumFrameCount()
+        for v in split.videosWithValidationObjects(videoCount: context.videos.count) {
+            let reader = try FrameReader(path: context.videos[v].path)
+            var count = 0
+            while count < needed, try reader.next() != nil { count += 1 }
+            if count >= needed { return true }
+        }
+        return false
     }
 
     /// The validation videos of `split` replayed with abnormal segments and scored (`SigmaCalibration`); nil when none
@@ -419,7 +439,7 @@ struct Train: ParsableCommand {
             Terminal.note("train: choosing the scoring sigma on \(calibrationVideos.map { $0.name }.joined(separator: ", ")) replayed with fast-forwarded and reversed segments", quiet: quiet)
             guard let chosen = try scoreReplays(scorer: scorer, statistics: statistics, split: split, context: context,
                                                 during: "the sigma calibration", completedEpochs: completedEpochs, last: last) else {
-                Terminal.note("train: no validation video is long enough (60 frames) to choose the scoring sigma; score uses 0 unless --sigma is given", quiet: quiet)
+                Terminal.note("train: no validation video is long enough (\(PseudoAnomalies.minimumFrameCount()) frames) to choose the scoring sigma; score uses 0 unless --sigma is given", quiet: quiet)
                 return nil
             }
             var pairs: [String] = []

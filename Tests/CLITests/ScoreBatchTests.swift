@@ -269,12 +269,12 @@ final class ScoreBatchTests: XCTestCase {
         try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "lr_schedule", from: "cosine", to: "cyclic")
         try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "mirror", from: "true", to: "sometimes")
         try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "crop_shape", from: "stretch", to: "oval")
-        try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "epoch_selection", from: "loss", to: "accuracy")
+        try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "epoch_selection", from: "replay", to: "accuracy")
         // A replay AUC outside [0, 1] or not a number, added beside the selection, is refused by name too.
         for bad in ["1.5", "high"] {
             let path = scratch + "/bad-auc.safetensors"
             try rewriteHeader(of: model, to: path) {
-                $0.replacingOccurrences(of: "\"epoch_selection\":\"loss\"", with: "\"epoch_selection\":\"replay\",\"best_epoch_replay_auc\":\"\(bad)\"")
+                $0.replacingOccurrences(of: "\"epoch_selection\":\"replay\"", with: "\"epoch_selection\":\"replay\",\"best_epoch_replay_auc\":\"\(bad)\"")
             }
             let r = try CLI.run(["score", videos[0], "--model", path, "--out", scratch + "/scores", "--quiet"])
             XCTAssertEqual(r.status, 1, r.stderr)

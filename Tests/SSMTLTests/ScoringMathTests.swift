@@ -321,4 +321,17 @@ final class PseudoAnomalyTests: XCTestCase {
         XCTAssertEqual(p.labels, [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1])
         XCTAssertTrue(p.frameOrder.allSatisfy { $0 >= 0 && $0 < 40 })
     }
+
+    /// train decides from the frame count alone whether a validation video can be replayed: one frame fewer than the
+    /// minimum gives a replay without abnormal frames.
+    func testMinimumFrameCountIsTheShortestReplayWithBothLabels() {
+        for (period, length) in [(60, 20), (10, 4), (7, 6)] {
+            let minimum = PseudoAnomalies.minimumFrameCount(period: period, length: length)
+            let enough = PseudoAnomalies.plan(frameCount: minimum, period: period, length: length).labels
+            XCTAssertTrue(enough.contains(0) && enough.contains(1), "\(period), \(length)")
+            let short = PseudoAnomalies.plan(frameCount: minimum - 1, period: period, length: length).labels
+            XCTAssertFalse(short.contains(1), "\(period), \(length)")
+        }
+        XCTAssertEqual(PseudoAnomalies.minimumFrameCount(), 41)
+    }
 }

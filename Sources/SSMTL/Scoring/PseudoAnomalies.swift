@@ -39,4 +39,8 @@ public enum PseudoAnomalies {
         }
         return PseudoAnomalyPlan(frameOrder: order, labels: labels)
     }
+
+    /// The fewest source frames whose replay has both normal and abnormal frames: the first abnormal segment starts
+    /// after `period - length` normal ones.
+    public static func minimumFrameCount(period: Int = 60, length: Int = 20) -> Int { period - length + 1 }
 }
