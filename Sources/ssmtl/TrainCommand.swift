@@ -13,7 +13,8 @@ struct Train: ParsableCommand {
             irregular sequence up to 15 frames away) through a bounded shuffle buffer into batches. 10% of the videos \
             (one at least; every tenth object when there is a single video) are held out for validation. After every \
             epoch MODEL.last.safetensors (weights + Adam state) is written, and MODEL.safetensors whenever the \
-            validation loss is the lowest so far. At the end, the per-head score statistics of the training objects \
+            epoch is the best so far (--select-epoch: by default the highest frame AUC on the validation videos \
+            replayed with fast-forwarded and reversed segments; with loss, the lowest validation loss). At the end, the per-head score statistics of the training objects \
             are computed with the best weights and stored in MODEL.safetensors, with the appearance bank (a seeded \
             sample of at most 8192 training objects' encoder features, the validation videos left out) and the \
             normal spread of its nearest-neighbour distance. --resume continues from MODEL.last.safetensors and \
