@@ -187,13 +187,13 @@ struct Train: ParsableCommand {
                 info.scoreSigmaValidation = table
                 try ModelCheckpoint.save(model, info: info, to: out, includeOptimizer: false)
             }
-            Terminal.note("train: best epoch \(info.bestEpoch) (validation loss \(String(format: "%.4f", info.bestValidationLoss))); head mean \(info.headStatistics!.mean), std \(info.headStatistics!.std) (\(info.headStatisticsObjects ?? "")); wrote \(out)", quiet: quiet)
+            Terminal.note("train: best epoch \(info.bestEpoch) (\(Self.bestEpochFigures(info))); head mean \(info.headStatistics!.mean), std \(info.headStatistics!.std) (\(info.headStatisticsObjects ?? "")); wrote \(out)", quiet: quiet)
             return
         }
 
         for member in memberRuns {
             if resume, let info = try finishedMember(member, teacherWidth: teacherWidth) {
-                Terminal.note("train: \(member.label ?? "model") (seed \(member.seed)) is already trained: best epoch \(info.bestEpoch), validation loss \(String(format: "%.4f", info.bestValidationLoss)) (\(member.out))", quiet: quiet)
+                Terminal.note("train: \(member.label ?? "model") (seed \(member.seed)) is already trained: best epoch \(info.bestEpoch) (\(Self.bestEpochFigures(info))) (\(member.out))", quiet: quiet)
                 continue
             }
             let resumeMember = resume && FileManager.default.fileExists(atPath: member.last)
@@ -379,9 +379,15 @@ struct Train: ParsableCommand {
         final.studentEpochsPlanned = info.studentEpochsPlanned
         try ModelCheckpoint.save(model, info: final, to: member.out, includeOptimizer: false)
         if let label = member.label {
-            Terminal.note("train: \(label) done: best epoch \(final.bestEpoch) (validation loss \(String(format: "%.4f", final.bestValidationLoss))); wrote \(member.out)", quiet: quiet)
+            Terminal.note("train: \(label) done: best epoch \(final.bestEpoch) (\(Self.bestEpochFigures(final))); wrote \(member.out)", quiet: quiet)
         }
         return (model, final, trainer.split)
+    }
+
+    /// What the kept epoch was judged by: its validation loss and, when the replays chose it, its replay frame AUC.
+    static func bestEpochFigures(_ info: CheckpointInfo) -> String {
+        String(format: "validation loss %.4f", info.bestValidationLoss)
+            + (info.bestReplayAUC.map { String(format: ", replay frame AUC %.4f", $0) } ?? "")
     }
 
     /// `--select-epoch replay`'s criterion for the weights `model` holds after main epoch `epoch` (0-based): head

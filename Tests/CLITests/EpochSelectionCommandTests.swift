@@ -52,6 +52,9 @@ final class EpochSelectionCommandTests: XCTestCase {
         XCTAssertEqual(replay["best_epoch"], "\(best.epoch)", "\(aucs)")
         let bestAUC = try XCTUnwrap(Double(replay["best_epoch_replay_auc"] ?? ""))
         XCTAssertEqual(bestAUC, best.auc, accuracy: 5e-5)
+        // The run's last line names the kept epoch and both of its figures.
+        XCTAssertTrue(r.stderr.contains(String(format: "train: best epoch %d (validation loss ", best.epoch))
+                      && r.stderr.contains(String(format: ", replay frame AUC %.4f); head mean", bestAUC)), r.stderr)
         // The loss run kept its lowest-loss epoch; its model has no replay table.
         let loss = try read(byLoss).metadata
         XCTAssertNil(loss["epoch_replay_auc"])
