@@ -215,6 +215,11 @@ struct Train: ParsableCommand {
         let cache: DetectionCache
         let teacherWidth: Int
         let makeDetector: (VideoSource) throws -> ObjectDetector
+
+        /// The videos holding `split`'s validation objects: the ones replayed with abnormal segments.
+        func validationVideos(of split: ValidationSplit) -> [VideoSource] {
+            split.videosWithValidationObjects(videoCount: videos.count).map { videos[$0] }
+        }
     }
 
     /// One network to train: where it is written and its seed (an ensemble's members: seed, seed + 1, ...).
@@ -400,7 +405,7 @@ struct Train: ParsableCommand {
         defer { model.appearanceBank = nil }  // the epoch's bank is not saved with its weights: the final pass makes the kept one
         let (statistics, _) = try headStatistics(model: model, split: trainer.split, context: context, seed: member.seed,
                                                  last: member.last, completedEpochs: epoch, announce: false)
-        let outcome = try scoreReplays(scorer: model, statistics: statistics, split: trainer.split, context: context,
+        let outcome = try scoreReplays(scorer: model, statistics: statistics, videos: context.validationVideos(of: trainer.split), context: context,
                                        during: "epoch \(epoch + 1)'s replay check", completedEpochs: epoch, last: member.last)
         guard let outcome, let best = outcome.aucs.compactMap({ $0 }).max() else {
             Terminal.note("train: warning: epoch \(epoch + 1)'s replays have no frame AUC; it is judged by its validation loss", quiet: false)
@@ -414,8 +419,8 @@ struct Train: ParsableCommand {
     /// Whether some validation video has enough frames for a replay with abnormal segments (`PseudoAnomalies`).
     private func replayableValidationVideoExists(split: ValidationSplit, context: RunContext) throws -> Bool {
         let needed = PseudoAnomalies.minimumFrameCount()
-        for v in split.videosWithValidationObjects(videoCount: context.videos.count) {
-            let reader = try FrameReader(path: context.videos[v].path)
+        for video in context.validationVideos(of: split) {
+            let reader = try FrameReader(path: video.path)
             var count = 0
             while count < needed, try reader.next() != nil { count += 1 }
             if count >= needed { return true }
@@ -423,11 +428,10 @@ struct Train: ParsableCommand {
         return false
     }
 
-    /// The validation videos of `split` replayed with abnormal segments and scored (`SigmaCalibration`); nil when none
-    /// is long enough. A stop request ends the run as interrupted `during` that step.
-    private func scoreReplays(scorer: ObjectScorer, statistics: HeadStatistics, split: ValidationSplit, context: RunContext,
+    /// The validation `videos` replayed with abnormal segments and scored (`SigmaCalibration`); nil when none is long
+    /// enough. A stop request ends the run as interrupted `during` that step.
+    private func scoreReplays(scorer: ObjectScorer, statistics: HeadStatistics, videos: [VideoSource], context: RunContext,
                               during step: String, completedEpochs: Int, last: String) throws -> SigmaCalibration.Outcome? {
-        let videos = split.videosWithValidationObjects(videoCount: context.videos.count).map { context.videos[$0] }
         do {
             return try SigmaCalibration.run(model: scorer, statistics: statistics, videos: videos, batch: batch, cropShape: shape,
                                             makeDetector: context.makeDetector, shouldStop: { Interrupt.received != nil })
@@ -441,10 +445,10 @@ struct Train: ParsableCommand {
     /// model is complete without one).
     private func chooseSigma(scorer: ObjectScorer, statistics: HeadStatistics, split: ValidationSplit, context: RunContext,
                              completedEpochs: Int, last: String) throws -> (sigma: Double, table: String)? {
-        let calibrationVideos = split.videosWithValidationObjects(videoCount: context.videos.count).map { context.videos[$0] }
+        let calibrationVideos = context.validationVideos(of: split)
         do {
             Terminal.note("train: choosing the scoring sigma on \(calibrationVideos.map { $0.name }.joined(separator: ", ")) replayed with fast-forwarded and reversed segments", quiet: quiet)
-            guard let chosen = try scoreReplays(scorer: scorer, statistics: statistics, split: split, context: context,
+            guard let chosen = try scoreReplays(scorer: scorer, statistics: statistics, videos: calibrationVideos, context: context,
                                                 during: "the sigma calibration", completedEpochs: completedEpochs, last: last) else {
                 Terminal.note("train: no validation video is long enough (\(PseudoAnomalies.minimumFrameCount()) frames) to choose the scoring sigma; score uses 0 unless --sigma is given", quiet: quiet)
                 return nil

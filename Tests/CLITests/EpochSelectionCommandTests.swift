@@ -21,19 +21,28 @@ final class EpochSelectionCommandTests: XCTestCase {
         }
     }
 
+    /// Trains `videos` twice with `common`: with `--select-epoch loss` into `scratch/loss.safetensors`, and with the
+    /// default (replay) into `scratch/replay.safetensors`. Both runs must succeed.
+    private func trainByLossAndByDefault(_ videos: [String], _ common: [String], in scratch: String) throws
+        -> (byLoss: String, byReplay: String, loss: CLIResult, replay: CLIResult) {
+        let byLoss = scratch + "/loss.safetensors", byReplay = scratch + "/replay.safetensors"
+        let loss = try CLI.run(["train"] + videos + ["--out", byLoss, "--select-epoch", "loss"] + common)
+        XCTAssertEqual(loss.status, 0, loss.stderr)
+        let replay = try CLI.run(["train"] + videos + ["--out", byReplay] + common)
+        XCTAssertEqual(replay.status, 0, replay.stderr)
+        return (byLoss, byReplay, loss, replay)
+    }
+
     func testReplaySelectionKeepsTheBestReplayEpochOfTheSameTraining() throws {
         let scratch = try CLI.scratchFolder()
         // Three videos: one is held out (10%, at least one), and 64 frames are enough to replay it.
         let videos = try TrainInterruptTests.makeVideos(in: scratch + "/train", count: 3, frames: 64)
         let common = ["--epochs", "3", "--student-epochs", "0", "--lr-schedule", "constant", "--lr", "0.01"]
             + TrainInterruptTests.tiny.filter { $0 != "--quiet" }
-        let byLoss = scratch + "/loss.safetensors", byReplay = scratch + "/replay.safetensors"
-        var r = try CLI.run(["train"] + videos + ["--out", byLoss, "--select-epoch", "loss"] + common)
-        XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertFalse(r.stderr.contains("replay frame AUC"), r.stderr)
+        let (byLoss, byReplay, lossRun, replayRun) = try trainByLossAndByDefault(videos, common, in: scratch)
+        XCTAssertFalse(lossRun.stderr.contains("replay frame AUC"), lossRun.stderr)
         // replay is the default.
-        r = try CLI.run(["train"] + videos + ["--out", byReplay] + common)
-        XCTAssertEqual(r.status, 0, r.stderr)
+        var r = replayRun
         for epoch in 1...3 { XCTAssertTrue(r.stderr.contains("epoch \(epoch): replay frame AUC"), r.stderr) }
 
         // The same three epochs were trained: the last checkpoints hold the same tensors (weights and Adam state).
@@ -94,12 +103,8 @@ final class EpochSelectionCommandTests: XCTestCase {
         let scratch = try CLI.scratchFolder()
         let videos = try TrainInterruptTests.makeVideos(in: scratch + "/train", count: 3, frames: 24)
         let common = ["--epochs", "2", "--student-epochs", "0", "--lr-schedule", "constant"] + TrainInterruptTests.tiny
-        let byLoss = scratch + "/loss.safetensors", byReplay = scratch + "/replay.safetensors"
-        var r = try CLI.run(["train"] + videos + ["--out", byLoss, "--select-epoch", "loss"] + common)
-        XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertFalse(r.stderr.contains("long enough"), r.stderr)
-        r = try CLI.run(["train"] + videos + ["--out", byReplay] + common)
-        XCTAssertEqual(r.status, 0, r.stderr)
+        let (byLoss, byReplay, lossRun, r) = try trainByLossAndByDefault(videos, common, in: scratch)
+        XCTAssertFalse(lossRun.stderr.contains("long enough"), lossRun.stderr)
         let warning = "train: warning: no validation video is long enough (41 frames) to replay; the epochs were judged by their validation loss"
         XCTAssertEqual(r.stderrLines.filter { $0 == warning }.count, 1, r.stderr)
         XCTAssertFalse(r.stderr.contains("replay frame AUC"), r.stderr)
