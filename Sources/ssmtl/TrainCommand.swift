@@ -80,6 +80,9 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("appearance-score"), help: "How the appearance score measures an object's features against the bank of training objects' features: nearest (Euclidean distance to the nearest entry) | gaussian (Mahalanobis distance to a Gaussian of the entries, covariance with Ledoit-Wolf shrinkage). Recomputed by --resume of a finished run.")
     var appearanceScore = AppearanceScore.nearest.rawValue
 
+    @Option(name: .customLong("calibration"), help: "How each score is put on a common scale before the scores are averaged into the object score: z ((s - mean) / std over the normal objects) | tail (-ln(1 - F(s)), F the score's distribution over the normal objects: its quantiles at 0, 1, ..., 95% and an exponential tail beyond, so the mean is Fisher's combination of the scores' tail probabilities). The normal objects are those of --head-statistics, and for the appearance score the bank's leave-one-video-out distances. Recomputed by --resume of a finished run.")
+    var calibration = ScoreCalibration.z.rawValue
+
     @Option(name: .customLong("select-epoch"), help: "Which main epoch's weights are kept: loss (the lowest validation loss) | replay (the highest frame AUC on the validation videos replayed with fast-forwarded and reversed segments, the sigma calibration's pseudo-anomalies, scored with that epoch's weights, its own head statistics and appearance bank, and no distillation score; costs one scoring pass over the training videos and the replays per epoch). replay sees motion anomalies only; without a validation video of 41 frames or more, the loss decides.")
     var selectEpoch = EpochSelection.replay.rawValue
 
@@ -128,6 +131,9 @@ struct Train: ParsableCommand {
         }
         guard AppearanceScore(rawValue: appearanceScore) != nil else {
             throw ValidationError("--appearance-score must be one of \(AppearanceScore.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard ScoreCalibration(rawValue: calibration) != nil else {
+            throw ValidationError("--calibration must be one of \(ScoreCalibration.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard CropShape(rawValue: cropShape) != nil else {
             throw ValidationError("--crop-shape must be one of \(CropShape.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -187,7 +193,7 @@ struct Train: ParsableCommand {
                 info.scoreSigmaValidation = table
                 try ModelCheckpoint.save(model, info: info, to: out, includeOptimizer: false)
             }
-            Terminal.note("train: best epoch \(info.bestEpoch) (\(Self.bestEpochFigures(info))); head mean \(info.headStatistics!.mean), std \(info.headStatistics!.std) (\(info.headStatisticsObjects ?? "")); wrote \(out)", quiet: quiet)
+            Terminal.note("train: best epoch \(info.bestEpoch) (\(Self.bestEpochFigures(info))); head mean \(info.headStatistics!.mean), std \(info.headStatistics!.std)\(Self.tailText(info.headStatistics!)) (\(info.headStatisticsObjects ?? "")); wrote \(out)", quiet: quiet)
             return
         }
 
@@ -389,6 +395,13 @@ struct Train: ParsableCommand {
         return (model, final, trainer.split)
     }
 
+    /// The tail calibration's 95% quantile and mean excess of each score, for the final line ("" with z-scores).
+    static func tailText(_ statistics: HeadStatistics) -> String {
+        guard let tails = statistics.tails else { return "" }
+        let used = zip(HeadScores.names, tails).filter { $0.1.isUsable }
+        return "; tail calibration (95% quantile + mean excess) " + used.map { String(format: "%@ %.4g+%.4g", $0.0, $0.1.knots[ScoreTail.knotCount - 1], $0.1.meanExcess) }.joined(separator: ", ")
+    }
+
     /// What the kept epoch was judged by: its validation loss and, when the replays chose it, its replay frame AUC.
     static func bestEpochFigures(_ info: CheckpointInfo) -> String {
         String(format: "validation loss %.4f", info.bestValidationLoss)
@@ -568,9 +581,12 @@ struct Train: ParsableCommand {
             Terminal.note("train: warning: fewer than two objects: the head scores are not standardised", quiet: !announce)
             return (HeadStatistics(mean: [0, 0, 0, 0], std: [1, 1, 1, 1]), "none")
         }
+        let tailCalibrated = ScoreCalibration(rawValue: calibration) == .tail
+        var tails = tailCalibrated ? moments.tails() : nil
         guard let appearance = sampler.finish(score: AppearanceScore(rawValue: appearanceScore) ?? .nearest) else {
             Terminal.note("train: no appearance score (too few training objects to measure its normal spread)", quiet: quiet || !announce)
-            return (HeadStatistics(mean: mean, std: std), described)
+            tails?[HeadScores.appearanceIndex] = .absent
+            return (HeadStatistics(mean: mean, std: std, tails: tails), described)
         }
         model.appearanceBank = appearance.bank
         let measure = appearance.bank.gaussian.map { String(format: "Mahalanobis distance (Ledoit-Wolf shrinkage %.3f)", $0.shrinkage) } ?? "nearest distance"
@@ -579,7 +595,12 @@ struct Train: ParsableCommand {
         var withAppearance = (mean: mean, std: std)
         withAppearance.mean[HeadScores.appearanceIndex] = appearance.mean
         withAppearance.std[HeadScores.appearanceIndex] = appearance.std
-        return (HeadStatistics(mean: withAppearance.mean, std: withAppearance.std), described)
+        tails?[HeadScores.appearanceIndex] = ScoreTail(sample: appearance.normalScores)
+        if let tails, !tails.contains(where: \.isUsable) {
+            Terminal.note("train: warning: no score has a spread in its normal tail; the scores are z-calibrated instead", quiet: !announce)
+            return (HeadStatistics(mean: withAppearance.mean, std: withAppearance.std), described)
+        }
+        return (HeadStatistics(mean: withAppearance.mean, std: withAppearance.std, tails: tails), described)
     }
 }
 
@@ -589,12 +610,20 @@ struct Train: ParsableCommand {
 struct HeadMoments {
     private var sums = [Double](repeating: 0, count: HeadScores.names.count)
     private var squares = [Double](repeating: 0, count: HeadScores.names.count)
+    /// Every value, for the tail calibration's quantiles (a few tens of thousands of objects at most).
+    private var values = [[Float]](repeating: [], count: HeadScores.names.count)
     private(set) var count = 0
 
     mutating func add(_ heads: [Float]) {
-        for h in sums.indices { sums[h] += Double(heads[h]); squares[h] += Double(heads[h]) * Double(heads[h]) }
+        for h in sums.indices {
+            sums[h] += Double(heads[h]); squares[h] += Double(heads[h]) * Double(heads[h])
+            values[h].append(heads[h])
+        }
         count += 1
     }
+
+    /// Each score's tail calibration (the appearance entry is a placeholder: its normal values come from the bank).
+    func tails() -> [ScoreTail] { values.map { ScoreTail(sample: $0) } }
 
     /// nil below two objects, where a spread means nothing.
     func meanAndStd() -> (mean: [Float], std: [Float])? {

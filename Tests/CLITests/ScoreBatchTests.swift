@@ -153,6 +153,57 @@ final class ScoreBatchTests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("--appearance-score must be one of nearest, gaussian"), bad.stderr)
     }
 
+    /// `--calibration tail` (recomputed by --resume of a finished run) stores each score's quantiles and tail: scored
+    /// again, the held-out video's objects (the ones the network heads' tails were measured on) come out about
+    /// Exp(1) on every head: median about ln 2, and about 5% above ln 20 (the 95% knot). `z` brings the z-scores
+    /// back; an unknown name is a usage error and a corrupt calibration in the checkpoint is refused in one line.
+    func testTheTailCalibrationIsStoredAndUsed() throws {
+        let scratch = try CLI.scratchFolder()
+        let (model, videos) = try tinyModel(scratch, count: 3, frames: 60)
+        func header() throws -> String { String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: model)).prefix(40_000), as: UTF8.self) }
+        XCTAssertTrue(try header().contains(#""score_calibration":"z""#))
+        let resume = ["train"] + videos + ["--out", model, "--epochs", "1", "--student-epochs", "1", "--resume"]
+            + TrainInterruptTests.tiny.filter { $0 != "--quiet" }
+        let tail = try CLI.run(resume + ["--calibration", "tail"])
+        XCTAssertEqual(tail.status, 0, tail.stderr)
+        XCTAssertTrue(tail.stderr.contains("; tail calibration (95% quantile + mean excess) aot "), tail.stderr)
+        XCTAssertTrue(try header().contains(#""score_calibration":"tail""#))
+        XCTAssertTrue(try header().contains(#""head_tail_knots":""#))
+
+        let heldOut = try headStatisticsObjects(model)
+        let match = try XCTUnwrap(heldOut.firstMatch(of: #/^held-out: (video[0-9]) \(([0-9]+) objects\)$/#), heldOut)
+        let validation = try XCTUnwrap(videos.first { $0.hasSuffix("/" + match.output.1) })
+        let out = scratch + "/tail"
+        let s = try CLI.run(["score", validation, "--model", model, "--out", out, "--object-heads", "--quiet"])
+        XCTAssertEqual(s.status, 0, s.stderr)
+        let rows = try String(contentsOfFile: out + "/\(match.output.1).objects.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: ",").map { Double(String($0))! } }
+        XCTAssertEqual(rows.count, Int(match.output.2))
+        let ln20 = log(20.0)
+        for (h, column) in (6..<10).enumerated() {
+            let values = rows.map { $0[column] }.sorted()
+            XCTAssertGreaterThanOrEqual(values.first!, 0, "head \(h)")
+            XCTAssertEqual(values[values.count / 2], log(2.0), accuracy: 0.08, "head \(h) median")
+            // Strictly above the 95% knot: at most 5%; at or above it (tied raw scores sit on the knot): at least 5%.
+            let above = values.filter { $0 > ln20 + 1e-4 }.count, atOrAbove = values.filter { $0 > ln20 - 1e-4 }.count
+            XCTAssertLessThanOrEqual(above, Int((0.05 * Double(values.count)).rounded(.up)), "head \(h)")
+            XCTAssertGreaterThanOrEqual(atOrAbove, Int((0.05 * Double(values.count)).rounded(.down)), "head \(h)")
+        }
+        for row in rows {  // the object score is the mean of the five calibrated scores (the four heads and app)
+            XCTAssertEqual(row[5], (row[6] + row[7] + row[8] + row[9] + row[10]) / 5, accuracy: 1e-4 * max(1, abs(row[5])))
+        }
+
+        try assertMetadataRefused(model, video: validation, scratch: scratch, key: "score_calibration", from: "tail", to: "rank")
+
+        let back = try CLI.run(resume + ["--calibration", "z"])
+        XCTAssertEqual(back.status, 0, back.stderr)
+        XCTAssertTrue(try header().contains(#""score_calibration":"z""#))
+        XCTAssertFalse(try header().contains("head_tail_knots"))
+        let bad = try CLI.run(["train"] + videos + ["--out", scratch + "/x.safetensors", "--calibration", "rank"])
+        XCTAssertEqual(bad.status, 64, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--calibration must be one of z, tail"), bad.stderr)
+    }
+
     /// Held-out videos with fewer than 30 objects give too unsteady a spread: train warns and standardises on all
     /// objects, and the checkpoint says so.
     func testTooFewHeldOutObjectsFallBackToAllObjects() throws {

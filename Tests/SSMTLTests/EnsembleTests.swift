@@ -89,6 +89,36 @@ final class EnsembleTests: XCTestCase {
         XCTAssertEqual(try alone.scorer.scores(for: batch).map { alone.statistics.standardize($0) }, memberZ[0])
     }
 
+    /// With the tail calibration, each member's scores are calibrated by its own tails before they are averaged; a
+    /// member calibrated by z-scores beside tail-calibrated ones is refused.
+    func testTailCalibratedMembersAverageTheirCalibratedScores() throws {
+        func tails(_ scale: Float) -> [ScoreTail] {
+            (0..<5).map { h in ScoreTail(sample: (0..<200).map { Float(($0 * (h + 3)) % 101) * scale / 100 }) }
+        }
+        let a = try member(seed: 1, statistics: HeadStatistics(mean: statisticsA.mean.prefix(5).map { $0 }, std: statisticsA.std.prefix(5).map { $0 },
+                                                               tails: tails(1)))
+        let b = try member(seed: 2, statistics: HeadStatistics(mean: statisticsB.mean.prefix(5).map { $0 }, std: statisticsB.std.prefix(5).map { $0 },
+                                                               tails: tails(0.5)))
+        let path = dir + "/ensemble.safetensors"
+        try EnsembleCheckpoint.write(members: [a, b], scoreSigma: nil, sigmaValidation: nil, to: path)
+        let loaded = try ModelCheckpoint.loadForScoring(path)
+        let single = try [a, b].map { try ModelCheckpoint.loadForScoring($0) }
+        XCTAssertEqual(single.map(\.statistics.calibration), [.tail, .tail])
+        let batch = Self.batch(count: 3)
+        let memberC = try single.map { m in try m.scorer.scores(for: batch).map { m.statistics.standardize($0) } }
+        let ensemble = try loaded.scorer.scores(for: batch).map { loaded.statistics.standardize($0) }
+        for i in 0..<3 {
+            for h in 0..<HeadScores.names.count {
+                XCTAssertEqual(ensemble[i][h], (memberC[0][i][h] + memberC[1][i][h]) / 2, accuracy: 1e-5, "object \(i), \(HeadScores.names[h])")
+            }
+        }
+        XCTAssertNotEqual(memberC[0][0], memberC[1][0])
+        let zMember = try member(seed: 3, statistics: statisticsA)
+        let bad = dir + "/bad.safetensors"
+        try EnsembleCheckpoint.write(members: [a, zMember], scoreSigma: nil, sigmaValidation: nil, to: bad)
+        assertRefused(bad, saying: ["bad.safetensors member 2", "score calibration"])
+    }
+
     /// The file is a plain safetensors file: every tensor and metadata key sits under its member's prefix.
     func testFileLayout() throws {
         let a = try member(seed: 1, statistics: statisticsA), b = try member(seed: 2, statistics: statisticsB)

@@ -26,7 +26,7 @@ public final class EnsembleScorer: ObjectScorer {
 
     public var cropSide: Int { members[0].scorer.cropSide }
 
-    /// What `VideoScorer` standardises the returned scores with: nothing more (they are z-scores already).
+    /// What `VideoScorer` standardises the returned scores with: nothing more (they are on the common scale already).
     public var statistics: HeadStatistics { .identity(weights: members[0].statistics.weights) }
 
     /// Per object: the members' standardised scores, averaged.
@@ -159,8 +159,9 @@ extension ModelCheckpoint {
             if let first {
                 guard info.network.cropSize == first.network.cropSize, info.cropShape == first.cropShape,
                       info.teacherWidth == first.teacherWidth, info.detector == first.detector,
-                      statistics.weights == members[0].statistics.weights else {
-                    throw CheckpointError(name, "was trained with another crop, detector or set of scores than member 1; an ensemble's members must score alike")
+                      statistics.weights == members[0].statistics.weights,
+                      statistics.calibration == members[0].statistics.calibration else {
+                    throw CheckpointError(name, "was trained with another crop, detector, set of scores or score calibration than member 1; an ensemble's members must score alike")
                 }
             } else {
                 first = info

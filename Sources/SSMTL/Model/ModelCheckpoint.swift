@@ -104,6 +104,11 @@ public struct CheckpointInfo: Sendable, Equatable {
         if let stats = headStatistics {
             m["head_mean"] = stats.mean.map { "\($0)" }.joined(separator: ",")
             m["head_std"] = stats.std.map { "\($0)" }.joined(separator: ",")
+            m["score_calibration"] = stats.calibration.rawValue
+            if let tails = stats.tails {
+                m["head_tail_knots"] = tails.map { $0.knots.map { "\($0)" }.joined(separator: ",") }.joined(separator: ";")
+                m["head_tail_excess"] = tails.map { "\($0.meanExcess)" }.joined(separator: ",")
+            }
         }
         return m
     }
@@ -219,8 +224,41 @@ public struct CheckpointInfo: Sendable, Equatable {
             guard mv.allSatisfy({ $0.isFinite }), sv.allSatisfy({ $0.isFinite && $0 >= 0 }), sv.contains(where: { $0 > 0 }) else {
                 throw CheckpointError(path, "head statistics must be finite, and some spread positive (head_mean \(mean), head_std \(std))")
             }
-            headStatistics = HeadStatistics(mean: mv, std: sv)
+            headStatistics = HeadStatistics(mean: mv, std: sv, tails: try Self.scoreTails(m, count: mv.count, path: path))
         }
+    }
+}
+
+extension CheckpointInfo {
+    /// The tail calibration of the scores (nil with the z calibration, also in checkpoints written before it
+    /// existed): `count` scores, each with `ScoreTail.knotCount` knots.
+    static func scoreTails(_ m: [String: String], count: Int, path: String) throws -> [ScoreTail]? {
+        let text = m["score_calibration"] ?? ScoreCalibration.z.rawValue
+        guard let calibration = ScoreCalibration(rawValue: text) else {
+            throw CheckpointError(path, "metadata 'score_calibration' is '\(text)', not one of \(ScoreCalibration.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard calibration == .tail else { return nil }
+        guard let knotText = m["head_tail_knots"], let excessText = m["head_tail_excess"] else {
+            throw CheckpointError(path, "has score_calibration tail but no head_tail_knots or head_tail_excess")
+        }
+        let knots = knotText.split(separator: ";", omittingEmptySubsequences: false)
+        let excesses = excessText.split(separator: ",", omittingEmptySubsequences: false)
+        guard knots.count == count, excesses.count == count else {
+            throw CheckpointError(path, "head tail calibration needs \(count) scores, like head_mean (head_tail_knots has \(knots.count), head_tail_excess \(excesses.count))")
+        }
+        var tails: [ScoreTail] = []
+        for (h, (row, excess)) in zip(knots, excesses).enumerated() {
+            let values = row.split(separator: ",", omittingEmptySubsequences: false).map { Float(String($0)) }
+            guard values.count == ScoreTail.knotCount, values.allSatisfy({ $0 != nil }), let e = Float(String(excess)),
+                  let tail = ScoreTail(knots: values.map { $0! }, meanExcess: e) else {
+                throw CheckpointError(path, "head tail calibration of \(HeadScores.names[h]) must be \(ScoreTail.knotCount) finite non-decreasing knots and a finite mean excess >= 0")
+            }
+            tails.append(tail)
+        }
+        guard tails.contains(where: \.isUsable) else {
+            throw CheckpointError(path, "head tail calibration has no score with a positive mean excess")
+        }
+        return tails
     }
 }
 

@@ -160,11 +160,11 @@ public final class AppearanceSampler {
     /// Objects kept so far.
     public var count: Int { origin.count }
 
-    /// The bank and the mean and standard deviation of the leave-one-video-out score of its entries (nearest
+    /// The bank, the mean and standard deviation of the leave-one-video-out score of its entries, and those scores (nearest
     /// distance to another video's entry, or the Mahalanobis distance under the Gaussian of the other videos'
     /// entries); nil with fewer than two groups (or no spread, or no Gaussian to fit), when no normal score can be
     /// measured.
-    public func finish(score: AppearanceScore = .nearest) -> (bank: AppearanceBank, mean: Float, std: Float)? {
+    public func finish(score: AppearanceScore = .nearest) -> (bank: AppearanceBank, mean: Float, std: Float, normalScores: [Float])? {
         guard dimension > 0 else { return nil }
         let groups = groupsOfKept()
         guard Set(groups).count >= 2 else { return nil }
@@ -187,7 +187,7 @@ public final class AppearanceSampler {
         let mean = distances.reduce(0, +) / Double(n)
         let variance = distances.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n)
         guard variance > 0, let bank = AppearanceBank(dimension: dimension, entries: features, score: score) else { return nil }
-        return (bank, Float(mean), Float(variance.squareRoot()))
+        return (bank, Float(mean), Float(variance.squareRoot()), distances.map(Float.init))
     }
 
     /// The kept feature rows `indices`, concatenated.

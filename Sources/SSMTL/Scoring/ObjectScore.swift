@@ -35,25 +35,35 @@ public struct HeadScores: Sendable, Equatable {
     public static let appearanceIndex = 4
 }
 
-/// Training-set mean and standard deviation of each score, stored in the checkpoint: a test score is turned into
-/// "standard deviations above normal" so the scores can be averaged.
+/// The normal objects' statistics of each score, stored in the checkpoint: they put the scores on one scale so they
+/// can be averaged. With the z calibration a test score becomes "standard deviations above normal"; with the tail
+/// calibration (`tails`), "how rare among normal objects" (`ScoreTail`).
 public struct HeadStatistics: Sendable, Equatable {
     /// In HeadScores.names order.
     public var mean: [Float]
     public var std: [Float]
+    /// One per score (HeadScores.names order) with the tail calibration; nil with the z calibration.
+    public var tails: [ScoreTail]?
 
     /// Four values (the network heads; checkpoints written before the appearance score), five (before the jigsaw
-    /// head) or six. A missing score gets mean 0 and std 0: it is then left out of the object score.
-    public init(mean: [Float], std: [Float]) {
+    /// head) or six. A missing score gets mean 0 and std 0 (and an absent tail): it is then left out of the object
+    /// score. `tails`, when given, has as many entries as `mean`.
+    public init(mean: [Float], std: [Float], tails: [ScoreTail]? = nil) {
         precondition(mean.count == std.count && (4...HeadScores.names.count).contains(mean.count))
-        let missing = [Float](repeating: 0, count: HeadScores.names.count - mean.count)
-        self.mean = mean + missing
-        self.std = std + missing
+        precondition(tails == nil || tails!.count == mean.count)
+        let missing = HeadScores.names.count - mean.count
+        self.mean = mean + [Float](repeating: 0, count: missing)
+        self.std = std + [Float](repeating: 0, count: missing)
+        self.tails = tails.map { $0 + [ScoreTail](repeating: .absent, count: missing) }
     }
 
-    /// Per-score z-scores (a score with zero spread on training data contributes 0).
+    public var calibration: ScoreCalibration { tails == nil ? .z : .tail }
+
+    /// Each score on the common scale: its z-score (0 for a score with zero spread on training data), or with tails
+    /// its calibrated tail value -ln(1 - F(s)).
     public func standardize(_ scores: HeadScores) -> [Float] {
-        zip(scores.values, zip(mean, std)).map { value, stats in stats.1 > 0 ? (value - stats.0) / stats.1 : 0 }
+        if let tails { return zip(scores.values, tails).map { $1.calibrate($0) } }
+        return zip(scores.values, zip(mean, std)).map { value, stats in stats.1 > 0 ? (value - stats.0) / stats.1 : 0 }
     }
 
     /// Statistics that leave the scores as they are (mean 0, spread 1) and average the scores `weights` names: for
@@ -62,9 +72,12 @@ public struct HeadStatistics: Sendable, Equatable {
         HeadStatistics(mean: weights.map { _ in 0 }, std: weights)
     }
 
-    /// Which scores the object score averages: the four heads always; the appearance and jigsaw scores when the
-    /// model has them (a spread measured on normal objects).
-    public var weights: [Float] { [1, 1, 1, 1, std[4] > 0 ? 1 : 0, std[5] > 0 ? 1 : 0] }
+    /// Which scores the object score averages. z: the four heads always; the appearance and jigsaw scores when the
+    /// model has them (a spread measured on normal objects). tail: every score whose normal tail has a spread.
+    public var weights: [Float] {
+        if let tails { return tails.map { $0.isUsable ? 1 : 0 } }
+        return [1, 1, 1, 1, std[4] > 0 ? 1 : 0, std[5] > 0 ? 1 : 0]
+    }
 }
 
 /// One scored object in one frame.
