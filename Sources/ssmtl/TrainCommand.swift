@@ -547,7 +547,8 @@ struct Train: ParsableCommand {
         let bankVideos = split.byObject ? Set(videos.indices) : Set(videos.indices).subtracting(split.validationVideos)
         let validationSources = split.videosWithValidationObjects(videoCount: videos.count)
         let statisticsVideos = HeadStatisticsSource(rawValue: headStatisticsSource) == .all ? Set(videos.indices) : Set(validationSources)
-        var all = HeadMoments(), heldOut = HeadMoments()
+        let tailCalibrated = ScoreCalibration(rawValue: calibration) == .tail
+        var all = HeadMoments(keepsValues: tailCalibrated), heldOut = HeadMoments(keepsValues: tailCalibrated)
         let sampler = AppearanceSampler(seed: seed)
         model.appearanceBank = nil
         defer { model.appearanceSampler = nil }
@@ -581,7 +582,6 @@ struct Train: ParsableCommand {
             Terminal.note("train: warning: fewer than two objects: the head scores are not standardised", quiet: !announce)
             return (HeadStatistics(mean: [0, 0, 0, 0], std: [1, 1, 1, 1]), "none")
         }
-        let tailCalibrated = ScoreCalibration(rawValue: calibration) == .tail
         var tails = tailCalibrated ? moments.tails() : nil
         guard let appearance = sampler.finish(score: AppearanceScore(rawValue: appearanceScore) ?? .nearest) else {
             Terminal.note("train: no appearance score (too few training objects to measure its normal spread)", quiet: quiet || !announce)
@@ -610,20 +610,26 @@ struct Train: ParsableCommand {
 struct HeadMoments {
     private var sums = [Double](repeating: 0, count: HeadScores.names.count)
     private var squares = [Double](repeating: 0, count: HeadScores.names.count)
-    /// Every value, for the tail calibration's quantiles (a few tens of thousands of objects at most).
+    /// Every value, for the tail calibration's quantiles (24 bytes an object; kept only when asked for).
     private var values = [[Float]](repeating: [], count: HeadScores.names.count)
+    private let keepsValues: Bool
     private(set) var count = 0
+
+    init(keepsValues: Bool = false) { self.keepsValues = keepsValues }
 
     mutating func add(_ heads: [Float]) {
         for h in sums.indices {
             sums[h] += Double(heads[h]); squares[h] += Double(heads[h]) * Double(heads[h])
-            values[h].append(heads[h])
+            if keepsValues { values[h].append(heads[h]) }
         }
         count += 1
     }
 
     /// Each score's tail calibration (the appearance entry is a placeholder: its normal values come from the bank).
-    func tails() -> [ScoreTail] { values.map { ScoreTail(sample: $0) } }
+    func tails() -> [ScoreTail] {
+        precondition(keepsValues, "the tail calibration needs the values")
+        return values.map { ScoreTail(sample: $0) }
+    }
 
     /// nil below two objects, where a spread means nothing.
     func meanAndStd() -> (mean: [Float], std: [Float])? {
