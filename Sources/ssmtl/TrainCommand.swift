@@ -80,6 +80,9 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("appearance-score"), help: "How the appearance score measures an object's features against the bank of training objects' features: nearest (Euclidean distance to the nearest entry) | gaussian (Mahalanobis distance to a Gaussian of the entries, covariance with Ledoit-Wolf shrinkage). Recomputed by --resume of a finished run.")
     var appearanceScore = AppearanceScore.nearest.rawValue
 
+    @Option(name: .customLong("appearance-bank"), help: ArgumentHelp("Most training objects in the appearance bank (a seeded random sample of the training split's objects when it has more; 2 kB each in the model). Recomputed by --resume of a finished run.", valueName: "N"))
+    var appearanceBankSize = 8192
+
     @Option(name: .customLong("calibration"), help: "How each score is put on a common scale before the scores are averaged into the object score: z ((s - mean) / std over the normal objects) | tail (-ln(1 - F(s)), F the score's distribution over the normal objects: its quantiles at 0, 1, ..., 95% and an exponential tail beyond, so the mean is Fisher's combination of the scores' tail probabilities). The normal objects are those of --head-statistics, and for the appearance score the bank's leave-one-video-out distances. Recomputed by --resume of a finished run.")
     var calibration = ScoreCalibration.z.rawValue
 
@@ -132,6 +135,7 @@ struct Train: ParsableCommand {
         guard AppearanceScore(rawValue: appearanceScore) != nil else {
             throw ValidationError("--appearance-score must be one of \(AppearanceScore.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        guard (2...1_048_576).contains(appearanceBankSize) else { throw ValidationError("--appearance-bank must lie in 2...1048576") }
         guard ScoreCalibration(rawValue: calibration) != nil else {
             throw ValidationError("--calibration must be one of \(ScoreCalibration.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -549,7 +553,7 @@ struct Train: ParsableCommand {
         let statisticsVideos = HeadStatisticsSource(rawValue: headStatisticsSource) == .all ? Set(videos.indices) : Set(validationSources)
         let tailCalibrated = ScoreCalibration(rawValue: calibration) == .tail
         var all = HeadMoments(keepsValues: tailCalibrated), heldOut = HeadMoments(keepsValues: tailCalibrated)
-        let sampler = AppearanceSampler(seed: seed)
+        let sampler = AppearanceSampler(capacity: appearanceBankSize, seed: seed)
         model.appearanceBank = nil
         defer { model.appearanceSampler = nil }
         for (v, video) in videos.enumerated() {
@@ -590,7 +594,7 @@ struct Train: ParsableCommand {
         }
         model.appearanceBank = appearance.bank
         let measure = appearance.bank.gaussian.map { String(format: "Mahalanobis distance (Ledoit-Wolf shrinkage %.3f)", $0.shrinkage) } ?? "nearest distance"
-        Terminal.note("train: appearance bank of \(appearance.bank.count) training objects (\(appearance.bank.dimension) features each); normal \(measure) "
+        Terminal.note("train: appearance bank of \(appearance.bank.count) of \(sampler.offered) training objects (\(appearance.bank.dimension) features each); normal \(measure) "
                       + String(format: "%.4f ± %.4f", appearance.mean, appearance.std), quiet: quiet || !announce)
         var withAppearance = (mean: mean, std: std)
         withAppearance.mean[HeadScores.appearanceIndex] = appearance.mean

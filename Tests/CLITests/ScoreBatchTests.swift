@@ -153,6 +153,34 @@ final class ScoreBatchTests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("--appearance-score must be one of nearest, gaussian"), bad.stderr)
     }
 
+    /// `--appearance-bank N` caps the bank (recomputed by --resume of a finished run): the model holds N entries, the
+    /// log says of how many objects, and a cap above the object count keeps them all.
+    func testTheAppearanceBankSize() throws {
+        let scratch = try CLI.scratchFolder()
+        let (model, videos) = try tinyModel(scratch, count: 3, frames: 40)
+        func bankRows() throws -> Int {
+            let header = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: model)).prefix(40_000), as: UTF8.self)
+            let match = try XCTUnwrap(header.firstMatch(of: #/"appearance.bank":\{"dtype":"F32","shape":\[([0-9]+),/#), header)
+            return Int(match.output.1)!
+        }
+        let resume = ["train"] + videos + ["--out", model, "--epochs", "1", "--student-epochs", "1", "--resume"]
+            + TrainInterruptTests.tiny.filter { $0 != "--quiet" }
+        let small = try CLI.run(resume + ["--appearance-bank", "20"])
+        XCTAssertEqual(small.status, 0, small.stderr)
+        let line = try XCTUnwrap(small.stderr.firstMatch(of: #/appearance bank of ([0-9]+) of ([0-9]+) training objects/#), small.stderr)
+        XCTAssertEqual(Int(line.output.1), 20)
+        let objects = try XCTUnwrap(Int(line.output.2))
+        XCTAssertGreaterThan(objects, 20)
+        XCTAssertEqual(try bankRows(), 20)
+        let all = try CLI.run(resume + ["--appearance-bank", "\(objects + 1)"])
+        XCTAssertEqual(all.status, 0, all.stderr)
+        XCTAssertTrue(all.stderr.contains("appearance bank of \(objects) of \(objects) training objects"), all.stderr)
+        XCTAssertEqual(try bankRows(), objects)
+        let bad = try CLI.run(["train"] + videos + ["--out", scratch + "/x.safetensors", "--appearance-bank", "1"])
+        XCTAssertEqual(bad.status, 64, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--appearance-bank must lie in 2...1048576"), bad.stderr)
+    }
+
     /// `--calibration tail` (recomputed by --resume of a finished run) stores each score's quantiles and tail: scored
     /// again, the held-out video's objects (the ones the network heads' tails were measured on) come out about
     /// Exp(1) on every head: median about ln 2, and about 5% above ln 20 (the 95% knot). `z` brings the z-scores

@@ -157,6 +157,9 @@ public final class AppearanceSampler {
         }
     }
 
+    /// Objects offered so far (kept or not).
+    public var offered: Int { seen }
+
     /// Objects kept so far.
     public var count: Int { origin.count }
 
