@@ -48,13 +48,15 @@ let package = Package(
             ]),
 
         // MARK: - Tests
-        .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SSMTLTests", dependencies: ["SSMTL", "VideoIO", "Randomness", "Detection", "NeuralNet"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "VideoIO"], resources: [.copy("Fixtures")]),
+        // Scratch folders removed at each test's teardown, shared by the test targets.
+        .target(name: "TestScratch", path: "Tests/TestScratch"),
+        .testTarget(name: "VideoIOTests", dependencies: ["TestScratch", "VideoIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SSMTLTests", dependencies: ["TestScratch", "SSMTL", "VideoIO", "Randomness", "Detection", "NeuralNet"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EvaluationTests", dependencies: ["TestScratch", "Evaluation", "VideoIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "VideoIO"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SyntheticDataTests", dependencies: ["SyntheticData", "VideoIO"]),
+        .testTarget(name: "SyntheticDataTests", dependencies: ["TestScratch", "SyntheticData", "VideoIO"]),
         // Runs the built `ssmtl` binary as a user would (exit codes, stderr lines, files left behind).
-        .testTarget(name: "CLITests", dependencies: ["VideoIO"]),
+        .testTarget(name: "CLITests", dependencies: ["TestScratch", "VideoIO"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "SSMTL"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -11,37 +11,49 @@ import CBLAS
 /// Returns (n).
 public func maxInnerProducts(queries: UnsafePointer<Float>, count n: Int, bank: UnsafePointer<Float>, bankCount k: Int,
                              dimension d: Int, queryGroups: [Int]? = nil, bankGroups: [Int]? = nil) -> [Float] {
+    maxInnerProducts(queries: queries, count: n, bank: bank, bankCount: k, dimension: d, queryGroups: queryGroups,
+                     bankGroups: bankGroups, rowBlock: 1024, bankBlock: 2048)
+}
+
+/// `maxInnerProducts` with the block sizes given (tests use small ones to cross block edges).
+func maxInnerProducts(queries: UnsafePointer<Float>, count n: Int, bank: UnsafePointer<Float>, bankCount k: Int,
+                      dimension d: Int, queryGroups: [Int]?, bankGroups: [Int]?, rowBlock: Int, bankBlock: Int) -> [Float] {
     precondition((queryGroups == nil) == (bankGroups == nil), "groups must be given for both sides or for neither")
+    precondition(rowBlock > 0 && bankBlock > 0)
     guard n > 0 else { return [] }
     guard k > 0 else { return [Float](repeating: -.infinity, count: n) }
     var best = [Float](repeating: -.infinity, count: n)
-    // Queries split over the Swift workers (BLAS runs single-threaded under that plan); the bank in blocks, so each
-    // worker's (queries, block) product stays small whatever the bank's size.
-    let block = 2048
+    // Queries split over the Swift workers (BLAS runs single-threaded under that plan); each worker's queries in
+    // blocks of rowBlock and the bank in blocks of bankBlock, so a worker's (queries, bank) product stays at
+    // rowBlock x bankBlock values (8 MB) whatever the number of queries and the bank's size: the leave-one-video-out
+    // pass over a bank of 32768 entries queries all of them at once.
     best.withUnsafeMutableBufferPointer { bestBuffer in
         let best = bestBuffer.baseAddress!
-        parallelChunks(n) { _, rows in
-            var products = [Float](repeating: 0, count: rows.count * min(block, k))
-            var start = 0
-            while start < k {
-                let m = min(block, k - start)
-                // products (rows, m) = queries[rows] (rows, d) · bank[start ..< start + m]ᵀ (d, m)
-                products.withUnsafeMutableBufferPointer { p in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows.count), Int32(m), Int32(d),
-                                1, queries + rows.lowerBound * d, Int32(d), bank + start * d, Int32(d), 0, p.baseAddress!, Int32(m))
-                }
-                for i in rows {
-                    var top = best[i]
-                    let row = (i - rows.lowerBound) * m
-                    if let queryGroups, let bankGroups {
-                        let own = queryGroups[i]
-                        for j in 0..<m where bankGroups[start + j] != own { top = max(top, products[row + j]) }
-                    } else {
-                        for j in 0..<m { top = max(top, products[row + j]) }
+        parallelChunks(n) { _, workerRows in
+            var products = [Float](repeating: 0, count: min(rowBlock, workerRows.count) * min(bankBlock, k))
+            for rowStart in stride(from: workerRows.lowerBound, to: workerRows.upperBound, by: rowBlock) {
+                let rows = rowStart..<min(rowStart + rowBlock, workerRows.upperBound)
+                var start = 0
+                while start < k {
+                    let m = min(bankBlock, k - start)
+                    // products (rows, m) = queries[rows] (rows, d) · bank[start ..< start + m]ᵀ (d, m)
+                    products.withUnsafeMutableBufferPointer { p in
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows.count), Int32(m), Int32(d),
+                                    1, queries + rows.lowerBound * d, Int32(d), bank + start * d, Int32(d), 0, p.baseAddress!, Int32(m))
                     }
-                    best[i] = top
+                    for i in rows {
+                        var top = best[i]
+                        let row = (i - rows.lowerBound) * m
+                        if let queryGroups, let bankGroups {
+                            let own = queryGroups[i]
+                            for j in 0..<m where bankGroups[start + j] != own { top = max(top, products[row + j]) }
+                        } else {
+                            for j in 0..<m { top = max(top, products[row + j]) }
+                        }
+                        best[i] = top
+                    }
+                    start += m
                 }
-                start += m
             }
         }
     }

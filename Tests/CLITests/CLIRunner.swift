@@ -55,11 +55,6 @@ enum CLI {
                          stderr: String(decoding: errData, as: UTF8.self))
     }
 
-    static func scratchFolder() throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ssmtl-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url.path
-    }
-
     static let videoFixtures = packageRoot.appendingPathComponent("Tests/VideoIOTests/Fixtures")
 }
+

@@ -1,10 +1,11 @@
 import Foundation
 import XCTest
+import TestScratch
 
 final class DetectCommandTests: XCTestCase {
     func testMotionDetectWritesOneCSVPerVideo() throws {
         let clip = CLI.videoFixtures.appendingPathComponent("clip.mp4").path
-        let out = try CLI.scratchFolder()
+        let out = try makeScratchFolder("ssmtl-cli")
         let result = try CLI.run(["detect", clip, "--out", out, "--quiet"])
         XCTAssertEqual(result.status, 0, result.stderr)
         let csv = try String(contentsOfFile: out + "/clip.csv", encoding: .utf8)
@@ -20,7 +21,7 @@ final class DetectCommandTests: XCTestCase {
 
     func testBadDetectorInputsGiveOneLine() throws {
         let clip = CLI.videoFixtures.appendingPathComponent("clip.mp4").path
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let cfg = scratch + "/bad.cfg"
         try "[net]\nwidth=8\nheight=8\nchannels=3\n[lstm]\n".write(toFile: cfg, atomically: true, encoding: .utf8)
         try Data(count: 100).write(to: URL(fileURLWithPath: scratch + "/w.weights"))

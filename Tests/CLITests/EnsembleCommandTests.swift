@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestScratch
 
 /// `ssmtl train --members K` trains K networks that are exactly the single models of seeds S, S+1, ... on the split
 /// of seed S, writes them into one ensemble file that `ssmtl score` reads, and `--resume` reuses finished members.
@@ -12,7 +13,7 @@ final class EnsembleCommandTests: XCTestCase {
     }
 
     func testMembersAreTheSingleModelsAndScoreTheirMean() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let videos = try TrainInterruptTests.makeVideos(in: scratch + "/train", count: 3, frames: 24)
         let common = ["--epochs", "1", "--student-epochs", "1"] + TrainInterruptTests.tiny
         let ensemble = scratch + "/e.safetensors"
@@ -74,7 +75,7 @@ final class EnsembleCommandTests: XCTestCase {
 
     /// An interrupted member is continued by --resume, and the result matches an uninterrupted run.
     func testResumeContinuesAnUnfinishedMember() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let videos = try TrainInterruptTests.makeVideos(in: scratch + "/train", count: 3, frames: 24)
         let common = ["--student-epochs", "0", "--members", "2"] + TrainInterruptTests.tiny
         // Member 1 finished, member 2 stopped after its first epoch of two: its last checkpoint of a 1-epoch run

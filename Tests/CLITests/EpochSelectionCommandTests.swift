@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestScratch
 
 /// `ssmtl train --select-epoch replay` keeps the epoch whose weights give the highest frame AUC on the validation
 /// videos' replays. Its per-epoch check must not change training: the epochs are those of `--select-epoch loss`.
@@ -34,7 +35,7 @@ final class EpochSelectionCommandTests: XCTestCase {
     }
 
     func testReplaySelectionKeepsTheBestReplayEpochOfTheSameTraining() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         // Three videos: one is held out (10%, at least one), and 64 frames are enough to replay it.
         let videos = try TrainInterruptTests.makeVideos(in: scratch + "/train", count: 3, frames: 64)
         let common = ["--epochs", "3", "--student-epochs", "0", "--lr-schedule", "constant", "--lr", "0.01"]
@@ -100,7 +101,7 @@ final class EpochSelectionCommandTests: XCTestCase {
     /// Validation videos too short to replay (41 frames) leave the choice to the validation loss, with one warning
     /// after the epochs (known before the first, so no per-epoch statistics pass is spent on them).
     func testShortValidationVideosFallBackToTheLoss() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let videos = try TrainInterruptTests.makeVideos(in: scratch + "/train", count: 3, frames: 24)
         let common = ["--epochs", "2", "--student-epochs", "0", "--lr-schedule", "constant"] + TrainInterruptTests.tiny
         let (byLoss, byReplay, lossRun, r) = try trainByLossAndByDefault(videos, common, in: scratch)

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestScratch
 
 /// `ssmtl eval` as a user runs it: table on stdout, JSON and charts on request, one-line errors.
 final class EvalCommandTests: XCTestCase {
@@ -9,7 +10,7 @@ final class EvalCommandTests: XCTestCase {
     }
 
     private func makeSet() throws -> String {
-        let root = try CLI.scratchFolder()
+        let root = try makeScratchFolder("ssmtl-cli")
         try write("0\n0\n1\n1\n", root + "/gt/01.txt")
         try write("1\n0\n0\n", root + "/gt/02.txt")
         try write("0,2,0,0,9,9\n0,3,0,0,9,9\n", root + "/gt/tracks/01.txt")

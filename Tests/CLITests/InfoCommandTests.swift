@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestScratch
 
 final class InfoCommandTests: XCTestCase {
     func testHelpAndVersion() throws {
@@ -27,7 +28,7 @@ final class InfoCommandTests: XCTestCase {
 
     /// Each bad input: exit code 1, exactly one line on stderr naming the file, nothing on stdout but the header.
     func testBadInputsGiveOneLineAndNonZeroExit() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let empty = scratch + "/empty"
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         let text = scratch + "/notes.mp4"
@@ -55,7 +56,7 @@ final class InfoCommandTests: XCTestCase {
     }
 
     func testOneBadVideoInABatchStillListsTheOthers() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         try FileManager.default.copyItem(atPath: CLI.videoFixtures.appendingPathComponent("clip.mp4").path, toPath: scratch + "/a.mp4")
         try Data("junk".utf8).write(to: URL(fileURLWithPath: scratch + "/b.mp4"))
         let result = try CLI.run(["info", "--quiet", scratch])

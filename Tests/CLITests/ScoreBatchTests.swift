@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestScratch
 
 /// `ssmtl score` over a batch: a bad video in the middle is reported on its own, the others are still scored, and
 /// the exit status says something failed; a checkpoint whose tensors do not match its network is refused.
@@ -11,7 +12,7 @@ final class ScoreBatchTests: XCTestCase {
     }
 
     func testABadVideoInTheMiddleDoesNotStopTheOthers() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let (model, videos) = try tinyModel(scratch)
         let batch = scratch + "/batch"
         try FileManager.default.createDirectory(atPath: batch, withIntermediateDirectories: true)
@@ -54,9 +55,9 @@ final class ScoreBatchTests: XCTestCase {
 
     /// Train picks the scoring sigma on its validation video replayed with abnormal segments; score uses it by default.
     func testTrainCalibratesTheScoringSigma() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let (model, videos) = try tinyModel(scratch, frames: 90, studentEpochs: 0)
-        let header = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: model)).prefix(20_000), as: UTF8.self)
+        let header = try self.header(of: model)
         let sigma = try XCTUnwrap(header.firstRange(of: #/"score_sigma":"([0-9.]+)"/#).map { Double(header[$0].split(separator: "\"")[2])! })
         XCTAssertTrue([0, 1, 2, 3, 5, 8, 12, 18].contains(sigma), header)
         XCTAssertTrue(header.contains("\"score_sigma_validation_auc\":\"0:"), header)
@@ -86,7 +87,7 @@ final class ScoreBatchTests: XCTestCase {
     /// standard deviation 1. `--head-statistics all`, recomputed by resuming the finished run, standardises on every
     /// video's objects.
     func testHeadStatisticsStandardiseTheHeldOutObjects() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let (model, videos) = try tinyModel(scratch, count: 3, frames: 60, options: ["--jigsaw-grid", "2"])
         let heldOut = try headStatisticsObjects(model)
         let match = try XCTUnwrap(heldOut.firstMatch(of: #/^held-out: (video[0-9]) \(([0-9]+) objects\)$/#), heldOut)
@@ -111,9 +112,7 @@ final class ScoreBatchTests: XCTestCase {
             XCTAssertEqual(everyVideo.std[h], 1, accuracy: 2e-3, "head \(h)")
         }
 
-        let bad = try CLI.run(["train"] + videos + ["--out", scratch + "/n.safetensors", "--head-statistics", "training"])
-        XCTAssertEqual(bad.status, 64, bad.stderr)
-        XCTAssertTrue(bad.stderr.contains("--head-statistics must be one of held-out, all"), bad.stderr)
+        try assertTrainUsageError(videos, scratch: scratch, option: "--head-statistics", value: "training", says: "--head-statistics must be one of held-out, all")
         let badGrid = try CLI.run(["train"] + videos + ["--out", scratch + "/g.safetensors", "--jigsaw-grid", "3"] + TrainInterruptTests.tiny)
         XCTAssertEqual(badGrid.status, 64, badGrid.stderr)
         XCTAssertTrue(badGrid.stderr.contains("the jigsaw grid (3) must divide the crop size 16"), badGrid.stderr)
@@ -124,9 +123,9 @@ final class ScoreBatchTests: XCTestCase {
     /// own normal statistics, and the model scores; `nearest` brings the nearest-neighbour statistics back; an unknown
     /// name is a usage error.
     func testTheGaussianAppearanceScoreIsStoredAndUsed() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let (model, videos) = try tinyModel(scratch, count: 3, frames: 40)
-        func header() throws -> String { String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: model)).prefix(20_000), as: UTF8.self) }
+        func header() throws -> String { try self.header(of: model) }
         XCTAssertTrue(try header().contains(#""appearance_score":"nearest""#))
         func appearanceStatistics() throws -> (mean: String, std: String) {
             let h = try header()
@@ -135,7 +134,7 @@ final class ScoreBatchTests: XCTestCase {
             return (String(mean.output.1), String(std.output.1))
         }
         let nearest = try appearanceStatistics()
-        let resume = ["train"] + videos + ["--out", model, "--epochs", "1", "--student-epochs", "1", "--resume"] + TrainInterruptTests.tiny
+        let resume = resumeArguments(videos, model: model)
         let gaussian = try CLI.run(resume + ["--appearance-score", "gaussian"])
         XCTAssertEqual(gaussian.status, 0, gaussian.stderr)
         XCTAssertTrue(try header().contains(#""appearance_score":"gaussian""#))
@@ -148,23 +147,20 @@ final class ScoreBatchTests: XCTestCase {
         let back = try CLI.run(resume + ["--appearance-score", "nearest"])
         XCTAssertEqual(back.status, 0, back.stderr)
         XCTAssertEqual(try appearanceStatistics().mean, nearest.mean)
-        let bad = try CLI.run(["train"] + videos + ["--out", scratch + "/x.safetensors", "--appearance-score", "cosine"])
-        XCTAssertEqual(bad.status, 64, bad.stderr)
-        XCTAssertTrue(bad.stderr.contains("--appearance-score must be one of nearest, gaussian"), bad.stderr)
+        try assertTrainUsageError(videos, scratch: scratch, option: "--appearance-score", value: "cosine", says: "--appearance-score must be one of nearest, gaussian")
     }
 
     /// `--appearance-bank N` caps the bank (recomputed by --resume of a finished run): the model holds N entries, the
     /// log says of how many objects, and a cap above the object count keeps them all.
     func testTheAppearanceBankSize() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let (model, videos) = try tinyModel(scratch, count: 3, frames: 40)
         func bankRows() throws -> Int {
-            let header = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: model)).prefix(40_000), as: UTF8.self)
+            let header = try self.header(of: model)
             let match = try XCTUnwrap(header.firstMatch(of: #/"appearance.bank":\{"dtype":"F32","shape":\[([0-9]+),/#), header)
             return Int(match.output.1)!
         }
-        let resume = ["train"] + videos + ["--out", model, "--epochs", "1", "--student-epochs", "1", "--resume"]
-            + TrainInterruptTests.tiny.filter { $0 != "--quiet" }
+        let resume = resumeArguments(videos, model: model)
         let small = try CLI.run(resume + ["--appearance-bank", "20"])
         XCTAssertEqual(small.status, 0, small.stderr)
         let line = try XCTUnwrap(small.stderr.firstMatch(of: #/appearance bank of ([0-9]+) of ([0-9]+) training objects/#), small.stderr)
@@ -176,9 +172,7 @@ final class ScoreBatchTests: XCTestCase {
         XCTAssertEqual(all.status, 0, all.stderr)
         XCTAssertTrue(all.stderr.contains("appearance bank of \(objects) of \(objects) training objects"), all.stderr)
         XCTAssertEqual(try bankRows(), objects)
-        let bad = try CLI.run(["train"] + videos + ["--out", scratch + "/x.safetensors", "--appearance-bank", "1"])
-        XCTAssertEqual(bad.status, 64, bad.stderr)
-        XCTAssertTrue(bad.stderr.contains("--appearance-bank must lie in 2...1048576"), bad.stderr)
+        try assertTrainUsageError(videos, scratch: scratch, option: "--appearance-bank", value: "1", says: "--appearance-bank must lie in 2...131072")
     }
 
     /// `--calibration tail` (recomputed by --resume of a finished run) stores each score's quantiles and tail: scored
@@ -186,12 +180,11 @@ final class ScoreBatchTests: XCTestCase {
     /// Exp(1) on every head: median about ln 2, and about 5% above ln 20 (the 95% knot). `z` brings the z-scores
     /// back; an unknown name is a usage error and a corrupt calibration in the checkpoint is refused in one line.
     func testTheTailCalibrationIsStoredAndUsed() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let (model, videos) = try tinyModel(scratch, count: 3, frames: 60)
-        func header() throws -> String { String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: model)).prefix(40_000), as: UTF8.self) }
+        func header() throws -> String { try self.header(of: model) }
         XCTAssertTrue(try header().contains(#""score_calibration":"z""#))
-        let resume = ["train"] + videos + ["--out", model, "--epochs", "1", "--student-epochs", "1", "--resume"]
-            + TrainInterruptTests.tiny.filter { $0 != "--quiet" }
+        let resume = resumeArguments(videos, model: model)
         let tail = try CLI.run(resume + ["--calibration", "tail"])
         XCTAssertEqual(tail.status, 0, tail.stderr)
         XCTAssertTrue(tail.stderr.contains("; tail calibration (95% quantile + mean excess) aot "), tail.stderr)
@@ -227,15 +220,13 @@ final class ScoreBatchTests: XCTestCase {
         XCTAssertEqual(back.status, 0, back.stderr)
         XCTAssertTrue(try header().contains(#""score_calibration":"z""#))
         XCTAssertFalse(try header().contains("head_tail_knots"))
-        let bad = try CLI.run(["train"] + videos + ["--out", scratch + "/x.safetensors", "--calibration", "rank"])
-        XCTAssertEqual(bad.status, 64, bad.stderr)
-        XCTAssertTrue(bad.stderr.contains("--calibration must be one of z, tail"), bad.stderr)
+        try assertTrainUsageError(videos, scratch: scratch, option: "--calibration", value: "rank", says: "--calibration must be one of z, tail")
     }
 
     /// Held-out videos with fewer than 30 objects give too unsteady a spread: train warns and standardises on all
     /// objects, and the checkpoint says so.
     func testTooFewHeldOutObjectsFallBackToAllObjects() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let videos = try TrainInterruptTests.makeVideos(in: scratch + "/train", count: 3, frames: 12)
         let model = scratch + "/m.safetensors"
         let r = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "1", "--student-epochs", "0"] + TrainInterruptTests.tiny)
@@ -245,8 +236,30 @@ final class ScoreBatchTests: XCTestCase {
         XCTAssertEqual(try headStatisticsObjects(model), "all: \(warning.output.2) objects")
     }
 
+    /// `train` with one bad option value exits 64 with a message about it, and writes no model.
+    private func assertTrainUsageError(_ videos: [String], scratch: String, option: String, value: String, says message: String,
+                                       line: UInt = #line) throws {
+        let model = scratch + "/refused.safetensors"
+        let bad = try CLI.run(["train"] + videos + ["--out", model, option, value])
+        XCTAssertEqual(bad.status, 64, bad.stderr, line: line)
+        XCTAssertTrue(bad.stderr.contains(message), bad.stderr, line: line)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: model), line: line)
+    }
+
+    /// The start of a model file, where its safetensors JSON header (metadata and tensor shapes) sits.
+    private func header(of model: String) throws -> String {
+        String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: model)).prefix(40_000), as: UTF8.self)
+    }
+
+    /// `train` arguments that resume a finished tiny model: its statistics, bank and sigma are recomputed with the
+    /// options added after them. Not quiet, so its last line can be checked.
+    private func resumeArguments(_ videos: [String], model: String) -> [String] {
+        ["train"] + videos + ["--out", model, "--epochs", "1", "--student-epochs", "1", "--resume"]
+            + TrainInterruptTests.tiny.filter { $0 != "--quiet" }
+    }
+
     private func headStatisticsObjects(_ model: String) throws -> String {
-        let header = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: model)).prefix(20_000), as: UTF8.self)
+        let header = try self.header(of: model)
         let match = try XCTUnwrap(header.firstMatch(of: #/"head_statistics_objects":"([^"]*)"/#), "no head_statistics_objects in the header")
         return String(match.output.1)
     }
@@ -285,7 +298,7 @@ final class ScoreBatchTests: XCTestCase {
     }
 
     func testACheckpointRelabelledAsAnotherVariantIsRefused() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let (model, videos) = try tinyModel(scratch)
         // Same tensors, metadata claiming deep-wide with its own encoder plan.
         let relabelled = scratch + "/relabelled.safetensors"
@@ -328,7 +341,7 @@ final class ScoreBatchTests: XCTestCase {
     }
 
     func testFastForwardShareIsCheckedInCheckpointsAndOnResume() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let (model, videos) = try tinyModel(scratch)
         try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "fast_forward_share", from: "0.3333333333333333", to: "3.3")
 
@@ -342,7 +355,7 @@ final class ScoreBatchTests: XCTestCase {
     /// A checkpoint naming an unknown learning-rate schedule or crop shape, or a mirror flag that is neither true nor
     /// false, is refused with one line naming the file and the key.
     func testAnUnknownLearningRateScheduleOrMirrorFlagInACheckpointIsRefused() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let (model, videos) = try tinyModel(scratch)
         // cosine is the default schedule
         try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "lr_schedule", from: "cosine", to: "cyclic")
@@ -373,7 +386,7 @@ final class ScoreBatchTests: XCTestCase {
     /// Frame-scoring options out of range are usage errors (exit 64) with one line naming the option, before any
     /// model or video is read and without creating the output folder.
     func testBadFrameScoringOptionsAreRefused() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let out = scratch + "/scores"
         for (option, value, message) in [("--filter3d", "4", "--filter3d must be 0 or an odd number up to 99"),
                                          ("--filter3d", "101", "--filter3d must be 0 or an odd number up to 99"),
@@ -400,7 +413,7 @@ final class ScoreBatchTests: XCTestCase {
     /// Values no training writes (NaN weights, no spread in any head, absurd widths or σ) are refused with one line
     /// naming the file, instead of scoring every object the same or asking for terabytes.
     func testNonFiniteOrAbsurdCheckpointValuesAreRefused() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let (model, videos) = try tinyModel(scratch)
         func assertRefused(_ name: String, mentioning text: String, file: StaticString = #filePath, line: UInt = #line,
                            edit: (String) -> String) throws {
@@ -449,7 +462,7 @@ final class ScoreBatchTests: XCTestCase {
     /// A write that fails part-way (a 1 kB file-size limit, like a full disk) fails that video with one line naming
     /// the file, and leaves neither the output nor a temporary behind.
     func testAFailedWriteLeavesNoPartialScoreFiles() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let (model, videos) = try tinyModel(scratch)
         let out = scratch + "/scores"
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
@@ -472,7 +485,7 @@ final class ScoreBatchTests: XCTestCase {
 /// `--teacher`: a Darknet classifier's output on each crop becomes the distillation target.
 final class TeacherOptionTests: XCTestCase {
     func testTrainAndScoreWithAClassifierTeacher() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let videos = try TrainInterruptTests.makeVideos(in: scratch + "/train", count: 2, frames: 24)
         let teacher = ["--teacher", CLI.packageRoot.appendingPathComponent("Models/classifier-mini.cfg").path,
                        "--teacher-weights", CLI.packageRoot.appendingPathComponent("Tests/DetectionTests/Fixtures/darknet/classifier-mini.weights").path]

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestScratch
 
 /// A signal that ends a command removes the output files it was writing (they are hidden temporaries until
 /// renamed into place), and an output path that cannot be written is refused up front with one line.
@@ -54,12 +55,12 @@ final class SignalAndOutputTests: XCTestCase {
     }
 
     func testCtrlCDuringSynthRemovesTheVideoBeingWritten() throws {
-        let out = try CLI.scratchFolder() + "/synth"
+        let out = try makeScratchFolder("ssmtl-cli") + "/synth"
         try interruptWhileWriting(["synth", "--out", out, "--quiet"], folder: out, signal: SIGINT)
     }
 
     func testSIGTERMDuringScoreRemovesTheScoreFilesBeingWritten() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let (model, _) = try TrainInterruptTests.trainTinyModel(in: scratch, studentEpochs: 0)
         // A long video so that scoring is still writing when the signal comes.
         let long = try TrainInterruptTests.makeVideos(in: scratch + "/long", count: 1, frames: 600)
@@ -71,7 +72,7 @@ final class SignalAndOutputTests: XCTestCase {
     /// Output paths that cannot be written fail at once, in one line, instead of after the work (or as a dump of
     /// Foundation's error object).
     func testUnwritableOutputPathsAreRefusedUpFront() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let clip = CLI.videoFixtures.appendingPathComponent("clip.mp4").path
         let aFile = scratch + "/a-file"
         try Data("x".utf8).write(to: URL(fileURLWithPath: aFile))
@@ -92,7 +93,7 @@ final class SignalAndOutputTests: XCTestCase {
 
     /// FFmpeg's own log stays silent: a file that is not a picture gives our one line only.
     func testAFakeJPEGGivesOneLine() throws {
-        let folder = try CLI.scratchFolder() + "/frames"
+        let folder = try makeScratchFolder("ssmtl-cli") + "/frames"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try Data([0xFF, 0xD8] + [UInt8](repeating: 0x41, count: 200) + [0xFF, 0xD9]).write(to: URL(fileURLWithPath: folder + "/0.jpg"))
         let r = try CLI.run(["info", "--decode", folder])
@@ -102,7 +103,7 @@ final class SignalAndOutputTests: XCTestCase {
 
     /// Sizes and counts that would only exhaust memory or threads are usage errors: one line, exit 64.
     func testAbsurdSizesAndCountsAreUsageErrors() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let clip = CLI.videoFixtures.appendingPathComponent("clip.mp4").path
         for (arguments, text) in [(["synth", "--out", scratch + "/s", "--width", "1000000"], "--width must lie in 96...4096"),
                                   (["synth", "--out", scratch + "/s", "--frames", "100000", "--width", "4096", "--height", "4096"], "must stay under 2e9"),

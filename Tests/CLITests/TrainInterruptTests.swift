@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestScratch
 import VideoIO
 
 /// Interrupting `ssmtl train` (Ctrl-C or kill -9) and resuming gives byte-identical checkpoints to an uninterrupted
@@ -67,7 +68,7 @@ final class TrainInterruptTests: XCTestCase {
     }
 
     func testInterruptedAndResumedRunsEqualAnUninterruptedOne() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let videos = try Self.makeVideos(in: scratch)
         let epochs = ["--epochs", "3"]
 
@@ -97,7 +98,7 @@ final class TrainInterruptTests: XCTestCase {
     /// the uninterrupted run's bytes; the schedule changes the weights (it is not ignored), a resume with the other
     /// schedule or another epoch count is refused with one line, and an unknown schedule is a usage error.
     func testCosineScheduleResumesExactlyAndIsCheckedOnResume() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let videos = try Self.makeVideos(in: scratch, count: 1, frames: 24)
         try checkKilledRunResumesExactly(videos, scratch: scratch, options: ["--epochs", "3", "--lr-schedule", "cosine", "--student-epochs", "0"],
                                          plain: ["--epochs", "3", "--lr-schedule", "constant", "--student-epochs", "0"], what: "the cosine schedule") { out in
@@ -120,7 +121,7 @@ final class TrainInterruptTests: XCTestCase {
     /// the uninterrupted run's bytes; averaging changes the kept weights; a resume with another decay is refused with
     /// one line, and a decay outside (0, 1) is a usage error.
     func testWeightAveragedRunResumesExactly() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let videos = try Self.makeVideos(in: scratch, count: 1, frames: 24)
         try checkKilledRunResumesExactly(videos, scratch: scratch, options: ["--epochs", "3", "--student-epochs", "0", "--ema-decay", "0.99"],
                                          plain: ["--epochs", "3", "--student-epochs", "0"], what: "averaging") { out in
@@ -161,7 +162,7 @@ final class TrainInterruptTests: XCTestCase {
     }
 
     func testACheckpointThatCannotBeWrittenLeavesTheOldOnesIntact() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let videos = try Self.makeVideos(in: scratch, count: 1, frames: 24)
         let out = scratch + "/m.safetensors", last = scratch + "/m.last.safetensors"
         // A constant learning rate, so the run can be resumed with more epochs than it was started with.

@@ -1,11 +1,12 @@
 import Foundation
 import XCTest
+import TestScratch
 import VideoIO
 
 /// Bad input to train and score: one error line naming the file, exit code 1, nothing half-written.
 final class TrainScoreCommandTests: XCTestCase {
     func testScoreRefusesMissingAndCorruptModels() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let clip = CLI.videoFixtures.appendingPathComponent("clip.mp4").path
         let garbage = scratch + "/garbage.safetensors"
         try Data("not a checkpoint at all".utf8).write(to: URL(fileURLWithPath: garbage))
@@ -27,7 +28,7 @@ final class TrainScoreCommandTests: XCTestCase {
     }
 
     func testTrainRefusesAFolderWithoutVideosAndAMissingResumeCheckpoint() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let empty = scratch + "/empty"
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         var result = try CLI.run(["train", empty, "--out", scratch + "/m.safetensors", "--quiet"])
@@ -46,7 +47,7 @@ final class TrainScoreCommandTests: XCTestCase {
     /// Videos in which the detector finds nothing, and a corrupt checkpoint to resume from: one line, exit 1,
     /// the corrupt file left as it was.
     func testTrainWithoutObjectsAndWithACorruptResumeCheckpoint() throws {
-        let scratch = try CLI.scratchFolder()
+        let scratch = try makeScratchFolder("ssmtl-cli")
         let still = scratch + "/still"
         try FileManager.default.createDirectory(atPath: still, withIntermediateDirectories: true)
         let grey = [UInt8](repeating: 90, count: 64 * 48 * 3)

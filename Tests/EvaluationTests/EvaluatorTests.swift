@@ -1,10 +1,11 @@
 import XCTest
+import TestScratch
 @testable import Evaluation
 
 /// End-to-end checks on a small generic-layout test set written to a scratch folder.
 final class EvaluatorTests: XCTestCase {
     private func makeSet() throws -> (gt: String, scores: String) {
-        let root = try EvalPaths.scratch()
+        let root = try makeScratchFolder("ssmtl-eval-tests")
         try EvalPaths.write("0\n1\n1\n0\n", to: root + "/gt/a.txt")
         try EvalPaths.write("0 0 1\n", to: root + "/gt/b.txt")
         try EvalPaths.write("0,0,2,2,4,4\n0,1,2,2,4,4\n", to: root + "/gt/tracks/a.txt")
@@ -35,7 +36,7 @@ final class EvaluatorTests: XCTestCase {
 
     /// Evaluates score files against generic-layout frame labels (`<video>.txt`, one 0/1 per line), padding off.
     private func evaluateFrameLabels(_ labels: [String: String], scores: [String: String]) throws -> EvaluationReport {
-        let root = try EvalPaths.scratch()
+        let root = try makeScratchFolder("ssmtl-eval-tests")
         for (video, text) in labels { try EvalPaths.write(text, to: root + "/gt/\(video).txt") }
         for (video, text) in scores { try EvalPaths.write(text, to: root + "/scores/\(video).csv") }
         let set = try GroundTruthLoader.load(path: root + "/gt", dataset: .auto, deriveRegions: false)
@@ -105,7 +106,7 @@ final class EvaluatorTests: XCTestCase {
 final class Ped2LayoutTests: XCTestCase {
     /// UCSDped2.m alone (no TestNNN_gt folders): frame counts come from the score files, padded with normal frames.
     func testFrameRangesWithoutMaskFolders() throws {
-        let root = try EvalPaths.scratch()
+        let root = try makeScratchFolder("ssmtl-eval-tests")
         try EvalPaths.write("TestVideoFile{end+1}.gt_frame = [2:3];\nTestVideoFile{end+1}.gt_frame = [1:1, 4:4];\n", to: root + "/gt/UCSDped2.m")
         try EvalPaths.write("frame,score\n0,0.1\n1,0.9\n2,0.8\n3,0.2\n4,0.3\n", to: root + "/scores/01.csv")
         try EvalPaths.write("frame,score\n0,0.9\n1,0.1\n2,0.2\n3,0.8\n", to: root + "/scores/02.csv")

@@ -1,4 +1,5 @@
 import XCTest
+import TestScratch
 @testable import Evaluation
 
 final class GroundTruthTests: XCTestCase {
@@ -34,7 +35,7 @@ final class GroundTruthTests: XCTestCase {
     /// Labels other than 0 and 1, track regions outside their video or with corners swapped, and a --tracks folder
     /// that does not exist are errors naming the file, not silently different metrics.
     func testGroundTruthValuesOutOfRangeAreErrors() throws {
-        let root = try EvalPaths.scratch()
+        let root = try makeScratchFolder("ssmtl-eval-tests")
         try EvalPaths.write("0 0 1 2\n", to: root + "/labels/a.txt")
         assertEvaluationError("a.txt: '2' is not a 0/1 label") { _ = try GroundTruthLoader.load(path: root + "/labels", dataset: .generic, deriveRegions: false) }
 

@@ -20,17 +20,12 @@ enum EvalPaths {
         return path
     }
 
-    static func scratch() throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ssmtl-eval-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url.path
-    }
-
     static func write(_ text: String, to path: String) throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
     }
 }
+
 
 /// Asserts that `body` throws an EvaluationError whose text contains `fragment`.
 func assertEvaluationError(_ fragment: String, file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> Void) {

@@ -20,6 +20,13 @@ final class NearestNeighbourTests: XCTestCase {
             let naive = maxInnerProductsNaive(queries: queries, count: n, bank: bank, bankCount: k, dimension: d,
                                               queryGroups: grouped ? queryGroups : nil, bankGroups: grouped ? bankGroups : nil)
             assertClose(fast, naive, "max inner products, grouped: \(grouped), parallel: \(parallel)")
+            // Small blocks: query blocks (3 rows) and bank blocks (1000 rows) that do not divide the counts.
+            let blocked = queries.withUnsafeBufferPointer { q in bank.withUnsafeBufferPointer { b in
+                maxInnerProducts(queries: q.baseAddress!, count: n, bank: b.baseAddress!, bankCount: k, dimension: d,
+                                 queryGroups: grouped ? queryGroups : nil, bankGroups: grouped ? bankGroups : nil,
+                                 rowBlock: 3, bankBlock: 1000)
+            } }
+            assertClose(blocked, naive, "small blocks, grouped: \(grouped), parallel: \(parallel)")
         }
     }
 

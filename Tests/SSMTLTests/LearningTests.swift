@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestScratch
 @testable import SSMTL
 import Detection
 import NeuralNet
@@ -25,9 +26,9 @@ enum MovingSquares {
     struct Clip { var squares: [Square]; var source: VideoSource }
     static let width = 96, height = 48, frames = 48
 
-    static func make(videos: Int, seed: UInt64) throws -> [Clip] {
+    /// Writes the clips' frame folders under `root` (a test's scratch folder, so that they go when the test ends).
+    static func make(videos: Int, seed: UInt64, in root: String) throws -> [Clip] {
         var rng = SplitMix64Test(seed: seed)
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ssmtl-learn-\(UUID().uuidString)").path
         return try (0..<videos).map { v in
             let squares = (0..<2).map { k in
                 Square(x0: 2 + rng.int(20), y: 4 + 22 * k + rng.int(10),
@@ -189,7 +190,7 @@ final class LearningTests: XCTestCase {
 
     /// A tiny network (16-pixel crops) and a trainer over five moving-squares clips, every setting fixed.
     private func tinyTrainer(jigsawGrid: Int) throws -> (MultiTaskModel, Trainer) {
-        let clips = try MovingSquares.make(videos: 5, seed: 7)
+        let clips = try MovingSquares.make(videos: 5, seed: 7, in: makeScratchFolder("ssmtl-learn"))
         let videos = clips.map(\.source)
         var config = NetworkConfig(variant: .shallowNarrow)
         config.encoderPlan = [8, 0, 16, 0]

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import SSMTL
+import Randomness
 
 final class ScoreTailTests: XCTestCase {
     private func fixtureCases() throws -> [[String: Any]] {
@@ -34,7 +35,7 @@ final class ScoreTailTests: XCTestCase {
     /// Under its own distribution a calibrated score is about Exp(1): for an Exp(1) sample, c(s) is about s itself,
     /// and fresh values of the same distribution average about 1.
     func testCalibratedScoreOfItsOwnDistributionIsExponential() {
-        var generator = SplitMix(seed: 7)
+        var generator = SplitMix64(seed: 7)
         func exponential() -> Float { Float(-log(1 - Double(generator.next() >> 11) / Double(1 << 53))) }
         let tail = ScoreTail(sample: (0..<20000).map { _ in exponential() })
         for s: Float in [0.05, 0.5, 1, 2, 2.9, 3.5, 5, 8] {
@@ -129,18 +130,5 @@ final class ScoreTailTests: XCTestCase {
         refused({ $0["head_tail_excess"] = $0["head_tail_excess"]!.split(separator: ",").map { _ in "0.0" }.joined(separator: ",") },
                 "no score with a positive mean excess")
         refused({ $0["head_tail_excess"] = "-1,0,0,0,0,0" }, "mean excess >= 0")
-    }
-}
-
-/// A small seeded generator for the tests (SplitMix64).
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

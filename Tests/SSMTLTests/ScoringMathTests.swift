@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestScratch
 @testable import SSMTL
 import Randomness
 
@@ -301,12 +302,11 @@ final class FrameScorerTests: XCTestCase {
     }
 
     func testScoreFilesFormat() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ssmtl-score-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try ScoreFiles.writeFrameScores([.init(frame: 0, score: 0.5, heads: [1, 2, 3, 0.25, 4, 0.5])], to: dir.path + "/v.csv")
-        XCTAssertEqual(try String(contentsOfFile: dir.path + "/v.csv", encoding: .utf8), "frame,score,aot,mi,mb,kd,app,jig\n0,0.5,1,2,3,0.25,4,0.5\n")
-        try ScoreFiles.writeRegions([ScoredObject(frame: 3, box: PixelBox(x1: 1, y1: 2, x2: 3, y2: 4), heads: [1, 1, 1, 1, 1, 1])], to: dir.path + "/v.regions.txt")
-        XCTAssertEqual(try String(contentsOfFile: dir.path + "/v.regions.txt", encoding: .utf8),
+        let dir = try makeScratchFolder("ssmtl-score")
+        try ScoreFiles.writeFrameScores([.init(frame: 0, score: 0.5, heads: [1, 2, 3, 0.25, 4, 0.5])], to: dir + "/v.csv")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/v.csv", encoding: .utf8), "frame,score,aot,mi,mb,kd,app,jig\n0,0.5,1,2,3,0.25,4,0.5\n")
+        try ScoreFiles.writeRegions([ScoredObject(frame: 3, box: PixelBox(x1: 1, y1: 2, x2: 3, y2: 4), heads: [1, 1, 1, 1, 1, 1])], to: dir + "/v.regions.txt")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/v.regions.txt", encoding: .utf8),
                        "3,1,2,3,4,1\n")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestScratch
 @testable import SSMTL
 import Detection
 import VideoIO
@@ -50,7 +51,7 @@ final class BoxDetector: ObjectDetector {
 final class TrainerTests: XCTestCase {
     /// Three frame-folder videos of 20 frames; pixel value = 100 * video + frame, so each crop says where it is from.
     private func makeVideos() throws -> [VideoSource] {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ssmtl-tr-\(UUID().uuidString)").path
+        let root = try makeScratchFolder("ssmtl-tr")
         return try (0..<3).map { v in
             let dir = root + "/v\(v)"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestScratch
 @testable import SSMTL
 import Detection
 import VideoIO
@@ -7,8 +8,7 @@ import VideoIO
 final class TrainingDataTests: XCTestCase {
     /// 40 frames whose pixels equal 5 * index, one object on frames 0, 10, 20, 39.
     private func stream(seed: UInt64) throws -> [TrainingExample] {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ssmtl-td-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try makeScratchFolder("ssmtl-td")
         for i in 0..<40 {
             try ImageFile.write(Frame(width: 8, height: 8, layout: .rgb24, pixels: [UInt8](repeating: UInt8(5 * i), count: 192)),
                                 to: dir + String(format: "/%03d.png", i))

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestScratch
 @testable import SSMTL
 import Detection
 import VideoIO
@@ -38,8 +39,7 @@ final class EchoScorer: ObjectScorer {
 final class VideoScorerTests: XCTestCase {
     /// A frame folder of 23 grey frames whose pixels all equal 10 * index.
     private func makeVideo() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ssmtl-vs-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try makeScratchFolder("ssmtl-vs")
         for i in 0..<23 {
             try ImageFile.write(Frame(width: 16, height: 32, layout: .rgb24, pixels: [UInt8](repeating: UInt8(10 * i), count: 16 * 32 * 3)),
                                 to: dir + String(format: "/%03d.png", i))
@@ -108,7 +108,7 @@ final class VideoScorerTests: XCTestCase {
     func testOverlayVideo() throws {
         let video = try makeVideo()
         let (result, _) = try run(batchSize: 8, video: video)
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ssmtl-overlay-\(UUID().uuidString).mp4").path
+        let out = try makeScratchFolder("ssmtl-overlay") + "/overlay.mp4"
         var overlay = OverlayRenderer()
         overlay.block = 4
         try overlay.render(video: FrameReader(path: video), rows: result.rows, objects: result.objects, to: out)
@@ -158,8 +158,7 @@ final class VideoScorerTests: XCTestCase {
         var options = VideoScorer.Options()
         options.batchSize = 3
         options.frameScoring = .init(block: 4, filter3D: 0)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ssmtl-rg-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try makeScratchFolder("ssmtl-rg")
         let writer = try RegionsFileWriter(path: dir + "/streamed.txt")
         var streamed: [ScoredObject] = []
         let result = try VideoScorer(detector: FakeDetector(), scorer: EchoScorer(),

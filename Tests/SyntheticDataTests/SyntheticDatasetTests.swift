@@ -1,11 +1,12 @@
 import Foundation
 import XCTest
+import TestScratch
 @testable import SyntheticData
 import VideoIO
 
 final class SyntheticDatasetTests: XCTestCase {
     private func makeDataset(seed: UInt64) throws -> (String, SyntheticDataset.Summary) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ssmtl-synth-\(UUID().uuidString)").path
+        let dir = try makeScratchFolder("ssmtl-synth")
         var dataset = SyntheticDataset()
         dataset.seed = seed
         dataset.trainingVideos = 1
@@ -82,3 +83,4 @@ final class SyntheticDatasetTests: XCTestCase {
         }
     }
 }
+

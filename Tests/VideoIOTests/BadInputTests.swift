@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestScratch
 @testable import VideoIO
 
 /// Bad input gives a VideoIOError naming the file, never a trap or a silent short read.
@@ -24,18 +25,18 @@ final class BadInputTests: XCTestCase {
     }
 
     func testEmptyFolder() throws {
-        assertFails(try TestPaths.scratchFolder(), containing: "no images")
+        assertFails(try makeScratchFolder("ssmtl-tests"), containing: "no images")
     }
 
     func testFileThatIsNotAVideo() throws {
-        let path = try TestPaths.scratchFolder() + "/notes.mp4"
+        let path = try makeScratchFolder("ssmtl-tests") + "/notes.mp4"
         try Data("this is plain text, not a video\n".utf8).write(to: URL(fileURLWithPath: path))
         assertFails(path, containing: "cannot open")
     }
 
     func testTruncatedMP4() throws {
         let whole = try Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture("clip.mp4")))
-        let path = try TestPaths.scratchFolder() + "/half.mp4"
+        let path = try makeScratchFolder("ssmtl-tests") + "/half.mp4"
         try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: path))
         // The writer puts the index first, so the cut file opens, decodes its first frames, then fails.
         assertFails(path, containing: "truncated or corrupt")
@@ -45,7 +46,7 @@ final class BadInputTests: XCTestCase {
 
     func testMP4WithoutItsIndex() throws {
         let whole = try Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture("clip.mp4")))
-        let path = try TestPaths.scratchFolder() + "/tail.mp4"
+        let path = try makeScratchFolder("ssmtl-tests") + "/tail.mp4"
         try whole.suffix(whole.count / 2).write(to: URL(fileURLWithPath: path))
         assertFails(path, containing: "cannot open")
     }
@@ -65,7 +66,7 @@ final class BadInputTests: XCTestCase {
     /// FFmpeg's JPEG decoder fills the rows of a cut-off file with grey and reports success ("EOI missing,
     /// emulating"): without the end-of-image check a truncated frame would be scored as if it were whole.
     func testTruncatedJPEGIsAnError() throws {
-        let folder = try TestPaths.scratchFolder()
+        let folder = try makeScratchFolder("ssmtl-tests")
         try Data(Self.tinyJPEG).write(to: URL(fileURLWithPath: folder + "/whole.jpg"))
         let frame = try ImageFile.read(path: folder + "/whole.jpg", layout: .gray8)
         XCTAssertEqual(frame.width, 16)
@@ -97,7 +98,7 @@ final class BadInputTests: XCTestCase {
     }
 
     func testTruncatedPNGInAFolder() throws {
-        let folder = try TestPaths.scratchFolder()
+        let folder = try makeScratchFolder("ssmtl-tests")
         try ImageFile.write(syntheticFrame(index: 0, width: 16, height: 16), to: folder + "/000.png")
         let whole = try Data(contentsOf: URL(fileURLWithPath: folder + "/000.png"))
         try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: folder + "/001.png"))
@@ -117,7 +118,7 @@ final class BadInputTests: XCTestCase {
 
     func testInputDiscoveryErrors() throws {
         XCTAssertThrowsError(try discoverVideos(["/nonexistent/x"]))
-        let folder = try TestPaths.scratchFolder()
+        let folder = try makeScratchFolder("ssmtl-tests")
         XCTAssertThrowsError(try discoverVideos([folder])) { error in
             XCTAssertTrue("\(error)".contains("no videos found"))
         }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestScratch
 @testable import VideoIO
 
 final class FrameTests: XCTestCase {
@@ -14,7 +15,7 @@ final class FrameTests: XCTestCase {
     }
 
     func testDiscoveryOfADatasetSplit() throws {
-        let root = try TestPaths.scratchFolder()
+        let root = try makeScratchFolder("ssmtl-tests")
         for video in ["01", "02", "10"] {
             try FileManager.default.createDirectory(atPath: root + "/\(video)", withIntermediateDirectories: true)
             try ImageFile.write(syntheticFrame(index: 0, width: 8, height: 8), to: root + "/\(video)/0.png")

@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import VideoIO
 
-/// Paths the tests share: committed fixtures, the real datasets beside the repository, scratch folders.
+/// Paths the tests share: committed fixtures, the real datasets beside the repository.
 enum TestPaths {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
@@ -18,13 +18,8 @@ enum TestPaths {
         }
         return path
     }
-
-    static func scratchFolder() throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ssmtl-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url.path
-    }
 }
+
 
 /// The golden checksums made by Scripts/make_video_fixtures.sh with the ffmpeg command line:
 /// lines `<key> <frame> <md5>`.

@@ -1,10 +1,11 @@
 import Foundation
 import XCTest
+import TestScratch
 @testable import VideoIO
 
 final class WritingTests: XCTestCase {
     func testVideoRoundTripStaysCloseToTheSource() throws {
-        let folder = try TestPaths.scratchFolder()
+        let folder = try makeScratchFolder("ssmtl-tests")
         let path = folder + "/round.mp4"
         let writer = try VideoWriter(path: path, width: 63, height: 35, fps: 12.5)
         for i in 0..<20 { try writer.append(syntheticFrame(index: i, width: 63, height: 35)) }
@@ -20,7 +21,7 @@ final class WritingTests: XCTestCase {
     }
 
     func testAbandonedWriterLeavesNoFile() throws {
-        let folder = try TestPaths.scratchFolder()
+        let folder = try makeScratchFolder("ssmtl-tests")
         do {
             let writer = try VideoWriter(path: folder + "/never.mp4", width: 32, height: 32)
             try writer.append(syntheticFrame(index: 0, width: 32, height: 32))
@@ -29,7 +30,7 @@ final class WritingTests: XCTestCase {
     }
 
     func testImagesRoundTripLosslessly() throws {
-        let folder = try TestPaths.scratchFolder()
+        let folder = try makeScratchFolder("ssmtl-tests")
         let picture = syntheticFrame(index: 2, width: 17, height: 9)
         let mask = syntheticMask(width: 40, height: 30)
         for ext in ["png", "bmp"] {
