@@ -80,7 +80,7 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("appearance-score"), help: "How the appearance score measures an object's features against the bank of training objects' features: nearest (Euclidean distance to the nearest entry) | gaussian (Mahalanobis distance to a Gaussian of the entries, covariance with Ledoit-Wolf shrinkage). Recomputed by --resume of a finished run.")
     var appearanceScore = AppearanceScore.nearest.rawValue
 
-    @Option(name: .customLong("appearance-bank"), help: ArgumentHelp("Most training objects in the appearance bank (a seeded random sample of the training split's objects when it has more; 2 kB each in the model with shallow-narrow; 8192 until 2026-12-02). Recomputed by --resume of a finished run.", valueName: "N"))
+    @Option(name: .customLong("appearance-bank"), help: ArgumentHelp("Most training objects in the appearance bank, 2...131072 (a seeded random sample of the training split's objects when it has more; 2 kB each in the model with shallow-narrow; 8192 until 2026-12-02). Recomputed by --resume of a finished run.", valueName: "N"))
     var appearanceBankSize = 32768
 
     @Option(name: .customLong("calibration"), help: "How each score is put on a common scale before the scores are averaged into the object score: z ((s - mean) / std over the normal objects) | tail (-ln(1 - F(s)), F the score's distribution over the normal objects: its quantiles at 0, 1, ..., 95% and an exponential tail beyond, so the mean is Fisher's combination of the scores' tail probabilities). The normal objects are those of --head-statistics, and for the appearance score the bank's leave-one-video-out distances. Recomputed by --resume of a finished run.")
