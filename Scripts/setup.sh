@@ -21,7 +21,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "${SSMTL_SKIP_RELEASE_BUILD:-0}" != 1 ]; then
-  swift build -c release
+  swift build -c release --product ssmtl
   test -x .build/release/ssmtl || { echo "setup: the release build failed" >&2; exit 1; }
   echo "setup: built $(pwd)/.build/release/ssmtl" >&2
 fi

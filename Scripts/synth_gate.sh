@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
   fi
 done
 ssmtl="$root/.build/release/ssmtl"
-[ -x "$ssmtl" ] || { echo "$0: build first (swift build -c release)" >&2; exit 1; }
+[ -x "$ssmtl" ] || { echo "$0: build first (swift build -c release --product ssmtl)" >&2; exit 1; }
 mkdir -p "$work"
 data_root=$(cd "$work/.." && pwd)
 micros=()

@@ -591,7 +591,7 @@ struct Train: ParsableCommand {
         guard let appearance = sampler.finish(score: AppearanceScore(rawValue: appearanceScore) ?? .nearest) else {
             Terminal.note("train: no appearance score (too few training objects to measure its normal spread)", quiet: quiet || !announce)
             tails?[HeadScores.appearanceIndex] = .absent
-            return (HeadStatistics(mean: mean, std: std, tails: tails), described)
+            return (calibrated(mean: mean, std: std, tails: tails, sampleSizes: [moments.count, 0], announce: announce), described)
         }
         model.appearanceBank = appearance.bank
         let measure = appearance.bank.gaussian.map { String(format: "Mahalanobis distance (Ledoit-Wolf shrinkage %.3f)", $0.shrinkage) } ?? "nearest distance"
@@ -601,11 +601,28 @@ struct Train: ParsableCommand {
         withAppearance.mean[HeadScores.appearanceIndex] = appearance.mean
         withAppearance.std[HeadScores.appearanceIndex] = appearance.std
         tails?[HeadScores.appearanceIndex] = ScoreTail(sample: appearance.normalScores)
-        if let tails, !tails.contains(where: \.isUsable) {
-            Terminal.note("train: warning: no score has a spread in its normal tail; the scores are z-calibrated instead", quiet: !announce)
-            return (HeadStatistics(mean: withAppearance.mean, std: withAppearance.std), described)
+        return (calibrated(mean: withAppearance.mean, std: withAppearance.std, tails: tails,
+                           sampleSizes: [moments.count, appearance.normalScores.count], announce: announce), described)
+    }
+
+    /// The statistics with the tail calibration when every score the z-scores would use (a spread on normal objects)
+    /// has a usable tail measured on at least `ScoreTail.minimumSample` values; otherwise, with a warning, the
+    /// z-scores. So a tail-calibrated model averages exactly the scores a z-scored one would (ensemble members agree
+    /// whatever their data), and a score is never left out only because its top 5% happen to tie.
+    /// `sampleSizes`: the network heads' sample and the appearance score's.
+    private func calibrated(mean: [Float], std: [Float], tails: [ScoreTail]?, sampleSizes: [Int], announce: Bool) -> HeadStatistics {
+        guard var tails else { return HeadStatistics(mean: mean, std: std) }
+        var missing: [String] = []
+        for h in tails.indices {
+            let sample = h == HeadScores.appearanceIndex ? sampleSizes[1] : sampleSizes[0]
+            if std[h] <= 0 { tails[h] = .absent; continue }
+            if !tails[h].isUsable || sample < ScoreTail.minimumSample { missing.append(HeadScores.names[h]) }
         }
-        return (HeadStatistics(mean: withAppearance.mean, std: withAppearance.std, tails: tails), described)
+        guard missing.isEmpty else {
+            Terminal.note("train: warning: no usable tail calibration for \(missing.joined(separator: ", ")) (fewer than \(ScoreTail.minimumSample) normal values, or its top 5% tied); the scores are z-calibrated instead", quiet: !announce)
+            return HeadStatistics(mean: mean, std: std)
+        }
+        return HeadStatistics(mean: mean, std: std, tails: tails)
     }
 }
 

@@ -173,6 +173,7 @@ final class ScoreBatchTests: XCTestCase {
         XCTAssertTrue(all.stderr.contains("appearance bank of \(objects) of \(objects) training objects"), all.stderr)
         XCTAssertEqual(try bankRows(), objects)
         try assertTrainUsageError(videos, scratch: scratch, option: "--appearance-bank", value: "1", says: "--appearance-bank must lie in 2...131072")
+        try assertTrainUsageError(videos, scratch: scratch, option: "--appearance-bank", value: "131073", says: "--appearance-bank must lie in 2...131072")
     }
 
     /// `--calibration tail` (recomputed by --resume of a finished run) stores each score's quantiles and tail: scored
@@ -221,6 +222,14 @@ final class ScoreBatchTests: XCTestCase {
         XCTAssertTrue(try header().contains(#""score_calibration":"z""#))
         XCTAssertFalse(try header().contains("head_tail_knots"))
         try assertTrainUsageError(videos, scratch: scratch, option: "--calibration", value: "rank", says: "--calibration must be one of z, tail")
+
+        // Too few normal values for a tail (two short videos): a warning naming the scores, and the z-scores.
+        let (few, fewVideos) = try tinyModel(scratch + "/few", count: 2, frames: 24)
+        let small = try CLI.run(resumeArguments(fewVideos, model: few) + ["--calibration", "tail"])
+        XCTAssertEqual(small.status, 0, small.stderr)
+        XCTAssertTrue(small.stderr.contains("train: warning: no usable tail calibration for aot, mi, mb, kd")
+                      && small.stderr.contains("the scores are z-calibrated instead"), small.stderr)
+        XCTAssertTrue(try self.header(of: few).contains(#""score_calibration":"z""#))
     }
 
     /// Held-out videos with fewer than 30 objects give too unsteady a spread: train warns and standardises on all

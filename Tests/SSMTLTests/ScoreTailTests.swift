@@ -76,6 +76,10 @@ final class ScoreTailTests: XCTestCase {
         XCTAssertNil(ScoreTail(knots: (0..<96).map { Float(95 - $0) }, meanExcess: 1), "decreasing knots")
         XCTAssertNil(ScoreTail(knots: (0..<96).map(Float.init), meanExcess: .nan))
         XCTAssertNotNil(ScoreTail(knots: (0..<96).map(Float.init), meanExcess: 0))
+        // A broken score (NaN) stays NaN, as its z-score would, rather than passing as a normal 0.
+        XCTAssertTrue(tail.calibrate(.nan).isNaN)
+        XCTAssertEqual(tail.calibrate(-.infinity), 0)
+        XCTAssertEqual(tail.calibrate(.infinity), .infinity)
     }
 
     /// With tails, each score is calibrated by its own tail and the object score averages the usable ones.

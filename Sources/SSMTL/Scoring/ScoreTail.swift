@@ -46,6 +46,9 @@ public struct ScoreTail: Sendable, Equatable {
         self.init(uncheckedKnots: knots, meanExcess: meanExcess)
     }
 
+    /// Fewest normal values a usable tail is measured on: five above the 95% knot.
+    public static let minimumSample = 100
+
     /// Measured on a sample of normal values (`absent` with fewer than two). The knots are linearly interpolated
     /// order statistics (the usual "type 7" sample quantile: position p (n - 1) in the sorted sample).
     public init(sample: [Float]) {
@@ -64,9 +67,10 @@ public struct ScoreTail: Sendable, Equatable {
         self.init(uncheckedKnots: knots, meanExcess: Float(excess))
     }
 
-    /// -ln(1 - F(s)) (0 for an absent score).
+    /// -ln(1 - F(s)) (0 for an absent score; NaN for NaN, so a broken score stays visible as with the z-score).
     public func calibrate(_ s: Float) -> Float {
         guard isUsable else { return 0 }
+        if s.isNaN { return .nan }
         let last = Self.knotCount - 1
         let top = knots[last]
         if s > top {
