@@ -81,7 +81,7 @@ struct Train: ParsableCommand {
     var appearanceScore = AppearanceScore.nearest.rawValue
 
     @Option(name: .customLong("appearance-bank"), help: ArgumentHelp("Most training objects in the appearance bank, 2...131072 (a seeded random sample of the training split's objects when it has more; 2 kB each in the model with shallow-narrow; 8192 until 2026-12-02). Recomputed by --resume of a finished run.", valueName: "N"))
-    var appearanceBankSize = 32768
+    var appearanceBankSize = AppearanceSampler.defaultCapacity
 
     @Option(name: .customLong("calibration"), help: "How each score is put on a common scale before the scores are averaged into the object score: z ((s - mean) / std over the normal objects) | tail (-ln(1 - F(s)), F the score's distribution over the normal objects: its quantiles at 0, 1, ..., 95% and an exponential tail beyond, so the mean is Fisher's combination of the scores' tail probabilities). The normal objects are those of --head-statistics, and for the appearance score the bank's leave-one-video-out distances. Recomputed by --resume of a finished run.")
     var calibration = ScoreCalibration.z.rawValue
@@ -590,8 +590,7 @@ struct Train: ParsableCommand {
         var tails = tailCalibrated ? moments.tails() : nil
         guard let appearance = sampler.finish(score: AppearanceScore(rawValue: appearanceScore) ?? .nearest) else {
             Terminal.note("train: no appearance score (too few training objects to measure its normal spread)", quiet: quiet || !announce)
-            tails?[HeadScores.appearanceIndex] = .absent
-            return (calibrated(mean: mean, std: std, tails: tails, sampleSizes: [moments.count, 0], announce: announce), described)
+            return (calibrated(mean: mean, std: std, tails: tails, headSample: moments.count, appearanceSample: 0, announce: announce), described)
         }
         model.appearanceBank = appearance.bank
         let measure = appearance.bank.gaussian.map { String(format: "Mahalanobis distance (Ledoit-Wolf shrinkage %.3f)", $0.shrinkage) } ?? "nearest distance"
@@ -602,19 +601,22 @@ struct Train: ParsableCommand {
         withAppearance.std[HeadScores.appearanceIndex] = appearance.std
         tails?[HeadScores.appearanceIndex] = ScoreTail(sample: appearance.normalScores)
         return (calibrated(mean: withAppearance.mean, std: withAppearance.std, tails: tails,
-                           sampleSizes: [moments.count, appearance.normalScores.count], announce: announce), described)
+                           headSample: moments.count, appearanceSample: appearance.normalScores.count, announce: announce), described)
     }
 
     /// The statistics with the tail calibration when every score the z-scores would use (a spread on normal objects)
     /// has a usable tail measured on at least `ScoreTail.minimumSample` values; otherwise, with a warning, the
     /// z-scores. So a tail-calibrated model averages exactly the scores a z-scored one would (ensemble members agree
-    /// whatever their data), and a score is never left out only because its top 5% happen to tie.
-    /// `sampleSizes`: the network heads' sample and the appearance score's.
-    private func calibrated(mean: [Float], std: [Float], tails: [ScoreTail]?, sampleSizes: [Int], announce: Bool) -> HeadStatistics {
+    /// whatever their data), and a score is never left out only because its top 5% happen to tie. A score without a
+    /// spread (the appearance score without a bank, a head the network lacks) gets an absent tail.
+    /// `headSample` / `appearanceSample`: how many normal values the network heads' tails and the appearance score's
+    /// were measured on.
+    private func calibrated(mean: [Float], std: [Float], tails: [ScoreTail]?, headSample: Int, appearanceSample: Int,
+                            announce: Bool) -> HeadStatistics {
         guard var tails else { return HeadStatistics(mean: mean, std: std) }
         var missing: [String] = []
         for h in tails.indices {
-            let sample = h == HeadScores.appearanceIndex ? sampleSizes[1] : sampleSizes[0]
+            let sample = h == HeadScores.appearanceIndex ? appearanceSample : headSample
             if std[h] <= 0 { tails[h] = .absent; continue }
             if !tails[h].isUsable || sample < ScoreTail.minimumSample { missing.append(HeadScores.names[h]) }
         }

@@ -124,7 +124,10 @@ public final class AppearanceSampler {
     private var seen = 0
     private var video = 0
 
-    public init(capacity: Int = 32768, seed: UInt64) {
+    /// The bank's cap when none is given (`train --appearance-bank`): every object of Ped2's training split fits.
+    public static let defaultCapacity = 32768
+
+    public init(capacity: Int = defaultCapacity, seed: UInt64) {
         precondition(capacity > 0)
         self.capacity = capacity
         rng = SplitMix64.derived(seed: seed, epoch: 0, purpose: 0xA99E_A2A4)

@@ -18,9 +18,9 @@ public enum ScoreCalibration: String, CaseIterable, Sendable {
 /// above the others on normal objects.
 public struct ScoreTail: Sendable, Equatable {
     public static let knotCount = 96
-    /// The share of normal values above the last knot, where the exponential tail takes over.
-    public static let tailShare = 0.05
     static func probability(ofKnot k: Int) -> Double { Double(k) / 100 }
+    /// The share of normal values above the last knot (5%), where the exponential tail takes over.
+    public static var tailShare: Double { 1 - probability(ofKnot: knotCount - 1) }
 
     /// Non-decreasing, `knotCount` values.
     public let knots: [Float]
