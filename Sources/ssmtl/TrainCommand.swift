@@ -14,13 +14,16 @@ struct Train: ParsableCommand {
             (one at least; every tenth object when there is a single video) are held out for validation. After every \
             epoch MODEL.last.safetensors (weights + Adam state) is written, and MODEL.safetensors whenever the \
             epoch is the best so far (--select-epoch: by default the highest frame AUC on the validation videos \
-            replayed with fast-forwarded and reversed segments; with loss, the lowest validation loss). At the end, the per-head score statistics of the training objects \
+            replayed with fast-forwarded and reversed segments; with loss, the lowest validation loss). Then the \
+            self-distillation student is trained for --student-epochs on the kept weights (--select-student chooses \
+            which student epoch is kept). At the end, the per-head score statistics of the training objects \
             are computed with the best weights and stored in MODEL.safetensors, with the appearance bank (a seeded \
-            sample of at most 8192 training objects' encoder features, the validation videos left out) and the \
+            sample of at most --appearance-bank training objects' encoder features, the validation videos left out) and the \
             normal spread of its nearest-neighbour distance. --resume continues from MODEL.last.safetensors and \
             gives the same weights as an uninterrupted run with the same seed; resuming a finished run recomputes \
             the statistics, the bank and the scoring sigma. With --members K the members are trained in turn; --resume \
-            skips the members already finished, continues the interrupted one, and chooses the ensemble's sigma again.
+            skips the members already finished (with --retrain-student, it trains each member's student again), \
+            continues the interrupted one, and chooses the ensemble's sigma again.
             """)
 
     @Argument(help: "Normal (training) videos: files, frame folders, or folders of those.")
@@ -55,6 +58,12 @@ struct Train: ParsableCommand {
 
     @Option(help: "Self-distillation epochs after the main training (motion detector only): the student decoder learns to reproduce the frozen middle-box decoder; 0 = no distillation score.")
     var studentEpochs = 2
+
+    @Option(name: .customLong("select-student"), help: "Which student epoch is kept: loss (the lowest validation discrepancy between student and decoder) | replay (the highest frame AUC on the validation videos' replays, as --select-epoch replay judges the main epochs, the distillation score now included; one scoring pass over the training videos and the replays per student epoch). Without a validation video of 41 frames or more, the loss decides.")
+    var selectStudent = EpochSelection.loss.rawValue
+
+    @Flag(name: .customLong("retrain-student"), help: "With --resume: discard the trained student and train it again from its initial weights on the kept main weights, with this run's --student-epochs and --select-student (the main epochs are not repeated; statistics, bank and sigma are recomputed).")
+    var retrainStudent = false
 
     @Option(help: "Objects per batch.")
     var batch = 64
@@ -146,6 +155,10 @@ struct Train: ParsableCommand {
         guard EpochSelection(rawValue: selectEpoch) != nil else {
             throw ValidationError("--select-epoch must be one of \(EpochSelection.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        guard EpochSelection(rawValue: selectStudent) != nil else {
+            throw ValidationError("--select-student must be one of \(EpochSelection.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard !retrainStudent || resume else { throw ValidationError("--retrain-student needs --resume (it retrains the student of an existing run)") }
         guard LearningRateSchedule(rawValue: lrSchedule) != nil else {
             throw ValidationError("--lr-schedule must be one of \(LearningRateSchedule.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -174,6 +187,7 @@ struct Train: ParsableCommand {
     var schedule: LearningRateSchedule { LearningRateSchedule(rawValue: lrSchedule) ?? .constant }
     var shape: CropShape { CropShape(rawValue: cropShape) ?? .stretch }
     var selection: EpochSelection { EpochSelection(rawValue: selectEpoch) ?? .replay }
+    var studentSelection: EpochSelection { EpochSelection(rawValue: selectStudent) ?? .loss }
 
     func run() throws {
         Threads.configureForPipeline(threads: threads)
@@ -198,12 +212,12 @@ struct Train: ParsableCommand {
                 info.scoreSigmaValidation = table
                 try ModelCheckpoint.save(model, info: info, to: out, includeOptimizer: false)
             }
-            Terminal.note("train: best epoch \(info.bestEpoch) (\(Self.bestEpochFigures(info))); head mean \(info.headStatistics!.mean), std \(info.headStatistics!.std)\(Self.tailText(info.headStatistics!)) (\(info.headStatisticsObjects ?? "")); wrote \(out)", quiet: quiet)
+            Terminal.note("train: best epoch \(info.bestEpoch) (\(Self.bestEpochFigures(info)))\(Self.bestStudentFigures(info)); head mean \(info.headStatistics!.mean), std \(info.headStatistics!.std)\(Self.tailText(info.headStatistics!)) (\(info.headStatisticsObjects ?? "")); wrote \(out)", quiet: quiet)
             return
         }
 
         for member in memberRuns {
-            if resume, let info = try finishedMember(member, teacherWidth: teacherWidth) {
+            if resume, !retrainStudent, let info = try finishedMember(member, teacherWidth: teacherWidth) {
                 Terminal.note("train: \(member.label ?? "model") (seed \(member.seed)) is already trained: best epoch \(info.bestEpoch) (\(Self.bestEpochFigures(info))) (\(member.out))", quiet: quiet)
                 continue
             }
@@ -303,6 +317,12 @@ struct Train: ParsableCommand {
             info.epochsPlanned = epochs
             info.studentEpochsPlanned = model.selfDistillation ? studentEpochs : 0
             Terminal.note("train: \(member.label.map { $0 + ": " } ?? "")resuming after epoch \(info.epoch) of \(epochs)", quiet: quiet)
+            if retrainStudent && info.studentEpoch > 0 {
+                Terminal.note("train: \(member.label.map { $0 + ": " } ?? "")retraining the student (\(info.studentEpoch) student epochs discarded)", quiet: quiet)
+                info.discardStudent()
+            } else if info.studentEpoch > 0 && info.studentEpoch < info.studentEpochsPlanned && info.studentSelection != studentSelection {
+                throw CheckpointError(member.last, "has a student chosen by \(info.studentSelection.rawValue); continue it with --select-student \(info.studentSelection.rawValue), or add --retrain-student")
+            }
         } else {
             model = MultiTaskModel(config: network, teacherWidth: teacherWidth, learningRate: lr, seed: member.seed)
             info = CheckpointInfo(network: network, teacherWidth: teacherWidth, learningRate: lr, batchSize: batch,
@@ -315,6 +335,7 @@ struct Train: ParsableCommand {
             info.splitSeed = splitSeed ?? seed
             info.epochSelection = selection
             info.studentEpochsPlanned = model.selfDistillation ? studentEpochs : 0
+            info.studentSelection = studentSelection
             if emaDecay > 0 { model.enableWeightAverage(decay: emaDecay) }
         }
 
@@ -360,7 +381,7 @@ struct Train: ParsableCommand {
             var replayAUC: Double?
             if selection == .replay {
                 model.useAveragedWeights()  // the weights the best checkpoint would keep (no-op without averaging)
-                replayAUC = replayEpochs ? try epochReplayAUC(model: model, trainer: trainer, context: context, member: member, epoch: epoch) : nil
+                replayAUC = replayEpochs ? try self.replayAUC(of: "epoch \(epoch + 1)", model: model, trainer: trainer, context: context, member: member, completedEpochs: epoch) : nil
                 let entry = "\(epoch + 1):" + (replayAUC.map { String(format: "%.4f", $0) } ?? "n/a")
                 info.epochReplayAUCs = [info.epochReplayAUCs, entry].compactMap { $0 }.joined(separator: ",")
             }
@@ -379,7 +400,7 @@ struct Train: ParsableCommand {
         // From here on the best checkpoint's weights are loaded wherever they are needed.
         model.endWeightAverage()
 
-        try trainStudent(model: model, info: &info, trainer: trainer, member: member)
+        try trainStudent(model: model, info: &info, trainer: trainer, member: member, context: context)
 
         // Head statistics of the training objects, with the best weights loaded into the training model (a second
         // model would double the activation memory) and the detections cached during training.
@@ -393,6 +414,7 @@ struct Train: ParsableCommand {
         final.epochsPlanned = epochs
         final.studentEpoch = info.studentEpoch
         final.studentEpochsPlanned = info.studentEpochsPlanned
+        final.studentReplayAUCs = info.studentReplayAUCs
         try ModelCheckpoint.save(model, info: final, to: member.out, includeOptimizer: false)
         if let label = member.label {
             Terminal.note("train: \(label) done: best epoch \(final.bestEpoch) (\(Self.bestEpochFigures(final))); wrote \(member.out)", quiet: quiet)
@@ -413,23 +435,32 @@ struct Train: ParsableCommand {
             + (info.bestReplayAUC.map { String(format: ", replay frame AUC %.4f", $0) } ?? "")
     }
 
-    /// `--select-epoch replay`'s criterion for the weights `model` holds after main epoch `epoch` (0-based): head
-    /// statistics and an appearance bank computed with them (kd is left out: the student is not trained yet), the
-    /// validation videos' replays scored, and the highest frame AUC over the σ grid; nil when no validation video is
-    /// long enough to replay. The weights, the optimiser and every random draw of training are left as they were, so
-    /// the run's epochs are those of a `--select-epoch loss` run with the same seed.
-    private func epochReplayAUC(model: MultiTaskModel, trainer: Trainer, context: RunContext, member: MemberRun, epoch: Int) throws -> Double? {
+    /// The kept student epoch and what it was judged by ("" without a trained student).
+    static func bestStudentFigures(_ info: CheckpointInfo) -> String {
+        guard info.bestStudentEpoch > 0 else { return "" }
+        return String(format: "; student epoch %d of %d (validation L1 %.5f", info.bestStudentEpoch, info.studentEpoch, info.bestStudentLoss)
+            + (info.bestStudentReplayAUC.map { String(format: ", replay frame AUC %.4f", $0) } ?? "") + ")"
+    }
+
+    /// The replay criterion (`--select-epoch replay`, `--select-student replay`) for the weights `model` holds after
+    /// `epochName` ("epoch 3", "student epoch 2"): head statistics and an appearance bank computed with them (kd
+    /// included once the student is trained), the validation videos' replays scored, and the highest frame AUC over
+    /// the σ grid; nil when no validation video is long enough to replay. The weights, the optimisers and every
+    /// random draw of training are left as they were, so the run's epochs are those of a loss-selected run with the
+    /// same seed. `completedEpochs` is what an interruption reports as saved.
+    private func replayAUC(of epochName: String, model: MultiTaskModel, trainer: Trainer, context: RunContext, member: MemberRun,
+                           completedEpochs: Int) throws -> Double? {
         let start = Date()
         defer { model.appearanceBank = nil }  // the epoch's bank is not saved with its weights: the final pass makes the kept one
         let (statistics, _) = try headStatistics(model: model, split: trainer.split, context: context, seed: member.seed,
-                                                 last: member.last, completedEpochs: epoch, announce: false)
+                                                 last: member.last, completedEpochs: completedEpochs, announce: false)
         let outcome = try scoreReplays(scorer: model, statistics: statistics, videos: context.validationVideos(of: trainer.split), context: context,
-                                       during: "epoch \(epoch + 1)'s replay check", completedEpochs: epoch, last: member.last)
+                                       during: "\(epochName)'s replay check", completedEpochs: completedEpochs, last: member.last)
         guard let outcome, let best = outcome.aucs.compactMap({ $0 }).max() else {
-            Terminal.note("train: warning: epoch \(epoch + 1)'s replays have no frame AUC; it is judged by its validation loss", quiet: false)
+            Terminal.note("train: warning: \(epochName)'s replays have no frame AUC; it is judged by its validation loss", quiet: false)
             return nil
         }
-        Terminal.note(String(format: "epoch %d: replay frame AUC %.4f (sigma %@; %d frames) | %.0f s", epoch + 1, best,
+        Terminal.note(String(format: "%@: replay frame AUC %.4f (sigma %@; %d frames) | %.0f s", epochName, best,
                              outcome.sigma.formatted(), outcome.frames, Date().timeIntervalSince(start)), quiet: quiet)
         return best
     }
@@ -488,15 +519,22 @@ struct Train: ParsableCommand {
     }
 
     /// Self-distillation (spec §5): with the best main weights frozen, the student decoder is trained to reproduce
-    /// the middle-box decoder; the best student (lowest validation discrepancy) joins the best checkpoint.
-    private func trainStudent(model: MultiTaskModel, info: inout CheckpointInfo, trainer: Trainer, member: MemberRun) throws {
+    /// the middle-box decoder; the best student (`--select-student`: lowest validation discrepancy, or highest replay
+    /// frame AUC) joins the best checkpoint.
+    private func trainStudent(model: MultiTaskModel, info: inout CheckpointInfo, trainer: Trainer, member: MemberRun,
+                              context: RunContext) throws {
         guard info.studentEpoch < info.studentEpochsPlanned else { return }
         if info.studentEpoch == 0 {
-            // Start from the best main weights (the last epoch's may be worse); the student is still untrained.
+            // Start from the best main weights (the last epoch's may be worse) and the student's initial weights (the
+            // best checkpoint holds a trained student when --retrain-student discarded it; otherwise this changes nothing).
             let best = try ModelCheckpoint.loadWeights(member.out, into: model)
             info.bestEpoch = best.bestEpoch
             info.bestValidationLoss = best.bestValidationLoss
+            info.bestReplayAUC = best.bestReplayAUC
+            model.restartStudent(seed: member.seed)
+            info.studentSelection = studentSelection
         }
+        let checksReplays = try studentSelection == .replay && replayableValidationVideoExists(split: trainer.split, context: context)
         let phase = StudentPhase(model: model)
         while info.studentEpoch < info.studentEpochsPlanned {
             let k = info.studentEpoch
@@ -519,12 +557,23 @@ struct Train: ParsableCommand {
             Terminal.note(String(format: "student epoch %d: train L1 %.5f | validation L1 %.5f | %.0f s",
                                  k + 1, train.distillationLoss, loss, Date().timeIntervalSince(start)), quiet: quiet)
             model.studentTrained = true
-            if loss < info.bestStudentLoss {
+            var replayAUC: Double?
+            if studentSelection == .replay {
+                replayAUC = checksReplays ? try self.replayAUC(of: "student epoch \(k + 1)", model: model, trainer: trainer, context: context,
+                                                               member: member, completedEpochs: info.epoch) : nil
+                let entry = "\(k + 1):" + (replayAUC.map { String(format: "%.4f", $0) } ?? "n/a")
+                info.studentReplayAUCs = [info.studentReplayAUCs, entry].compactMap { $0 }.joined(separator: ",")
+            }
+            if studentSelection.replacesBest(loss: loss, replayAUC: replayAUC, bestLoss: info.bestStudentLoss, bestReplayAUC: info.bestStudentReplayAUC) {
                 info.bestStudentLoss = loss
+                info.bestStudentReplayAUC = replayAUC
                 info.bestStudentEpoch = k + 1
                 try ModelCheckpoint.save(model, info: info, to: member.out, includeOptimizer: false)
             }
             try ModelCheckpoint.save(model, info: info, to: member.last, includeOptimizer: true)
+        }
+        if studentSelection == .replay && !checksReplays {
+            Terminal.note("train: warning: no validation video is long enough (\(PseudoAnomalies.minimumFrameCount()) frames) to replay; the student epochs were judged by their validation discrepancy", quiet: false)
         }
     }
 

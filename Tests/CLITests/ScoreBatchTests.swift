@@ -371,16 +371,20 @@ final class ScoreBatchTests: XCTestCase {
         try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "mirror", from: "true", to: "sometimes")
         try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "crop_shape", from: "stretch", to: "oval")
         try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "epoch_selection", from: "replay", to: "accuracy")
-        // A replay AUC outside [0, 1] or not a number, added beside the selection, is refused by name too.
-        for bad in ["1.5", "high"] {
-            let path = scratch + "/bad-auc.safetensors"
-            try rewriteHeader(of: model, to: path) {
-                $0.replacingOccurrences(of: "\"epoch_selection\":\"replay\"", with: "\"epoch_selection\":\"replay\",\"best_epoch_replay_auc\":\"\(bad)\"")
+        try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "student_selection", from: "loss", to: "accuracy")
+        // A replay AUC outside [0, 1] or not a number, added beside the selection, is refused by name too, for the main
+        // epoch as for the student's.
+        for key in ["best_epoch_replay_auc", "best_student_replay_auc"] {
+            for bad in ["1.5", "high", "nan"] {
+                let path = scratch + "/bad-auc.safetensors"
+                try rewriteHeader(of: model, to: path) {
+                    $0.replacingOccurrences(of: "\"epoch_selection\":\"replay\"", with: "\"epoch_selection\":\"replay\",\"\(key)\":\"\(bad)\"")
+                }
+                let r = try CLI.run(["score", videos[0], "--model", path, "--out", scratch + "/scores", "--quiet"])
+                XCTAssertEqual(r.status, 1, r.stderr)
+                XCTAssertEqual(r.stderrLines.count, 1, r.stderr)
+                XCTAssertTrue(r.stderr.contains("bad-auc.safetensors") && r.stderr.contains("'\(key)'"), r.stderr)
             }
-            let r = try CLI.run(["score", videos[0], "--model", path, "--out", scratch + "/scores", "--quiet"])
-            XCTAssertEqual(r.status, 1, r.stderr)
-            XCTAssertEqual(r.stderrLines.count, 1, r.stderr)
-            XCTAssertTrue(r.stderr.contains("bad-auc.safetensors") && r.stderr.contains("'best_epoch_replay_auc'"), r.stderr)
         }
         // A resume without the mirroring the run used (the default) is refused.
         try assertTrainRefused(videos + ["--out", model, "--epochs", "2", "--student-epochs", "1", "--resume", "--no-mirror"]

@@ -41,11 +41,18 @@ public struct CheckpointInfo: Sendable, Equatable {
     public var bestReplayAUC: Double?
     public var epochReplayAUCs: String?
     /// Self-distillation phase (motion detector, no external teacher): planned and completed student epochs, and
-    /// the student epoch with the lowest validation discrepancy (the student weights in the best checkpoint).
+    /// the kept student epoch (the student weights in the best checkpoint) with its validation discrepancy.
     public var studentEpochsPlanned = 0
     public var studentEpoch = 0
     public var bestStudentEpoch = 0
     public var bestStudentLoss = Double.infinity
+    /// With replay selection the student epoch is chosen as the main epoch is: the kept student epoch's replay frame
+    /// AUC (`best_student_replay_auc`) and every finished student epoch's ("epoch:auc,...", `student_replay_auc`);
+    /// nil otherwise or when no replay could be made.
+    /// How the kept student epoch was chosen (`student_selection`; loss in checkpoints written before the option).
+    public var studentSelection = EpochSelection.loss
+    public var bestStudentReplayAUC: Double?
+    public var studentReplayAUCs: String?
     /// Detector settings as `key=value` pairs (the detector the model was trained with).
     public var detector: [String: String]
     /// Training-set mean and std of each head's score; nil until training has finished.
@@ -78,6 +85,15 @@ public struct CheckpointInfo: Sendable, Equatable {
         self.detector = detector
     }
 
+    /// Forgets the trained student (`train --retrain-student`): no student epoch done, none kept.
+    public mutating func discardStudent() {
+        studentEpoch = 0
+        bestStudentEpoch = 0
+        bestStudentLoss = .infinity
+        bestStudentReplayAUC = nil
+        studentReplayAUCs = nil
+    }
+
     static let format = "ssmtl-checkpoint-2"
 
     var metadata: [String: String] {
@@ -98,6 +114,9 @@ public struct CheckpointInfo: Sendable, Equatable {
         m["epoch_selection"] = epochSelection.rawValue
         if let bestReplayAUC { m["best_epoch_replay_auc"] = "\(bestReplayAUC)" }
         if let epochReplayAUCs { m["epoch_replay_auc"] = epochReplayAUCs }
+        m["student_selection"] = studentSelection.rawValue
+        if let bestStudentReplayAUC { m["best_student_replay_auc"] = "\(bestStudentReplayAUC)" }
+        if let studentReplayAUCs { m["student_replay_auc"] = studentReplayAUCs }
         if let scoreSigma { m["score_sigma"] = "\(scoreSigma)" }
         if let scoreSigmaValidation { m["score_sigma_validation_auc"] = scoreSigmaValidation }
         if let headStatisticsObjects { m["head_statistics_objects"] = headStatisticsObjects }
@@ -189,16 +208,26 @@ public struct CheckpointInfo: Sendable, Equatable {
             }
             epochSelection = selection
         }
-        if m["best_epoch_replay_auc"] != nil {
-            let auc: Double = try number("best_epoch_replay_auc")
-            guard (0...1).contains(auc) else { throw CheckpointError(path, "metadata 'best_epoch_replay_auc' must lie in [0, 1]") }
-            bestReplayAUC = auc
+        func replayAUC(_ key: String) throws -> Double? {
+            guard m[key] != nil else { return nil }
+            let auc: Double = try number(key)
+            guard (0...1).contains(auc) else { throw CheckpointError(path, "metadata '\(key)' must lie in [0, 1]") }
+            return auc
         }
+        bestReplayAUC = try replayAUC("best_epoch_replay_auc")
         epochReplayAUCs = m["epoch_replay_auc"]
         studentEpochsPlanned = try number("student_epochs_planned")
         studentEpoch = try number("student_epoch")
         bestStudentEpoch = try number("best_student_epoch")
         bestStudentLoss = try number("best_student_loss")
+        if let text = m["student_selection"] {
+            guard let selection = EpochSelection(rawValue: text) else {
+                throw CheckpointError(path, "metadata 'student_selection' is '\(text)', not one of \(EpochSelection.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            studentSelection = selection
+        }
+        bestStudentReplayAUC = try replayAUC("best_student_replay_auc")
+        studentReplayAUCs = m["student_replay_auc"]
         detector = [:]
         for pair in try value("detector").split(separator: ";") {
             let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)

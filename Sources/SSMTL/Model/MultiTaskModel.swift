@@ -42,6 +42,21 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
         self.teacherWidth = teacherWidth
     }
 
+    /// Puts the student decoder back to its initial weights (the ones a new model of `seed` draws) and clears its
+    /// Adam state and trained flag, so that it can be trained again on the main weights the network holds now
+    /// (`train --retrain-student`). The main network's tensors are left alone.
+    public func restartStudent(seed: UInt64) {
+        let initial = Dictionary(uniqueKeysWithValues: MultiTaskNet(config: net.config, seed: seed).stateDict.filter { $0.0.hasPrefix("student.") })
+        for (name, tensor) in net.stateDict where name.hasPrefix("student.") {
+            guard let source = initial[name], source.shape == tensor.shape else {
+                preconditionFailure("a network of the same config lacks \(name)")
+            }
+            tensor.data.update(from: source.data, count: tensor.count)
+        }
+        studentOptimizer.reset()
+        studentTrained = false
+    }
+
     // MARK: - Weight averaging
 
     /// Starts averaging the main network's tensors (parameters and BN statistics; the student's are left out: they do

@@ -1,0 +1,141 @@
+import Foundation
+import XCTest
+import TestScratch
+
+/// `ssmtl train --select-student` (which student epoch is kept) and `--retrain-student` (the student trained again on
+/// a finished run's main weights).
+final class StudentSelectionCommandTests: XCTestCase {
+    /// A safetensors file's `__metadata__` and each tensor's bytes by name.
+    private func read(_ path: String) throws -> (metadata: [String: String], tensors: [String: Data]) {
+        let data = try XCTUnwrap(FileManager.default.contents(atPath: path), path)
+        let length = Int(data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        var header = try XCTUnwrap(JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any])
+        let metadata = try XCTUnwrap(header.removeValue(forKey: "__metadata__") as? [String: String])
+        var tensors: [String: Data] = [:]
+        for (name, entry) in header {
+            let offsets = try XCTUnwrap((entry as? [String: Any])?["data_offsets"] as? [Int], name)
+            tensors[name] = data.subdata(in: (8 + length + offsets[0])..<(8 + length + offsets[1]))
+        }
+        return (metadata, tensors)
+    }
+
+    private func students(_ tensors: [String: Data]) -> [String: Data] { tensors.filter { $0.key.hasPrefix("student.") } }
+    private func mains(_ tensors: [String: Data]) -> [String: Data] { tensors.filter { !$0.key.hasPrefix("student.") } }
+
+    private func copy(_ stem: String, to other: String) throws {
+        for suffix in [".safetensors", ".last.safetensors"] {
+            try FileManager.default.copyItem(atPath: stem + suffix, toPath: other + suffix)
+        }
+    }
+
+    /// Three 64-frame videos: one is held out, long enough to replay.
+    private let common = ["--epochs", "2", "--lr-schedule", "constant", "--lr", "0.01", "--select-epoch", "loss"]
+        + TrainInterruptTests.tiny.filter { $0 != "--quiet" }
+
+    func testRetrainingTheStudentOfAFinishedRunReproducesAFreshStudent() throws {
+        let scratch = try makeScratchFolder("ssmtl-cli")
+        let videos = try TrainInterruptTests.makeVideos(in: scratch + "/train", count: 3, frames: 64)
+        let fresh = scratch + "/fresh"
+        var r = try CLI.run(["train"] + videos + ["--out", fresh + ".safetensors", "--student-epochs", "2"] + common)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let freshModel = try read(fresh + ".safetensors")
+        XCTAssertEqual(freshModel.metadata["student_selection"], "loss")
+        XCTAssertFalse(students(freshModel.tensors).isEmpty)
+
+        // The same student epochs again on the finished run: the same student, byte for byte, and the same model.
+        let again = scratch + "/again"
+        try copy(fresh, to: again)
+        r = try CLI.run(["train"] + videos + ["--out", again + ".safetensors", "--student-epochs", "2", "--resume", "--retrain-student"] + common)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("retraining the student (2 student epochs discarded)"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("student epoch 1: train L1") && r.stderr.contains("student epoch 2: train L1"), r.stderr)
+        let againModel = try read(again + ".safetensors")
+        XCTAssertEqual(againModel.tensors, freshModel.tensors)
+        XCTAssertEqual(againModel.metadata["best_student_epoch"], freshModel.metadata["best_student_epoch"])
+        XCTAssertEqual(againModel.metadata["best_student_loss"], freshModel.metadata["best_student_loss"])
+
+        // One student epoch instead: another student on the same main weights.
+        let shorter = scratch + "/shorter"
+        try copy(fresh, to: shorter)
+        r = try CLI.run(["train"] + videos + ["--out", shorter + ".safetensors", "--student-epochs", "1", "--resume", "--retrain-student"] + common)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let shorterModel = try read(shorter + ".safetensors")
+        XCTAssertEqual(mains(shorterModel.tensors), mains(freshModel.tensors))
+        XCTAssertNotEqual(students(shorterModel.tensors), students(freshModel.tensors))
+        XCTAssertEqual(shorterModel.metadata["student_epoch"], "1")
+        XCTAssertEqual(shorterModel.metadata["best_student_epoch"], "1")
+        // ... which is what a fresh run with one student epoch trains.
+        let oneEpoch = scratch + "/one"
+        r = try CLI.run(["train"] + videos + ["--out", oneEpoch + ".safetensors", "--student-epochs", "1"] + common)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try read(oneEpoch + ".safetensors").tensors, shorterModel.tensors)
+
+        // Without --resume the flag is a usage error, and nothing is written.
+        r = try CLI.run(["train"] + videos + ["--out", scratch + "/x.safetensors", "--retrain-student"] + common)
+        XCTAssertEqual(r.status, 64, r.stderr)
+        XCTAssertTrue(r.stderr.contains("--retrain-student needs --resume"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/x.safetensors"))
+        r = try CLI.run(["train"] + videos + ["--out", scratch + "/x.safetensors", "--select-student", "accuracy"] + common)
+        XCTAssertEqual(r.status, 64, r.stderr)
+        XCTAssertTrue(r.stderr.contains("--select-student must be one of loss, replay"), r.stderr)
+    }
+
+    func testReplaySelectionOfTheStudentKeepsTheBestReplayStudentOfTheSameTraining() throws {
+        let scratch = try makeScratchFolder("ssmtl-cli")
+        let videos = try TrainInterruptTests.makeVideos(in: scratch + "/train", count: 3, frames: 64)
+        let byLoss = scratch + "/loss", byReplay = scratch + "/replay"
+        var r = try CLI.run(["train"] + videos + ["--out", byLoss + ".safetensors", "--student-epochs", "3"] + common)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertFalse(r.stderr.contains("replay frame AUC"), r.stderr)
+        r = try CLI.run(["train"] + videos + ["--out", byReplay + ".safetensors", "--student-epochs", "3", "--select-student", "replay"] + common)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for k in 1...3 { XCTAssertTrue(r.stderr.contains("student epoch \(k): replay frame AUC"), r.stderr) }
+        // The main epochs were judged by their loss, as asked: no main replay check.
+        XCTAssertFalse(r.stderr.contains("\nepoch 1: replay frame AUC"), r.stderr)
+
+        // The checks change no training: the last checkpoints (weights and both Adam states) are the same.
+        XCTAssertEqual(try read(byLoss + ".last.safetensors").tensors, try read(byReplay + ".last.safetensors").tensors)
+
+        // The kept student epoch is the first with the highest replay AUC, and its value is recorded.
+        let replay = try read(byReplay + ".safetensors")
+        XCTAssertEqual(replay.metadata["student_selection"], "replay")
+        let table = try XCTUnwrap(replay.metadata["student_replay_auc"])
+        let aucs = try table.split(separator: ",").map { pair -> (Int, Double) in
+            let parts = pair.split(separator: ":")
+            return (try XCTUnwrap(Int(String(parts[0]))), try XCTUnwrap(Double(String(parts[1]))))
+        }
+        XCTAssertEqual(aucs.map(\.0), [1, 2, 3], table)
+        for (_, auc) in aucs { XCTAssertTrue((0...1).contains(auc), table) }
+        let best = aucs.first { $0.1 == aucs.map(\.1).max()! }!
+        XCTAssertEqual(replay.metadata["best_student_epoch"], "\(best.0)", table)
+        XCTAssertEqual(try XCTUnwrap(Double(replay.metadata["best_student_replay_auc"] ?? "")), best.1, accuracy: 5e-5)
+        XCTAssertTrue(r.stderr.contains(String(format: "; student epoch %d of 3 (validation L1 ", best.0))
+                      && r.stderr.contains(String(format: ", replay frame AUC %.4f); head mean", best.1)), r.stderr)
+        // The loss run kept its lowest-discrepancy student and has no student replay table; both have the same main
+        // weights, and the kept student is the one of the epoch each rule chose.
+        let loss = try read(byLoss + ".safetensors")
+        XCTAssertNil(loss.metadata["student_replay_auc"])
+        XCTAssertNil(loss.metadata["best_student_replay_auc"])
+        XCTAssertEqual(mains(loss.tensors), mains(replay.tensors))
+        if loss.metadata["best_student_epoch"] == replay.metadata["best_student_epoch"] {
+            XCTAssertEqual(students(loss.tensors), students(replay.tensors))
+        } else {
+            XCTAssertNotEqual(students(loss.tensors), students(replay.tensors))
+        }
+
+        // A student stopped part-way is continued only with the selection it was chosen by.
+        let partial = scratch + "/partial"
+        r = try CLI.run(["train"] + videos + ["--out", partial + ".safetensors", "--student-epochs", "1", "--select-student", "replay"] + common)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        r = try CLI.run(["train"] + videos + ["--out", partial + ".safetensors", "--student-epochs", "3", "--resume"] + common)
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("partial.last.safetensors") && r.stderr.contains("--select-student replay"), r.stderr)
+        // With the same selection, the two further student epochs give the uninterrupted run's model.
+        r = try CLI.run(["train"] + videos + ["--out", partial + ".safetensors", "--student-epochs", "3", "--resume", "--select-student", "replay"] + common)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let continued = try read(partial + ".safetensors")
+        XCTAssertEqual(continued.tensors, replay.tensors)
+        XCTAssertEqual(continued.metadata["student_replay_auc"], table)
+        XCTAssertEqual(continued.metadata["best_student_epoch"], replay.metadata["best_student_epoch"])
+    }
+}
