@@ -62,7 +62,7 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("select-student"), help: "Which student epoch is kept: loss (the lowest validation discrepancy between student and decoder) | replay (the highest frame AUC on the validation videos' replays, as --select-epoch replay judges the main epochs, the distillation score now included; one scoring pass over the training videos and the replays per student epoch). Without a validation video of 41 frames or more, the loss decides.")
     var selectStudent = EpochSelection.loss.rawValue
 
-    @Flag(name: .customLong("retrain-student"), help: "With --resume: discard the trained student and train it again from its initial weights on the kept main weights, with this run's --student-epochs and --select-student (the main epochs are not repeated; statistics, bank and sigma are recomputed).")
+    @Flag(name: .customLong("retrain-student"), help: "With --resume: discard the trained student and train it again from its initial weights on the kept main weights, with this run's --student-epochs and --select-student (the main epochs already finished are not repeated; statistics, bank and sigma are recomputed). Both checkpoint files drop the old student at once, so a stopped retrain continues with --resume alone.")
     var retrainStudent = false
 
     @Option(help: "Objects per batch.")
@@ -159,6 +159,7 @@ struct Train: ParsableCommand {
             throw ValidationError("--select-student must be one of \(EpochSelection.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard !retrainStudent || resume else { throw ValidationError("--retrain-student needs --resume (it retrains the student of an existing run)") }
+        guard !retrainStudent || studentEpochs > 0 else { throw ValidationError("--retrain-student needs --student-epochs 1 or more") }
         guard LearningRateSchedule(rawValue: lrSchedule) != nil else {
             throw ValidationError("--lr-schedule must be one of \(LearningRateSchedule.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -222,6 +223,9 @@ struct Train: ParsableCommand {
                 continue
             }
             let resumeMember = resume && FileManager.default.fileExists(atPath: member.last)
+            if retrainStudent && !resumeMember && FileManager.default.fileExists(atPath: member.out) {
+                throw CheckpointError(member.last, "no such file: --retrain-student needs the member's training checkpoint beside \(member.out)")
+            }
             _ = try train(member, resume: resumeMember, context: context)
         }
         // The members in one scorer, each with its own statistics; the scoring sigma is chosen for the ensemble on the
@@ -317,9 +321,15 @@ struct Train: ParsableCommand {
             info.epochsPlanned = epochs
             info.studentEpochsPlanned = model.selfDistillation ? studentEpochs : 0
             Terminal.note("train: \(member.label.map { $0 + ": " } ?? "")resuming after epoch \(info.epoch) of \(epochs)", quiet: quiet)
-            if retrainStudent && info.studentEpoch > 0 {
-                Terminal.note("train: \(member.label.map { $0 + ": " } ?? "")retraining the student (\(info.studentEpoch) student epochs discarded)", quiet: quiet)
-                info.discardStudent()
+            if retrainStudent && !model.selfDistillation {
+                Terminal.note("train: warning: \(member.last) has no self-distillation student to retrain (it was trained with a teacher)", quiet: false)
+            } else if retrainStudent && info.studentEpoch > 0 {
+                let discarded = info.studentEpoch
+                try discardStudent(model: model, info: &info, member: member)
+                Terminal.note("train: \(member.label.map { $0 + ": " } ?? "")retraining the student (\(discarded) student epoch\(discarded == 1 ? "" : "s") discarded)", quiet: quiet)
+            } else if info.studentEpoch > 0 && info.epoch < epochs {
+                // The student copies the decoder of the kept main epoch; more main epochs may keep another one.
+                throw CheckpointError(member.last, "holds a student trained after epoch \(info.epoch); more main epochs need --retrain-student")
             } else if info.studentEpoch > 0 && info.studentEpoch < info.studentEpochsPlanned && info.studentSelection != studentSelection {
                 throw CheckpointError(member.last, "has a student chosen by \(info.studentSelection.rawValue); continue it with --select-student \(info.studentSelection.rawValue), or add --retrain-student")
             }
@@ -417,9 +427,31 @@ struct Train: ParsableCommand {
         final.studentReplayAUCs = info.studentReplayAUCs
         try ModelCheckpoint.save(model, info: final, to: member.out, includeOptimizer: false)
         if let label = member.label {
-            Terminal.note("train: \(label) done: best epoch \(final.bestEpoch) (\(Self.bestEpochFigures(final))); wrote \(member.out)", quiet: quiet)
+            Terminal.note("train: \(label) done: best epoch \(final.bestEpoch) (\(Self.bestEpochFigures(final)))\(Self.bestStudentFigures(final)); wrote \(member.out)", quiet: quiet)
         }
         return (model, final, trainer.split)
+    }
+
+    /// `--retrain-student`: `member`'s student goes back to its initial weights, and both checkpoints say so at once,
+    /// so that a run stopped from here on continues the new student with a plain `--resume`, and an ensemble member
+    /// no longer looks finished. `MODEL.last` keeps its main weights and Adam state; the best checkpoint keeps its
+    /// main weights and loses its statistics, bank and σ until the final pass makes them again.
+    private func discardStudent(model: MultiTaskModel, info: inout CheckpointInfo, member: MemberRun) throws {
+        model.restartStudent(seed: member.seed)
+        info.discardStudent()
+        info.studentSelection = studentSelection
+        try ModelCheckpoint.save(model, info: info, to: member.last, includeOptimizer: true)
+        let (best, kept) = try ModelCheckpoint.load(member.out)
+        best.restartStudent(seed: member.seed)
+        best.appearanceBank = nil
+        var cleared = kept
+        cleared.discardStudent()
+        cleared.studentSelection = studentSelection
+        cleared.headStatistics = nil
+        cleared.headStatisticsObjects = nil
+        cleared.scoreSigma = nil
+        cleared.scoreSigmaValidation = nil
+        try ModelCheckpoint.save(best, info: cleared, to: member.out, includeOptimizer: false)
     }
 
     /// The tail calibration's 95% quantile and mean excess of each score, for the final line ("" with z-scores).
@@ -449,7 +481,7 @@ struct Train: ParsableCommand {
     /// random draw of training are left as they were, so the run's epochs are those of a loss-selected run with the
     /// same seed. `completedEpochs` is what an interruption reports as saved.
     private func replayAUC(of epochName: String, model: MultiTaskModel, trainer: Trainer, context: RunContext, member: MemberRun,
-                           completedEpochs: Int) throws -> Double? {
+                           completedEpochs: Int, fallback: String = "validation loss") throws -> Double? {
         let start = Date()
         defer { model.appearanceBank = nil }  // the epoch's bank is not saved with its weights: the final pass makes the kept one
         let (statistics, _) = try headStatistics(model: model, split: trainer.split, context: context, seed: member.seed,
@@ -457,7 +489,7 @@ struct Train: ParsableCommand {
         let outcome = try scoreReplays(scorer: model, statistics: statistics, videos: context.validationVideos(of: trainer.split), context: context,
                                        during: "\(epochName)'s replay check", completedEpochs: completedEpochs, last: member.last)
         guard let outcome, let best = outcome.aucs.compactMap({ $0 }).max() else {
-            Terminal.note("train: warning: \(epochName)'s replays have no frame AUC; it is judged by its validation loss", quiet: false)
+            Terminal.note("train: warning: \(epochName)'s replays have no frame AUC; it is judged by its \(fallback)", quiet: false)
             return nil
         }
         Terminal.note(String(format: "%@: replay frame AUC %.4f (sigma %@; %d frames) | %.0f s", epochName, best,
@@ -560,7 +592,7 @@ struct Train: ParsableCommand {
             var replayAUC: Double?
             if studentSelection == .replay {
                 replayAUC = checksReplays ? try self.replayAUC(of: "student epoch \(k + 1)", model: model, trainer: trainer, context: context,
-                                                               member: member, completedEpochs: info.epoch) : nil
+                                                               member: member, completedEpochs: info.epoch, fallback: "validation discrepancy") : nil
                 let entry = "\(k + 1):" + (replayAUC.map { String(format: "%.4f", $0) } ?? "n/a")
                 info.studentReplayAUCs = [info.studentReplayAUCs, entry].compactMap { $0 }.joined(separator: ",")
             }
@@ -582,6 +614,7 @@ struct Train: ParsableCommand {
         let saved = completedEpochs == 0 || !FileManager.default.fileExists(atPath: last)
             ? "no epoch was completed, nothing to resume"
             : "\(last) holds epoch \(completedEpochs); continue with the same command and --resume"
+                + (retrainStudent ? " but without --retrain-student (which would discard the new student's epochs)" : "")
         return Interrupted(signal: Interrupt.received ?? SIGINT, description: "train: interrupted during \(what): \(saved)")
     }
 

@@ -65,6 +65,20 @@ final class EnsembleCommandTests: XCTestCase {
         XCTAssertFalse(r.stderr.contains("epoch 1:"), r.stderr)
         XCTAssertEqual(bytes(ensemble), before)
 
+        // --retrain-student trains every member's student again; with the same student options, the same ensemble.
+        r = try CLI.run(["train"] + videos + ["--out", ensemble, "--members", "2", "--seed", "5", "--resume", "--retrain-student"]
+                        + common.filter { $0 != "--quiet" })
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("member 1/2: retraining the student (1 student epoch discarded)")
+                      && r.stderr.contains("member 2/2: retraining the student (1 student epoch discarded)"), r.stderr)
+        XCTAssertEqual(bytes(ensemble), before)
+        // It needs each member's training checkpoint: a member left with its final file only is refused, by name.
+        try FileManager.default.removeItem(atPath: scratch + "/e.member-1.last.safetensors")
+        r = try CLI.run(["train"] + videos + ["--out", ensemble, "--members", "2", "--seed", "5", "--resume", "--retrain-student"] + common)
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("e.member-1.last.safetensors") && r.stderr.contains("--retrain-student needs"), r.stderr)
+        XCTAssertEqual(bytes(ensemble), before)
+
         // A finished member trained with other settings is refused, naming it.
         r = try CLI.run(["train"] + videos + ["--out", ensemble, "--members", "2", "--seed", "5", "--resume",
                                               "--lr-schedule", "constant"] + common)

@@ -46,11 +46,11 @@ public struct CheckpointInfo: Sendable, Equatable {
     public var studentEpoch = 0
     public var bestStudentEpoch = 0
     public var bestStudentLoss = Double.infinity
+    /// How the kept student epoch was chosen (`student_selection`; loss in checkpoints written before the option).
+    public var studentSelection = EpochSelection.loss
     /// With replay selection the student epoch is chosen as the main epoch is: the kept student epoch's replay frame
     /// AUC (`best_student_replay_auc`) and every finished student epoch's ("epoch:auc,...", `student_replay_auc`);
     /// nil otherwise or when no replay could be made.
-    /// How the kept student epoch was chosen (`student_selection`; loss in checkpoints written before the option).
-    public var studentSelection = EpochSelection.loss
     public var bestStudentReplayAUC: Double?
     public var studentReplayAUCs: String?
     /// Detector settings as `key=value` pairs (the detector the model was trained with).
