@@ -18,6 +18,10 @@ lr_schedule=${SSMTL_DEMO_LR_SCHEDULE:-constant}
 # 2026-12-02 (the epoch whose validation replays score best) adds a scoring pass per epoch, and keeps epoch 1 here
 # (test micro AUC 91.87 against 95.31; Scripts/candidate-rules.txt, twenty-first step).
 select_epoch=${SSMTL_DEMO_SELECT_EPOCH:-loss}
+# Likewise the student: 2 epochs, the one of lowest validation discrepancy kept (train's default since 2026-12-02 is
+# 6 epochs judged by the validation replays, a scoring pass each; Scripts/candidate-rules.txt, twenty-fourth step).
+student_epochs=${SSMTL_DEMO_STUDENT_EPOCHS:-2}
+select_student=${SSMTL_DEMO_SELECT_STUDENT:-loss}
 "$root/Scripts/setup.sh"
 ssmtl="$root/.build/release/ssmtl"
 mkdir -p "$work"
@@ -31,7 +35,7 @@ fi
 if [ ! -f "$work/model.safetensors" ]; then
   "$ssmtl" train "$work/data/training/videos" --out "$work/model.safetensors" --epochs "$epochs" --seed 1 \
     --fast-forward-share "$fast_forward" --lr-schedule "$lr_schedule" --no-mirror \
-    --select-epoch "$select_epoch"
+    --select-epoch "$select_epoch" --student-epochs "$student_epochs" --select-student "$select_student"
 else
   echo "demo: reusing the trained model $work/model.safetensors (delete it to train again)"
 fi

@@ -56,11 +56,11 @@ struct Train: ParsableCommand {
     @Option(help: "Number of epochs.")
     var epochs = 10
 
-    @Option(help: "Self-distillation epochs after the main training (motion detector only): the student decoder learns to reproduce the frozen middle-box decoder; 0 = no distillation score.")
-    var studentEpochs = 2
+    @Option(help: "Self-distillation epochs after the main training (motion detector only): the student decoder learns to reproduce the frozen middle-box decoder; 0 = no distillation score (2 until 2026-12-02).")
+    var studentEpochs = 6
 
-    @Option(name: .customLong("select-student"), help: "Which student epoch is kept: loss (the lowest validation discrepancy between student and decoder) | replay (the highest frame AUC on the validation videos' replays, as --select-epoch replay judges the main epochs, the distillation score now included; one scoring pass over the training videos and the replays per student epoch). Without a validation video of 41 frames or more, the loss decides.")
-    var selectStudent = EpochSelection.loss.rawValue
+    @Option(name: .customLong("select-student"), help: "Which student epoch is kept: loss (the lowest validation discrepancy between student and decoder) | replay (the highest frame AUC on the validation videos' replays, as --select-epoch replay judges the main epochs, the distillation score now included; one scoring pass over the training videos and the replays per student epoch). Without a validation video of 41 frames or more, the loss decides. (loss until 2026-12-02)")
+    var selectStudent = EpochSelection.replay.rawValue
 
     @Flag(name: .customLong("retrain-student"), help: "With --resume: discard the trained student and train it again from its initial weights on the kept main weights, with this run's --student-epochs and --select-student (the main epochs already finished are not repeated; statistics, bank and sigma are recomputed). Both checkpoint files drop the old student at once, so a stopped retrain continues with --resume alone.")
     var retrainStudent = false

@@ -28,9 +28,12 @@ final class StudentSelectionCommandTests: XCTestCase {
         }
     }
 
-    /// Three 64-frame videos: one is held out, long enough to replay.
-    private let common = ["--epochs", "2", "--lr-schedule", "constant", "--lr", "0.01", "--select-epoch", "loss"]
+    /// Settings of every run (three 64-frame videos: one is held out, long enough to replay): `common` keeps the
+    /// student by its loss, `byReplayRule` by the replays (train's default).
+    private let shared = ["--epochs", "2", "--lr-schedule", "constant", "--lr", "0.01", "--select-epoch", "loss"]
         + TrainInterruptTests.tiny.filter { $0 != "--quiet" }
+    private var common: [String] { shared + ["--select-student", "loss"] }
+    private var byReplayRule: [String] { shared }
 
     func testRetrainingTheStudentOfAFinishedRunReproducesAFreshStudent() throws {
         let scratch = try makeScratchFolder("ssmtl-cli")
@@ -85,7 +88,7 @@ final class StudentSelectionCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 64, r.stderr)
         XCTAssertTrue(r.stderr.contains("--retrain-student needs --resume"), r.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/x.safetensors"))
-        r = try CLI.run(["train"] + videos + ["--out", scratch + "/x.safetensors", "--select-student", "accuracy"] + common)
+        r = try CLI.run(["train"] + videos + ["--out", scratch + "/x.safetensors", "--select-student", "accuracy"] + shared)
         XCTAssertEqual(r.status, 64, r.stderr)
         XCTAssertTrue(r.stderr.contains("--select-student must be one of loss, replay"), r.stderr)
         // A retrain needs a student to train.
@@ -101,7 +104,7 @@ final class StudentSelectionCommandTests: XCTestCase {
         var r = try CLI.run(["train"] + videos + ["--out", byLoss + ".safetensors", "--student-epochs", "3"] + common)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertFalse(r.stderr.contains("replay frame AUC"), r.stderr)
-        r = try CLI.run(["train"] + videos + ["--out", byReplay + ".safetensors", "--student-epochs", "3", "--select-student", "replay"] + common)
+        r = try CLI.run(["train"] + videos + ["--out", byReplay + ".safetensors", "--student-epochs", "3"] + byReplayRule)
         XCTAssertEqual(r.status, 0, r.stderr)
         for k in 1...3 { XCTAssertTrue(r.stderr.contains("student epoch \(k): replay frame AUC"), r.stderr) }
         // The main epochs were judged by their loss, as asked: no main replay check.
@@ -153,13 +156,13 @@ final class StudentSelectionCommandTests: XCTestCase {
 
         // A student whose run ended part-way (one of three epochs) is continued only with the selection it was chosen by.
         let partial = scratch + "/partial"
-        r = try CLI.run(["train"] + videos + ["--out", partial + ".safetensors", "--student-epochs", "1", "--select-student", "replay"] + common)
+        r = try CLI.run(["train"] + videos + ["--out", partial + ".safetensors", "--student-epochs", "1"] + byReplayRule)
         XCTAssertEqual(r.status, 0, r.stderr)
         r = try CLI.run(["train"] + videos + ["--out", partial + ".safetensors", "--student-epochs", "3", "--resume"] + common)
         XCTAssertEqual(r.status, 1, r.stderr)
         XCTAssertTrue(r.stderr.contains("partial.last.safetensors") && r.stderr.contains("--select-student replay"), r.stderr)
         // With the same selection, the two further student epochs give the uninterrupted run's model.
-        r = try CLI.run(["train"] + videos + ["--out", partial + ".safetensors", "--student-epochs", "3", "--resume", "--select-student", "replay"] + common)
+        r = try CLI.run(["train"] + videos + ["--out", partial + ".safetensors", "--student-epochs", "3", "--resume"] + byReplayRule)
         XCTAssertEqual(r.status, 0, r.stderr)
         let continued = try read(partial + ".safetensors")
         XCTAssertEqual(continued.tensors, replay.tensors)
