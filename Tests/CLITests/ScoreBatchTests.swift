@@ -371,7 +371,7 @@ final class ScoreBatchTests: XCTestCase {
         try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "mirror", from: "true", to: "sometimes")
         try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "crop_shape", from: "stretch", to: "oval")
         try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "epoch_selection", from: "replay", to: "accuracy")
-        try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "student_selection", from: "loss", to: "accuracy")
+        try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "student_selection", from: "replay", to: "accuracy")
         // A replay AUC outside [0, 1] or not a number, added beside the selection, is refused by name too, for the main
         // epoch as for the student's.
         for key in ["best_epoch_replay_auc", "best_student_replay_auc"] {
