@@ -188,7 +188,7 @@ struct Train: ParsableCommand {
     var schedule: LearningRateSchedule { LearningRateSchedule(rawValue: lrSchedule) ?? .constant }
     var shape: CropShape { CropShape(rawValue: cropShape) ?? .stretch }
     var selection: EpochSelection { EpochSelection(rawValue: selectEpoch) ?? .replay }
-    var studentSelection: EpochSelection { EpochSelection(rawValue: selectStudent) ?? .loss }
+    var studentSelection: EpochSelection { EpochSelection(rawValue: selectStudent) ?? .replay }
 
     func run() throws {
         Threads.configureForPipeline(threads: threads)
@@ -392,8 +392,7 @@ struct Train: ParsableCommand {
             if selection == .replay {
                 model.useAveragedWeights()  // the weights the best checkpoint would keep (no-op without averaging)
                 replayAUC = replayEpochs ? try self.replayAUC(of: "epoch \(epoch + 1)", model: model, trainer: trainer, context: context, member: member, completedEpochs: epoch) : nil
-                let entry = "\(epoch + 1):" + (replayAUC.map { String(format: "%.4f", $0) } ?? "n/a")
-                info.epochReplayAUCs = [info.epochReplayAUCs, entry].compactMap { $0 }.joined(separator: ",")
+                info.epochReplayAUCs = Self.appending(to: info.epochReplayAUCs, epoch: epoch + 1, replayAUC: replayAUC)
             }
             if selection.replacesBest(loss: validationLoss, replayAUC: replayAUC, bestLoss: info.bestValidationLoss, bestReplayAUC: info.bestReplayAUC) {
                 info.bestValidationLoss = validationLoss
@@ -438,15 +437,13 @@ struct Train: ParsableCommand {
     /// main weights and loses its statistics, bank and σ until the final pass makes them again.
     private func discardStudent(model: MultiTaskModel, info: inout CheckpointInfo, member: MemberRun) throws {
         model.restartStudent(seed: member.seed)
-        info.discardStudent()
-        info.studentSelection = studentSelection
+        info.discardStudent(nextChosenBy: studentSelection)
         try ModelCheckpoint.save(model, info: info, to: member.last, includeOptimizer: true)
         let (best, kept) = try ModelCheckpoint.load(member.out)
         best.restartStudent(seed: member.seed)
         best.appearanceBank = nil
         var cleared = kept
-        cleared.discardStudent()
-        cleared.studentSelection = studentSelection
+        cleared.discardStudent(nextChosenBy: studentSelection)
         cleared.headStatistics = nil
         cleared.headStatisticsObjects = nil
         cleared.scoreSigma = nil
@@ -465,6 +462,12 @@ struct Train: ParsableCommand {
     static func bestEpochFigures(_ info: CheckpointInfo) -> String {
         String(format: "validation loss %.4f", info.bestValidationLoss)
             + (info.bestReplayAUC.map { String(format: ", replay frame AUC %.4f", $0) } ?? "")
+    }
+
+    /// A table of replay AUCs by epoch ("1:0.9951,2:n/a,...") with `epoch`'s entry appended.
+    static func appending(to table: String?, epoch: Int, replayAUC: Double?) -> String {
+        let entry = "\(epoch):" + (replayAUC.map { String(format: "%.4f", $0) } ?? "n/a")
+        return table.map { $0 + "," + entry } ?? entry
     }
 
     /// The kept student epoch and what it was judged by ("" without a trained student).
@@ -593,8 +596,7 @@ struct Train: ParsableCommand {
             if studentSelection == .replay {
                 replayAUC = checksReplays ? try self.replayAUC(of: "student epoch \(k + 1)", model: model, trainer: trainer, context: context,
                                                                member: member, completedEpochs: info.epoch, fallback: "validation discrepancy") : nil
-                let entry = "\(k + 1):" + (replayAUC.map { String(format: "%.4f", $0) } ?? "n/a")
-                info.studentReplayAUCs = [info.studentReplayAUCs, entry].compactMap { $0 }.joined(separator: ",")
+                info.studentReplayAUCs = Self.appending(to: info.studentReplayAUCs, epoch: k + 1, replayAUC: replayAUC)
             }
             if studentSelection.replacesBest(loss: loss, replayAUC: replayAUC, bestLoss: info.bestStudentLoss, bestReplayAUC: info.bestStudentReplayAUC) {
                 info.bestStudentLoss = loss

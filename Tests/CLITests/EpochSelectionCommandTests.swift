@@ -5,14 +5,6 @@ import TestScratch
 /// `ssmtl train --select-epoch replay` keeps the epoch whose weights give the highest frame AUC on the validation
 /// videos' replays. Its per-epoch check must not change training: the epochs are those of `--select-epoch loss`.
 final class EpochSelectionCommandTests: XCTestCase {
-    /// A safetensors file's `__metadata__` and the bytes after its header (the tensors).
-    private func read(_ path: String) throws -> (metadata: [String: String], tensors: Data) {
-        let data = try XCTUnwrap(FileManager.default.contents(atPath: path), path)
-        let length = Int(data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
-        let header = try XCTUnwrap(JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any])
-        return (try XCTUnwrap(header["__metadata__"] as? [String: String]), data.subdata(in: (8 + length)..<data.count))
-    }
-
     private func replayAUCs(_ metadata: [String: String]) throws -> [(epoch: Int, auc: Double)] {
         let table = try XCTUnwrap(metadata["epoch_replay_auc"], "\(metadata)")
         return try table.split(separator: ",").map { pair in
@@ -47,13 +39,13 @@ final class EpochSelectionCommandTests: XCTestCase {
         for epoch in 1...3 { XCTAssertTrue(r.stderr.contains("epoch \(epoch): replay frame AUC"), r.stderr) }
 
         // The same three epochs were trained: the last checkpoints hold the same tensors (weights and Adam state).
-        let lastByLoss = try read(scratch + "/loss.last.safetensors"), lastByReplay = try read(scratch + "/replay.last.safetensors")
-        XCTAssertEqual(lastByLoss.tensors, lastByReplay.tensors)
+        let lastByLoss = try SafetensorsContents(scratch + "/loss.last.safetensors"), lastByReplay = try SafetensorsContents(scratch + "/replay.last.safetensors")
+        XCTAssertEqual(lastByLoss.body, lastByReplay.body)
         XCTAssertNil(lastByLoss.metadata["epoch_replay_auc"])
         XCTAssertEqual(lastByLoss.metadata["epoch_selection"], "loss")
 
         // The kept epoch is the first with the highest replay AUC, and its value is recorded.
-        let replay = try read(byReplay).metadata
+        let replay = try SafetensorsContents(byReplay).metadata
         XCTAssertEqual(replay["epoch_selection"], "replay")
         let aucs = try replayAUCs(replay)
         XCTAssertEqual(aucs.map(\.epoch), [1, 2, 3])
@@ -66,7 +58,7 @@ final class EpochSelectionCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains(String(format: "train: best epoch %d (validation loss ", best.epoch))
                       && r.stderr.contains(String(format: ", replay frame AUC %.4f); head mean", bestAUC)), r.stderr)
         // The loss run kept its lowest-loss epoch; its model has no replay table.
-        let loss = try read(byLoss).metadata
+        let loss = try SafetensorsContents(byLoss).metadata
         XCTAssertNil(loss["epoch_replay_auc"])
         XCTAssertNil(loss["best_epoch_replay_auc"])
         XCTAssertNotEqual(loss["best_epoch"], replay["best_epoch"], "the two rules must keep different epochs here, or this test cannot tell them apart")
@@ -84,8 +76,8 @@ final class EpochSelectionCommandTests: XCTestCase {
         r = try CLI.run(["train"] + videos + ["--out", resumed, "--select-epoch", "replay", "--resume"] + common)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("resuming after epoch 2 of 3"), r.stderr)
-        XCTAssertEqual(try read(resumed).metadata, replay)
-        XCTAssertEqual(try read(resumed).tensors, try read(byReplay).tensors)
+        XCTAssertEqual(try SafetensorsContents(resumed).metadata, replay)
+        XCTAssertEqual(try SafetensorsContents(resumed).body, try SafetensorsContents(byReplay).body)
 
         // Resuming with the other selection is refused, naming the file and the setting.
         r = try CLI.run(["train"] + videos + ["--out", byReplay, "--resume", "--select-epoch", "loss"] + common)
@@ -109,10 +101,10 @@ final class EpochSelectionCommandTests: XCTestCase {
         let warning = "train: warning: no validation video is long enough (41 frames) to replay; the epochs were judged by their validation loss"
         XCTAssertEqual(r.stderrLines.filter { $0 == warning }.count, 1, r.stderr)
         XCTAssertFalse(r.stderr.contains("replay frame AUC"), r.stderr)
-        let replay = try read(byReplay).metadata
+        let replay = try SafetensorsContents(byReplay).metadata
         XCTAssertEqual(replay["epoch_replay_auc"], "1:n/a,2:n/a")
         XCTAssertNil(replay["best_epoch_replay_auc"])
-        XCTAssertEqual(replay["best_epoch"], try read(byLoss).metadata["best_epoch"])
-        XCTAssertEqual(try read(byReplay).tensors, try read(byLoss).tensors)
+        XCTAssertEqual(replay["best_epoch"], try SafetensorsContents(byLoss).metadata["best_epoch"])
+        XCTAssertEqual(try SafetensorsContents(byReplay).body, try SafetensorsContents(byLoss).body)
     }
 }

@@ -5,20 +5,6 @@ import TestScratch
 /// `ssmtl train --select-student` (which student epoch is kept) and `--retrain-student` (the student trained again on
 /// a finished run's main weights).
 final class StudentSelectionCommandTests: XCTestCase {
-    /// A safetensors file's `__metadata__` and each tensor's bytes by name.
-    private func read(_ path: String) throws -> (metadata: [String: String], tensors: [String: Data]) {
-        let data = try XCTUnwrap(FileManager.default.contents(atPath: path), path)
-        let length = Int(data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
-        var header = try XCTUnwrap(JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any])
-        let metadata = try XCTUnwrap(header.removeValue(forKey: "__metadata__") as? [String: String])
-        var tensors: [String: Data] = [:]
-        for (name, entry) in header {
-            let offsets = try XCTUnwrap((entry as? [String: Any])?["data_offsets"] as? [Int], name)
-            tensors[name] = data.subdata(in: (8 + length + offsets[0])..<(8 + length + offsets[1]))
-        }
-        return (metadata, tensors)
-    }
-
     private func students(_ tensors: [String: Data]) -> [String: Data] { tensors.filter { $0.key.hasPrefix("student.") } }
     private func mains(_ tensors: [String: Data]) -> [String: Data] { tensors.filter { !$0.key.hasPrefix("student.") } }
 
@@ -41,7 +27,7 @@ final class StudentSelectionCommandTests: XCTestCase {
         let fresh = scratch + "/fresh"
         var r = try CLI.run(["train"] + videos + ["--out", fresh + ".safetensors", "--student-epochs", "2"] + common)
         XCTAssertEqual(r.status, 0, r.stderr)
-        let freshModel = try read(fresh + ".safetensors")
+        let freshModel = try SafetensorsContents(fresh + ".safetensors")
         XCTAssertEqual(freshModel.metadata["student_selection"], "loss")
         XCTAssertFalse(students(freshModel.tensors).isEmpty)
 
@@ -52,7 +38,7 @@ final class StudentSelectionCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("retraining the student (2 student epochs discarded)"), r.stderr)
         XCTAssertTrue(r.stderr.contains("student epoch 1: train L1") && r.stderr.contains("student epoch 2: train L1"), r.stderr)
-        let againModel = try read(again + ".safetensors")
+        let againModel = try SafetensorsContents(again + ".safetensors")
         XCTAssertEqual(againModel.tensors, freshModel.tensors)
         XCTAssertEqual(againModel.metadata["best_student_epoch"], freshModel.metadata["best_student_epoch"])
         XCTAssertEqual(againModel.metadata["best_student_loss"], freshModel.metadata["best_student_loss"])
@@ -62,7 +48,7 @@ final class StudentSelectionCommandTests: XCTestCase {
         try copy(fresh, to: shorter)
         r = try CLI.run(["train"] + videos + ["--out", shorter + ".safetensors", "--student-epochs", "1", "--resume", "--retrain-student"] + common)
         XCTAssertEqual(r.status, 0, r.stderr)
-        let shorterModel = try read(shorter + ".safetensors")
+        let shorterModel = try SafetensorsContents(shorter + ".safetensors")
         XCTAssertEqual(mains(shorterModel.tensors), mains(freshModel.tensors))
         XCTAssertNotEqual(students(shorterModel.tensors), students(freshModel.tensors))
         XCTAssertEqual(shorterModel.metadata["student_epoch"], "1")
@@ -71,12 +57,12 @@ final class StudentSelectionCommandTests: XCTestCase {
         let oneEpoch = scratch + "/one"
         r = try CLI.run(["train"] + videos + ["--out", oneEpoch + ".safetensors", "--student-epochs", "1"] + common)
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(try read(oneEpoch + ".safetensors").tensors, shorterModel.tensors)
+        XCTAssertEqual(try SafetensorsContents(oneEpoch + ".safetensors").tensors, shorterModel.tensors)
         // The retrained student goes on with a plain --resume: one more epoch gives the two-epoch run's model.
         r = try CLI.run(["train"] + videos + ["--out", shorter + ".safetensors", "--student-epochs", "2", "--resume"] + common)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertFalse(r.stderr.contains("retraining"), r.stderr)
-        XCTAssertEqual(try read(shorter + ".safetensors").tensors, freshModel.tensors)
+        XCTAssertEqual(try SafetensorsContents(shorter + ".safetensors").tensors, freshModel.tensors)
         // More main epochs on a finished run would leave its student behind the kept decoder: refused without the flag.
         r = try CLI.run(["train"] + videos + ["--out", shorter + ".safetensors", "--student-epochs", "2", "--resume"]
                         + common.map { $0 == "2" ? "3" : $0 })
@@ -111,10 +97,10 @@ final class StudentSelectionCommandTests: XCTestCase {
         XCTAssertFalse(r.stderr.contains("\nepoch 1: replay frame AUC"), r.stderr)
 
         // The checks change no training: the last checkpoints (weights and both Adam states) are the same.
-        XCTAssertEqual(try read(byLoss + ".last.safetensors").tensors, try read(byReplay + ".last.safetensors").tensors)
+        XCTAssertEqual(try SafetensorsContents(byLoss + ".last.safetensors").tensors, try SafetensorsContents(byReplay + ".last.safetensors").tensors)
 
         // The kept student epoch is the first with the highest replay AUC, and its value is recorded.
-        let replay = try read(byReplay + ".safetensors")
+        let replay = try SafetensorsContents(byReplay + ".safetensors")
         XCTAssertEqual(replay.metadata["student_selection"], "replay")
         let table = try XCTUnwrap(replay.metadata["student_replay_auc"])
         let aucs = try table.split(separator: ",").map { pair -> (Int, Double) in
@@ -132,7 +118,7 @@ final class StudentSelectionCommandTests: XCTestCase {
                       && r.stderr.contains(String(format: ", replay frame AUC %.4f); head mean", bestAUC)), r.stderr)
         // The loss run kept its lowest-discrepancy student and has no student replay table; both have the same main
         // weights, and the kept student is the one of the epoch each rule chose.
-        let loss = try read(byLoss + ".safetensors")
+        let loss = try SafetensorsContents(byLoss + ".safetensors")
         XCTAssertNil(loss.metadata["student_replay_auc"])
         XCTAssertNil(loss.metadata["best_student_replay_auc"])
         XCTAssertEqual(mains(loss.tensors), mains(replay.tensors))
@@ -147,7 +133,7 @@ final class StudentSelectionCommandTests: XCTestCase {
         try copy(byReplay, to: relearnt)
         r = try CLI.run(["train"] + videos + ["--out", relearnt + ".safetensors", "--student-epochs", "3", "--resume", "--retrain-student"] + common)
         XCTAssertEqual(r.status, 0, r.stderr)
-        let relearntModel = try read(relearnt + ".safetensors")
+        let relearntModel = try SafetensorsContents(relearnt + ".safetensors")
         XCTAssertEqual(relearntModel.tensors, loss.tensors)
         XCTAssertEqual(relearntModel.metadata["student_selection"], "loss")
         XCTAssertNil(relearntModel.metadata["student_replay_auc"])
@@ -164,7 +150,7 @@ final class StudentSelectionCommandTests: XCTestCase {
         // With the same selection, the two further student epochs give the uninterrupted run's model.
         r = try CLI.run(["train"] + videos + ["--out", partial + ".safetensors", "--student-epochs", "3", "--resume"] + byReplayRule)
         XCTAssertEqual(r.status, 0, r.stderr)
-        let continued = try read(partial + ".safetensors")
+        let continued = try SafetensorsContents(partial + ".safetensors")
         XCTAssertEqual(continued.tensors, replay.tensors)
         XCTAssertEqual(continued.metadata["student_replay_auc"], table)
         XCTAssertEqual(continued.metadata["best_student_epoch"], replay.metadata["best_student_epoch"])

@@ -85,8 +85,10 @@ public struct CheckpointInfo: Sendable, Equatable {
         self.detector = detector
     }
 
-    /// Forgets the trained student (`train --retrain-student`): no student epoch done, none kept.
-    public mutating func discardStudent() {
+    /// Forgets the trained student (`train --retrain-student`): no student epoch done, none kept; the next student
+    /// will be chosen by `selection`.
+    public mutating func discardStudent(nextChosenBy selection: EpochSelection) {
+        studentSelection = selection
         studentEpoch = 0
         bestStudentEpoch = 0
         bestStudentLoss = .infinity
