@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "AtomicFile"]),
         .target(name: "Randomness"),
         .target(name: "NeuralNet", dependencies: ["CBLAS", "AtomicFile"]),
-        .target(name: "SSMTL", dependencies: ["VideoIO", "Randomness", "NeuralNet", "Detection", "AtomicFile"]),
+        .target(name: "SSMTL", dependencies: ["VideoIO", "Randomness", "NeuralNet", "Detection", "Evaluation", "AtomicFile"]),
         .target(name: "SyntheticData", dependencies: ["VideoIO", "Randomness"]),
         .target(name: "Evaluation", dependencies: ["VideoIO", "CZlib"]),
         .target(name: "Detection", dependencies: ["VideoIO", "NeuralNet"]),
@@ -49,7 +49,7 @@ let package = Package(
 
         // MARK: - Tests
         // Scratch folders removed at each test's teardown, shared by the test targets.
-        .target(name: "TestScratch", path: "Tests/TestScratch"),
+        .target(name: "TestScratch", dependencies: ["VideoIO"], path: "Tests/TestScratch"),
         .testTarget(name: "VideoIOTests", dependencies: ["TestScratch", "VideoIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SSMTLTests", dependencies: ["TestScratch", "SSMTL", "VideoIO", "Randomness", "Detection", "NeuralNet"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvaluationTests", dependencies: ["TestScratch", "Evaluation", "VideoIO"], resources: [.copy("Fixtures")]),

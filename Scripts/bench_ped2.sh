@@ -5,8 +5,8 @@
 # Usage: Scripts/bench_ped2.sh DATASET_DIR [WORK_DIR]      (DATASET_DIR holds ped2/ or is ped2/ itself)
 # Environment: EPOCHS (10), VARIANT (shallow-narrow), SIGMA (default: the sigma train chose on its validation
 # videos replayed with abnormal segments), THREADS (0 = all cores), TRAIN_ARGS (extra train options, e.g.
-# "--jigsaw-grid 0" for the run without the jigsaw head; split on spaces; with --resume, an interrupted training
-# continues and the table's training time is the sum of its parts)
+# "--student-epochs 2"; split on spaces; with --resume, an interrupted training continues and the table's training
+# time is the sum of its parts)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 data=${1:?usage: Scripts/bench_ped2.sh DATASET_DIR [WORK_DIR]}

@@ -28,12 +28,6 @@ public final class Adam {
     /// Restores the step counter (for resuming from a checkpoint together with m and v).
     public func setStep(_ s: Int) { step = s }
 
-    /// Forgets every update: zero moments and step, as a new optimiser over the same parameters.
-    public func reset() {
-        for t in m + v { t.zero() }
-        step = 0
-    }
-
     public func update() {
         step += 1
         let bc1 = 1 - Float(Double(beta1).power(step)), bc2 = 1 - Float(Double(beta2).power(step))

@@ -30,8 +30,6 @@ struct BenchNN: ParsableCommand {
     var iterationsLimit: Int?
     @Flag(help: "Print the time spent in each layer (forward and backward) after each phase.")
     var profile = false
-    @Option(name: .customLong("jigsaw-grid"), help: ArgumentHelp("Add the jigsaw head with a G x G grid (as train --jigsaw-grid; 0 = none).", valueName: "G"))
-    var jigsawGrid = 0
 
     func validate() throws {
         guard Variant(rawValue: variant) != nil else {
@@ -41,17 +39,13 @@ struct BenchNN: ParsableCommand {
         guard seconds > 0, seconds.isFinite else { throw ValidationError("--seconds must be positive") }
         if let iterationsLimit { guard iterationsLimit >= 1 else { throw ValidationError("--iterations must be at least 1") } }
         try validateThreadCount(threads)
-        var config = NetworkConfig(variant: Variant(rawValue: variant)!)
-        config.jigsawGrid = jigsawGrid
-        if let problem = config.problem { throw ValidationError("impossible network: \(problem)") }
     }
 
     func run() throws {
         let plan = Threads.configure(threads: threads, preferBLAS: blasThreads)
         Conv.preferShifted = !vol2col
         Conv.preferWinograd = !noWinograd
-        var config = NetworkConfig(variant: Variant(rawValue: variant)!)
-        config.jigsawGrid = jigsawGrid
+        let config = NetworkConfig(variant: Variant(rawValue: variant)!)
         let net = MultiTaskNet(config: config, seed: seed)
         var rng = RNG(seed: seed &+ 1)
         let s = config.cropSize, c = config.inputChannels
@@ -60,10 +54,8 @@ struct BenchNN: ParsableCommand {
         let target = Tensor(shape: [batch, c, s, s]); rng.fillUniform(target, 0, 1)
         let teacher = Tensor(shape: [batch, config.teacherWidth]); rng.fillUniform(teacher, 0, 1)
         let labelsA = (0..<batch).map { _ in Int32(rng.int(2)) }, labelsM = (0..<batch).map { _ in Int32(rng.int(2)) }
-        let cells = jigsawGrid * jigsawGrid
-        let labelsJ = (0..<(batch * cells)).map { _ in Int32(rng.int(cells)) }
         let b = MultiTaskBatch(sequence: seq, middleInput: mid, middleTarget: target, teacher: teacher,
-                               aotLabels: labelsA, miLabels: labelsM, jigsawLabels: labelsJ)
+                               aotLabels: labelsA, miLabels: labelsM)
         let adam = Adam(params: net.parameters, lr: 1e-3)
         let nParams = net.parameters.reduce(0) { $0 + $1.value.count }
         print("variant=\(variant) batch=\(batch) params=\(nParams) threads=\(plan)")
@@ -80,7 +72,7 @@ struct BenchNN: ParsableCommand {
         LayerProfiler.enabled = profile
         let train = measure { last = net.trainStep(b, optimizer: adam) }
         if profile { print("training profile:"); LayerProfiler.report().forEach { print($0) }; LayerProfiler.reset() }
-        print(String(format: "train loss=%.4f (aot %.4f mi %.4f mb %.4f kd %.4f jig %.4f)", last.total, last.aot, last.mi, last.mb, last.kd, last.jig))
+        print(String(format: "train loss=%.4f (aot %.4f mi %.4f mb %.4f kd %.4f)", last.total, last.aot, last.mi, last.mb, last.kd))
         let infer = measure { _ = net.forward(sequence: seq, middleInput: mid, training: false, middleIsSequenceWithoutCentre: true) }
         if profile { print("inference profile:"); LayerProfiler.report().forEach { print($0) } }
         print(String(format: "train_objects_per_s=%.2f infer_objects_per_s=%.2f", train, infer))

@@ -1,7 +1,7 @@
 import ArgumentParser
+import AtomicFile
 import Detection
 import Foundation
-import NeuralNet
 import VideoIO
 
 struct Detect: ParsableCommand {
@@ -19,12 +19,12 @@ struct Detect: ParsableCommand {
     @Option(help: "Output folder for the CSV files (created if missing).")
     var out: String
 
-    @OptionGroup var detectorOptions: DetectorOptions
+    @OptionGroup var detectorOptions: DetectorOptions<Shown, Shown>
 
     @Option(help: "yolo: per-class NMS IoU threshold.")
     var nms: Float = 0.45
 
-    @Option(help: "yolo: letterbox | stretch")
+    @Option(help: "yolo: how frames are fitted to the network: letterbox (aspect kept, grey bars) | stretch.")
     var resize: String = "letterbox"
 
     @Flag(name: .customLong("no-prepass"), help: "motion: skip the first pass that estimates each video's background (median of 48 sampled frames); learn it online from the first frame instead.")
@@ -46,16 +46,23 @@ struct Detect: ParsableCommand {
 
     func run() throws {
         let videos = try discoverVideos(inputs)
-        try makeOutputFolder(out, what: "the --out folder")
-        if let overlay { try makeOutputFolder(overlay, what: "the --overlay folder") }
-        let yolo = try detectorOptions.loadYOLO(quiet: quiet, nms: nms, resize: ResizeMode(rawValue: resize)!, verbose: verbose)
+        try OutputPaths.makeFolder(out, what: "the --out folder")
+        if let overlay { try OutputPaths.makeFolder(overlay, what: "the --overlay folder") }
+        var settings = try detectorOptions.settingsFromDefaults()
+        settings.nms = nms
+        settings.resize = ResizeMode(rawValue: resize)!
+        settings.prepass = !noPrepass
+        let loaded = try settings.load()
+        for warning in loaded.warnings { Terminal.note("ssmtl: warning: \(warning)", quiet: quiet) }
+        let yolo = loaded.yolo
+        if verbose, let yolo { Terminal.note(yolo.runner.network.layerTable()) }
         var failures: [String] = []
         var totalFrames = 0, totalBoxes = 0
         Detect.detectorSeconds = 0
         let start = Date()
         for video in videos {
             do {
-                let detectorForVideo = try detectorOptions.detector(for: video, yolo: yolo, prepass: !noPrepass)
+                let detectorForVideo = try loaded.detector(for: video)
                 let (frames, boxes) = try process(video, with: detectorForVideo)
                 totalFrames += frames
                 totalBoxes += boxes

@@ -1,134 +1,103 @@
 import ArgumentParser
 import Detection
-import Foundation
-import SSMTL
-import VideoIO
 
-/// Detector options shared by `train` and `score`: which detector, and its settings.
-struct DetectorOptions: ParsableArguments {
-    enum Kind: String, ExpressibleByArgument, CaseIterable { case motion, yolo }
+extension DetectorSettings.Kind: ExpressibleByArgument {}
 
-    @Option(help: "motion (default, needs no weights) | yolo (needs --cfg and --weights).")
-    var detector: Kind = .motion
+/// Whether a group of options shows in `--help` (or only in `--help-hidden`).
+protocol HelpVisibility { static var visibility: ArgumentVisibility { get } }
+enum Shown: HelpVisibility { static let visibility = ArgumentVisibility.default }
+enum Hidden: HelpVisibility { static let visibility = ArgumentVisibility.hidden }
 
-    @Option(help: "yolo: Darknet .cfg file.")
+/// Which detector, and its settings. Every option is optional: what is given changes a base (the defaults in
+/// `detect` and `train`, the model's own detector in `score`). `Choice` shows or hides --detector, --cfg and
+/// --weights; `Tuning` the thresholds, which `detect` shows and the other commands keep for experts.
+struct DetectorOptions<Choice: HelpVisibility, Tuning: HelpVisibility>: ParsableArguments {
+    @Option(help: ArgumentHelp("motion (background subtraction, needs no weights) | yolo (needs --cfg and --weights).", visibility: Choice.visibility))
+    var detector: DetectorSettings.Kind?
+
+    @Option(help: ArgumentHelp("yolo: Darknet .cfg file.", visibility: Choice.visibility))
     var cfg: String?
 
-    @Option(help: "yolo: Darknet .weights file.")
+    @Option(help: ArgumentHelp("yolo: Darknet .weights file.", visibility: Choice.visibility))
     var weights: String?
 
-    @Option(help: ArgumentHelp("train/score: a Darknet classifier .cfg whose output on each object's crop is appended to the distillation target (needs --teacher-weights).", valueName: "cfg"))
-    var teacher: String?
+    @Option(help: ArgumentHelp("yolo: objectness x class probability threshold (default 0.5).", visibility: Tuning.visibility))
+    var conf: Float?
 
-    @Option(help: ArgumentHelp("train/score: the .weights of the --teacher classifier.", valueName: "weights"))
-    var teacherWeights: String?
+    @Option(name: .customLong("bg-threshold"), help: ArgumentHelp("motion: |frame - background| threshold in grey levels (default 20).", visibility: Tuning.visibility))
+    var bgThreshold: Int?
 
-    @Option(help: "yolo: objectness x class probability threshold.")
-    var conf: Float = 0.5
+    @Option(name: .customLong("diff-threshold"), help: ArgumentHelp("motion: |frame - previous frame| threshold in grey levels (default 12).", visibility: Tuning.visibility))
+    var diffThreshold: Int?
 
-    @Option(name: .customLong("bg-threshold"), help: "motion: |frame - background| threshold (grey levels).")
-    var bgThreshold: Int = MotionParameters().backgroundThreshold
+    @Option(name: .customLong("min-area"), help: ArgumentHelp("motion: smallest object in pixels (default 40).", visibility: Tuning.visibility))
+    var minArea: Int?
 
-    @Option(name: .customLong("diff-threshold"), help: "motion: |frame - previous frame| threshold (grey levels).")
-    var diffThreshold: Int = MotionParameters().frameDifferenceThreshold
+    @Option(help: ArgumentHelp("motion: pixels added around every box (default 4).", visibility: Tuning.visibility))
+    var margin: Int?
 
-    @Option(name: .customLong("min-area"), help: "motion: minimum component area in pixels.")
-    var minArea: Int = MotionParameters().minArea
+    @Option(name: .customLong("split-area"), help: ArgumentHelp("motion: cut a blob that merged several objects where each piece keeps at least this many pixels; 0 = never (default 120).", visibility: Tuning.visibility))
+    var splitArea: Int?
 
-    @Option(help: "motion: pixels added around every box.")
-    var margin: Int = MotionParameters().margin
+    @Option(name: .customLong("split-valley"), help: ArgumentHelp("motion: a column or row with at most this fraction of the fullest one's pixels counts as a gap for the cut (default 0.3).", visibility: Tuning.visibility))
+    var splitValley: Float?
 
-    @Option(name: .customLong("split-area"), help: "motion: cut a component that merged several objects along empty columns or rows of its pre-closing mask when each side keeps at least this many pixels; 0 = never split.")
-    var splitArea: Int = MotionParameters().splitMinPieceArea
-
-    @Option(name: .customLong("split-valley"), help: "motion: a column or row of a component holding at most this fraction of the fullest one's pixels counts as empty for --split-area (0 = only truly empty ones).")
-    var splitValley: Float = MotionParameters().splitValley
+    /// `base` with the options given applied.
+    func applied(to base: DetectorSettings) -> DetectorSettings {
+        var s = base
+        if let detector { s.kind = detector }
+        if let cfg { s.cfg = cfg }
+        if let weights { s.weights = weights }
+        if let conf { s.confidence = conf }
+        if let bgThreshold { s.motion.backgroundThreshold = bgThreshold }
+        if let diffThreshold { s.motion.frameDifferenceThreshold = diffThreshold }
+        if let minArea { s.motion.minArea = minArea }
+        if let margin { s.motion.margin = margin }
+        if let splitArea { s.motion.splitMinPieceArea = splitArea }
+        if let splitValley { s.motion.splitValley = splitValley }
+        return s
+    }
 
     func validate() throws {
-        guard splitValley >= 0, splitValley < 1 else { throw ValidationError("--split-valley must be in [0, 1)") }
-        if detector == .yolo && (cfg == nil || weights == nil) { throw ValidationError("--detector yolo needs --cfg and --weights") }
-        if (teacher == nil) != (teacherWeights == nil) { throw ValidationError("--teacher and --teacher-weights go together") }
-        guard conf >= 0, conf <= 1 else { throw ValidationError("--conf must be in [0, 1]") }
-        guard bgThreshold >= 0, diffThreshold >= 0, minArea >= 0, margin >= 0, splitArea >= 0 else {
+        if let conf { guard (0...1).contains(conf) else { throw ValidationError("--conf must be in [0, 1]") } }
+        if let splitValley { guard splitValley >= 0, splitValley < 1 else { throw ValidationError("--split-valley must be in [0, 1)") } }
+        let sizes = [bgThreshold, diffThreshold, minArea, margin, splitArea].compactMap { $0 }
+        guard sizes.allSatisfy({ $0 >= 0 }) else {
             throw ValidationError("motion thresholds, --min-area, --margin and --split-area must not be negative")
         }
         // Values beyond any pixel value or frame size only overflow the box arithmetic (a huge --margin trapped).
-        guard bgThreshold <= 1 << 16, diffThreshold <= 1 << 16, minArea <= 1 << 30, margin <= 1 << 16, splitArea <= 1 << 30 else {
+        guard [bgThreshold, diffThreshold, margin].allSatisfy({ ($0 ?? 0) <= 1 << 16 }),
+              [minArea, splitArea].allSatisfy({ ($0 ?? 0) <= 1 << 30 }) else {
             throw ValidationError("motion thresholds and --margin must be at most 65536, --min-area and --split-area at most 2^30")
         }
     }
 
-    var motionParameters: MotionParameters {
-        var p = MotionParameters()
-        p.backgroundThreshold = bgThreshold
-        p.frameDifferenceThreshold = diffThreshold
-        p.minArea = minArea
-        p.margin = margin
-        p.splitMinPieceArea = splitArea
-        p.splitValley = splitValley
-        return p
+    /// `detect` and `train`: the default settings with the options applied, complete.
+    func settingsFromDefaults() throws -> DetectorSettings {
+        let settings = applied(to: DetectorSettings())
+        if settings.kind == .yolo && (settings.cfg == nil || settings.weights == nil) {
+            throw ValidationError("--detector yolo needs --cfg and --weights")
+        }
+        return settings
+    }
+}
+
+/// `--teacher`: a Darknet classifier whose output on each object's crop joins the distillation target (an expert
+/// option: no classifier weights ship with ssmtl).
+struct TeacherOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("A Darknet classifier .cfg whose output on each object's crop joins the distillation target (needs --teacher-weights).", valueName: "cfg", visibility: .hidden))
+    var teacher: String?
+
+    @Option(help: ArgumentHelp("The .weights of the --teacher classifier.", valueName: "weights", visibility: .hidden))
+    var teacherWeights: String?
+
+    func validate() throws {
+        if (teacher == nil) != (teacherWeights == nil) { throw ValidationError("--teacher and --teacher-weights go together") }
     }
 
-    /// Settings recorded in the checkpoint.
-    var settings: [String: String] {
-        var s = detectorSettings
-        if let teacher, let teacherWeights { s["teacher"] = teacher; s["teacher_weights"] = teacherWeights }
+    func applied(to base: DetectorSettings) -> DetectorSettings {
+        var s = base
+        if let teacher, let teacherWeights { s.teacherCfg = teacher; s.teacherWeights = teacherWeights }
         return s
-    }
-
-    private var detectorSettings: [String: String] {
-        switch detector {
-        case .motion:
-            return ["kind": "motion", "bg_threshold": "\(bgThreshold)", "diff_threshold": "\(diffThreshold)",
-                    "min_area": "\(minArea)", "margin": "\(margin)", "split_area": "\(splitArea)", "split_valley": "\(splitValley)"]
-        case .yolo:
-            return ["kind": "yolo", "cfg": cfg ?? "", "weights": weights ?? "", "conf": "\(conf)"]
-        }
-    }
-
-    /// Width of the external distillation target: YOLO's class probabilities (none for motion) plus the
-    /// classifier teacher's output.
-    func teacherWidth(of yolo: YoloDetector?, teacher: DarknetRunner? = nil) -> Int {
-        let classes = yolo?.runner.network.layers.compactMap { layer -> Int? in
-            if case let .yolo(spec) = layer.kind { return spec.classes }
-            return nil
-        }.first ?? 0
-        return classes + (teacher?.network.layers.last?.output.count ?? 0)
-    }
-
-    /// Loads the --teacher classifier once (nil without one).
-    func loadTeacher(quiet: Bool) throws -> DarknetRunner? {
-        guard let teacher, let teacherWeights else { return nil }
-        let network = try DarknetNetwork.load(cfgPath: teacher)
-        for warning in network.warnings { Terminal.note("ssmtl: warning: \(warning)", quiet: quiet) }
-        return try DarknetRunner(network: network, weights: try DarknetWeights.load(path: teacherWeights, network: network))
-    }
-
-    /// Loads the YOLO network once (nil for the motion detector).
-    func loadYOLO(quiet: Bool, nms: Float = 0.45, resize: ResizeMode = .letterbox, verbose: Bool = false) throws -> YoloDetector? {
-        guard detector == .yolo, let cfg, let weights else { return nil }
-        let network = try DarknetNetwork.load(cfgPath: cfg)
-        for warning in network.warnings { Terminal.note("ssmtl: warning: \(warning)", quiet: quiet) }
-        if verbose { Terminal.note(network.layerTable()) }
-        let runner = try DarknetRunner(network: network, weights: try DarknetWeights.load(path: weights, network: network))
-        return try YoloDetector(runner: runner, confidence: conf, nmsThreshold: nms, resize: resize)
-    }
-
-    /// A detector for one video: the shared YOLO network, or a fresh motion detector whose background is first
-    /// estimated from the video (median of 48 sampled frames) unless `prepass` is off.
-    /// With a --teacher classifier, every box also carries the classifier's output on its crop.
-    func detector(for video: VideoSource, yolo: YoloDetector?, teacher: DarknetRunner? = nil, prepass: Bool = true) throws -> ObjectDetector {
-        let base = try baseDetector(for: video, yolo: yolo, prepass: prepass)
-        guard let teacher else { return base }
-        return ClassifierTeacher(base: base, runner: teacher)
-    }
-
-    private func baseDetector(for video: VideoSource, yolo: YoloDetector?, prepass: Bool) throws -> ObjectDetector {
-        if let yolo { return yolo }
-        let motion = MotionDetector(parameters: motionParameters)
-        if prepass, let background = try BackgroundEstimate.median(of: video.path) {
-            motion.prime(background: background.pixels, width: background.width, height: background.height)
-        }
-        return motion
     }
 }

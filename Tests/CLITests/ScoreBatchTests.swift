@@ -40,7 +40,7 @@ final class ScoreBatchTests: XCTestCase {
         // model has an appearance bank: its training video was split into ten parts to measure the normal spread).
         let regions = try String(contentsOfFile: again + "/a.regions.txt", encoding: .utf8).split(separator: "\n")
         let objects = try String(contentsOfFile: again + "/a.objects.csv", encoding: .utf8).split(separator: "\n")
-        XCTAssertEqual(objects.first, "frame,x_min,y_min,x_max,y_max,score,aot,mi,mb,kd,app,jig")
+        XCTAssertEqual(objects.first, "frame,x_min,y_min,x_max,y_max,score,aot,mi,mb,kd,app")
         XCTAssertEqual(objects.count, regions.count + 1)
         XCTAssertGreaterThan(regions.count, 0)
         for (object, region) in zip(objects.dropFirst(), regions) {
@@ -82,169 +82,6 @@ final class ScoreBatchTests: XCTestCase {
                        "the abandoned folder and the run's own are gone")
     }
 
-    /// By default the network heads (here five, with the jigsaw head) are standardised on the validation video's
-    /// objects (the heads were not fitted on them): scored again, those objects' standardised heads have mean 0 and
-    /// standard deviation 1. `--head-statistics all`, recomputed by resuming the finished run, standardises on every
-    /// video's objects.
-    func testHeadStatisticsStandardiseTheHeldOutObjects() throws {
-        let scratch = try makeScratchFolder("ssmtl-cli")
-        let (model, videos) = try tinyModel(scratch, count: 3, frames: 60, options: ["--jigsaw-grid", "2"])
-        let heldOut = try headStatisticsObjects(model)
-        let match = try XCTUnwrap(heldOut.firstMatch(of: #/^held-out: (video[0-9]) \(([0-9]+) objects\)$/#), heldOut)
-        let validation = try XCTUnwrap(videos.first { $0.hasSuffix("/" + match.output.1) })
-        let moments = try standardisedHeadMoments(model: model, videos: [validation], scratch: scratch + "/held")
-        XCTAssertEqual(moments.count, Int(match.output.2))
-        for h in 0..<5 {
-            XCTAssertEqual(moments.mean[h], 0, accuracy: 2e-3, "head \(h)")
-            XCTAssertEqual(moments.std[h], 1, accuracy: 2e-3, "head \(h)")
-        }
-
-        let again = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "1", "--student-epochs", "1", "--resume",
-                                                      "--head-statistics", "all", "--jigsaw-grid", "2"] + TrainInterruptTests.tiny)
-        XCTAssertEqual(again.status, 0, again.stderr)
-        let all = try headStatisticsObjects(model)
-        let total = try XCTUnwrap(all.firstMatch(of: #/^all: ([0-9]+) objects$/#), all)
-        let everyVideo = try standardisedHeadMoments(model: model, videos: videos, scratch: scratch + "/all")
-        XCTAssertEqual(everyVideo.count, Int(total.output.1))
-        XCTAssertGreaterThan(everyVideo.count, moments.count)
-        for h in 0..<5 {
-            XCTAssertEqual(everyVideo.mean[h], 0, accuracy: 2e-3, "head \(h)")
-            XCTAssertEqual(everyVideo.std[h], 1, accuracy: 2e-3, "head \(h)")
-        }
-
-        try assertTrainUsageError(videos, scratch: scratch, option: "--head-statistics", value: "training", says: "--head-statistics must be one of held-out, all")
-        let badGrid = try CLI.run(["train"] + videos + ["--out", scratch + "/g.safetensors", "--jigsaw-grid", "3"] + TrainInterruptTests.tiny)
-        XCTAssertEqual(badGrid.status, 64, badGrid.stderr)
-        XCTAssertTrue(badGrid.stderr.contains("the jigsaw grid (3) must divide the crop size 16"), badGrid.stderr)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/g.safetensors"))
-    }
-
-    /// `--appearance-score gaussian` (recomputed by --resume of a finished run) stores the choice and the Gaussian's
-    /// own normal statistics, and the model scores; `nearest` brings the nearest-neighbour statistics back; an unknown
-    /// name is a usage error.
-    func testTheGaussianAppearanceScoreIsStoredAndUsed() throws {
-        let scratch = try makeScratchFolder("ssmtl-cli")
-        let (model, videos) = try tinyModel(scratch, count: 3, frames: 40)
-        func header() throws -> String { try self.header(of: model) }
-        XCTAssertTrue(try header().contains(#""appearance_score":"nearest""#))
-        func appearanceStatistics() throws -> (mean: String, std: String) {
-            let h = try header()
-            let mean = try XCTUnwrap(h.firstMatch(of: #/"head_mean":"[^,]*,[^,]*,[^,]*,[^,]*,([^,"]*)/#))
-            let std = try XCTUnwrap(h.firstMatch(of: #/"head_std":"[^,]*,[^,]*,[^,]*,[^,]*,([^,"]*)/#))
-            return (String(mean.output.1), String(std.output.1))
-        }
-        let nearest = try appearanceStatistics()
-        let resume = resumeArguments(videos, model: model)
-        let gaussian = try CLI.run(resume + ["--appearance-score", "gaussian"])
-        XCTAssertEqual(gaussian.status, 0, gaussian.stderr)
-        XCTAssertTrue(try header().contains(#""appearance_score":"gaussian""#))
-        XCTAssertNotEqual(try appearanceStatistics().mean, nearest.mean, "the Gaussian's own normal statistics")
-        let scored = try CLI.run(["score", videos[0], "--model", model, "--out", scratch + "/scores", "--quiet"])
-        XCTAssertEqual(scored.status, 0, scored.stderr)
-        let csv = try String(contentsOfFile: scratch + "/scores/video0.csv", encoding: .utf8)
-        let app = csv.split(separator: "\n").dropFirst().compactMap { Double($0.split(separator: ",")[6]) }
-        XCTAssertGreaterThan(Set(app).count, 5, "the app column varies")
-        let back = try CLI.run(resume + ["--appearance-score", "nearest"])
-        XCTAssertEqual(back.status, 0, back.stderr)
-        XCTAssertEqual(try appearanceStatistics().mean, nearest.mean)
-        try assertTrainUsageError(videos, scratch: scratch, option: "--appearance-score", value: "cosine", says: "--appearance-score must be one of nearest, gaussian")
-    }
-
-    /// `--appearance-bank N` caps the bank (recomputed by --resume of a finished run): the model holds N entries, the
-    /// log says of how many objects, and a cap above the object count keeps them all.
-    func testTheAppearanceBankSize() throws {
-        let scratch = try makeScratchFolder("ssmtl-cli")
-        let (model, videos) = try tinyModel(scratch, count: 3, frames: 40)
-        func bankRows() throws -> Int {
-            let header = try self.header(of: model)
-            let match = try XCTUnwrap(header.firstMatch(of: #/"appearance.bank":\{"dtype":"F32","shape":\[([0-9]+),/#), header)
-            return Int(match.output.1)!
-        }
-        let resume = resumeArguments(videos, model: model)
-        let small = try CLI.run(resume + ["--appearance-bank", "20"])
-        XCTAssertEqual(small.status, 0, small.stderr)
-        let line = try XCTUnwrap(small.stderr.firstMatch(of: #/appearance bank of ([0-9]+) of ([0-9]+) training objects/#), small.stderr)
-        XCTAssertEqual(Int(line.output.1), 20)
-        let objects = try XCTUnwrap(Int(line.output.2))
-        XCTAssertGreaterThan(objects, 20)
-        XCTAssertEqual(try bankRows(), 20)
-        let all = try CLI.run(resume + ["--appearance-bank", "\(objects + 1)"])
-        XCTAssertEqual(all.status, 0, all.stderr)
-        XCTAssertTrue(all.stderr.contains("appearance bank of \(objects) of \(objects) training objects"), all.stderr)
-        XCTAssertEqual(try bankRows(), objects)
-        try assertTrainUsageError(videos, scratch: scratch, option: "--appearance-bank", value: "1", says: "--appearance-bank must lie in 2...131072")
-        try assertTrainUsageError(videos, scratch: scratch, option: "--appearance-bank", value: "131073", says: "--appearance-bank must lie in 2...131072")
-    }
-
-    /// `--calibration tail` (recomputed by --resume of a finished run) stores each score's quantiles and tail: scored
-    /// again, the held-out video's objects (the ones the network heads' tails were measured on) come out about
-    /// Exp(1) on every head: median about ln 2, and about 5% above ln 20 (the 95% knot). `z` brings the z-scores
-    /// back; an unknown name is a usage error and a corrupt calibration in the checkpoint is refused in one line.
-    func testTheTailCalibrationIsStoredAndUsed() throws {
-        let scratch = try makeScratchFolder("ssmtl-cli")
-        let (model, videos) = try tinyModel(scratch, count: 3, frames: 60)
-        func header() throws -> String { try self.header(of: model) }
-        XCTAssertTrue(try header().contains(#""score_calibration":"z""#))
-        let resume = resumeArguments(videos, model: model)
-        let tail = try CLI.run(resume + ["--calibration", "tail"])
-        XCTAssertEqual(tail.status, 0, tail.stderr)
-        XCTAssertTrue(tail.stderr.contains("; tail calibration (95% quantile + mean excess) aot "), tail.stderr)
-        XCTAssertTrue(try header().contains(#""score_calibration":"tail""#))
-        XCTAssertTrue(try header().contains(#""head_tail_knots":""#))
-
-        let heldOut = try headStatisticsObjects(model)
-        let match = try XCTUnwrap(heldOut.firstMatch(of: #/^held-out: (video[0-9]) \(([0-9]+) objects\)$/#), heldOut)
-        let validation = try XCTUnwrap(videos.first { $0.hasSuffix("/" + match.output.1) })
-        let out = scratch + "/tail"
-        let s = try CLI.run(["score", validation, "--model", model, "--out", out, "--object-heads", "--quiet"])
-        XCTAssertEqual(s.status, 0, s.stderr)
-        let rows = try String(contentsOfFile: out + "/\(match.output.1).objects.csv", encoding: .utf8).split(separator: "\n").dropFirst()
-            .map { $0.split(separator: ",").map { Double(String($0))! } }
-        XCTAssertEqual(rows.count, Int(match.output.2))
-        let ln20 = log(20.0)
-        for (h, column) in (6..<10).enumerated() {
-            let values = rows.map { $0[column] }.sorted()
-            XCTAssertGreaterThanOrEqual(values.first!, 0, "head \(h)")
-            XCTAssertEqual(values[values.count / 2], log(2.0), accuracy: 0.08, "head \(h) median")
-            // Strictly above the 95% knot: at most 5%; at or above it (tied raw scores sit on the knot): at least 5%.
-            let above = values.filter { $0 > ln20 + 1e-4 }.count, atOrAbove = values.filter { $0 > ln20 - 1e-4 }.count
-            XCTAssertLessThanOrEqual(above, Int((0.05 * Double(values.count)).rounded(.up)), "head \(h)")
-            XCTAssertGreaterThanOrEqual(atOrAbove, Int((0.05 * Double(values.count)).rounded(.down)), "head \(h)")
-        }
-        for row in rows {  // the object score is the mean of the five calibrated scores (the four heads and app)
-            XCTAssertEqual(row[5], (row[6] + row[7] + row[8] + row[9] + row[10]) / 5, accuracy: 1e-4 * max(1, abs(row[5])))
-        }
-
-        try assertMetadataRefused(model, video: validation, scratch: scratch, key: "score_calibration", from: "tail", to: "rank")
-
-        let back = try CLI.run(resume + ["--calibration", "z"])
-        XCTAssertEqual(back.status, 0, back.stderr)
-        XCTAssertTrue(try header().contains(#""score_calibration":"z""#))
-        XCTAssertFalse(try header().contains("head_tail_knots"))
-        try assertTrainUsageError(videos, scratch: scratch, option: "--calibration", value: "rank", says: "--calibration must be one of z, tail")
-
-        // Too few normal values for a tail (two short videos): a warning naming the scores, and the z-scores.
-        let (few, fewVideos) = try tinyModel(scratch + "/few", count: 2, frames: 24)
-        let small = try CLI.run(resumeArguments(fewVideos, model: few) + ["--calibration", "tail"])
-        XCTAssertEqual(small.status, 0, small.stderr)
-        XCTAssertTrue(small.stderr.contains("train: warning: no usable tail calibration for aot, mi, mb, kd")
-                      && small.stderr.contains("the scores are z-calibrated instead"), small.stderr)
-        XCTAssertTrue(try self.header(of: few).contains(#""score_calibration":"z""#))
-    }
-
-    /// Held-out videos with fewer than 30 objects give too unsteady a spread: train warns and standardises on all
-    /// objects, and the checkpoint says so.
-    func testTooFewHeldOutObjectsFallBackToAllObjects() throws {
-        let scratch = try makeScratchFolder("ssmtl-cli")
-        let videos = try TrainInterruptTests.makeVideos(in: scratch + "/train", count: 3, frames: 12)
-        let model = scratch + "/m.safetensors"
-        let r = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "1", "--student-epochs", "0"] + TrainInterruptTests.tiny)
-        XCTAssertEqual(r.status, 0, r.stderr)
-        let warning = try XCTUnwrap(r.stderr.firstMatch(of: #/only ([0-9]+) objects in the held-out videos \(fewer than 30\); the heads are standardised on all ([0-9]+) objects/#), r.stderr)
-        XCTAssertLessThan(Int(warning.output.1)!, 30)
-        XCTAssertEqual(try headStatisticsObjects(model), "all: \(warning.output.2) objects")
-    }
-
     /// `train` with one bad option value exits 64 with a message about it, and writes no model.
     private func assertTrainUsageError(_ videos: [String], scratch: String, option: String, value: String, says message: String,
                                        line: UInt = #line) throws {
@@ -260,50 +97,9 @@ final class ScoreBatchTests: XCTestCase {
         String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: model)).prefix(40_000), as: UTF8.self)
     }
 
-    /// `train` arguments that resume a finished tiny model: its statistics, bank and sigma are recomputed with the
-    /// options added after them. Not quiet, so its last line can be checked.
-    private func resumeArguments(_ videos: [String], model: String) -> [String] {
-        ["train"] + videos + ["--out", model, "--epochs", "1", "--student-epochs", "1", "--resume"]
-            + TrainInterruptTests.tiny.filter { $0 != "--quiet" }
-    }
-
-    private func headStatisticsObjects(_ model: String) throws -> String {
-        let header = try self.header(of: model)
-        let match = try XCTUnwrap(header.firstMatch(of: #/"head_statistics_objects":"([^"]*)"/#), "no head_statistics_objects in the header")
-        return String(match.output.1)
-    }
-
-    /// Mean and standard deviation of the standardised network-head columns (aot, mi, mb, kd, jig) of
-    /// `score --object-heads`.
-    private func standardisedHeadMoments(model: String, videos: [String], scratch: String) throws
-        -> (count: Int, mean: [Double], std: [Double]) {
-        let s = try CLI.run(["score"] + videos + ["--model", model, "--out", scratch, "--object-heads", "--quiet"])
-        XCTAssertEqual(s.status, 0, s.stderr)
-        var rows: [[Double]] = []
-        for video in videos {
-            let name = URL(fileURLWithPath: video).lastPathComponent
-            let text = try String(contentsOfFile: scratch + "/\(name).objects.csv", encoding: .utf8)
-            for line in text.split(separator: "\n").dropFirst() {
-                let fields = line.split(separator: ",").compactMap { Double(String($0)) }
-                XCTAssertEqual(fields.count, 12, String(line))
-                if fields.count == 12 { rows.append(Array(fields[6..<10]) + [fields[11]]) }
-            }
-        }
-        let n = Double(rows.count)
-        let mean = (0..<5).map { h in rows.reduce(0) { $0 + $1[h] } / n }
-        let std = (0..<5).map { h in (rows.reduce(0) { $0 + ($1[h] - mean[h]) * ($1[h] - mean[h]) } / n).squareRoot() }
-        return (rows.count, mean, std)
-    }
-
     /// Writes `model` to `path` with its safetensors JSON header passed through `edit` (tensors unchanged).
     private func rewriteHeader(of model: String, to path: String, _ edit: (String) -> String) throws {
-        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: model)))
-        let headerLength = Int(bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
-        let header = edit(String(decoding: bytes[8..<(8 + headerLength)], as: UTF8.self))
-        var newHeader = Array(header.trimmingCharacters(in: .whitespaces).utf8)
-        while newHeader.count % 8 != 0 { newHeader.append(0x20) }
-        var length = UInt64(newHeader.count).littleEndian
-        try Data(withUnsafeBytes(of: &length) { Array($0) } + newHeader + bytes[(8 + headerLength)...]).write(to: URL(fileURLWithPath: path))
+        try SafetensorsHeader.rewrite(model, to: path, edit)
     }
 
     func testACheckpointRelabelledAsAnotherVariantIsRefused() throws {
@@ -324,8 +120,6 @@ final class ScoreBatchTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/video0.csv"))
     }
 
-    /// The fast-forward share is part of a run: a checkpoint claiming an impossible one is refused, and a resume with
-    /// another share is refused with the settings it was written with.
     /// Rewrites `"key":"from"` to `"key":"to"` in a copy of the model's header and checks that `score` refuses the copy
     /// with one line naming the file and the key.
     private func assertMetadataRefused(_ model: String, video: String, scratch: String, key: String, from: String, to: String,
@@ -353,47 +147,33 @@ final class ScoreBatchTests: XCTestCase {
         let scratch = try makeScratchFolder("ssmtl-cli")
         let (model, videos) = try tinyModel(scratch)
         try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "fast_forward_share", from: "0.3333333333333333", to: "3.3")
-
-        try assertTrainRefused(videos + ["--out", model, "--epochs", "2", "--student-epochs", "1", "--resume",
-                                         "--fast-forward-share", "0"] + TrainInterruptTests.tiny,
-                               mentioning: "fast-forward share 0.3333333333333333")
         try assertTrainRefused(videos + ["--out", scratch + "/x.safetensors", "--fast-forward-share", "1.5"],
-                               mentioning: "--fast-forward-share must lie in [0, 1]")
+                               mentioning: "the fast-forward share must lie in [0, 1]")
     }
 
-    /// A checkpoint naming an unknown learning-rate schedule or crop shape, or a mirror flag that is neither true nor
-    /// false, is refused with one line naming the file and the key.
-    func testAnUnknownLearningRateScheduleOrMirrorFlagInACheckpointIsRefused() throws {
+    /// A checkpoint whose mirror flag is neither true nor false, or whose replay AUC is outside [0, 1] or not a
+    /// number, is refused with one line naming the file and the key; so is a model of an earlier version trained
+    /// with a setting this one no longer has.
+    func testBadOrRetiredCheckpointSettingsAreRefused() throws {
         let scratch = try makeScratchFolder("ssmtl-cli")
         let (model, videos) = try tinyModel(scratch)
-        // cosine is the default schedule
-        try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "lr_schedule", from: "cosine", to: "cyclic")
         try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "mirror", from: "true", to: "sometimes")
-        try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "crop_shape", from: "stretch", to: "oval")
-        try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "epoch_selection", from: "replay", to: "accuracy")
-        try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "student_selection", from: "replay", to: "accuracy")
-        // A replay AUC outside [0, 1] or not a number, added beside the selection, is refused by name too, for the main
-        // epoch as for the student's.
         for key in ["best_epoch_replay_auc", "best_student_replay_auc"] {
             for bad in ["1.5", "high", "nan"] {
                 let path = scratch + "/bad-auc.safetensors"
-                try rewriteHeader(of: model, to: path) {
-                    $0.replacingOccurrences(of: "\"epoch_selection\":\"replay\"", with: "\"epoch_selection\":\"replay\",\"\(key)\":\"\(bad)\"")
-                }
+                try SafetensorsHeader.rewriteMetadata(model, to: path, [key: bad])
                 let r = try CLI.run(["score", videos[0], "--model", path, "--out", scratch + "/scores", "--quiet"])
                 XCTAssertEqual(r.status, 1, r.stderr)
                 XCTAssertEqual(r.stderrLines.count, 1, r.stderr)
                 XCTAssertTrue(r.stderr.contains("bad-auc.safetensors") && r.stderr.contains("'\(key)'"), r.stderr)
             }
         }
-        // A resume without the mirroring the run used (the default) is refused.
-        try assertTrainRefused(videos + ["--out", model, "--epochs", "2", "--student-epochs", "1", "--resume", "--no-mirror"]
-                               + TrainInterruptTests.tiny, mentioning: "mirror true")
-        // Nor one with another crop shape, and an unknown shape is a usage error.
-        try assertTrainRefused(videos + ["--out", model, "--epochs", "2", "--student-epochs", "1", "--resume",
-                                         "--crop-shape", "square"] + TrainInterruptTests.tiny, mentioning: "crop shape stretch")
-        try assertTrainRefused(videos + ["--out", scratch + "/x.safetensors", "--crop-shape", "round"],
-                               mentioning: "--crop-shape must be one of stretch, square")
+        let retired = scratch + "/jigsaw.safetensors"
+        try SafetensorsHeader.rewriteMetadata(model, to: retired, ["format": "ssmtl-checkpoint-2", "jigsaw_grid": "4"])
+        let r = try CLI.run(["score", videos[0], "--model", retired, "--out", scratch + "/scores", "--quiet"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertEqual(r.stderrLines, ["ssmtl: error: checkpoint \(retired): was trained with jigsaw_grid 4, a setting this version no longer has (docs/experiments.md); train a new model"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/scores/video0.csv"))
     }
 
     /// Frame-scoring options out of range are usage errors (exit 64) with one line naming the option, before any
@@ -409,10 +189,7 @@ final class ScoreBatchTests: XCTestCase {
                                          ("--sigma", "1e19", "--sigma must lie in 0...1000"),
                                          ("--batch", "0", "--batch must lie in 1...4096"),
                                          ("--threads", "100000", "--threads must lie in 0...256"),
-                                         ("--margin", "9223372036854775807", "--margin must be at most 65536"),
-                                         ("--filter-frames", "4", "--filter-frames must be an odd number from 1 to 99"),
-                                         ("--filter-frames", "101", "--filter-frames must be an odd number from 1 to 99"),
-                                         ("--filter-time", "max", "--filter-time must be one of mean, median")] {
+                                         ("--margin", "9223372036854775807", "the margin must be at most 65536")] {
             let r = try CLI.run(["score", scratch + "/missing.mp4", "--model", scratch + "/missing.safetensors",
                                  "--out", out, "\(option)=\(value)"])  // "=": a bare -1 would read as an option
             XCTAssertEqual(r.status, 64, "\(option) \(value): \(r.stderr)")
@@ -449,11 +226,11 @@ final class ScoreBatchTests: XCTestCase {
             $0.replacingOccurrences(of: "\"format\":", with: "\"score_sigma\":\"1e19\",\"format\":")
         }
         try assertRefused("spread", mentioning: "head statistics must be finite, and some spread positive") {
-            $0.replacing(#/"head_std":"[^"]*"/#, with: "\"head_std\":\"0,0,0,0,0,0\"")
+            $0.replacing(#/"head_std":"[^"]*"/#, with: "\"head_std\":\"0,0,0,0,0\"")
         }
         // Text from the file is shown on the one line, its line breaks escaped.
-        try assertRefused("newline", mentioning: "'crop_shape' is 'oval\\nssmtl: done'") {
-            $0.replacingOccurrences(of: "\"crop_shape\":\"stretch\"", with: "\"crop_shape\":\"oval\\nssmtl: done\"")
+        try assertRefused("newline", mentioning: "'mirror' is 'oval\\nssmtl: done'") {
+            $0.replacingOccurrences(of: "\"mirror\":\"true\"", with: "\"mirror\":\"oval\\nssmtl: done\"")
         }
         try assertRefused("nan", mentioning: "head statistics must be finite") {
             $0.replacing(#/"head_mean":"[^,]*,/#, with: "\"head_mean\":\"nan,")
@@ -513,8 +290,16 @@ final class TeacherOptionTests: XCTestCase {
         let csv = try String(contentsOfFile: scratch + "/s/video0.csv", encoding: .utf8)
         let kd = csv.split(separator: "\n").dropFirst().compactMap { Double($0.split(separator: ",")[5]) }
         XCTAssertTrue(kd.contains { $0 != 0 }, "the distillation head scores against the classifier")
-        let without = try CLI.run(["score", videos[0], "--model", model, "--out", scratch + "/t", "--quiet"])
-        XCTAssertEqual(without.status, 1)
-        XCTAssertTrue(without.stderr.contains("--teacher"), without.stderr)
+        // Without the options, score uses the teacher the model recorded: the same scores.
+        let own = try CLI.run(["score", videos[0], "--model", model, "--out", scratch + "/t", "--quiet"])
+        XCTAssertEqual(own.status, 0, own.stderr)
+        XCTAssertEqual(FileManager.default.contents(atPath: scratch + "/t/video0.csv"), FileManager.default.contents(atPath: scratch + "/s/video0.csv"))
+        // A model whose teacher files are gone is refused with one line naming the missing file.
+        let moved = scratch + "/moved.safetensors"
+        try SafetensorsHeader.rewrite(model, to: moved) { $0.replacingOccurrences(of: "classifier-mini.weights", with: "gone.weights") }
+        let gone = try CLI.run(["score", videos[0], "--model", moved, "--out", scratch + "/u", "--quiet"])
+        XCTAssertEqual(gone.status, 1)
+        XCTAssertEqual(gone.stderrLines.count, 1, gone.stderr)
+        XCTAssertTrue(gone.stderr.contains("gone.weights"), gone.stderr)
     }
 }

@@ -24,42 +24,25 @@ final class MultiTaskNetTests: XCTestCase {
                       && names.contains("aot.6.weight") && names.contains("decoder.9.bias"), "\(names)")
     }
 
-    /// Whole-network gradient check (all four losses) on a tiny configuration, dropout off.
+    /// Whole-network gradient check (all four losses) on a tiny configuration, dropout off: forward, backward and a
+    /// finite-difference check of every parameter tensor.
     func testGradientCheckTinyNetwork() {
-        gradientCheckTinyNetwork(jigsawGrid: 0, aotLabels: [0, 1, 1], miLabels: [1, 0, 1], jigsawLabels: [])
-    }
-
-    /// The same check with the jigsaw head (2x2 grid: four cells, four classes each), whose cross-entropy over
-    /// the cells joins the total and whose input gradient joins the encoder's.
-    func testGradientCheckWithJigsawHead() {
-        let (out, losses, names) = gradientCheckTinyNetwork(jigsawGrid: 2, aotLabels: [0, 1], miLabels: [1, 0],
-                                                            jigsawLabels: [2, 0, 3, 1, 0, 1, 2, 3])
-        XCTAssertEqual(out.jigsawLogits?.shape, [2, 16])
-        XCTAssertGreaterThan(losses.jig, 0)
-        XCTAssertEqual(losses.total, losses.aot + losses.mi + losses.mb + losses.kd + losses.jig, accuracy: 1e-5)
-        XCTAssertTrue(names.contains("jigsaw.6.weight"))
-    }
-
-    /// Forward, backward and a finite-difference check of every parameter tensor of a tiny network (dropout off),
-    /// one object per aot label; returns the forward's output and losses and the parameter names.
-    @discardableResult
-    private func gradientCheckTinyNetwork(jigsawGrid: Int, aotLabels: [Int32], miLabels: [Int32], jigsawLabels: [Int32])
-        -> (MultiTaskOutput, MultiTaskLosses, [String]) {
         var cfg = NetworkConfig(variant: .shallowNarrow)
         cfg.encoderPlan = [3, 0, 4, 0]
         cfg.cropSize = 8; cfg.headChannels = 2; cfg.decoderChannels = 3; cfg.teacherWidth = 3; cfg.dropout = 0
-        cfg.jigsawGrid = jigsawGrid
         let net = MultiTaskNet(config: cfg, seed: 5)
+        let aotLabels: [Int32] = [0, 1, 1], miLabels: [Int32] = [1, 0, 1]
         let n = aotLabels.count
         let seq = randomTensor([n, 3, 7, 8, 8], seed: 6), mid = randomTensor([n, 3, 6, 8, 8], seed: 7)
         var rng = RNG(seed: 8)
         let target = Tensor(shape: [n, 3, 8, 8]); rng.fillUniform(target, 0, 1)
         let teacher = Tensor(shape: [n, 3]); rng.fillUniform(teacher, 0, 1)
         let batch = MultiTaskBatch(sequence: seq, middleInput: mid, middleTarget: target, teacher: teacher,
-                                   aotLabels: aotLabels, miLabels: miLabels, jigsawLabels: jigsawLabels)
+                                   aotLabels: aotLabels, miLabels: miLabels)
         zeroGrad(net.parameters)
         let out = net.forward(sequence: seq, middleInput: mid, training: true)
         let losses = net.losses(out, batch)
+        XCTAssertEqual(losses.total, losses.aot + losses.mi + losses.mb + losses.kd, accuracy: 1e-5)
         net.backward(out, batch)
         let params = net.parameters
         finiteDifferenceCheck(tensors: params.map { ($0.name, $0.value) }, analytic: params.map { $0.grad.array },
@@ -67,24 +50,6 @@ final class MultiTaskNetTests: XCTestCase {
             let o = net.forward(sequence: seq, middleInput: mid, training: true)
             return Double(net.losses(o, batch).total)
         })
-        return (out, losses, params.map(\.name))
-    }
-
-    /// A network without the jigsaw head draws the same initial weights whether or not the option exists, and the
-    /// jigsaw head only adds parameters.
-    func testJigsawHeadLeavesTheOtherWeightsAlone() {
-        var with = NetworkConfig(variant: .shallowNarrow)
-        with.jigsawGrid = 4
-        let a = MultiTaskNet(config: NetworkConfig(variant: .shallowNarrow), seed: 3), b = MultiTaskNet(config: with, seed: 3)
-        let extra = b.stateDict.filter { $0.0.hasPrefix("jigsaw.") }
-        XCTAssertEqual(extra.count, 8, "conv weight and bias, BN weight, bias and running mean and variance, linear weight and bias")
-        let shared = b.stateDict.filter { !$0.0.hasPrefix("jigsaw.") }
-        XCTAssertEqual(shared.map(\.0), a.stateDict.map(\.0))
-        for (x, y) in zip(a.stateDict, shared) { XCTAssertEqual(x.1.array, y.1.array, x.0) }
-        XCTAssertEqual(b.stateDict.first { $0.0 == "jigsaw.6.weight" }?.1.shape, [256, 32 * 4 * 4])
-        var bad = with
-        bad.jigsawGrid = 3
-        XCTAssertNotNil(bad.problem, "3 does not divide 64")
     }
 
     func testTrainingReducesLoss() {

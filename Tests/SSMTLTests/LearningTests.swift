@@ -77,7 +77,7 @@ final class LearningTests: XCTestCase {
     /// arrow of time and motion irregularity must be learnt well above chance on the held-out video, and the
     /// middle-box loss must fall.
     func testTinyNetworkLearnsAllSelfSupervisedTasks() throws {
-        let (model, trainer) = try tinyTrainer(jigsawGrid: 0)
+        let (model, trainer) = try tinyTrainer()
         var history: [(train: TaskMetrics, validation: TaskMetrics)] = []
         for epoch in 0..<4 {
             history.append(try trainer.runEpoch(epoch, model: model))
@@ -102,94 +102,8 @@ final class LearningTests: XCTestCase {
         XCTAssertEqual(model.net.parameters.map { $0.value.array }, before, "the teacher is frozen")
     }
 
-    /// The jigsaw task through the same path, 2 x 2 cells of 8 pixels: on the held-out video the head must place
-    /// the cells far better than by always answering "unshuffled" (which places about 62% of them: all of the half of
-    /// the objects left whole, and a quarter of the others' cells by chance).
-    func testTinyNetworkLearnsTheJigsawTask() throws {
-        let (model, trainer) = try tinyTrainer(jigsawGrid: 2)
-        var history: [(train: TaskMetrics, validation: TaskMetrics)] = []
-        for epoch in 0..<4 {
-            history.append(try trainer.runEpoch(epoch, model: model))
-            let v = history.last!.validation
-            print(String(format: "epoch %d: validation jigsaw loss %.3f, cells placed %.3f, aot acc %.3f", epoch, v.jigsawLoss, v.jigsawAccuracy, v.aotAccuracy))
-        }
-        let first = history.first!, last = history.last!
-        XCTAssertGreaterThan(last.validation.jigsawAccuracy, 0.85)
-        XCTAssertLessThan(last.validation.jigsawLoss, 0.6 * first.validation.jigsawLoss)
-        XCTAssertGreaterThan(last.validation.aotAccuracy, 0.8, "the other tasks still learn")
-    }
-
-    /// Averaging the weights (`train --ema-decay`) leaves training alone and changes only what is measured and kept:
-    /// the live weights after an epoch equal those of the same run without averaging, the weights validation used
-    /// equal an average kept independently from the plain run's weights after every step, and a training checkpoint
-    /// holds the live weights with the average, which loading restores.
-    func testWeightAverageFollowsTheLiveWeightsWithoutChangingTraining() throws {
-        let (averaged, trainer) = try tinyTrainer(jigsawGrid: 0)
-        let (plain, _) = try tinyTrainer(jigsawGrid: 0)
-        averaged.enableWeightAverage(decay: 0.9)
-        let recorder = AverageRecorder(plain, decay: 0.9)
-        let withAverage = try trainer.runEpoch(0, model: averaged)
-        let without = try trainer.runEpoch(0, model: recorder)
-        XCTAssertEqual(withAverage.train, without.train, "the training steps are the same")
-        XCTAssertNotEqual(withAverage.validation, without.validation, "validation measures other (averaged) weights")
-
-        XCTAssertTrue(averaged.averagedWeightsInPlace, "validation leaves the averaged weights in the network")
-        let tracked = averaged.net.stateDict.filter { !$0.0.hasPrefix("student.") }
-        XCTAssertEqual(tracked.count, recorder.expected.count)
-        var largest = 0.0, moved = 0.0
-        for ((_, t), e) in zip(tracked, recorder.expected) {
-            for (a, b) in zip(t.array, e) { largest = max(largest, abs(Double(a) - b)) }
-        }
-        for ((_, t), (_, p)) in zip(tracked, plain.net.stateDict.filter { !$0.0.hasPrefix("student.") }) {
-            for (a, b) in zip(t.array, p.array) { moved = max(moved, abs(Double(a - b))) }
-        }
-        XCTAssertLessThan(largest, 1e-5, "averaged weights = the independently kept average")
-        XCTAssertGreaterThan(moved, 1e-3, "and they differ from the live weights")
-
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ssmtl-ema-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        var info = CheckpointInfo(network: averaged.net.config, teacherWidth: 0, learningRate: 3e-3, batchSize: 16, seed: 3,
-                                  epochsPlanned: 2, detector: [:])
-        info.epoch = 1
-        info.weightAverageDecay = 0.9
-        let path = folder + "/m.last.safetensors"
-        try ModelCheckpoint.save(averaged, info: info, to: path, includeOptimizer: true)
-        XCTAssertFalse(averaged.averagedWeightsInPlace, "a training checkpoint puts the live weights back")
-        let (loaded, loadedInfo) = try ModelCheckpoint.load(path, restoreOptimizer: true)
-        XCTAssertEqual(loadedInfo.weightAverageDecay, 0.9)
-        XCTAssertEqual(loaded.net.stateDict.map { $0.1.array }, plain.net.stateDict.map { $0.1.array }, "live weights saved")
-        let restored = try XCTUnwrap(loaded.weightAverage)
-        XCTAssertEqual(restored.updates, averaged.weightAverage!.updates)
-        XCTAssertEqual(restored.shadow.map(\.array), averaged.weightAverage!.shadow.map(\.array))
-
-        // A decay outside (0, 1) or an unreadable update count in the metadata is refused with the file's name.
-        let file = try Safetensors.read(path)
-        for (key, value, message) in [("ema_decay", "1.5", "metadata 'ema_decay' must be 0 or lie in (0, 1)"),
-                                      ("ema_updates", "-3", "bad ema_updates '-3'")] {
-            var metadata = file.metadata
-            metadata[key] = value
-            let edited = folder + "/edited.last.safetensors"
-            try Safetensors.write(file.order.map { NamedTensor(name: $0, shape: file.tensors[$0]!.shape, values: file.tensors[$0]!.values) },
-                                  metadata: metadata, to: edited)
-            XCTAssertThrowsError(try ModelCheckpoint.load(edited, restoreOptimizer: true)) { error in
-                XCTAssertTrue("\(error)".contains("edited.last.safetensors") && "\(error)".contains(message), "\(error)")
-            }
-        }
-
-        // A finished run's checkpoint needs no average; an unfinished one without it cannot be resumed.
-        averaged.endWeightAverage()
-        try ModelCheckpoint.save(averaged, info: info, to: path, includeOptimizer: true)
-        XCTAssertThrowsError(try ModelCheckpoint.load(path, restoreOptimizer: true)) { error in
-            XCTAssertTrue("\(error)".contains("m.last.safetensors") && "\(error)".contains("no averaged weights"), "\(error)")
-        }
-        info.epoch = 2
-        try ModelCheckpoint.save(averaged, info: info, to: path, includeOptimizer: true)
-        XCTAssertNil(try ModelCheckpoint.load(path, restoreOptimizer: true).0.weightAverage)
-    }
-
     /// A tiny network (16-pixel crops) and a trainer over five moving-squares clips, every setting fixed.
-    private func tinyTrainer(jigsawGrid: Int) throws -> (MultiTaskModel, Trainer) {
+    private func tinyTrainer() throws -> (MultiTaskModel, Trainer) {
         let clips = try MovingSquares.make(videos: 5, seed: 7, in: makeScratchFolder("ssmtl-learn"))
         let videos = clips.map(\.source)
         var config = NetworkConfig(variant: .shallowNarrow)
@@ -198,41 +112,15 @@ final class LearningTests: XCTestCase {
         config.headChannels = 8
         config.decoderChannels = 8
         config.dropout = 0.1
-        config.jigsawGrid = jigsawGrid
         let model = MultiTaskModel(config: config, teacherWidth: 0, learningRate: 3e-3, seed: 3)
         var options = Trainer.Options()
         options.batchSize = 16
         options.shuffleCapacity = 64
         options.side = 16
         options.seed = 11
-        options.jigsawGrid = jigsawGrid
         let trainer = Trainer(videos: videos, detections: DetectionCache(videos: videos) { v in
             SquareDetector(clips.first { $0.source.path == v.path }!)
         }, options: options)
         return (model, trainer)
     }
-}
-
-/// Trains a model as it is and keeps, beside it, the moving average of its tensors after every step (the
-/// arithmetic of `WeightAverage`, in doubles, written out again as the independent reference).
-private final class AverageRecorder: TrainableModel {
-    let model: MultiTaskModel, decay: Double
-    var expected: [[Double]]
-    private var updates = 0
-    init(_ model: MultiTaskModel, decay: Double) {
-        self.model = model
-        self.decay = decay
-        expected = model.net.stateDict.filter { !$0.0.hasPrefix("student.") }.map { $0.1.array.map(Double.init) }
-    }
-    func trainStep(_ batch: TrainingBatch) throws -> TaskMetrics {
-        let m = try model.trainStep(batch)
-        let d = min(decay, Double(1 + updates) / Double(10 + updates))
-        for (k, (_, t)) in model.net.stateDict.filter({ !$0.0.hasPrefix("student.") }).enumerated() {
-            expected[k] = zip(expected[k], t.array).map { d * $0 + (1 - d) * Double($1) }
-        }
-        updates += 1
-        return m
-    }
-    func evaluate(_ batch: TrainingBatch) throws -> TaskMetrics { try model.evaluate(batch) }
-    func reseed(_ seed: UInt64) { model.reseed(seed) }
 }

@@ -18,28 +18,6 @@ final class SequenceTests: XCTestCase {
                        PixelBox(x1: 0, y1: 2, x2: 359, y2: 7))
     }
 
-    /// Square crop regions: centred on the box with its longer side, moved inside the frame where they fit.
-    func testSquareCropRegions() {
-        let tall = PixelBox(x1: 50, y1: 20, x2: 59, y2: 49)                          // 10 x 30
-        XCTAssertEqual(CropShape.stretch.region(of: tall, frameWidth: 200, frameHeight: 100), tall)
-        XCTAssertEqual(CropShape.square.region(of: tall, frameWidth: 200, frameHeight: 100), PixelBox(x1: 40, y1: 20, x2: 69, y2: 49))
-        let wide = PixelBox(x1: 10, y1: 40, x2: 49, y2: 49)                          // 40 x 10
-        XCTAssertEqual(CropShape.square.region(of: wide, frameWidth: 200, frameHeight: 100), PixelBox(x1: 10, y1: 25, x2: 49, y2: 64))
-        let corner = PixelBox(x1: 0, y1: 0, x2: 9, y2: 29)
-        XCTAssertEqual(CropShape.square.region(of: corner, frameWidth: 200, frameHeight: 100), PixelBox(x1: 0, y1: 0, x2: 29, y2: 29),
-                       "moved right to stay inside the frame")
-        let bottomRight = PixelBox(x1: 195, y1: 60, x2: 199, y2: 99)                 // 5 x 40
-        XCTAssertEqual(CropShape.square.region(of: bottomRight, frameWidth: 200, frameHeight: 100), PixelBox(x1: 160, y1: 60, x2: 199, y2: 99))
-        let huge = PixelBox(x1: 0, y1: 0, x2: 29, y2: 9)                             // 30 x 10 in a 30 x 20 frame: cannot fit
-        XCTAssertEqual(CropShape.square.region(of: huge, frameWidth: 30, frameHeight: 20), PixelBox(x1: 0, y1: -10, x2: 29, y2: 19),
-                       "centred when the square is taller than the frame (the crop repeats the edge rows)")
-        for box in [tall, wide, corner, bottomRight, huge] {
-            let r = CropShape.square.region(of: box, frameWidth: 200, frameHeight: 100)
-            XCTAssertEqual(r.width, r.height)
-            XCTAssertTrue(r.x1 <= box.x1 && r.x2 >= box.x2 && r.y1 <= box.y1 && r.y2 >= box.y2, "the region holds the box")
-        }
-    }
-
     func testOffsets() {
         XCTAssertEqual(TemporalOffsets.forward(), [-3, -2, -1, 0, 1, 2, 3])
         XCTAssertEqual(TemporalOffsets.backward(), [3, 2, 1, 0, -1, -2, -3])

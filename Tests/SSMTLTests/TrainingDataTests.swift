@@ -102,40 +102,6 @@ final class TrainingDataTests: XCTestCase {
         XCTAssertEqual(seen, [false, true], "some objects are mirrored and some are not")
     }
 
-    /// With the jigsaw task, each object's sequence is either as without it or has its grid cells permuted (the same
-    /// way in every frame and channel), the labels say which cell each came from, the middle-box input and target
-    /// stay whole, and the aot / mi labels come from the same first two coin flips.
-    func testJigsawBatches() {
-        let side = 4, plane = 16, grid = 2, cellSide = 2
-        func crops(_ extra: Int) -> [UInt8] {
-            (0..<3).flatMap { c in (0..<7).flatMap { t in (0..<plane).map { p in UInt8(40 * c + 10 * t + 2 * (p / side) + p % side + extra) } } }
-        }
-        let example = TrainingExample(video: 0, frame: 5, consecutive: crops(0), irregular: crops(1), teacher: [])
-        var seen = Set<Bool>()
-        for seed in 0..<24 as Range<UInt64> {
-            var plainRNG = TestRNG(seed: seed), jigsawRNG = TestRNG(seed: seed)
-            let plain = TrainingBatch(examples: [example], side: side, teacherWidth: 0, rng: &plainRNG)
-            let puzzle = TrainingBatch(examples: [example], side: side, teacherWidth: 0, jigsawGrid: grid, rng: &jigsawRNG)
-            XCTAssertEqual(plain.jigsawLabels, [])
-            XCTAssertEqual(puzzle.aotLabels, plain.aotLabels)
-            XCTAssertEqual(puzzle.miLabels, plain.miLabels)
-            XCTAssertEqual(puzzle.middleInput, plain.middleInput)
-            XCTAssertEqual(puzzle.middleTarget, plain.middleTarget)
-            let labels = puzzle.jigsawLabels
-            XCTAssertEqual(labels.sorted(), [0, 1, 2, 3], "a permutation of the cells")
-            seen.insert(labels != [0, 1, 2, 3])
-            for start in stride(from: 0, to: plain.sequence.count, by: plane) {
-                for p in 0..<plane {
-                    let (y, x) = (p / side, p % side)
-                    let from = labels[(y / cellSide) * grid + x / cellSide]
-                    let q = ((from / grid) * cellSide + y % cellSide) * side + (from % grid) * cellSide + x % cellSide
-                    XCTAssertEqual(puzzle.sequence[start + p], plain.sequence[start + q])
-                }
-            }
-        }
-        XCTAssertEqual(seen, [false, true], "some objects are shuffled and some are not")
-    }
-
     func testShuffleBufferIsBoundedAndLosesNothing() {
         var buffer = ShuffleBuffer<Int>(capacity: 8)
         var rng = TestRNG(seed: 5)

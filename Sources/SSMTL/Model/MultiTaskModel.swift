@@ -20,10 +20,6 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
     public var appearanceSampler: AppearanceSampler?
     /// Self-distillation replaces the external teacher when there is none.
     public var selfDistillation: Bool { teacherWidth == 0 }
-    /// Moving average of the main network's weights during the main epochs (`train --ema-decay`); nil when off.
-    public private(set) var weightAverage: WeightAverage?
-    /// True while the averaged weights sit in the network (validation, saving the best checkpoint).
-    public private(set) var averagedWeightsInPlace = false
 
     public var cropSide: Int { net.config.cropSize }
 
@@ -40,50 +36,6 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
         optimizer = Adam(params: net.parameters, lr: learningRate)
         studentOptimizer = Adam(params: net.studentParameters, lr: learningRate)
         self.teacherWidth = teacherWidth
-    }
-
-    /// Puts the student decoder back to its initial weights (the ones a new model of `seed` draws) and clears its
-    /// Adam state and trained flag, so that it can be trained again on the main weights the network holds now
-    /// (`train --retrain-student`). The main network's tensors are left alone.
-    public func restartStudent(seed: UInt64) {
-        let initial = Dictionary(uniqueKeysWithValues: MultiTaskNet(config: net.config, seed: seed).stateDict.filter { $0.0.hasPrefix("student.") })
-        for (name, tensor) in net.stateDict where name.hasPrefix("student.") {
-            guard let source = initial[name], source.shape == tensor.shape else {
-                preconditionFailure("a network of the same config lacks \(name)")
-            }
-            tensor.data.update(from: source.data, count: tensor.count)
-        }
-        studentOptimizer.reset()
-        studentTrained = false
-    }
-
-    // MARK: - Weight averaging
-
-    /// Starts averaging the main network's tensors (parameters and BN statistics; the student's are left out: they do
-    /// not change in the main epochs) from their current values.
-    public func enableWeightAverage(decay: Float) {
-        weightAverage = WeightAverage(decay: decay, tracking: net.stateDict.filter { !$0.0.hasPrefix("student.") })
-        averagedWeightsInPlace = false
-    }
-
-    /// Ends averaging: the network keeps whatever weights it holds now.
-    public func endWeightAverage() {
-        weightAverage = nil
-        averagedWeightsInPlace = false
-    }
-
-    /// Puts the averaged weights into the network (no-op without averaging or when they are already there).
-    public func useAveragedWeights() {
-        guard let weightAverage, !averagedWeightsInPlace else { return }
-        weightAverage.swap()
-        averagedWeightsInPlace = true
-    }
-
-    /// Puts the live (optimised) weights back into the network.
-    public func useLiveWeights() {
-        guard let weightAverage, averagedWeightsInPlace else { return }
-        weightAverage.swap()
-        averagedWeightsInPlace = false
     }
 
     // MARK: - Training
@@ -103,8 +55,7 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
             middleInput: reuse(&batchMiddleInput, [n, 3, 6, s, s], batch.middleInput),
             middleTarget: reuse(&batchMiddleTarget, [n, 3, s, s], batch.middleTarget),
             teacher: reuse(&batchTeacher, [n, width], teacher),
-            aotLabels: batch.aotLabels.map(Int32.init), miLabels: batch.miLabels.map(Int32.init),
-            jigsawLabels: batch.jigsawLabels.map(Int32.init))
+            aotLabels: batch.aotLabels.map(Int32.init), miLabels: batch.miLabels.map(Int32.init))
     }
 
     private func metrics(_ out: MultiTaskOutput, _ losses: MultiTaskLosses, _ batch: TrainingBatch) -> TaskMetrics {
@@ -114,17 +65,6 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
         m.miLoss = Double(losses.mi)
         m.middleBoxLoss = Double(losses.mb)
         m.distillationLoss = teacherWidth > 0 ? Double(losses.kd) : 0
-        m.jigsawLoss = Double(losses.jig)
-        if let logits = out.jigsawLogits {
-            let cells = net.config.jigsawGrid * net.config.jigsawGrid
-            var right = 0
-            for row in 0..<(batch.count * cells) {
-                var best = 0
-                for j in 1..<cells where logits[row * cells + j] > logits[row * cells + best] { best = j }
-                if best == batch.jigsawLabels[row] { right += 1 }
-            }
-            m.jigsawAccuracy = Double(right) / Double(batch.count * cells)
-        }
         let a = out.aotLogits, b = out.miLogits
         m.aotAccuracy = Double((0..<batch.count).filter { (a[2 * $0 + 1] > a[2 * $0] ? 1 : 0) == batch.aotLabels[$0] }.count) / Double(batch.count)
         m.miAccuracy = Double((0..<batch.count).filter { (b[2 * $0 + 1] > b[2 * $0] ? 1 : 0) == batch.miLabels[$0] }.count) / Double(batch.count)
@@ -132,7 +72,6 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
     }
 
     public func trainStep(_ batch: TrainingBatch) throws -> TaskMetrics {
-        useLiveWeights()
         let b = networkBatch(batch)
         zeroGrad(net.parameters)
         let out = net.forward(sequence: b.sequence, middleInput: b.middleInput, training: true)
@@ -140,13 +79,10 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
         let m = metrics(out, losses, batch)
         net.backward(out, b)
         optimizer.update()
-        weightAverage?.update()
         return m
     }
 
-    /// Measured with the averaged weights when averaging is on (they are what the best checkpoint keeps).
     public func evaluate(_ batch: TrainingBatch) throws -> TaskMetrics {
-        useAveragedWeights()
         let b = networkBatch(batch)
         let out = net.forward(sequence: b.sequence, middleInput: b.middleInput, training: false)
         return metrics(out, net.losses(out, b), batch)
@@ -194,28 +130,10 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
                     kd /= Float(width)
                 }
                 return HeadScores(arrowOfTime: pSecond(out.aotLogits), motionIrregularity: pSecond(out.miLogits),
-                                  middleBox: mb / Float(plane), distillation: kd, appearance: appearance[i],
-                                  jigsaw: out.jigsawLogits.map { jigsawScore($0, object: i) } ?? 0)
+                                  middleBox: mb / Float(plane), distillation: kd, appearance: appearance[i])
             }
         }
     }
-}
-
-/// The jigsaw score of object `i` of an unshuffled batch: 1 - the mean over cells of p(the cell is where it belongs),
-/// from logits (N, G² x G²). Near 0 when the head recognises where every part of the object goes.
-func jigsawScore(_ logits: Tensor, object i: Int) -> Float {
-    let cells = Int(Double(logits.shape[1]).squareRoot().rounded())
-    precondition(cells * cells == logits.shape[1])
-    var sum: Float = 0
-    for d in 0..<cells {
-        let z = logits.data + (i * cells + d) * cells
-        var m = -Float.infinity
-        for j in 0..<cells { m = max(m, z[j]) }
-        var total: Float = 0
-        for j in 0..<cells { total += exp(z[j] - m) }
-        sum += exp(z[d] - m) / total
-    }
-    return 1 - sum / Float(cells)
 }
 
 /// `buffer` reshaped to `shape` (reallocated only to grow) and filled with `values`.
@@ -260,7 +178,7 @@ public final class StudentPhase: TrainableModel {
 extension MultiTaskNet {
     /// Restarts the dropout masks of the classifier heads from `seed`.
     func reseedDropout(_ seed: UInt64) {
-        for (k, head) in ([aot, mi, kd] + (jigsaw.map { [$0] } ?? [])).enumerated() {
+        for (k, head) in [aot, mi, kd].enumerated() {
             for case let dropout as Dropout in head.layers { dropout.rng = RNG(seed: seed &+ UInt64(k) &* 0x9E37_79B9) }
         }
     }

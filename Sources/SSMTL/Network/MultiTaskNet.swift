@@ -1,8 +1,7 @@
 // The SSMTL multi-task network (spec §5): a shared 3D-CNN encoder, global temporal max pooling, and four heads:
-// arrow of time (AoT), motion irregularity (MI), middle-box prediction (MB, decoder) and distillation (KD), and
-// optionally a fifth, the spatial jigsaw (JIG: where each cell of a shuffled grid came from; see TrainingBatch).
+// arrow of time (AoT), motion irregularity (MI), middle-box prediction (MB, decoder) and distillation (KD).
 // Parameter names follow a PyTorch state_dict of nn.Sequential modules (see Scripts/bench_torch.py):
-//   encoder.<i>.*, aot.<i>.*, mi.<i>.*, kd.<i>.*, decoder.<i>.*, jigsaw.<i>.*
+//   encoder.<i>.*, aot.<i>.*, mi.<i>.*, kd.<i>.*, decoder.<i>.*, student.<i>.*
 // BatchNorm buffers are running_mean / running_var (num_batches_tracked is not stored).
 import Foundation
 import NeuralNet
@@ -34,8 +33,6 @@ public struct NetworkConfig: Sendable, Equatable {
     public var dropout: Float = 0.3
     public var teacherWidth = 80
     public var distillationWeight: Float = 1  // lambda
-    /// Cells per side of the spatial jigsaw task (0 = no jigsaw head).
-    public var jigsawGrid = 0
 
     public init(variant: Variant = .shallowNarrow) {
         self.variant = variant
@@ -75,8 +72,6 @@ public struct NetworkConfig: Sendable, Equatable {
             return "head and decoder channels must lie in 1...4096 (got \(headChannels) and \(decoderChannels))"
         }
         if !(dropout >= 0 && dropout < 1) { return "dropout must be in [0, 1)" }
-        if jigsawGrid < 0 || jigsawGrid == 1 || jigsawGrid > 8 { return "the jigsaw grid must be 0 (off) or 2...8 cells per side" }
-        if jigsawGrid > 0 && cropSize % jigsawGrid != 0 { return "the jigsaw grid (\(jigsawGrid)) must divide the crop size \(cropSize)" }
         return nil
     }
 }
@@ -86,16 +81,13 @@ public struct MultiTaskOutput {
     public let miLogits: Tensor    // (N, 2)
     public let middle: Tensor      // (N, 3, S, S) in [0, 1]
     public let kd: Tensor          // (N, teacherWidth)
-    public var jigsawLogits: Tensor?  // (N, G² x G²): for each destination cell, logits over source cells; nil without the head
 }
 
 public struct MultiTaskLosses: Sendable {
     public var aot: Float, mi: Float, mb: Float, kd: Float
-    /// Mean cross-entropy over the jigsaw cells (0 without the head).
-    public var jig: Float
     public var total: Float
-    public init(aot: Float, mi: Float, mb: Float, kd: Float, jig: Float = 0, total: Float) {
-        self.aot = aot; self.mi = mi; self.mb = mb; self.kd = kd; self.jig = jig; self.total = total
+    public init(aot: Float, mi: Float, mb: Float, kd: Float, total: Float) {
+        self.aot = aot; self.mi = mi; self.mb = mb; self.kd = kd; self.total = total
     }
 }
 
@@ -107,11 +99,10 @@ public struct MultiTaskBatch {
     public var teacher: Tensor       // (N, teacherWidth)
     public var aotLabels: [Int32]    // (N) 0 forward, 1 backward
     public var miLabels: [Int32]     // (N) 0 consecutive, 1 irregular
-    public var jigsawLabels: [Int32] // (N, G²) source cell of each destination cell; empty without the jigsaw head
     public init(sequence: Tensor, middleInput: Tensor, middleTarget: Tensor, teacher: Tensor,
-                aotLabels: [Int32], miLabels: [Int32], jigsawLabels: [Int32] = []) {
+                aotLabels: [Int32], miLabels: [Int32]) {
         self.sequence = sequence; self.middleInput = middleInput; self.middleTarget = middleTarget
-        self.teacher = teacher; self.aotLabels = aotLabels; self.miLabels = miLabels; self.jigsawLabels = jigsawLabels
+        self.teacher = teacher; self.aotLabels = aotLabels; self.miLabels = miLabels
     }
 }
 
@@ -121,8 +112,6 @@ public final class MultiTaskNet {
     let encoderMid: Sequential      // pass 2: 6-frame middle-box input, same parameters
     let poolSeq = TemporalMax(), poolMid = TemporalMax()
     let aot: Sequential, mi: Sequential, kd: Sequential
-    /// Spatial jigsaw head (config.jigsawGrid > 0), on the same map as aot, mi and kd.
-    let jigsaw: Sequential?
     /// Middle-box decoder = stem (first upsampling stage) + tail (the other stages, ending in 3 channels + sigmoid).
     let decoderStem: Sequential, decoderTail: Sequential
     /// Self-distillation student (AED-MAE): branches after the decoder stem, one extra 3x3 conv stage at the stem's
@@ -140,7 +129,6 @@ public final class MultiTaskNet {
     private var dStudent: Tensor?
     private var dmap: Tensor?
     private var probsAot: Tensor?, probsMi: Tensor?, dAot: Tensor?, dMi: Tensor?, dMb: Tensor?, dKd: Tensor?
-    private var probsJig: Tensor?, dJig: Tensor?
 
     public init(config: NetworkConfig, seed: UInt64 = 0) {
         self.config = config
@@ -199,9 +187,6 @@ public final class MultiTaskNet {
         }
         decoderStem = Sequential(Array(dec[..<stemCount]))
         decoderTail = Sequential(Array(dec[stemCount...]))
-        // Created after every other layer so that a network without it draws the same initial weights as before.
-        let cells = config.jigsawGrid * config.jigsawGrid
-        jigsaw = cells > 0 ? trunk("jigsaw", outputs: cells * cells, seed: seed &+ 505) : nil
         // Student: the extra stage (conv + BN + ReLU, same resolution), then a copy of the tail's structure.
         var studentRNG = RNG(seed: seed &+ 404)
         let stemChannels = config.poolingStages > 1 ? config.decoderChannels : config.inputChannels
@@ -225,10 +210,8 @@ public final class MultiTaskNet {
         }
         student = Sequential(stu)
         parameters = encoderSeq.parameters + aot.parameters + mi.parameters + kd.parameters + decoderStem.parameters + decoderTail.parameters
-            + (jigsaw?.parameters ?? [])
         studentParameters = student.parameters
         buffers = encoderSeq.buffers + aot.buffers + mi.buffers + kd.buffers + decoderStem.buffers + decoderTail.buffers + student.buffers
-            + (jigsaw?.buffers ?? [])
     }
 
     /// Named tensors in state-dict order (parameters, then BN buffers), for checkpoints.
@@ -258,8 +241,7 @@ public final class MultiTaskNet {
         let stem = decoderStem.forward(g, training: training)
         stemOutput = stem
         return MultiTaskOutput(aotLogits: aot.forward(f, training: training), miLogits: mi.forward(f, training: training),
-                               middle: decoderTail.forward(stem, training: training), kd: kd.forward(f, training: training),
-                               jigsawLogits: jigsaw?.forward(f, training: training))
+                               middle: decoderTail.forward(stem, training: training), kd: kd.forward(f, training: training))
     }
 
     /// The middle-box input that goes with a consecutive sequence (N, C, T, S, S): the same frames without the
@@ -304,8 +286,7 @@ public final class MultiTaskNet {
         return loss
     }
 
-    /// Loss = CE(aot) + CE(mi) + L1(middle box) + lambda * L1(distillation) [+ CE(jigsaw), the mean over cells],
-    /// for an output of `forward`.
+    /// Loss = CE(aot) + CE(mi) + L1(middle box) + lambda * L1(distillation), for an output of `forward`.
     public func losses(_ out: MultiTaskOutput, _ batch: MultiTaskBatch) -> MultiTaskLosses {
         let n = out.aotLogits.shape[0]
         let pa = ensureT(&probsAot, [n, 2]), pm = ensureT(&probsMi, [n, 2])
@@ -317,17 +298,7 @@ public final class MultiTaskNet {
         }
         let lb = l1LossForward(pred: out.middle.data, target: batch.middleTarget.data, n: out.middle.count)
         let lk = l1LossForward(pred: out.kd.data, target: batch.teacher.data, n: out.kd.count)
-        var lj: Float = 0
-        if let logits = out.jigsawLogits {
-            // (N, G² x G²) read as (N·G², G²): one classification per destination cell.
-            let cells = config.jigsawGrid * config.jigsawGrid, rows = n * cells
-            precondition(batch.jigsawLabels.count == rows, "the jigsaw head needs \(rows) labels, got \(batch.jigsawLabels.count)")
-            let pj = ensureT(&probsJig, [rows, cells])
-            lj = batch.jigsawLabels.withUnsafeBufferPointer {
-                softmaxCrossEntropyForward(probs: pj.data, logits: logits.data, labels: $0.baseAddress!, n: rows, k: cells)
-            }
-        }
-        return MultiTaskLosses(aot: la, mi: lm, mb: lb, kd: lk, jig: lj, total: la + lm + lb + config.distillationWeight * lk + lj)
+        return MultiTaskLosses(aot: la, mi: lm, mb: lb, kd: lk, total: la + lm + lb + config.distillationWeight * lk)
     }
 
     /// Backward of the total loss; accumulates into parameter gradients (zero them first).
@@ -353,16 +324,6 @@ public final class MultiTaskNet {
         for i in 0..<dmapT.count { dmapT.data[i] += g2.data[i] }
         let g3 = kd.backward(dk)
         for i in 0..<dmapT.count { dmapT.data[i] += g3.data[i] }
-        if let jigsaw, let logits = out.jigsawLogits {
-            let cells = config.jigsawGrid * config.jigsawGrid
-            let dj = ensureT(&dJig, logits.shape)
-            dj.zero()
-            batch.jigsawLabels.withUnsafeBufferPointer {
-                softmaxCrossEntropyBackward(dlogits: dj.data, probs: probsJig!.data, labels: $0.baseAddress!, n: n * cells, k: cells)
-            }
-            let g4 = jigsaw.backward(dj)
-            for i in 0..<dmapT.count { dmapT.data[i] += g4.data[i] }
-        }
         _ = encoderSeq.backward(poolSeq.backward(dmapT))
         _ = encoderMid.backward(poolMid.backward(decoderStem.backward(decoderTail.backward(db))))
     }

@@ -14,8 +14,6 @@ public final class VideoScorer {
         /// The cropping thread hands its frames over at least every this many frames, even when their objects do not
         /// fill a batch, so a long stretch without objects does not pile up frame records.
         public var maxFramesPerChunk = 1024
-        /// How each box becomes the crop region (the model's: `CheckpointInfo.cropShape`).
-        public var cropShape = CropShape.stretch
         public init() {}
     }
 
@@ -49,18 +47,19 @@ public final class VideoScorer {
     /// `progress(framesDecoded)` is called on this thread.
     /// `objects`: when given, every scored object is handed to it (in frame order) instead of being kept in the
     /// result, so memory does not grow with the video's length.
+    /// `isCancelled` is polled between batches: the scoring then stops with `TrainingStopped`.
     public func score(_ reader: FrameReader, objects sink: ((ScoredObject) throws -> Void)? = nil,
-                      progress: (Int) -> Void = { _ in }) throws -> Result {
+                      isCancelled: () -> Bool = { false }, progress: (Int) -> Void = { _ in }) throws -> Result {
         let messages = BoundedChannel<PipeMessage>(capacity: 1 << 20)   // bounded in effect by the buffers below
         let buffers = BoundedChannel<BatchSlot>(capacity: 3)
         for _ in 0..<3 { buffers.send(BatchSlot(makeBatch())) }
         let producer = BatchProducer(reader: Handed(reader), detector: Handed(detector), messages: messages,
                                      buffers: buffers, batchSize: options.batchSize, radius: options.temporalRadius,
-                                     maxFrames: options.maxFramesPerChunk, cropShape: options.cropShape)
+                                     maxFrames: options.maxFramesPerChunk)
         let thread = BackgroundThread { producer.run() }
         do {
             let result = try consume(messages, buffers, frameWidth: reader.info.width, frameHeight: reader.info.height,
-                                     sink: sink, progress: progress)
+                                     sink: sink, isCancelled: isCancelled, progress: progress)
             thread.join()
             return result
         } catch {
@@ -73,7 +72,7 @@ public final class VideoScorer {
     /// The network side: registers frames in order, scores each batch, hands finished frames to the frame scorer.
     private func consume(_ messages: BoundedChannel<PipeMessage>, _ buffers: BoundedChannel<BatchSlot>,
                          frameWidth: Int, frameHeight: Int, sink: ((ScoredObject) throws -> Void)?,
-                         progress: (Int) -> Void) throws -> Result {
+                         isCancelled: () -> Bool, progress: (Int) -> Void) throws -> Result {
         var timings = Timings()
         var frameScorer = FrameScorer(frameWidth: frameWidth, frameHeight: frameHeight, settings: options.frameScoring)
         var pendingFrames: [Int: Int] = [:] // frame -> objects still unscored
@@ -97,6 +96,7 @@ public final class VideoScorer {
         }
 
         while true {
+            if isCancelled() { throw TrainingStopped(epoch: -1) }
             switch messages.receive()! {
             case .failed(let error):
                 throw error
@@ -195,15 +195,13 @@ private final class BatchProducer: @unchecked Sendable {
     let reader: FrameReader, detector: ObjectDetector
     let messages: BoundedChannel<PipeMessage>, buffers: BoundedChannel<BatchSlot>
     let batchSize: Int, radius: Int, maxFrames: Int
-    let cropShape: CropShape
     private var timings = VideoScorer.Timings()
 
     init(reader: Handed<FrameReader>, detector: Handed<ObjectDetector>, messages: BoundedChannel<PipeMessage>,
-         buffers: BoundedChannel<BatchSlot>, batchSize: Int, radius: Int, maxFrames: Int, cropShape: CropShape) {
+         buffers: BoundedChannel<BatchSlot>, batchSize: Int, radius: Int, maxFrames: Int) {
         self.reader = reader.value; self.detector = detector.value
         self.messages = messages; self.buffers = buffers
         self.batchSize = batchSize; self.radius = radius; self.maxFrames = max(1, maxFrames)
-        self.cropShape = cropShape
     }
 
     func run() {
@@ -232,12 +230,10 @@ private final class BatchProducer: @unchecked Sendable {
         func crop(frame center: Int, objects: [DetectionBox]) throws {
             if chunk.frames.count >= maxFrames { try handOver() }
             chunk.frames.append((center, objects.count))
-            let frame = window.frame(at: center)
             for object in objects {
                 let start = Clock.now
                 let n = chunk.objects.count
-                let region = cropShape.region(of: object.pixelBox, frameWidth: frame.width, frameHeight: frame.height)
-                chunk.slot.batch.forward.fill(object: n, box: region, center: window.windowCentre(for: center),
+                chunk.slot.batch.forward.fill(object: n, box: object.pixelBox, center: window.windowCentre(for: center),
                                               offsets: forwardOffsets, window: window)
                 chunk.slot.batch.middleInput.copyFrames(object: n, from: chunk.slot.batch.forward, frames: middleFrames)
                 chunk.slot.batch.middleTarget.copyFrames(object: n, from: chunk.slot.batch.forward, frames: centreFrame)

@@ -38,14 +38,6 @@ public func appearanceFeatures(_ pooled: Tensor) -> (values: [Float], dimension:
     return (out, d)
 }
 
-/// How an object's features become its raw appearance score (`train --appearance-score`).
-public enum AppearanceScore: String, CaseIterable, Sendable {
-    /// Euclidean distance to the nearest bank entry.
-    case nearest
-    /// Mahalanobis distance to a Gaussian fitted to the bank (Ledoit-Wolf shrinkage, `GaussianModel`).
-    case gaussian
-}
-
 /// A sample of the training objects' appearance features (unit rows), and how objects are scored against it.
 public struct AppearanceBank: Sendable, Equatable {
     /// Tensor name in the checkpoint, shape (count, dimension).
@@ -54,45 +46,16 @@ public struct AppearanceBank: Sendable, Equatable {
     /// (count, dimension) row-major.
     public let entries: [Float]
     public var count: Int { entries.count / dimension }
-    public let score: AppearanceScore
-    /// The Gaussian of the entries when `score` is `.gaussian`.
-    public let gaussian: GaussianModel?
 
-    /// A bank scored by the nearest-neighbour distance.
     public init(dimension: Int, entries: [Float]) {
         precondition(dimension > 0 && entries.count % dimension == 0)
         self.dimension = dimension
         self.entries = entries
-        score = .nearest
-        gaussian = nil
     }
 
-    /// A bank scored as `score` says; nil when a Gaussian cannot be fitted to the entries (fewer than two, all equal).
-    public init?(dimension: Int, entries: [Float], score: AppearanceScore) {
-        precondition(dimension > 0 && entries.count % dimension == 0)
-        self.dimension = dimension
-        self.entries = entries
-        self.score = score
-        if score == .gaussian {
-            guard let model = GaussianModel(rows: entries, count: entries.count / dimension, dimension: dimension) else { return nil }
-            gaussian = model
-        } else {
-            gaussian = nil
-        }
-    }
-
-    public static func == (a: AppearanceBank, b: AppearanceBank) -> Bool {
-        a.dimension == b.dimension && a.entries == b.entries && a.score == b.score
-    }
-
-    /// The raw appearance score of each of the `n` unit rows of `features`.
+    /// The raw appearance score of each of the `n` unit rows of `features`: the Euclidean distance to its nearest
+    /// bank entry.
     public func distances(_ features: [Float], count n: Int) -> [Float] {
-        if let gaussian { return gaussian.distances(features, count: n) }
-        return nearestDistances(features, count: n)
-    }
-
-    /// Euclidean distance of each of the `n` unit rows of `features` to its nearest bank entry.
-    public func nearestDistances(_ features: [Float], count n: Int) -> [Float] {
         precondition(features.count == n * dimension)
         let products = features.withUnsafeBufferPointer { q in
             entries.withUnsafeBufferPointer { b in
@@ -166,42 +129,23 @@ public final class AppearanceSampler {
     /// Objects kept so far.
     public var count: Int { origin.count }
 
-    /// The bank, the mean and standard deviation of the leave-one-video-out score of its entries, and those scores (nearest
-    /// distance to another video's entry, or the Mahalanobis distance under the Gaussian of the other videos'
-    /// entries); nil with fewer than two groups (or no spread, or no Gaussian to fit), when no normal score can be
+    /// The bank, and the mean and standard deviation of the leave-one-video-out distance of its entries (each to its
+    /// nearest entry of another video); nil with fewer than two groups, or no spread, when no normal distance can be
     /// measured.
-    public func finish(score: AppearanceScore = .nearest) -> (bank: AppearanceBank, mean: Float, std: Float, normalScores: [Float])? {
+    public func finish() -> (bank: AppearanceBank, mean: Float, std: Float)? {
         guard dimension > 0 else { return nil }
         let groups = groupsOfKept()
         guard Set(groups).count >= 2 else { return nil }
         let n = origin.count
-        var distances = [Double](repeating: 0, count: n)
-        switch score {
-        case .nearest:
-            let products = features.withUnsafeBufferPointer { f in
-                maxInnerProducts(queries: f.baseAddress!, count: n, bank: f.baseAddress!, bankCount: n, dimension: dimension,
-                                 queryGroups: groups, bankGroups: groups)
-            }
-            distances = products.map { Double(unitDistance($0)) }
-        case .gaussian:
-            for group in Set(groups).sorted() {
-                let inside = (0..<n).filter { groups[$0] == group }, outside = (0..<n).filter { groups[$0] != group }
-                guard let model = GaussianModel(rows: rows(outside), count: outside.count, dimension: dimension) else { return nil }
-                for (i, d) in zip(inside, model.distances(rows(inside), count: inside.count)) { distances[i] = Double(d) }
-            }
+        let products = features.withUnsafeBufferPointer { f in
+            maxInnerProducts(queries: f.baseAddress!, count: n, bank: f.baseAddress!, bankCount: n, dimension: dimension,
+                             queryGroups: groups, bankGroups: groups)
         }
+        let distances = products.map { Double(unitDistance($0)) }
         let mean = distances.reduce(0, +) / Double(n)
         let variance = distances.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n)
-        guard variance > 0, let bank = AppearanceBank(dimension: dimension, entries: features, score: score) else { return nil }
-        return (bank, Float(mean), Float(variance.squareRoot()), distances.map(Float.init))
-    }
-
-    /// The kept feature rows `indices`, concatenated.
-    private func rows(_ indices: [Int]) -> [Float] {
-        var out: [Float] = []
-        out.reserveCapacity(indices.count * dimension)
-        for i in indices { out.append(contentsOf: features[(i * dimension)..<((i + 1) * dimension)]) }
-        return out
+        guard variance > 0 else { return nil }
+        return (AppearanceBank(dimension: dimension, entries: features), Float(mean), Float(variance.squareRoot()))
     }
 
     /// The group of every kept object: its video, or with a single video, which tenth of it.

@@ -1,35 +1,26 @@
 /// Turns the scored objects of one video, streamed frame by frame, into frame scores:
-/// anomaly map on a grid (max of the boxes over each cell) -> optional 3D filter (mean, or K x K mean then temporal
-/// median) -> max of the map ->
+/// anomaly map on a grid (max of the boxes over each cell) -> optional K x K x K mean filter -> max of the map ->
 /// temporal Gaussian smoothing -> optional min-max normalisation. Per-head columns follow the same path
 /// without the map: each head's frame value is the max over objects of that head's standardised score
 /// (0 when no object, as for the map).
 ///
-/// Memory: one map (T maps with the 3D filter, and their K x K means for the median) plus one number per frame per
-/// column.
+/// Memory: one map (K maps with the 3D filter) plus one number per frame per column.
 public struct FrameScorer {
     public struct Settings: Sendable {
         /// Cell size of the anomaly map in pixels (1 = per pixel).
         public var block: Int
-        /// Size K of the T x K x K filter over (time, rows, columns); 0 = off, and 1 = off unless T > 1 (a filter over
-        /// time only). On by default (5, per-pixel
+        /// Size K of the K x K x K mean filter over (time, rows, columns); 0 or 1 = off. On by default (5, per-pixel
         /// cells): the frame max takes whichever object spikes in each frame, so one-frame spikes of different normal
-        /// objects add up after the temporal smoothing, while an anomaly that stays where it is survives the filter
-        /// (chosen by a rule on the synthetic scene and Ped2's validation replays, README "Benchmarks").
+        /// objects would add up after the temporal smoothing, while an anomaly that stays where it is survives the
+        /// filter (docs/experiments.md).
         public var filter3D: Int
-        /// Temporal length T of the filter in frames (odd); nil = K, a cube.
-        public var filterFrames: Int?
-        /// How the filter reduces its T frames: the mean of the box, or the median of the K x K means.
-        public var temporal: TemporalReduction
         /// Standard deviation of the temporal Gaussian in frames; 0 = off.
         public var sigma: Double
         /// Rescale each video's scores to [0, 1].
         public var normalize: Bool
 
-        public init(block: Int = 1, filter3D: Int = 5, filterFrames: Int? = nil, temporal: TemporalReduction = .mean,
-                    sigma: Double = 0, normalize: Bool = false) {
-            self.block = block; self.filter3D = filter3D; self.filterFrames = filterFrames; self.temporal = temporal
-            self.sigma = sigma; self.normalize = normalize
+        public init(block: Int = 1, filter3D: Int = 5, sigma: Double = 0, normalize: Bool = false) {
+            self.block = block; self.filter3D = filter3D; self.sigma = sigma; self.normalize = normalize
         }
     }
 
@@ -37,7 +28,7 @@ public struct FrameScorer {
     public struct Row: Sendable, Equatable {
         public var frame: Int
         public var score: Double
-        /// aot, mi, mb, kd, app, jig (HeadScores.names)
+        /// aot, mi, mb, kd, app (HeadScores.names)
         public var heads: [Double]
     }
 
@@ -52,9 +43,7 @@ public struct FrameScorer {
         width = frameWidth
         height = frameHeight
         self.settings = settings
-        if settings.filter3D > 1 || (settings.filter3D == 1 && (settings.filterFrames ?? 1) > 1) {
-            filter = MeanFilter3D(size: settings.filter3D | 1, frames: settings.filterFrames.map { $0 | 1 }, temporal: settings.temporal)
-        }
+        if settings.filter3D > 1 { filter = MeanFilter3D(size: settings.filter3D | 1) }
     }
 
     /// Adds the objects of the next frame (frames must come in order; an empty list is a frame without objects).

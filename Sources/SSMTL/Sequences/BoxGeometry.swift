@@ -26,28 +26,3 @@ public struct PixelBox: Sendable, Equatable, Hashable {
         return intersection / (Double(area) + Double(other.area) - intersection)
     }
 }
-
-/// How a detection box becomes the square crop the network sees.
-public enum CropShape: String, Sendable, CaseIterable {
-    /// The box itself, stretched to a square (the object's proportions are lost: a wide box looks like a tall one).
-    case stretch
-    /// A square around the box's centre whose side is the box's longer side, moved inside the frame where it fits:
-    /// the crop keeps the object's proportions and shows some of its surroundings.
-    case square
-
-    /// The frame region to crop for `box` in a frameWidth x frameHeight frame.
-    public func region(of box: PixelBox, frameWidth: Int, frameHeight: Int) -> PixelBox {
-        switch self {
-        case .stretch:
-            return box
-        case .square:
-            let side = max(box.width, box.height)
-            func start(_ low: Int, _ length: Int, _ limit: Int) -> Int {
-                let centred = low - (side - length) / 2
-                return side <= limit ? min(max(centred, 0), limit - side) : centred
-            }
-            let x = start(box.x1, box.width, frameWidth), y = start(box.y1, box.height, frameHeight)
-            return PixelBox(x1: x, y1: y, x2: x + side - 1, y2: y + side - 1)
-        }
-    }
-}

@@ -10,12 +10,10 @@ public struct TaskMetrics: Sendable, Equatable {
     public var aotLoss = 0.0, miLoss = 0.0, middleBoxLoss = 0.0, distillationLoss = 0.0
     /// Fraction of correct arrow-of-time / irregularity predictions.
     public var aotAccuracy = 0.0, miAccuracy = 0.0
-    /// Mean cross-entropy over the jigsaw cells and the fraction of cells placed right (0 without the jigsaw head).
-    public var jigsawLoss = 0.0, jigsawAccuracy = 0.0
 
     public init() {}
 
-    public var total: Double { aotLoss + miLoss + middleBoxLoss + distillationLoss + jigsawLoss }
+    public var total: Double { aotLoss + miLoss + middleBoxLoss + distillationLoss }
 
     /// Object-weighted mean of two sets of metrics.
     public mutating func accumulate(_ other: TaskMetrics) {
@@ -25,7 +23,6 @@ public struct TaskMetrics: Sendable, Equatable {
         aotLoss = mix(aotLoss, other.aotLoss); miLoss = mix(miLoss, other.miLoss)
         middleBoxLoss = mix(middleBoxLoss, other.middleBoxLoss); distillationLoss = mix(distillationLoss, other.distillationLoss)
         aotAccuracy = mix(aotAccuracy, other.aotAccuracy); miAccuracy = mix(miAccuracy, other.miAccuracy)
-        jigsawLoss = mix(jigsawLoss, other.jigsawLoss); jigsawAccuracy = mix(jigsawAccuracy, other.jigsawAccuracy)
         objects += other.objects
     }
 }
@@ -80,9 +77,6 @@ public final class Trainer {
         public var batchSize = 64
         public var shuffleCapacity = 2048
         public var seed: UInt64 = 1
-        /// Seed of the validation split (nil = `seed`): the members of an ensemble share one split, so the videos
-        /// held out from each are held out from all.
-        public var splitSeed: UInt64? = nil
         public var side = 64
         public var teacherWidth = 0
         public var validationFraction = 0.1
@@ -90,10 +84,6 @@ public final class Trainer {
         public var fastForwardShare = 0.0
         /// Mirror half of the training objects left-right (`TrainingBatch`); validation batches are never mirrored.
         public var mirror = false
-        /// How each box becomes the crop region.
-        public var cropShape = CropShape.stretch
-        /// Cells per side of the spatial jigsaw task (`TrainingBatch`; 0 = none). Must match the network's.
-        public var jigsawGrid = 0
         public init() {}
     }
 
@@ -106,7 +96,7 @@ public final class Trainer {
         self.videos = videos
         self.detections = detections
         self.options = options
-        split = ValidationSplit(videoCount: videos.count, fraction: options.validationFraction, seed: options.splitSeed ?? options.seed)
+        split = ValidationSplit(videoCount: videos.count, fraction: options.validationFraction, seed: options.seed)
     }
 
     /// One epoch: trains on the training examples, then measures the validation ones with the weights it ends with.
@@ -168,20 +158,18 @@ public final class Trainer {
 
         func trainOn(_ examples: [TrainingExample]) throws {
             let batch = TrainingBatch(examples: examples, side: options.side, teacherWidth: options.teacherWidth,
-                                      mirror: options.mirror, jigsawGrid: options.jigsawGrid, rng: &batchRNG)
+                                      mirror: options.mirror, rng: &batchRNG)
             guard batches.send(.train(batch)) else { throw HandoffCancelled() }
         }
         func validateOn(_ examples: [TrainingExample]) throws {
             // Validation coin flips come from their own generator so they are the same in every epoch.
             var rng = SplitMix64(seed: options.seed ^ 0xB0A7)
-            let batch = TrainingBatch(examples: examples, side: options.side, teacherWidth: options.teacherWidth,
-                                      jigsawGrid: options.jigsawGrid, rng: &rng)
+            let batch = TrainingBatch(examples: examples, side: options.side, teacherWidth: options.teacherWidth, rng: &rng)
             guard batches.send(.validate(batch)) else { throw HandoffCancelled() }
         }
 
         var stream = ExampleStream()
         stream.side = options.side
-        stream.cropShape = options.cropShape
         stream.fastForwardShare = options.fastForwardShare
         /// Streams the examples of the videos `order`, each with whether it belongs to the validation split.
         func examples(of order: [Int], rng: inout SplitMix64, _ emit: (TrainingExample, Bool) throws -> Void) throws {

@@ -9,13 +9,7 @@
 /// With `mirror`, a third coin flip per object mirrors all its crops left-right (sequence, middle-box input and
 /// target alike), so walking left and walking right are equally normal and the arrow-of-time head cannot tell
 /// forwards from backwards by the direction people usually walk in at that place. The third flip is drawn only
-/// when mirroring is on, so batches without it are the same as before the option existed.
-/// With `jigsawGrid` G > 0, a fourth coin flip per object cuts the sequence's crops (after any mirroring) into a
-/// G x G grid of cells and permutes the cells, one random permutation for all 7 frames (Jigsaw-VAD's spatial puzzle;
-/// SSMTL++ task T8); on tails the cells stay in place. jigsawLabels[n * G² + d] = the cell whose content now sits at
-/// cell d. Only the sequence is shuffled: the middle-box input and target stay whole. Unshuffled objects keep the
-/// head from mistaking every test object (always unshuffled) for an unusual puzzle, and keep the other heads'
-/// inputs natural half of the time.
+/// when mirroring is on (`train --no-mirror` turns it off, for scenes where direction itself is the normal pattern).
 public struct TrainingBatch {
     public var count: Int
     public var side: Int
@@ -26,12 +20,9 @@ public struct TrainingBatch {
     public var middleTarget: [Float]
     public var teacher: [Float]
     public var teacherWidth: Int
-    /// (N, G²): source cell of each destination cell; empty without the jigsaw task.
-    public var jigsawLabels: [Int]
 
     public init<R: RandomNumberGenerator>(examples: [TrainingExample], side: Int, teacherWidth: Int, mirror: Bool = false,
-                                          jigsawGrid: Int = 0, rng: inout R) {
-        precondition(jigsawGrid >= 0 && (jigsawGrid == 0 || side % jigsawGrid == 0), "the jigsaw grid must divide the crop side")
+                                          rng: inout R) {
         let n = examples.count, plane = side * side, t = 7
         count = n
         self.side = side
@@ -42,25 +33,12 @@ public struct TrainingBatch {
         teacher = [Float](repeating: 0, count: n * teacherWidth)
         aotLabels = []
         miLabels = []
-        jigsawLabels = []
-        let cells = jigsawGrid * jigsawGrid, cellSide = jigsawGrid > 0 ? side / jigsawGrid : side
         let scale: Float = 1.0 / 255.0
         for (i, example) in examples.enumerated() {
             let reversed = Bool.random(using: &rng), irregular = Bool.random(using: &rng)
             let mirrored = mirror && Bool.random(using: &rng)
             // Source pixel of destination pixel p: the same one, or the one at the other end of its row.
             @inline(__always) func source(_ p: Int) -> Int { mirrored ? p - p % side + (side - 1 - p % side) : p }
-            var permutation = Array(0..<cells)
-            if jigsawGrid > 0 && Bool.random(using: &rng) { permutation.shuffle(using: &rng) }
-            jigsawLabels += permutation
-            // Source pixel of each sequence pixel: the same offset in the cell the permutation brings here, then
-            // mirrored. Worked out once per object (nil when the cells stay in place), not per channel and frame.
-            let shuffledSource: [Int]? = permutation == Array(0..<cells) ? nil : (0..<plane).map { p in
-                let (row, col) = (p / side, p % side)
-                let from = permutation[(row / cellSide) * jigsawGrid + col / cellSide]
-                return source(((from / jigsawGrid) * cellSide + row % cellSide) * side + (from % jigsawGrid) * cellSide + col % cellSide)
-            }
-            @inline(__always) func sequenceSource(_ p: Int) -> Int { shuffledSource?[p] ?? source(p) }
             aotLabels.append(reversed ? 1 : 0)
             miLabels.append(irregular ? 1 : 0)
             let base = irregular ? example.irregular : example.consecutive
@@ -68,7 +46,7 @@ public struct TrainingBatch {
                 for step in 0..<t {
                     let src = (c * t + step) * plane
                     let dst = ((i * 3 + c) * t + (reversed ? t - 1 - step : step)) * plane
-                    for p in 0..<plane { sequence[dst + p] = Float(base[src + sequenceSource(p)]) * scale }
+                    for p in 0..<plane { sequence[dst + p] = Float(base[src + source(p)]) * scale }
                     if step == t / 2 {
                         let dst = (i * 3 + c) * plane
                         for p in 0..<plane { middleTarget[dst + p] = Float(example.consecutive[src + source(p)]) * scale }

@@ -26,8 +26,6 @@ public struct ExampleStream {
     /// Share of irregular sequences that are uniform fast-forwards (see `TemporalOffsets.irregular`).
     public var fastForwardShare = 0.0
     public var side = 64
-    /// How each box becomes the crop region.
-    public var cropShape = CropShape.stretch
 
     public init() {}
 
@@ -40,9 +38,8 @@ public struct ExampleStream {
         let window = FrameWindow(radius: maxIrregularOffset)
         var waiting: [(Int, [DetectionBox])] = []
         func process(_ center: Int, _ objects: [DetectionBox]) throws {
-            let frame = window.frame(at: center)
             for object in objects {
-                let region = cropShape.region(of: object.pixelBox, frameWidth: frame.width, frameHeight: frame.height)
+                let region = object.pixelBox
                 let consecutive = TrainingExample.crops(of: region, in: window, center: center,
                                                         offsets: TemporalOffsets.forward(t: temporalRadius), side: side)
                 let offsets = TemporalOffsets.irregular(t: temporalRadius, maxOffset: maxIrregularOffset,

@@ -1,29 +1,34 @@
 import Detection
 import Evaluation
 import Foundation
-import SSMTL
 import VideoIO
 
 /// Chooses the temporal smoothing σ of `ssmtl score` without test labels: the held-out validation videos (normal)
 /// are replayed with fast-forwarded and reversed segments (`PseudoAnomalies`), scored with the trained model, and
 /// the σ of the grid whose smoothed frame scores give the highest frame AUC on those segments wins (the smaller σ
 /// on a tie).
-enum SigmaCalibration {
-    static let grid: [Double] = [0, 1, 2, 3, 5, 8, 12, 18]
+public enum SigmaCalibration {
+    public static let grid: [Double] = [0, 1, 2, 3, 5, 8, 12, 18]
     /// Frames read from each validation video (bounds time and temporary disk use).
     static let maxFrames = 900
 
-    struct Outcome {
-        var sigma: Double
+    public struct Outcome: Sendable {
+        public var sigma: Double
         /// AUC of each grid value, nil when undefined.
-        var aucs: [Double?]
-        var frames: Int
+        public var aucs: [Double?]
+        public var frames: Int
+
+        /// Every σ's AUC as "sigma:auc,..." ("n/a" where undefined), as the model records it.
+        public var table: String {
+            zip(SigmaCalibration.grid, aucs).map { s, a in "\(s.formatted()):" + (a.map { String(format: "%.4f", $0) } ?? "n/a") }
+                .joined(separator: ",")
+        }
     }
 
     /// Replay folders are `<tmp>/ssmtl-sigma-<pid>-<uuid>`, removed when the calibration ends. A process killed
     /// outright (kill -9, a second Ctrl-C) cannot remove its own, so the next calibration removes the folders of
     /// processes that no longer exist.
-    static let folderPrefix = "ssmtl-sigma-"
+    public static let folderPrefix = "ssmtl-sigma-"
 
     static func removeAbandonedReplayFolders(in temporary: String) {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? [] where name.hasPrefix(folderPrefix) {
@@ -32,15 +37,17 @@ enum SigmaCalibration {
         }
     }
 
-    static func run(model: ObjectScorer, statistics: HeadStatistics, videos: [VideoSource], batch: Int, cropShape: CropShape,
-                    makeDetector: (VideoSource) throws -> ObjectDetector, shouldStop: () -> Bool) throws -> Outcome? {
+    /// Replays `videos`, scores them with `model` and `statistics`, and returns the best σ; nil when no video is long
+    /// enough to replay. `isCancelled` is polled between videos (`TrainingStopped`).
+    static func run(model: ObjectScorer, statistics: HeadStatistics, videos: [VideoSource], batch: Int,
+                    makeDetector: (VideoSource) throws -> ObjectDetector, isCancelled: () -> Bool) throws -> Outcome? {
         let temporary = FileManager.default.temporaryDirectory.path
         removeAbandonedReplayFolders(in: temporary)
         let root = temporary + "/\(folderPrefix)\(getpid())-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: root) }
         var labels: [[UInt8]] = [], raw: [[Double]] = []
         for (v, video) in videos.enumerated() {
-            if shouldStop() { throw TrainingStopped(epoch: -1) }
+            if isCancelled() { throw TrainingStopped(epoch: -1) }
             // The source frames as lossless BMPs, then the replay as symbolic links in the planned order.
             let source = root + "/\(v)/source", replay = root + "/\(v)/replay"
             try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
@@ -60,7 +67,6 @@ enum SigmaCalibration {
             let replayVideo = VideoSource(name: video.name, path: replay, isFrameFolder: true)
             var options = VideoScorer.Options()
             options.batchSize = batch
-            options.cropShape = cropShape
             let scorer = VideoScorer(detector: try makeDetector(replayVideo), scorer: model, statistics: statistics, options: options)
             let result = try scorer.score(FrameReader(path: replay))
             labels.append(plan.labels)

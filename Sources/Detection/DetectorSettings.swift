@@ -1,0 +1,159 @@
+import Foundation
+import VideoIO
+
+/// Which detector finds the objects, and its settings. `train` records them in the model (`record`), and `score`
+/// uses the model's unless told otherwise, so a model is scored with the detector it was trained with.
+public struct DetectorSettings: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        /// Background subtraction and frame differencing; needs no weights.
+        case motion
+        /// A Darknet YOLO network (`cfg` and `weights`); its class probabilities are the distillation target.
+        case yolo
+    }
+
+    public var kind = Kind.motion
+    public var motion = MotionParameters()
+    /// yolo: the Darknet files.
+    public var cfg: String?
+    public var weights: String?
+    /// yolo: objectness x class probability threshold, per-class NMS IoU, and how frames are fitted to the network.
+    public var confidence: Float = 0.5
+    public var nms: Float = 0.45
+    public var resize = ResizeMode.letterbox
+    /// A Darknet classifier whose output on each object's crop joins the distillation target (`ClassifierTeacher`).
+    public var teacherCfg: String?
+    public var teacherWeights: String?
+    /// motion: estimate each video's background first (median of 48 sampled frames) instead of learning it online
+    /// from the first frame.
+    public var prepass = true
+
+    public init() {}
+
+    /// Why these settings cannot work, or nil.
+    public var problem: String? {
+        if kind == .yolo && (cfg == nil || weights == nil) { return "the yolo detector needs a .cfg and a .weights file" }
+        if (teacherCfg == nil) != (teacherWeights == nil) { return "a teacher needs both its .cfg and its .weights file" }
+        if !(0...1).contains(confidence) || !(0...1).contains(nms) { return "the confidence and NMS thresholds must lie in [0, 1]" }
+        let m = motion
+        guard m.backgroundThreshold >= 0, m.frameDifferenceThreshold >= 0, m.minArea >= 0, m.margin >= 0, m.splitMinPieceArea >= 0 else {
+            return "motion thresholds, the minimum area, the margin and the split area must not be negative"
+        }
+        // Values beyond any pixel value or frame size only overflow the box arithmetic (a huge margin trapped).
+        guard m.backgroundThreshold <= 1 << 16, m.frameDifferenceThreshold <= 1 << 16, m.minArea <= 1 << 30,
+              m.margin <= 1 << 16, m.splitMinPieceArea <= 1 << 30 else {
+            return "motion thresholds and the margin must be at most 65536, the minimum and split areas at most 2^30"
+        }
+        guard m.splitValley >= 0, m.splitValley < 1 else { return "the split valley must lie in [0, 1)" }
+        return nil
+    }
+
+    /// The settings a model records (`CheckpointInfo.detector`): what changes the objects found and the
+    /// distillation target.
+    public var record: [String: String] {
+        var r: [String: String]
+        switch kind {
+        case .motion:
+            r = ["kind": "motion", "bg_threshold": "\(motion.backgroundThreshold)", "diff_threshold": "\(motion.frameDifferenceThreshold)",
+                 "min_area": "\(motion.minArea)", "margin": "\(motion.margin)", "split_area": "\(motion.splitMinPieceArea)",
+                 "split_valley": "\(motion.splitValley)"]
+        case .yolo:
+            r = ["kind": "yolo", "cfg": cfg ?? "", "weights": weights ?? "", "conf": "\(confidence)"]
+        }
+        if let teacherCfg, let teacherWeights { r["teacher"] = teacherCfg; r["teacher_weights"] = teacherWeights }
+        return r
+    }
+
+    /// The settings a model recorded; `source` names the model in errors.
+    public init(record r: [String: String], source: String) throws {
+        func number<T: LosslessStringConvertible>(_ key: String, _ current: T) throws -> T {
+            guard let text = r[key] else { return current }
+            guard let value = T(text) else { throw DetectorSettingsError(source, "detector setting \(key)=\(text) is not a number") }
+            return value
+        }
+        guard let kind = Kind(rawValue: r["kind"] ?? "motion") else {
+            throw DetectorSettingsError(source, "unknown detector kind '\(r["kind"]!)'")
+        }
+        self.kind = kind
+        motion.backgroundThreshold = try number("bg_threshold", motion.backgroundThreshold)
+        motion.frameDifferenceThreshold = try number("diff_threshold", motion.frameDifferenceThreshold)
+        motion.minArea = try number("min_area", motion.minArea)
+        motion.margin = try number("margin", motion.margin)
+        motion.splitMinPieceArea = try number("split_area", motion.splitMinPieceArea)
+        motion.splitValley = try number("split_valley", motion.splitValley)
+        confidence = try number("conf", confidence)
+        cfg = r["cfg"]
+        weights = r["weights"]
+        teacherCfg = r["teacher"]
+        teacherWeights = r["teacher_weights"]
+        if let problem { throw DetectorSettingsError(source, "recorded detector settings are unusable: \(problem)") }
+    }
+
+    /// Loads the Darknet networks the settings name (once; every video shares them).
+    public func load() throws -> LoadedDetector { try LoadedDetector(settings: self) }
+}
+
+public struct DetectorSettingsError: Error, CustomStringConvertible {
+    public let source: String, reason: String
+    init(_ source: String, _ reason: String) { self.source = source; self.reason = reason }
+    public var description: String { "\(source): \(reason)" }
+}
+
+/// Detector settings with their networks loaded: makes the detector of each video.
+public final class LoadedDetector {
+    public let settings: DetectorSettings
+    /// The YOLO network (nil for the motion detector).
+    public let yolo: YoloDetector?
+    /// The teacher classifier (nil without one).
+    public let teacher: DarknetRunner?
+    /// The cfg readers' warnings (keys the runner never reads), for the caller to show.
+    public let warnings: [String]
+
+    init(settings: DetectorSettings) throws {
+        self.settings = settings
+        var warnings: [String] = []
+        if settings.kind == .yolo, let cfg = settings.cfg, let weights = settings.weights {
+            let network = try DarknetNetwork.load(cfgPath: cfg)
+            warnings += network.warnings
+            let runner = try DarknetRunner(network: network, weights: try DarknetWeights.load(path: weights, network: network))
+            yolo = try YoloDetector(runner: runner, confidence: settings.confidence, nmsThreshold: settings.nms, resize: settings.resize)
+        } else {
+            yolo = nil
+        }
+        if let cfg = settings.teacherCfg, let weights = settings.teacherWeights {
+            let network = try DarknetNetwork.load(cfgPath: cfg)
+            warnings += network.warnings
+            teacher = try DarknetRunner(network: network, weights: try DarknetWeights.load(path: weights, network: network))
+        } else {
+            teacher = nil
+        }
+        self.warnings = warnings
+    }
+
+    /// Width of the external distillation target: YOLO's class probabilities (none for motion) plus the teacher
+    /// classifier's output.
+    public var teacherWidth: Int {
+        let classes = yolo?.runner.network.layers.compactMap { layer -> Int? in
+            if case let .yolo(spec) = layer.kind { return spec.classes }
+            return nil
+        }.first ?? 0
+        return classes + (teacher?.network.layers.last?.output.count ?? 0)
+    }
+
+    /// The detector of one video: the shared YOLO network, or a fresh motion detector (it keeps a background model
+    /// per video) primed with the video's estimated background unless the settings turn the pre-pass off. With a
+    /// teacher, every box also carries the classifier's output on its crop.
+    public func detector(for video: VideoSource) throws -> ObjectDetector {
+        let base: ObjectDetector
+        if let yolo {
+            base = yolo
+        } else {
+            let motion = MotionDetector(parameters: settings.motion)
+            if settings.prepass, let background = try BackgroundEstimate.median(of: video.path) {
+                motion.prime(background: background.pixels, width: background.width, height: background.height)
+            }
+            base = motion
+        }
+        guard let teacher else { return base }
+        return ClassifierTeacher(base: base, runner: teacher)
+    }
+}

@@ -1,0 +1,301 @@
+import AtomicFile
+import Detection
+import Foundation
+import NeuralNet
+import VideoIO
+
+/// One training run on normal videos, from the first epoch (or a resumed one) to the finished model:
+///
+/// 1. main epochs (`Trainer`): all four tasks, the learning rate lowered along half a cosine; after each, the
+///    weights are judged by the validation videos' replays (`EpochSelection`), and the best are kept;
+/// 2. student epochs (self-distillation, motion detector only), judged the same way;
+/// 3. the normal statistics and the appearance bank, with the kept weights (`NormalStatistics`);
+/// 4. the scoring σ, chosen on the validation replays (`SigmaCalibration`).
+///
+/// Two files: `MODEL.last.safetensors` after every epoch (weights and Adam state: what a resume continues from) and
+/// `MODEL.safetensors` whenever an epoch is the best so far, finished at the end with the statistics, bank and σ.
+/// Every random draw of an epoch depends on (seed, epoch) only, so a resumed run writes the uninterrupted run's bytes.
+public final class TrainingRun {
+    public let videos: [VideoSource]
+    public let modelPath: String
+    public let options: TrainingOptions
+
+    /// The training checkpoint beside the model: `m.safetensors` -> `m.last.safetensors`.
+    public var lastPath: String { Self.lastPath(of: modelPath) }
+
+    public static func lastPath(of modelPath: String) -> String {
+        modelPath.hasSuffix(".safetensors") ? String(modelPath.dropLast(".safetensors".count)) + ".last.safetensors" : modelPath + ".last"
+    }
+
+    public init(videos: [VideoSource], modelPath: String, options: TrainingOptions) {
+        self.videos = videos
+        self.modelPath = modelPath
+        self.options = options
+    }
+
+    // Set by `run` for the helpers of its phases.
+    var events: (TrainingEvent) -> Void = { _ in }
+    var isCancelled: () -> Bool = { false }
+    var detector: LoadedDetector!
+    var detections: DetectionCache!
+    var trainer: Trainer!
+
+    /// Trains, writes the model and returns its checkpoint info. `events` are reported on this thread; `isCancelled`
+    /// is polled between batches, and a cancelled run throws `TrainingCancelled` after saving what it finished.
+    @discardableResult
+    public func run(events: @escaping (TrainingEvent) -> Void = { _ in },
+                    isCancelled: @escaping () -> Bool = { false }) throws -> CheckpointInfo {
+        if let problem = options.problem { throw TrainingFailure(problem) }
+        guard !videos.isEmpty else { throw TrainingFailure("no training videos") }
+        self.events = events
+        self.isCancelled = isCancelled
+        Threads.configure(threads: options.threads, preferBLAS: false)
+        try OutputPaths.checkFile(modelPath, what: "the model file")
+        detector = try options.detector.load()
+        for warning in detector.warnings { events(.warning(warning)) }
+        // Detections are computed in the first epoch and reused: they depend on the detector only.
+        detections = DetectionCache(videos: videos) { [detector] in try detector!.detector(for: $0) }
+
+        let (model, startInfo) = try startingPoint()
+        var info = startInfo
+        trainer = Trainer(videos: videos, detections: detections, options: trainerOptions(side: model.cropSide))
+        let split = trainer.split
+        let held = split.byObject ? "every tenth object" : split.validationVideos.sorted().map { videos[$0].name }.joined(separator: ", ")
+        events(.started(TrainingStart(videos: videos.count, validation: held,
+                                      resumedAfterEpoch: options.resume ? info.epoch : nil, epochs: options.epochs)))
+
+        try trainMainEpochs(model: model, info: &info)
+        try trainStudent(model: model, info: &info)
+        return try finish(model: model, info: info)
+    }
+
+    /// A new model, or the training checkpoint to resume, checked against the options.
+    private func startingPoint() throws -> (MultiTaskModel, CheckpointInfo) {
+        let teacherWidth = detector.teacherWidth
+        guard options.resume else {
+            let model = MultiTaskModel(config: options.network, teacherWidth: teacherWidth, learningRate: options.learningRate, seed: options.seed)
+            var info = CheckpointInfo(network: options.network, teacherWidth: teacherWidth, learningRate: options.learningRate,
+                                      batchSize: options.batchSize, seed: options.seed, epochsPlanned: options.epochs,
+                                      detector: options.detector.record)
+            info.fastForwardShare = options.fastForwardShare
+            info.mirror = options.mirror
+            info.studentEpochsPlanned = model.selfDistillation ? options.studentEpochs : 0
+            return (model, info)
+        }
+        let (model, loaded) = try ModelCheckpoint.load(lastPath, restoreOptimizer: true)
+        try checkSettings(loaded, path: lastPath, teacherWidth: teacherWidth)
+        var info = loaded
+        info.epochsPlanned = options.epochs
+        info.studentEpochsPlanned = model.selfDistillation ? options.studentEpochs : 0
+        return (model, info)
+    }
+
+    func trainerOptions(side: Int) -> Trainer.Options {
+        var t = Trainer.Options()
+        t.batchSize = options.batchSize
+        t.shuffleCapacity = options.shuffleCapacity
+        t.seed = options.seed
+        t.side = side
+        t.teacherWidth = detector.teacherWidth
+        t.fastForwardShare = options.fastForwardShare
+        t.mirror = options.mirror
+        return t
+    }
+
+    /// A checkpoint written with other settings cannot be continued.
+    private func checkSettings(_ info: CheckpointInfo, path: String, teacherWidth: Int) throws {
+        guard info.network == options.network, info.seed == options.seed, info.batchSize == options.batchSize,
+              info.teacherWidth == teacherWidth, info.fastForwardShare == options.fastForwardShare, info.mirror == options.mirror else {
+            throw CheckpointError(path, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), seed \(info.seed), batch \(info.batchSize), distillation target of \(info.teacherWidth) values, fast-forward share \(info.fastForwardShare), mirror \(info.mirror)); resume with the same ones")
+        }
+        // The cosine schedule is laid out over the planned epochs: another count would change the rates.
+        guard info.epochsPlanned == options.epochs else {
+            throw CheckpointError(path, "was written for \(info.epochsPlanned) epochs; resume with --epochs \(info.epochsPlanned)")
+        }
+    }
+
+    // MARK: - Main epochs
+
+    private func trainMainEpochs(model: MultiTaskModel, info: inout CheckpointInfo) throws {
+        let epochs = options.epochs
+        // Known before the first epoch, so short validation videos cost no per-epoch statistics pass. Their warning
+        // waits until the epochs are done, so that an error in an epoch stays the run's only line.
+        let pending = info.epoch < epochs
+        let replays = try pending && replayableValidationVideoExists()
+        while info.epoch < epochs {
+            let epoch = info.epoch
+            let phase = TrainingPhase.main(epoch: epoch + 1, of: epochs)
+            model.optimizer.lr = LearningRateSchedule.rate(base: info.learningRate, epoch: epoch, epochs: epochs)
+            let report = try runEpoch(epoch, phase: phase, model: model, savedEpochs: epoch, learningRate: model.optimizer.lr)
+            guard report.train.objects > 0 else {
+                throw TrainingFailure("no objects were detected in the training videos: nothing to train on (check the detector settings)")
+            }
+            info.epoch = epoch + 1
+            let replayAUC = replays ? try self.replayAUC(of: "epoch \(epoch + 1)", model: model, savedEpochs: epoch, fallback: "validation loss") : nil
+            info.epochReplayAUCs = Self.appending(to: info.epochReplayAUCs, epoch: epoch + 1, replayAUC: replayAUC)
+            if EpochSelection.replacesBest(loss: report.validationLoss, replayAUC: replayAUC, bestLoss: info.bestValidationLoss,
+                                           bestReplayAUC: info.bestReplayAUC) {
+                info.bestValidationLoss = report.validationLoss
+                info.bestReplayAUC = replayAUC
+                info.bestEpoch = epoch + 1
+                try ModelCheckpoint.save(model, info: info, to: modelPath, includeOptimizer: false)
+            }
+            try ModelCheckpoint.save(model, info: info, to: lastPath, includeOptimizer: true)
+        }
+        if pending && !replays {
+            events(.warning("no validation video is long enough (\(PseudoAnomalies.minimumFrameCount()) frames) to replay; the epochs were judged by their validation loss"))
+        }
+    }
+
+    /// One epoch of `model` (the network or its student phase), reported as it goes.
+    func runEpoch(_ epoch: Int, phase: TrainingPhase, model: TrainableModel, savedEpochs: Int, learningRate: Float) throws -> EpochReport {
+        events(.epochStarted(phase))
+        let start = Date()
+        let train: TaskMetrics, validation: TaskMetrics
+        do {
+            (train, validation) = try trainer.runEpoch(epoch, model: model, shouldStop: isCancelled) { done, running in
+                self.events(.batchTrained(phase, objects: done, running: running))
+            }
+        } catch is TrainingStopped {
+            throw cancelled(during: phase.name, savedEpochs: savedEpochs)
+        }
+        let report = EpochReport(phase: phase, train: train, validation: validation,
+                                 validationLoss: validation.objects > 0 ? validation.total : train.total,
+                                 seconds: Date().timeIntervalSince(start), learningRate: learningRate)
+        events(.epochFinished(report))
+        return report
+    }
+
+    // MARK: - Replays
+
+    /// The replay criterion for the weights `model` holds after `epochName`: normal statistics and an appearance bank
+    /// measured with them (kd included once the student is trained), the validation videos' replays scored, and the
+    /// highest frame AUC over the σ grid; nil when the replays have none. The weights, the optimisers and every random
+    /// draw of training are left as they were. `savedEpochs` is what a cancellation reports as saved.
+    func replayAUC(of epochName: String, model: MultiTaskModel, savedEpochs: Int, fallback: String) throws -> Double? {
+        let start = Date()
+        defer { model.appearanceBank = nil }  // the epoch's bank is not saved with its weights: the final pass makes the kept one
+        let measured = try normalStatistics(model: model, savedEpochs: savedEpochs, warn: { _ in })
+        let outcome = try scoreReplays(model: model, statistics: measured.statistics, during: "\(epochName)'s replay check",
+                                       savedEpochs: savedEpochs)
+        guard let outcome, let best = outcome.aucs.compactMap({ $0 }).max() else {
+            events(.warning("\(epochName)'s replays have no frame AUC; it is judged by its \(fallback)"))
+            return nil
+        }
+        events(.replayChecked(ReplayReport(name: epochName, auc: best, sigma: outcome.sigma, frames: outcome.frames,
+                                           seconds: Date().timeIntervalSince(start))))
+        return best
+    }
+
+    /// The validation videos: the ones replayed with abnormal segments.
+    var validationVideos: [VideoSource] {
+        trainer.split.videosWithValidationObjects(videoCount: videos.count).map { videos[$0] }
+    }
+
+    /// Whether some validation video has enough frames for a replay with abnormal segments (`PseudoAnomalies`).
+    func replayableValidationVideoExists() throws -> Bool {
+        let needed = PseudoAnomalies.minimumFrameCount()
+        for video in validationVideos {
+            let reader = try FrameReader(path: video.path)
+            var count = 0
+            while count < needed, try reader.next() != nil { count += 1 }
+            if count >= needed { return true }
+        }
+        return false
+    }
+
+    /// The validation videos replayed with abnormal segments and scored; nil when none is long enough.
+    func scoreReplays(model: ObjectScorer, statistics: HeadStatistics, during step: String, savedEpochs: Int) throws -> SigmaCalibration.Outcome? {
+        do {
+            return try SigmaCalibration.run(model: model, statistics: statistics, videos: validationVideos, batch: options.batchSize,
+                                            makeDetector: { [detector] in try detector!.detector(for: $0) }, isCancelled: isCancelled)
+        } catch is TrainingStopped {
+            throw cancelled(during: step, savedEpochs: savedEpochs)
+        }
+    }
+
+    func normalStatistics(model: MultiTaskModel, savedEpochs: Int, warn: (String) -> Void) throws -> NormalStatistics {
+        do {
+            return try NormalStatistics.measure(model: model, videos: videos, detections: detections, split: trainer.split,
+                                                batch: options.batchSize, bankCapacity: options.appearanceBankCapacity,
+                                                seed: options.seed, warn: warn, isCancelled: isCancelled)
+        } catch is TrainingStopped {
+            throw cancelled(during: "the head statistics pass", savedEpochs: savedEpochs)
+        }
+    }
+
+    /// A table of replay AUCs by epoch ("1:0.9951,2:n/a,...") with `epoch`'s entry appended.
+    static func appending(to table: String?, epoch: Int, replayAUC: Double?) -> String {
+        let entry = "\(epoch):" + (replayAUC.map { String(format: "%.4f", $0) } ?? "n/a")
+        return table.map { $0 + "," + entry } ?? entry
+    }
+
+    /// The error that ends a cancelled run, saying what is on disk.
+    func cancelled(during what: String, savedEpochs: Int) -> TrainingCancelled {
+        let resumable = savedEpochs > 0 && FileManager.default.fileExists(atPath: lastPath)
+        return TrainingCancelled(during: what, savedEpochs: savedEpochs, checkpoint: resumable ? lastPath : nil)
+    }
+
+    // MARK: - Finishing
+
+    /// The kept weights with their normal statistics, appearance bank and σ, written to the model file.
+    private func finish(model: MultiTaskModel, info: CheckpointInfo) throws -> CheckpointInfo {
+        // The best checkpoint's weights are loaded into the training model (a second model would double the
+        // activation memory), and the detections cached during training are reused.
+        var final = try ModelCheckpoint.loadWeights(modelPath, into: model)
+        let measured = try normalStatistics(model: model, savedEpochs: info.epoch) { self.events(.warning($0)) }
+        if let bank = measured.bank {
+            events(.appearanceBank(entries: bank.entries, offered: bank.offered, dimension: bank.dimension, mean: bank.mean, std: bank.std))
+        } else {
+            events(.note("no appearance score (too few training objects to measure its normal spread)"))
+        }
+        final.headStatistics = measured.statistics
+        final.headStatisticsObjects = measured.objects
+        // The kept checkpoint was written at its own epoch: the tables of every epoch are the run's.
+        final.epochReplayAUCs = info.epochReplayAUCs
+        final.epoch = info.epoch
+        final.epochsPlanned = options.epochs
+        final.studentEpoch = info.studentEpoch
+        final.studentEpochsPlanned = info.studentEpochsPlanned
+        final.studentReplayAUCs = info.studentReplayAUCs
+        final.scoreSigma = nil
+        final.scoreSigmaValidation = nil
+        try ModelCheckpoint.save(model, info: final, to: modelPath, includeOptimizer: false)
+        if let (sigma, table) = try chooseSigma(model: model, statistics: measured.statistics, savedEpochs: info.epoch) {
+            final.scoreSigma = sigma
+            final.scoreSigmaValidation = table
+            try ModelCheckpoint.save(model, info: final, to: modelPath, includeOptimizer: false)
+        }
+        return final
+    }
+
+    /// The scoring σ, chosen on the validation replays (no test labels): the σ and every σ's frame AUC, or nil when
+    /// none could be chosen (a note or warning says why: the model is complete without one).
+    private func chooseSigma(model: MultiTaskModel, statistics: HeadStatistics, savedEpochs: Int) throws -> (Double, String)? {
+        events(.note("choosing the scoring sigma on \(validationVideos.map(\.name).joined(separator: ", ")) replayed with fast-forwarded and reversed segments"))
+        do {
+            guard let chosen = try scoreReplays(model: model, statistics: statistics, during: "the sigma calibration", savedEpochs: savedEpochs) else {
+                events(.note("no validation video is long enough (\(PseudoAnomalies.minimumFrameCount()) frames) to choose the scoring sigma; score uses 0 unless --sigma is given"))
+                return nil
+            }
+            events(.sigmaChosen(sigma: chosen.sigma, table: chosen.table, frames: chosen.frames))
+            return (chosen.sigma, chosen.table)
+        } catch let stop as TrainingCancelled {
+            throw stop
+        } catch {
+            // A failed calibration (e.g. no space for the replay frames) leaves a complete model: a warning.
+            events(.warning("could not choose the scoring sigma (\(error)); \(modelPath) is complete, score uses 0 unless --sigma is given"))
+            return nil
+        }
+    }
+}
+
+extension TrainingPhase {
+    /// "epoch 3", "student epoch 2".
+    public var name: String {
+        switch self {
+        case .main(let epoch, _): return "epoch \(epoch)"
+        case .student(let epoch, _): return "student epoch \(epoch)"
+        }
+    }
+}

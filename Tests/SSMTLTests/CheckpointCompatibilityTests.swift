@@ -1,0 +1,118 @@
+import Foundation
+import XCTest
+import NeuralNet
+import TestScratch
+import VideoIO
+@testable import SSMTL
+
+/// Models written by earlier versions (checkpoint format 2). One that uses only what this version has scores as it
+/// did; one trained with a setting that was removed is refused in one line if the setting changes scoring, and
+/// scores but cannot be trained further if it only shaped training.
+final class CheckpointCompatibilityTests: XCTestCase {
+    /// `Scripts/make_legacy_model_fixture.sh`: a tiny model trained by commit a5cc071, and what it scored.
+    private var legacy: String {
+        Bundle.module.resourceURL!.appendingPathComponent("Fixtures/legacy-model").path
+    }
+
+    /// The earlier version's frame scores and regions of the fixture's test video, scored again now: the same rows,
+    /// the retired (always zero) jigsaw column aside, to the precision of the files.
+    func testAModelOfThePreviousFormatScoresAsItDid() throws {
+        let scratch = try makeScratchFolder("ssmtl-legacy")
+        let scoring = try ScoringRun(modelPath: legacy + "/model.safetensors")
+        XCTAssertEqual(scoring.info.retiredTrainingSettings, [], "trained with what this version still has")
+        var options = ScoringOptions(outputFolder: scratch)
+        options.objectTables = true
+        options.threads = 1
+        let summary = try scoring.score(try discoverVideos([legacy + "/test_01.mp4"]), options: options)
+        XCTAssertEqual(summary.scored, 1)
+        for (file, columns) in [("test_01.csv", 7), ("test_01.regions.txt", 6), ("test_01.objects.csv", 11)] {
+            let before = try rows(legacy + "/" + file), now = try rows(scratch + "/" + file)
+            XCTAssertEqual(now.count, before.count, file)
+            XCTAssertGreaterThan(now.count, 10, file)
+            for (a, b) in zip(before, now) {
+                XCTAssertEqual(b.count, columns, file)
+                if a.count > columns { XCTAssertEqual(a[columns...].map { $0 ?? 1 }, [0], "\(file): the jigsaw column was always 0") }
+                for k in 0..<columns {
+                    let (x, y) = (try XCTUnwrap(a[k], "\(file) \(a)"), try XCTUnwrap(b[k], "\(file) \(b)"))
+                    XCTAssertEqual(y, x, accuracy: 2e-5 * max(1, abs(x)), "\(file) column \(k)")
+                }
+            }
+        }
+    }
+
+    /// Each row of a score file as numbers (nil for a header word).
+    private func rows(_ path: String) throws -> [[Double?]] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        return text.split(separator: "\n").filter { $0.first?.isNumber ?? false }.map { $0.split(separator: ",").map { Double(String($0)) } }
+    }
+
+    /// A setting that changed how a model scores and no longer exists is refused with one line naming the file and
+    /// the setting; an ensemble file likewise.
+    func testRetiredScoringSettingsAreRefused() throws {
+        let scratch = try makeScratchFolder("ssmtl-legacy")
+        for (key, value) in [("jigsaw_grid", "4"), ("crop_shape", "square"), ("appearance_score", "gaussian"), ("score_calibration", "tail")] {
+            let path = scratch + "/\(key).safetensors"
+            try SafetensorsHeader.rewriteMetadata(legacy + "/model.safetensors", to: path, [key: value])
+            XCTAssertThrowsError(try ScoringRun(modelPath: path)) { error in
+                let text = "\(error)"
+                XCTAssertTrue(text.contains("\(key).safetensors") && text.contains("\(key) \(value)") && text.contains("no longer has"), text)
+                XCTAssertFalse(text.contains("\n"), text)
+            }
+        }
+        let ensemble = scratch + "/ensemble.safetensors"
+        try SafetensorsHeader.rewriteMetadata(legacy + "/model.safetensors", to: ensemble, ["format": "ssmtl-ensemble-1", "members": "3"])
+        XCTAssertThrowsError(try ScoringRun(modelPath: ensemble)) {
+            XCTAssertTrue("\($0)".contains("is an ensemble of 3 networks") && "\($0)".contains("member-1"), "\($0)")
+        }
+        // The same keys in a file of this version's format are not read at all.
+        let current = scratch + "/current.safetensors"
+        try SafetensorsHeader.rewriteMetadata(legacy + "/model.safetensors", to: current, ["format": "ssmtl-checkpoint-3", "jigsaw_grid": "4"])
+        XCTAssertNoThrow(try ScoringRun(modelPath: current))
+    }
+
+    /// A model whose training used a retired setting (here the constant learning rate and the loss rule of earlier
+    /// versions) still scores; continuing its training is refused in one line naming the settings. A training
+    /// checkpoint of the previous format with today's settings continues, to the bytes of a run of this version.
+    func testRetiredTrainingSettingsScoreButDoNotResume() throws {
+        let scratch = try makeScratchFolder("ssmtl-legacy")
+        let videos = try TinyScene.makeVideos(in: scratch + "/train", count: 2, frames: 24)
+        let options = TrainingRunTests.tinyOptions(epochs: 2)
+        try TrainingRunTests.train(videos, to: scratch + "/straight.safetensors", options)
+
+        let model = scratch + "/m.safetensors", last = scratch + "/m.last.safetensors"
+        XCTAssertThrowsError(try TrainingRunTests.train(videos, to: model, options) {
+            if case .epochFinished = $0 { return true } else { return false }
+        })
+        let previousFormat: [String: String?] = ["format": "ssmtl-checkpoint-2", "lr_schedule": "cosine", "epoch_selection": "replay",
+                                                  "student_selection": "replay", "mirror": "true", "jigsaw_grid": "0"]
+        try SafetensorsHeader.rewriteMetadata(last, to: last, previousFormat)
+        var retired = previousFormat
+        retired["lr_schedule"] = "constant"
+        retired["epoch_selection"] = .some(nil)  // removed from the file: an earlier file without it chose by the loss
+        try SafetensorsHeader.rewriteMetadata(last, to: scratch + "/retired.last.safetensors", retired)
+        try FileManager.default.copyItem(atPath: model, toPath: scratch + "/retired.safetensors")
+
+        var resume = options
+        resume.resume = true
+        XCTAssertThrowsError(try TrainingRunTests.train(videos, to: scratch + "/retired.safetensors", resume)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("retired.last.safetensors") && text.contains("lr_schedule constant, epoch_selection loss")
+                          && text.contains("cannot continue"), text)
+        }
+        let (_, info) = try ModelCheckpoint.load(scratch + "/retired.last.safetensors")
+        XCTAssertEqual(info.retiredTrainingSettings, ["lr_schedule constant", "epoch_selection loss"])
+
+        try TrainingRunTests.train(videos, to: model, resume)
+        XCTAssertEqual(try SafetensorsContents(model).body, try SafetensorsContents(scratch + "/straight.safetensors").body)
+    }
+
+    /// Earlier versions stored six statistics (the last, the retired jigsaw score, of zero spread without its head):
+    /// the sixth is dropped; one with a spread cannot be read.
+    func testSixStoredStatisticsLoseTheRetiredSixth() throws {
+        let six = try CheckpointInfo.headStatistics(mean: "1,2,3,4,5,0", std: "1,1,1,1,1,0", path: "m")
+        XCTAssertEqual(six, HeadStatistics(mean: [1, 2, 3, 4, 5], std: [1, 1, 1, 1, 1]))
+        XCTAssertThrowsError(try CheckpointInfo.headStatistics(mean: "1,2,3,4,5,6", std: "1,1,1,1,1,1", path: "m")) {
+            XCTAssertTrue("\($0)".contains("4 to 5 values"), "\($0)")
+        }
+    }
+}
