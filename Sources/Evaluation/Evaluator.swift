@@ -3,7 +3,9 @@ import Foundation
 /// The result of evaluating a folder of score files against a test set's ground truth.
 public struct EvaluationReport: Codable, Sendable {
     public struct Video: Codable, Sendable {
+        /// The video's score-file name (`01`, `01_0014`), also for Ped2's `Test001` and Avenue's `1_label`.
         public var name: String
+        /// The ground-truth file or folder its labels came from.
         public var groundTruth: String
         public var frames: Int
         public var anomalousFrames: Int
@@ -38,6 +40,8 @@ public struct EvaluationReport: Codable, Sendable {
         public var macroAUC: Double?
     }
     public var columnAUCs: [ColumnAUC] = []
+    /// Ground-truth videos without a score file, left out of every metric (`--scored-only`), by score-file name.
+    public var leftOutVideos: [String] = []
 }
 
 /// Everything needed for the table, the JSON and the plots.
@@ -55,28 +59,16 @@ public enum Evaluator {
         ((try? FileManager.default.contentsOfDirectory(atPath: scoresDirectory)) ?? []).contains { $0.hasSuffix(".regions.txt") }
     }
 
-    public static func evaluate(scoresDirectory: String, groundTruth set: GroundTruthSet, groundTruthPath: String,
-                                padding: MacroPadding) throws -> EvaluationOutcome {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: scoresDirectory) else {
-            throw EvaluationError(scoresDirectory, "cannot list the scores folder")
-        }
-        // Score files by match key (the per-object tables of `score --object-heads` are not frame scores).
-        var csvByKey: [String: String] = [:]
-        for name in names where name.hasSuffix(".csv") && !name.hasSuffix(".objects.csv") && !name.hasPrefix(".") {
-            let stem = String(name.dropLast(4))
-            let key = set.matchKey(stem)
-            if let other = csvByKey[key] {
-                throw EvaluationError(scoresDirectory + "/" + name, "same video as \(other).csv")
-            }
-            csvByKey[key] = stem
-        }
-        guard !csvByKey.isEmpty else { throw EvaluationError(scoresDirectory, "no <video>.csv score files") }
-        let gtKeys = Set(set.videos.map { set.matchKey($0.name) })
-        if let extra = csvByKey.keys.sorted().first(where: { !gtKeys.contains($0) }) {
-            throw EvaluationError(scoresDirectory + "/" + csvByKey[extra]! + ".csv", "no ground truth for this video in the \(set.dataset.rawValue) ground truth")
-        }
+    /// Evaluates the score files of `scoresDirectory` against the ground truth. A ground-truth video without a score
+    /// file is an error unless `scoredOnly`: the evaluation then covers the scored videos only, exactly as if the
+    /// ground truth held nothing else, and the report names the others (`leftOutVideos` and a note).
+    public static func evaluate(scoresDirectory: String, groundTruth fullSet: GroundTruthSet, groundTruthPath: String,
+                                padding: MacroPadding, scoredOnly: Bool = false) throws -> EvaluationOutcome {
+        let csvByKey = try scoreFileStems(in: scoresDirectory, groundTruth: fullSet)
+        let (set, leftOut) = try scoredPart(of: fullSet, csvByKey: csvByKey, scoresDirectory: scoresDirectory, scoredOnly: scoredOnly)
         let useRegions = hasRegionFiles(scoresDirectory) && set.regionSource != .unavailable
         var notes = set.notes
+        if !leftOut.isEmpty { notes.insert(leftOutNote(leftOut, evaluated: set.videos.count), at: 0) }
         if hasRegionFiles(scoresDirectory) && set.regionSource == .unavailable {
             notes.append("region files found, but the ground truth has no regions or tracks: RBDC/TBDC not computed")
         }
@@ -86,11 +78,7 @@ public enum Evaluator {
         var missingRegionFiles = 0
         var csvPaths: [String] = []
         for gt in set.videos {
-            let key = set.matchKey(gt.name)
-            guard let stem = csvByKey[key] else {
-                throw EvaluationError(scoresDirectory + "/" + gt.name + ".csv",
-                                      "missing score file for ground-truth video \(gt.name) (\(gt.source))")
-            }
+            let stem = csvByKey[set.matchKey(gt.name)]!  // scoredPart keeps only the videos with a score file
             let csv = scoresDirectory + "/" + stem + ".csv"
             let s = try ScoreFileReader.readFrameScores(path: csv)
             csvPaths.append(csv)
@@ -118,8 +106,8 @@ public enum Evaluator {
                 predictions = regions.count
                 regionVideos.append(RegionTrackVideo(tracks: gt.tracks ?? [], predictions: regions))
             }
-            videos.append(.init(name: stem, groundTruth: gt.name, frames: l.count, anomalousFrames: l.reduce(0) { $0 + Int($1) },
-                                auc: nil, regionPredictions: predictions))
+            videos.append(.init(name: set.scoreFileName(gt.name), groundTruth: gt.source, frames: l.count,
+                                anomalousFrames: l.reduce(0) { $0 + Int($1) }, auc: nil, regionPredictions: predictions))
         }
         if missingRegionFiles > 0 { notes.append("\(missingRegionFiles) videos have no .regions.txt file: no region predictions for them") }
         let auc = frameAUCs(labels: labels, scores: scores, padding: padding)
@@ -157,6 +145,58 @@ public enum Evaluator {
             groundTruthRegions: regionTrack?.groundTruthRegions, groundTruthTracks: regionTrack?.groundTruthTracks,
             regionPredictions: regionTrack?.predictions, notes: notes, videos: videos)
         report.columnAUCs = columnAUCs
+        report.leftOutVideos = leftOut
         return EvaluationOutcome(report: report, labels: labels, scores: scores, frameAUC: auc, regionTrack: regionTrack)
     }
+
+    /// Score-file stems by match key (the per-object tables of `score --object-heads` are not frame scores).
+    /// No score file at all, two files for one video, or a file without ground truth are errors.
+    static func scoreFileStems(in scoresDirectory: String, groundTruth set: GroundTruthSet) throws -> [String: String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: scoresDirectory) else {
+            throw EvaluationError(scoresDirectory, "cannot list the scores folder")
+        }
+        var csvByKey: [String: String] = [:]
+        for name in names where name.hasSuffix(".csv") && !name.hasSuffix(".objects.csv") && !name.hasPrefix(".") {
+            let stem = String(name.dropLast(4))
+            let key = set.matchKey(stem)
+            if let other = csvByKey[key] {
+                throw EvaluationError(scoresDirectory + "/" + name, "same video as \(other).csv")
+            }
+            csvByKey[key] = stem
+        }
+        guard !csvByKey.isEmpty else { throw EvaluationError(scoresDirectory, "no <video>.csv score files") }
+        let gtKeys = Set(set.videos.map { set.matchKey($0.name) })
+        if let extra = csvByKey.keys.sorted().first(where: { !gtKeys.contains($0) }) {
+            throw EvaluationError(scoresDirectory + "/" + csvByKey[extra]! + ".csv", "no ground truth for this video in the \(set.dataset.rawValue) ground truth")
+        }
+        return csvByKey
+    }
+
+    /// The ground truth of the videos that have a score file, and the score-file names of those that have none.
+    /// Videos without one are an error unless `scoredOnly`: metrics of part of a test set are not the test set's.
+    static func scoredPart(of set: GroundTruthSet, csvByKey: [String: String], scoresDirectory: String,
+                           scoredOnly: Bool) throws -> (set: GroundTruthSet, leftOut: [String]) {
+        let hasScores = { (video: VideoGroundTruth) in csvByKey[set.matchKey(video.name)] != nil }
+        let leftOut = set.videos.filter { !hasScores($0) }.map { set.scoreFileName($0.name) }
+        if !leftOut.isEmpty && !scoredOnly {
+            throw EvaluationError(scoresDirectory, "no score file for \(leftOut.count) of the \(set.videos.count) ground-truth videos: "
+                + "\(nameList(leftOut)); --scored-only evaluates only the videos that have one")
+        }
+        var scored = set
+        scored.videos = set.videos.filter(hasScores)
+        return (scored, leftOut)
+    }
+
+    static func leftOutNote(_ leftOut: [String], evaluated: Int) -> String {
+        "evaluated the \(evaluated) of the \(evaluated + leftOut.count) ground-truth videos that have a score file; "
+            + "left out \(leftOut.count) without one: \(nameList(leftOut))"
+    }
+}
+
+/// Names for a one-line message: "01", "01 and 02", "01, 02 and 03", or the first `shown` and how many more
+/// (a ShanghaiTech shard can leave out a hundred videos; the JSON report lists them all).
+func nameList(_ names: [String], shown: Int = 5) -> String {
+    if names.count > shown { return names.prefix(shown).joined(separator: ", ") + " and \(names.count - shown) more" }
+    guard let last = names.last, names.count > 1 else { return names.first ?? "" }
+    return names.dropLast().joined(separator: ", ") + " and " + last
 }

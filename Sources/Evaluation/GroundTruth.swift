@@ -62,4 +62,13 @@ public struct GroundTruthSet: Sendable {
             return name
         }
     }
+
+    /// The name a video goes by in eval's output: its score file's stem by the README's convention (Ped2
+    /// `Test001` and Avenue `1_label` are `01`; ShanghaiTech and generic names stay as they are), so the table,
+    /// notes, JSON and charts name videos the way users name their score files.
+    public func scoreFileName(_ name: String) -> String {
+        let key = matchKey(name)
+        guard dataset == .ped2 || dataset == .avenue, let number = Int(key) else { return name }
+        return String(format: "%02d", number)
+    }
 }

@@ -93,8 +93,9 @@ public enum Ped2GroundTruth {
         for (i, ranges) in allRanges.enumerated() {
             let name = String(format: "Test%03d", i + 1)
             let files = maskFiles(in: folder + "/" + name + "_gt")
-            // The frame count comes from the mask folder when there is one: name it, so a count mismatch points there.
-            let source = files.isEmpty ? mFile : "\(folder)/\(name)_gt, \(files.count) masks"
+            // The frame count comes from the mask folder when there is one: name it, so a count mismatch points there
+            // (and the report shows the path the labels came from).
+            let source = files.isEmpty ? mFile : "\(folder)/\(name)_gt"
             var video = VideoGroundTruth(name: name, source: source,
                                          labels: labels(ranges: ranges, frameCount: files.isEmpty ? nil : files.count),
                                          lengthKnown: !files.isEmpty)

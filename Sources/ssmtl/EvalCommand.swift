@@ -15,7 +15,9 @@ struct Eval: ParsableCommand {
             ped2 (UCSDped2.m + TestNNN_gt masks), avenue (N_label.mat), shanghaitech (test_frame_mask/*.npy, \
             tracks/*.txt, test_pixel_mask/*.npy), generic (<video>.npy or <video>.txt frame labels).
             Score files are paired with the ground truth by name (Ped2 01 = Test001, Avenue 01 = 1_label.mat, \
-            ShanghaiTech 01_0014 = 01_0014.npy). Scores are compared as given (no normalisation).
+            ShanghaiTech 01_0014 = 01_0014.npy), and the output names videos like the score files. Every \
+            ground-truth video needs a score file unless --scored-only is given. Scores are compared as given \
+            (no normalisation).
             """)
 
     @Option(help: ArgumentHelp("Folder of score files <video>.csv (and optional <video>.regions.txt).", valueName: "dir"))
@@ -39,6 +41,9 @@ struct Eval: ParsableCommand {
     @Option(help: "Macro AUC padding: 'on' adds a normal frame scored 0 and an anomalous frame scored 1 to every video (SSMTL authors' convention), 'off' scores videos as they are.")
     var macroPadding: MacroPadding = .on
 
+    @Flag(help: "Evaluate only the ground-truth videos that have a <video>.csv score file: the others are left out of every metric (AUCs, RBDC/TBDC, frame counts) and named in a note and in the JSON's leftOutVideos. Otherwise a ground-truth video with no score file is an error.")
+    var scoredOnly = false
+
     @Flag(help: "Print only the table (no notes on stderr).")
     var quiet = false
 
@@ -46,7 +51,8 @@ struct Eval: ParsableCommand {
         let started = Date()
         let needRegions = Evaluator.hasRegionFiles(scores)
         let set = try GroundTruthLoader.load(path: gt, dataset: dataset, tracksDirectory: tracks, deriveRegions: needRegions)
-        let outcome = try Evaluator.evaluate(scoresDirectory: scores, groundTruth: set, groundTruthPath: gt, padding: macroPadding)
+        let outcome = try Evaluator.evaluate(scoresDirectory: scores, groundTruth: set, groundTruthPath: gt, padding: macroPadding,
+                                             scoredOnly: scoredOnly)
         let report = outcome.report
         print(EvalTable.render(report))
         for note in report.notes { Terminal.note("eval: note: \(note)", quiet: quiet) }
@@ -70,9 +76,14 @@ struct Eval: ParsableCommand {
 enum EvalTable {
     static func percent(_ v: Double?) -> String { v.map { String(format: "%.2f", 100 * $0) } ?? "n/a" }
 
+    /// "21", or "3 of 21" when videos without a score file were left out, so a partial result reads as one.
+    static func videoCount(_ r: EvaluationReport) -> String {
+        r.leftOutVideos.isEmpty ? "\(r.videos.count)" : "\(r.videos.count) of \(r.videos.count + r.leftOutVideos.count)"
+    }
+
     static func render(_ r: EvaluationReport) -> String {
         var lines: [String] = []
-        lines.append("dataset: \(r.dataset)   videos: \(r.videos.count)   frames: \(r.frames) (\(r.anomalousFrames) anomalous)")
+        lines.append("dataset: \(r.dataset)   videos: \(videoCount(r))   frames: \(r.frames) (\(r.anomalousFrames) anomalous)")
         lines.append("")
         lines.append("metric      value (%)")
         lines.append("micro AUC   \(percent(r.microAUC))")

@@ -61,4 +61,40 @@ final class EvalCommandTests: XCTestCase {
         XCTAssertEqual(result.status, 1)
         XCTAssertTrue(result.stderr.contains("nowhere: no such ground-truth"), result.stderr)
     }
+
+    /// Avenue ground truth made of the evaluation tests' MAT fixture (4 frames, labels 0,1,1,1) as 1, 2 and 3_label.mat,
+    /// with a score file for video 02 only.
+    private func makeAvenueWithOneScoredVideo() throws -> String {
+        let root = try makeScratchFolder("ssmtl-cli")
+        let fixture = CLI.packageRoot.appendingPathComponent("Tests/EvaluationTests/Fixtures/mat/cell_plain.mat").path
+        try FileManager.default.createDirectory(atPath: root + "/gt/testing_label_mask", withIntermediateDirectories: true)
+        for n in 1...3 { try FileManager.default.copyItem(atPath: fixture, toPath: root + "/gt/testing_label_mask/\(n)_label.mat") }
+        try write("frame,score\n0,0.1\n1,0.9\n2,0.7\n3,0.8\n", root + "/scores/02.csv")
+        return root
+    }
+
+    func testScoredOnlyEvaluatesThePresentVideosAndNamesTheOthers() throws {
+        let root = try makeAvenueWithOneScoredVideo()
+        let refused = try CLI.run(["eval", "--scores", root + "/scores", "--gt", root + "/gt"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertEqual(refused.stderrLines.count, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.hasPrefix("ssmtl: error: "), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("no score file for 2 of the 3 ground-truth videos: 01 and 03; --scored-only"), refused.stderr)
+
+        let partial = try CLI.run(["eval", "--scores", root + "/scores", "--gt", root + "/gt", "--scored-only",
+                                   "--json", root + "/eval.json", "--plots", root + "/plots"])
+        XCTAssertEqual(partial.status, 0, partial.stderr)
+        XCTAssertTrue(partial.stderrLines.contains(
+            "eval: note: evaluated the 1 of the 3 ground-truth videos that have a score file; left out 2 without one: 01 and 03"), partial.stderr)
+        XCTAssertTrue(partial.stdout.contains("videos: 1 of 3   frames: 4 (3 anomalous)"), partial.stdout)
+        XCTAssertTrue(partial.stdout.contains("\n02 "), partial.stdout)
+        XCTAssertFalse((partial.stdout + partial.stderr).contains("_label"), partial.stdout + partial.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/eval.json"))) as? [String: Any])
+        XCTAssertEqual(json["leftOutVideos"] as? [String], ["01", "03"])
+        let videos = try XCTUnwrap(json["videos"] as? [[String: Any]])
+        XCTAssertEqual(videos.map { $0["name"] as? String }, ["02"])
+        XCTAssertEqual(videos.first?["groundTruth"] as? String, root + "/gt/testing_label_mask/2_label.mat")
+        XCTAssertEqual(json["frames"] as? Int, 4)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/plots/video_02.png"))
+    }
 }

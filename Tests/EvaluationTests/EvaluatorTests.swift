@@ -92,7 +92,7 @@ final class EvaluatorTests: XCTestCase {
             _ = try Evaluator.evaluate(scoresDirectory: scores, groundTruth: set, groundTruthPath: gt, padding: .on)
         }
         try FileManager.default.removeItem(atPath: scores + "/b.csv")
-        assertEvaluationError("b.csv: missing score file") {
+        assertEvaluationError("scores: no score file for 1 of the 2 ground-truth videos: b; --scored-only") {
             _ = try Evaluator.evaluate(scoresDirectory: scores, groundTruth: set, groundTruthPath: gt, padding: .on)
         }
         try EvalPaths.write("frame,score\n0,0.3\n1,0.4\n2,0.1\n", to: scores + "/b.csv")
