@@ -15,7 +15,7 @@ final class CheckpointCompatibilityTests: XCTestCase {
     }
 
     /// The earlier version's frame scores and regions of the fixture's test video, scored again now: the same rows,
-    /// the retired (always zero) jigsaw column aside, to the precision of the files.
+    /// the retired (always zero) jigsaw column aside, to 1e-4 (another OpenBLAS kernel rounds the network differently).
     func testAModelOfThePreviousFormatScoresAsItDid() throws {
         let scratch = try makeScratchFolder("ssmtl-legacy")
         let scoring = try ScoringRun(modelPath: legacy + "/model.safetensors")
@@ -34,7 +34,7 @@ final class CheckpointCompatibilityTests: XCTestCase {
                 if a.count > columns { XCTAssertEqual(a[columns...].map { $0 ?? 1 }, [0], "\(file): the jigsaw column was always 0") }
                 for k in 0..<columns {
                     let (x, y) = (try XCTUnwrap(a[k], "\(file) \(a)"), try XCTUnwrap(b[k], "\(file) \(b)"))
-                    XCTAssertEqual(y, x, accuracy: 2e-5 * max(1, abs(x)), "\(file) column \(k)")
+                    XCTAssertEqual(y, x, accuracy: 1e-4 * max(1, abs(x)), "\(file) column \(k)")
                 }
             }
         }
