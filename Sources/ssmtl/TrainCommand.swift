@@ -47,6 +47,9 @@ struct Train: ParsableCommand {
     @Option(help: "Threads (0 = all cores).")
     var threads = 0
 
+    @Flag(help: "Print where the time went (epochs, replay checks, statistics; network, data thread) on stdout at the end.")
+    var timings = false
+
     @Option(help: "Network size: shallow-narrow, shallow-wide, deep-narrow or deep-wide (wider and deeper are slower).")
     var variant = Variant.shallowNarrow
 
@@ -93,7 +96,7 @@ struct Train: ParsableCommand {
         try OutputPaths.checkFile(out, what: "--out")
         let videos = try discoverVideos(inputs)
         let training = TrainingRun(videos: videos, modelPath: out, options: try trainingOptions())
-        let progress = TrainProgress(quiet: quiet)
+        let progress = TrainProgress(quiet: quiet, timings: timings)
         do {
             let info = try training.run(events: progress.report, isCancelled: { Interrupt.received != nil })
             progress.finished(info, path: out)

@@ -4,10 +4,10 @@ import SSMTL
 /// Prints a training run's events: a progress bar per epoch on a terminal, one line per finished epoch, replay
 /// check and final step on stderr. Warnings are printed even with --quiet.
 final class TrainProgress {
-    private let quiet: Bool
+    private let quiet: Bool, timings: Bool
     private var bar: ProgressBar?
 
-    init(quiet: Bool) { self.quiet = quiet }
+    init(quiet: Bool, timings: Bool) { self.quiet = quiet; self.timings = timings }
 
     func report(_ event: TrainingEvent) {
         switch event {
@@ -38,6 +38,14 @@ final class TrainProgress {
             Terminal.note("train: warning: \(text)")
         case .note(let text):
             note("train: \(text)")
+        case .finished(let t):
+            guard timings else { return }
+            let s = t.stages
+            let parts = [("main_epochs", t.mainEpochs), ("student_epochs", t.studentEpochs), ("replay_checks", t.replayChecks),
+                         ("statistics", t.statistics), ("sigma", t.sigma), ("total", t.total), ("network_train", s.train),
+                         ("network_validate", s.validate), ("waiting_for_data", s.waitingForData), ("decode", s.decode),
+                         ("detect", s.detect), ("crop", s.crop), ("assemble", s.assemble)]
+            print("timings_s " + parts.map { String(format: "%@=%.1f", $0.0, $0.1) }.joined(separator: " "))
         }
     }
 

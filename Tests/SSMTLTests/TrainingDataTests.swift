@@ -17,7 +17,8 @@ final class TrainingDataTests: XCTestCase {
         s.side = 4
         var rng = TestRNG(seed: seed)
         var examples: [TrainingExample] = []
-        try s.run(reader: FrameReader(path: dir), video: 2, rng: &rng,
+        var timings = EpochTimings()
+        try s.run(reader: FrameReader(path: dir), video: 2, rng: &rng, timings: &timings,
                   detections: { [0, 10, 20, 39].contains($0.index) ? [DetectionBox(x1: 0, y1: 0, x2: 7, y2: 7, classProbabilities: [0.25, 0.75])] : [] },
                   emit: { examples.append($0) })
         return examples

@@ -123,6 +123,14 @@ final class TrainingRunTests: XCTestCase {
         XCTAssertEqual(losses.count, 2)
         XCTAssertEqual(info.bestEpoch, losses.firstIndex(of: losses.min()!)! + 1)
         XCTAssertNil(info.scoreSigma, "no replay: no sigma either")
+        // The last event says where the time went; the parts fit in the whole.
+        guard case .finished(let t) = events.last else { return XCTFail("the last event is the timings") }
+        XCTAssertGreaterThan(t.stages.train, 0)
+        XCTAssertGreaterThan(t.stages.decode, 0)
+        XCTAssertGreaterThan(t.stages.crop, 0)
+        XCTAssertGreaterThan(t.stages.detect, 0, "the first epoch detects")
+        XCTAssertLessThanOrEqual(t.stages.train + t.stages.validate + t.stages.waitingForData, t.mainEpochs + t.studentEpochs)
+        XCTAssertLessThanOrEqual(t.mainEpochs + t.studentEpochs + t.replayChecks + t.statistics + t.sigma, t.total)
         XCTAssertTrue(PseudoAnomalies.minimumFrameCount() == 41)
     }
 

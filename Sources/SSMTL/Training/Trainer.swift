@@ -27,6 +27,22 @@ public struct TaskMetrics: Sendable, Equatable {
     }
 }
 
+/// Where an epoch's seconds go. The data thread decodes, detects (the first epoch only: detections are cached),
+/// crops and assembles batches while the network thread trains: `waitingForData` is the network's idle time, the
+/// part of the data thread's work the network did not hide.
+public struct EpochTimings: Sendable, Equatable {
+    /// Data thread.
+    public var decode = 0.0, detect = 0.0, crop = 0.0, assemble = 0.0
+    /// Network thread.
+    public var train = 0.0, validate = 0.0, waitingForData = 0.0
+    public init() {}
+
+    public mutating func add(_ o: EpochTimings) {
+        decode += o.decode; detect += o.detect; crop += o.crop; assemble += o.assemble
+        train += o.train; validate += o.validate; waitingForData += o.waitingForData
+    }
+}
+
 /// What the trainer needs of the multi-task network.
 public protocol TrainableModel: AnyObject {
     /// Forward + backward of the four losses and one optimiser step.
@@ -91,6 +107,8 @@ public final class Trainer {
     public let options: Options
     public let split: ValidationSplit
     private let detections: DetectionCache
+    /// The stage timings of the last epoch `runEpoch` finished.
+    public private(set) var lastEpochTimings = EpochTimings()
 
     public init(videos: [VideoSource], detections: DetectionCache, options: Options) {
         self.videos = videos
@@ -115,23 +133,32 @@ public final class Trainer {
         let thread = BackgroundThread { trainer.value.produceBatches(epoch: epoch, into: batches) }
         var train = TaskMetrics(), validation = TaskMetrics()
         var done = 0
+        var timings = EpochTimings()
         do {
             while true {
                 if shouldStop() { throw TrainingStopped(epoch: epoch) }
                 // The producer may decode for a long time without sending (a long validation video is read, and its
                 // objects set aside, during the training pass), so the wait itself watches for a stop request.
+                let waitStart = Clock.now
                 guard let next = batches.receive(giveUp: shouldStop) else { throw TrainingStopped(epoch: epoch) }
+                timings.waitingForData += Clock.seconds(since: waitStart)
+                let start = Clock.now
                 switch next {
                 case .train(let batch):
                     train.accumulate(try model.trainStep(batch))
+                    timings.train += Clock.seconds(since: start)
                     done += batch.count
                     progress(done, train)
                 case .validate(let batch):
                     validation.accumulate(try model.evaluate(batch))
+                    timings.validate += Clock.seconds(since: start)
                 case .failed(let error):
                     throw error
-                case .end:
+                case .end(let data):
                     thread.join()
+                    timings.decode = data.decode; timings.detect = data.detect; timings.crop = data.crop
+                    timings.assemble = data.assemble
+                    lastEpochTimings = timings
                     return (train, validation)
                 }
             }
@@ -143,7 +170,8 @@ public final class Trainer {
     }
 
     private enum EpochBatch {
-        case train(TrainingBatch), validate(TrainingBatch), failed(any Error), end
+        /// `end` carries the data thread's stage timings.
+        case train(TrainingBatch), validate(TrainingBatch), failed(any Error), end(EpochTimings)
     }
 
     /// The data side of an epoch: videos in a seeded order, streamed through the shuffle buffer into batches.
@@ -155,16 +183,22 @@ public final class Trainer {
         var buffer = ShuffleBuffer<TrainingExample>(capacity: options.shuffleCapacity)
         var pending: [TrainingExample] = []
         var validationPending: [TrainingExample] = []
+        // Two accumulators: the stream holds exclusive access to its own while it emits into the batches.
+        var streamTimings = EpochTimings(), timings = EpochTimings()
 
         func trainOn(_ examples: [TrainingExample]) throws {
+            let start = Clock.now
             let batch = TrainingBatch(examples: examples, side: options.side, teacherWidth: options.teacherWidth,
                                       mirror: options.mirror, rng: &batchRNG)
+            timings.assemble += Clock.seconds(since: start)
             guard batches.send(.train(batch)) else { throw HandoffCancelled() }
         }
         func validateOn(_ examples: [TrainingExample]) throws {
             // Validation coin flips come from their own generator so they are the same in every epoch.
             var rng = SplitMix64(seed: options.seed ^ 0xB0A7)
+            let start = Clock.now
             let batch = TrainingBatch(examples: examples, side: options.side, teacherWidth: options.teacherWidth, rng: &rng)
+            timings.assemble += Clock.seconds(since: start)
             guard batches.send(.validate(batch)) else { throw HandoffCancelled() }
         }
 
@@ -177,7 +211,7 @@ public final class Trainer {
             for v in order {
                 if batches.isCancelled { throw HandoffCancelled() }
                 let reader = try FrameReader(path: videos[v].path)
-                try stream.run(reader: reader, video: v, rng: &rng, detections: { frame in
+                try stream.run(reader: reader, video: v, rng: &rng, timings: &streamTimings, detections: { frame in
                     // Checked per frame, not only per video or batch: set-aside validation objects send nothing.
                     if batches.isCancelled { throw HandoffCancelled() }
                     return try self.detections.objects(video: v, frame: frame)
@@ -213,7 +247,8 @@ public final class Trainer {
                 if validationPending.count == options.batchSize { try validateOn(validationPending); validationPending.removeAll() }
             }
             if !validationPending.isEmpty { try validateOn(validationPending) }
-            batches.send(.end)
+            timings.decode = streamTimings.decode; timings.detect = streamTimings.detect; timings.crop = streamTimings.crop
+            batches.send(.end(timings))
         } catch is HandoffCancelled {
         } catch {
             batches.send(.failed(error))

@@ -30,33 +30,41 @@ public struct ExampleStream {
     public init() {}
 
     /// Calls `emit` for every detected object of the video, in frame order. `detections(frameIndex)` gives
-    /// the objects of a frame (cached from an earlier pass, or computed on the fly).
+    /// the objects of a frame (cached from an earlier pass, or computed on the fly). The seconds spent decoding,
+    /// detecting and cropping are added to `timings`.
     public func run<R: RandomNumberGenerator>(
-        reader: FrameReader, video: Int, rng: inout R,
+        reader: FrameReader, video: Int, rng: inout R, timings: inout EpochTimings,
         detections: (Frame) throws -> [DetectionBox], emit: (TrainingExample) throws -> Void
     ) throws {
         let window = FrameWindow(radius: maxIrregularOffset)
         var waiting: [(Int, [DetectionBox])] = []
         func process(_ center: Int, _ objects: [DetectionBox]) throws {
             for object in objects {
+                let start = Clock.now
                 let region = object.pixelBox
                 let consecutive = TrainingExample.crops(of: region, in: window, center: center,
                                                         offsets: TemporalOffsets.forward(t: temporalRadius), side: side)
                 let offsets = TemporalOffsets.irregular(t: temporalRadius, maxOffset: maxIrregularOffset,
                                                         fastForwardShare: fastForwardShare, using: &rng)
                 let irregular = TrainingExample.crops(of: region, in: window, center: center, offsets: offsets, side: side)
+                timings.crop += Clock.seconds(since: start)
                 try emit(TrainingExample(video: video, frame: center, consecutive: consecutive, irregular: irregular,
                                          teacher: object.classProbabilities))
             }
         }
+        var decodeStart = Clock.now
         while let frame = try reader.next() {
+            timings.decode += Clock.seconds(since: decodeStart)
+            let detectStart = Clock.now
             let objects = try detections(frame).compactMap { $0.clipped(width: frame.width, height: frame.height) }
+            timings.detect += Clock.seconds(since: detectStart)
             window.push(frame)
             waiting.append((frame.index, objects))
             while let next = waiting.first, window.isWindowComplete(around: next.0) {
                 waiting.removeFirst()
                 try process(next.0, next.1)
             }
+            decodeStart = Clock.now
         }
         window.markEnd()
         for (center, objects) in waiting { try process(center, objects) }

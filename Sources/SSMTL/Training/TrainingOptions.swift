@@ -86,6 +86,21 @@ public enum TrainingEvent: Sendable {
     case warning(String)
     /// A plain progress note ("choosing the scoring sigma on ...").
     case note(String)
+    /// The run's last event: where its time went.
+    case finished(TrainingTimings)
+}
+
+/// Where a training run's seconds went (wall clock), phase by phase, with the epochs' stage timings summed.
+public struct TrainingTimings: Sendable {
+    public var mainEpochs = 0.0, studentEpochs = 0.0
+    /// The replay criterion after every epoch (a statistics pass and the replays), main and student.
+    public var replayChecks = 0.0
+    /// The final normal statistics and appearance bank, and the choice of σ.
+    public var statistics = 0.0, sigma = 0.0
+    public var total = 0.0
+    /// The stages of every main and student epoch.
+    public var stages = EpochTimings()
+    public init() {}
 }
 
 public struct TrainingStart: Sendable {
@@ -105,6 +120,8 @@ public struct EpochReport: Sendable {
     public var validationLoss: Double
     public var seconds: Double
     public var learningRate: Float
+    /// Where the epoch's seconds went.
+    public var timings: EpochTimings
 }
 
 public struct ReplayReport: Sendable {

@@ -39,6 +39,7 @@ public final class TrainingRun {
     var detector: LoadedDetector!
     var detections: DetectionCache!
     var trainer: Trainer!
+    var timings = TrainingTimings()
 
     /// Trains, writes the model and returns its checkpoint info. `events` are reported on this thread; `isCancelled`
     /// is polled between batches, and a cancelled run throws `TrainingCancelled` after saving what it finished.
@@ -46,6 +47,8 @@ public final class TrainingRun {
     public func run(events: @escaping (TrainingEvent) -> Void = { _ in },
                     isCancelled: @escaping () -> Bool = { false }) throws -> CheckpointInfo {
         if let problem = options.problem { throw TrainingFailure(problem) }
+        let start = Date()
+        timings = TrainingTimings()
         guard !videos.isEmpty else { throw TrainingFailure("no training videos") }
         self.events = events
         self.isCancelled = isCancelled
@@ -66,7 +69,10 @@ public final class TrainingRun {
 
         try trainMainEpochs(model: model, info: &info)
         try trainStudent(model: model, info: &info)
-        return try finish(model: model, info: info)
+        let final = try finish(model: model, info: info)
+        timings.total = Date().timeIntervalSince(start)
+        events(.finished(timings))
+        return final
     }
 
     /// A new model, or the training checkpoint to resume, checked against the options.
@@ -161,7 +167,9 @@ public final class TrainingRun {
         }
         let report = EpochReport(phase: phase, train: train, validation: validation,
                                  validationLoss: validation.objects > 0 ? validation.total : train.total,
-                                 seconds: Date().timeIntervalSince(start), learningRate: learningRate)
+                                 seconds: Date().timeIntervalSince(start), learningRate: learningRate, timings: trainer.lastEpochTimings)
+        if case .main = phase { timings.mainEpochs += report.seconds } else { timings.studentEpochs += report.seconds }
+        timings.stages.add(report.timings)
         events(.epochFinished(report))
         return report
     }
@@ -174,7 +182,10 @@ public final class TrainingRun {
     /// draw of training are left as they were. `savedEpochs` is what a cancellation reports as saved.
     func replayAUC(of epochName: String, model: MultiTaskModel, savedEpochs: Int, fallback: String) throws -> Double? {
         let start = Date()
-        defer { model.appearanceBank = nil }  // the epoch's bank is not saved with its weights: the final pass makes the kept one
+        defer {
+            model.appearanceBank = nil  // the epoch's bank is not saved with its weights: the final pass makes the kept one
+            timings.replayChecks += Date().timeIntervalSince(start)
+        }
         let measured = try normalStatistics(model: model, savedEpochs: savedEpochs, warn: { _ in })
         let outcome = try scoreReplays(model: model, statistics: measured.statistics, during: "\(epochName)'s replay check",
                                        savedEpochs: savedEpochs)
@@ -243,7 +254,9 @@ public final class TrainingRun {
         // The best checkpoint's weights are loaded into the training model (a second model would double the
         // activation memory), and the detections cached during training are reused.
         var final = try ModelCheckpoint.loadWeights(modelPath, into: model)
+        let statisticsStart = Date()
         let measured = try normalStatistics(model: model, savedEpochs: info.epoch) { self.events(.warning($0)) }
+        timings.statistics = Date().timeIntervalSince(statisticsStart)
         if let bank = measured.bank {
             events(.appearanceBank(entries: bank.entries, offered: bank.offered, dimension: bank.dimension, mean: bank.mean, std: bank.std))
         } else {
@@ -261,6 +274,8 @@ public final class TrainingRun {
         final.scoreSigma = nil
         final.scoreSigmaValidation = nil
         try ModelCheckpoint.save(model, info: final, to: modelPath, includeOptimizer: false)
+        let sigmaStart = Date()
+        defer { timings.sigma = Date().timeIntervalSince(sigmaStart) }
         if let (sigma, table) = try chooseSigma(model: model, statistics: measured.statistics, savedEpochs: info.epoch) {
             final.scoreSigma = sigma
             final.scoreSigmaValidation = table
