@@ -34,12 +34,13 @@ public final class Conv: Layer {
     public var useShifted = Conv.preferShifted
     /// Default for useShifted of new layers (A/B switch for benchmarks).
     nonisolated(unsafe) public static var preferShifted = true
-    /// Inference (`forward(_:foldingInference:)`) of 3D convolutions with 3x3 spatial kernels by Winograd's
-    /// F(2x2, 3x3) (Winograd.swift) instead of frame-shifted GEMMs; training always uses the GEMM paths.
+    /// 3D convolutions with 3x3 spatial kernels by Winograd's F(2x2, 3x3) (Winograd.swift) instead of frame-shifted
+    /// GEMMs: the forward pass, and in training the input gradient too (a convolution of the output gradient with
+    /// the flipped kernel); the weight gradient stays on the GEMMs.
     public var useWinograd = Conv.preferWinograd
     /// Default for useWinograd of new layers (A/B switch for benchmarks).
     nonisolated(unsafe) public static var preferWinograd = true
-    private var winogradWeight: Tensor?
+    private var winogradWeight: Tensor?, flippedWeight: Tensor?, winogradWork: Tensor?
     private var shape: ConvShape?
 
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
@@ -139,7 +140,7 @@ public final class Conv: Layer {
         return y
     }
 
-    /// inference: no backward follows, so the Winograd path may be taken.
+    /// inference: the caller asks for output frames only this path computes.
     private func run(_ x: Tensor, weight wp: UnsafePointer<Float>, bias bp: UnsafePointer<Float>?,
                      outputFrames: [Range<Int>]? = nil, inference: Bool = false) -> Tensor {
         let xs = x.shape
@@ -153,7 +154,7 @@ public final class Conv: Layer {
         let y = ensure(&out, is3D ? [s.n, o, s.od, s.oh, s.ow] : [s.n, o, s.oh, s.ow])
         if useNaive {
             convForwardNaive(out: y.data, inp: x.data, weight: wp, bias: bp, s)
-        } else if inference, let pl = winograd(s) {
+        } else if let pl = winograd(s) {
             let u = ensure(&winogradWeight, [pl.weightSize]), work = ensure(&col, [pl.workspaceSize])
             winogradTransformWeight(u.data, wp, pl)
             convWinogradForward(out: y.data, work: work.data, inp: x.data, u: u.data, bias: bp, pl, outputFrames: outputFrames)
@@ -170,6 +171,15 @@ public final class Conv: Layer {
     }
 
     private func shifted(_ s: ConvShape) -> Bool { useShifted && is3D && s.kd > 1 && s.sd == 1 }
+
+    /// The Winograd plan of the input gradient: the transposed convolution is the convolution of the output gradient
+    /// with the flipped kernel when the padding keeps the size in every axis ("same"), which the plan's conditions
+    /// and an odd depth kernel with depth padding (KD - 1) / 2 ensure.
+    private func winogradInputGradient(_ s: ConvShape) -> WinogradConvPlan? {
+        guard winograd(s) != nil, s.o >= 8, s.kd % 2 == 1, 2 * s.pd == s.kd - 1 else { return nil }
+        return WinogradConvPlan(ConvShape(n: s.n, c: s.o, d: s.od, h: s.oh, w: s.ow, o: s.c, kernel: (s.kd, 3, 3),
+                                          padding: (s.pd, 1, 1)))
+    }
 
     /// The Winograd plan when it applies. With few input channels its 16 GEMMs are too thin (their inner dimension
     /// is KD*C) to beat the shifted GEMMs (inner dimension 9C, a longer output row): the RGB first layer stays on them.
@@ -190,8 +200,18 @@ public final class Conv: Layer {
             let c = ensure(&col, [pl.colSize]), dc = ensure(&dcol, [pl.colSize]), w = ensure(&wr, [pl.weightSize])
             let dw = ensure(&partial, [pl.workers * pl.weightSize])
             reorderConvWeight(w.data, weight.value.data, pl)
-            convShiftedBackward(dinp: computeInputGrad ? g.data : nil, dweight: weight.grad.data, dbias: bias?.grad.data,
-                                col: c.data, dcol: dc.data, dwr: dw.data, dout: dy.data, inp: x.data, wr: w.data, pl)
+            let inputByWinograd = computeInputGrad ? winogradInputGradient(s) : nil
+            convShiftedBackward(dinp: computeInputGrad && inputByWinograd == nil ? g.data : nil, dweight: weight.grad.data,
+                                dbias: bias?.grad.data, col: c.data, dcol: dc.data, dwr: dw.data, dout: dy.data, inp: x.data,
+                                wr: w.data, pl)
+            if let plan = inputByWinograd {
+                // dx = conv(dy, W flipped in every axis, input and output channels swapped): written, g is all zero.
+                let flipped = ensure(&flippedWeight, [plan.s.o * plan.s.c * plan.s.kd * 9])
+                flipConvWeight(flipped.data, weight.value.data, s)
+                let u = ensure(&winogradWeight, [plan.weightSize]), work = ensure(&winogradWork, [plan.workspaceSize])
+                winogradTransformWeight(u.data, flipped.data, plan)
+                convWinogradForward(out: g.data, work: work.data, inp: dy.data, u: u.data, bias: nil, plan)
+            }
         } else {
             let c = ensure(&col, [convWorkspaceSize(s)]), dc = ensure(&dcol, [convWorkspaceSize(s)])
             let pw = ensure(&partial, [max(Threads.swiftWorkers - 1, 0) * (s.o * s.k + s.o)])

@@ -1,4 +1,4 @@
-// MARK: - 3D convolution with 3x3 spatial kernels by Winograd's F(2x2, 3x3) (inference only)
+// MARK: - 3D convolution with 3x3 spatial kernels by Winograd's F(2x2, 3x3)
 //
 // Every output frame of a (KD, 3, 3) convolution with spatial stride 1 and padding 1 is the sum over kz of a 2D 3x3
 // convolution of padded input frame z + kz. Winograd's minimal filtering computes each 2x2 block of a 2D output from
@@ -258,4 +258,13 @@ private func winogradOutputTiles<V: SIMD>(_ m: UnsafeMutablePointer<Float>, xiSt
         row0[2 * l] = y00[l]; row0[2 * l + 1] = y01[l]
         row1[2 * l] = y10[l]; row1[2 * l + 1] = y11[l]
     }
+}
+
+/// flipped (C, O, KD, 3, 3) <- weight (O, C, KD, 3, 3) reversed in depth, rows and columns: the kernel whose
+/// convolution of an output gradient (stride 1, "same" padding) is the input gradient.
+public func flipConvWeight(_ flipped: UnsafeMutablePointer<Float>, _ weight: UnsafePointer<Float>, _ s: ConvShape) {
+    precondition(s.kh == 3 && s.kw == 3)
+    for o in 0..<s.o { for c in 0..<s.c { for kz in 0..<s.kd { for j in 0..<9 {
+        flipped[((c * s.o + o) * s.kd + (s.kd - 1 - kz)) * 9 + (8 - j)] = weight[((o * s.c + c) * s.kd + kz) * 9 + j]
+    }}}}
 }

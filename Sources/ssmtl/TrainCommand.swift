@@ -87,6 +87,8 @@ struct Train: ParsableCommand {
         o.fastForwardShare = expert.fastForwardShare
         o.shuffleCapacity = expert.shuffleBuffer
         o.appearanceBankCapacity = expert.appearanceBank
+        o.frameStride = expert.frameStride
+        o.checkFrameStride = expert.checkFrameStride
         o.detector = teacherOptions.applied(to: try detectorOptions.settingsFromDefaults())
         return o
     }
@@ -137,6 +139,12 @@ struct ExpertTrainingOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Training clips held in the shuffle buffer (about 172 kB each with 64-pixel crops).", visibility: .hidden))
     var shuffleBuffer = 2048
+
+    @Option(name: .customLong("frame-stride"), help: ArgumentHelp("Each epoch trains on the objects of one frame in N, a different one each epoch (consecutive frames hold nearly the same objects); 1 = every frame.", valueName: "N", visibility: .hidden))
+    var frameStride = TrainingOptions().frameStride
+
+    @Option(name: .customLong("check-frame-stride"), help: ArgumentHelp("The replay check after each epoch samples normal appearance from one training frame in N; 1 = every frame.", valueName: "N", visibility: .hidden))
+    var checkFrameStride = TrainingOptions().checkFrameStride
 
     @Option(name: .customLong("appearance-bank"), help: ArgumentHelp("Most training objects in the sample of normal appearance (2 kB each in the model with shallow-narrow).", valueName: "N", visibility: .hidden))
     var appearanceBank = AppearanceSampler.defaultCapacity

@@ -65,8 +65,7 @@ final class WinogradTests: XCTestCase {
         XCTAssertNil(WinogradConvPlan(ConvShape(n: 1, c: 1, d: 3, h: 4, w: 4, o: 1, kernel: (3, 3, 3), stride: (2, 1, 1), padding: (1, 1, 1))), "depth stride 2")
     }
 
-    /// The layer: inference with folded batch norm gives the same output with and without Winograd, and the
-    /// training forward (which backward needs) never uses it.
+    /// The layer: inference with folded batch norm gives the same output with and without Winograd.
     func testLayerFoldedInference() {
         var rng = RNG(seed: 5)
         let conv = Conv(name: "c", inChannels: 4, outChannels: 6, kernel: (3, 3, 3), padding: (1, 1, 1), rng: &rng)
@@ -88,5 +87,38 @@ final class WinogradTests: XCTestCase {
         let naive = Conv(sharing: conv)
         naive.useNaive = true
         assertClose(bn.forward(naive.forward(x, training: false), training: false).array, fast, rtol: 1e-4, atol: 1e-4, "vs naive conv then BN")
+    }
+
+    /// In training, the forward pass and the input gradient by Winograd (the latter as the convolution of the output
+    /// gradient with the flipped kernel, channels swapped) equal the naive loops: the output, the input gradient,
+    /// and the weight and bias gradients (those stay on the GEMMs), serial and batch-parallel, with depth kernels of
+    /// 3 and 1; without an input gradient (a first layer) the weight gradient is unchanged.
+    func testTrainingForwardAndInputGradientMatchNaive() {
+        for parallel in [false, true] {
+            Threads.configure(threads: 2, preferBLAS: !parallel)
+            defer { Threads.configure(threads: 1) }
+            for (i, kd) in [3, 1].enumerated() {
+                var rng = RNG(seed: UInt64(30 + i))
+                let conv = Conv(name: "c", inChannels: 8, outChannels: 12, kernel: (kd, 3, 3), padding: (kd / 2, 1, 1), rng: &rng)
+                let naive = Conv(sharing: conv)
+                naive.useNaive = true
+                let x = randomTensor([3, 8, 5, 6, 10], seed: UInt64(40 + i)), dy = randomTensor([3, 12, 5, 6, 10], seed: UInt64(50 + i))
+                for layer in [conv, naive] { zeroGrad(layer.parameters) }
+                let y = conv.forward(x, training: true).array, dx = conv.backward(dy).array
+                let (dw, db) = (conv.weight.grad.array, conv.bias!.grad.array)
+                for layer in [conv, naive] { zeroGrad(layer.parameters) }
+                assertClose(y, naive.forward(x, training: true).array, rtol: 1e-4, atol: 1e-4, "output, kd \(kd), parallel \(parallel)")
+                assertClose(dx, naive.backward(dy).array, rtol: 1e-4, atol: 1e-4, "input gradient, kd \(kd), parallel \(parallel)")
+                // (The two layers share their parameters: the gradients now are the naive pass's.)
+                assertClose(dw, naive.weight.grad.array, rtol: 1e-4, atol: 1e-4, "weight gradient, kd \(kd)")
+                assertClose(db, naive.bias!.grad.array, rtol: 1e-4, atol: 1e-4, "bias gradient, kd \(kd)")
+
+                conv.computeInputGrad = false
+                zeroGrad(conv.parameters)
+                _ = conv.forward(x, training: true)
+                _ = conv.backward(dy)
+                assertClose(conv.weight.grad.array, dw, rtol: 1e-6, atol: 1e-6, "no input gradient: the same weight gradient")
+            }
+        }
     }
 }

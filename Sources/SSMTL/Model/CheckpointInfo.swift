@@ -13,6 +13,10 @@ public struct CheckpointInfo: Sendable, Equatable {
     public var fastForwardShare = 0.0
     /// Whether half of the training objects were mirrored left-right.
     public var mirror = false
+    /// Each epoch's share of the frames (one in `frameStride`), and the replay checks' bank sample (one training
+    /// frame in `checkFrameStride`); 1 in files written before they existed.
+    public var frameStride = 1
+    public var checkFrameStride = 1
     public var batchSize: Int
     public var seed: UInt64
     /// Epochs completed when the file was written.
@@ -75,6 +79,7 @@ public struct CheckpointInfo: Sendable, Equatable {
             "student_epochs_planned": "\(studentEpochsPlanned)", "student_epoch": "\(studentEpoch)",
             "best_student_epoch": "\(bestStudentEpoch)", "best_student_loss": "\(bestStudentLoss)",
             "learning_rate": "\(learningRate)", "fast_forward_share": "\(fastForwardShare)", "mirror": "\(mirror)",
+            "frame_stride": "\(frameStride)", "check_frame_stride": "\(checkFrameStride)",
             "batch_size": "\(batchSize)", "seed": "\(seed)", "epoch": "\(epoch)",
             "epochs_planned": "\(epochsPlanned)", "best_epoch": "\(bestEpoch)", "best_validation_loss": "\(bestValidationLoss)",
             "detector": detector.keys.sorted().map { "\($0)=\(detector[$0]!)" }.joined(separator: ";"),
@@ -137,6 +142,14 @@ public struct CheckpointInfo: Sendable, Equatable {
             guard let value = Bool(text) else { throw CheckpointError(path, "metadata 'mirror' is '\(text)', not true or false") }
             mirror = value
         }
+        func stride(_ key: String) throws -> Int {
+            guard m[key] != nil else { return 1 }
+            let value: Int = try number(key)
+            guard (1...1000).contains(value) else { throw CheckpointError(path, "metadata '\(key)' must lie in 1...1000") }
+            return value
+        }
+        frameStride = try stride("frame_stride")
+        checkFrameStride = try stride("check_frame_stride")
         batchSize = try number("batch_size")
         seed = try number("seed")
         epoch = try number("epoch")

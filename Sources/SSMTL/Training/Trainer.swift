@@ -100,6 +100,8 @@ public final class Trainer {
         public var fastForwardShare = 0.0
         /// Mirror half of the training objects left-right (`TrainingBatch`); validation batches are never mirrored.
         public var mirror = false
+        /// Each epoch trains on the objects of one frame in `frameStride` (`FrameStride`); 1 = every frame.
+        public var frameStride = 1
         public init() {}
     }
 
@@ -205,13 +207,16 @@ public final class Trainer {
         var stream = ExampleStream()
         stream.side = options.side
         stream.fastForwardShare = options.fastForwardShare
-        /// Streams the examples of the videos `order`, each with whether it belongs to the validation split.
-        func examples(of order: [Int], rng: inout SplitMix64, _ emit: (TrainingExample, Bool) throws -> Void) throws {
+        /// Streams the examples of the videos `order` (of the frames `keep` accepts), each with whether it belongs to
+        /// the validation split.
+        func examples(of order: [Int], rng: inout SplitMix64, keep: @escaping (Int, Int) -> Bool = { _, _ in true },
+                      _ emit: (TrainingExample, Bool) throws -> Void) throws {
             var ordinal = 0
             for v in order {
                 if batches.isCancelled { throw HandoffCancelled() }
                 let reader = try FrameReader(path: videos[v].path)
-                try stream.run(reader: reader, video: v, rng: &rng, timings: &streamTimings, detections: { frame in
+                try stream.run(reader: reader, video: v, rng: &rng, timings: &streamTimings,
+                               keep: { keep(v, $0) }, skipped: { ordinal += $0 }, detections: { frame in
                     // Checked per frame, not only per video or batch: set-aside validation objects send nothing.
                     if batches.isCancelled { throw HandoffCancelled() }
                     return try self.detections.objects(video: v, frame: frame)
@@ -225,7 +230,8 @@ public final class Trainer {
         do {
             // Training pass. Validation examples are still drawn (and set aside) so that the training crops do not
             // depend on where in the order the validation videos fall.
-            try examples(of: Array(videos.indices).shuffled(using: &orderRNG), rng: &cropRNG) { example, isValidation in
+            let stride = FrameStride(stride: options.frameStride, epoch: epoch)
+            try examples(of: Array(videos.indices).shuffled(using: &orderRNG), rng: &cropRNG, keep: stride.keeps) { example, isValidation in
                 guard !isValidation, let out = buffer.insert(example, using: &shuffleRNG) else { return }
                 pending.append(out)
                 if pending.count == options.batchSize { try trainOn(pending); pending.removeAll() }
@@ -299,4 +305,21 @@ private final class CachedDetections: ObjectDetector {
     let cache: DetectionCache, video: Int
     init(cache: DetectionCache, video: Int) { self.cache = cache; self.video = video }
     func detect(_ frame: Frame) throws -> [DetectionBox] { try cache.objects(video: video, frame: frame) }
+}
+
+/// Which frames' objects an epoch trains on. Consecutive frames hold nearly the same objects (a walker moves a pixel
+/// or two), so one frame in `stride` carries most of what an epoch of every frame would, for `stride` times less
+/// work. Epoch e of video v takes the frames f with f ≡ e + v (mod stride): over `stride` epochs every frame is used
+/// once, and the videos do not all skip the same frames.
+public struct FrameStride: Sendable {
+    public let stride: Int, epoch: Int
+    public init(stride: Int, epoch: Int) {
+        precondition(stride >= 1)
+        self.stride = stride
+        self.epoch = epoch
+    }
+
+    public func keeps(video: Int, frame: Int) -> Bool {
+        stride == 1 || (frame - epoch - video) % stride == 0
+    }
 }

@@ -30,15 +30,18 @@ public struct ExampleStream {
     public init() {}
 
     /// Calls `emit` for every detected object of the video, in frame order. `detections(frameIndex)` gives
-    /// the objects of a frame (cached from an earlier pass, or computed on the fly). The seconds spent decoding,
-    /// detecting and cropping are added to `timings`.
+    /// the objects of a frame (cached from an earlier pass, or computed on the fly). Only the objects of frames
+    /// `keep` accepts are cropped (and draw random numbers); for the others `skipped(objectCount)` is called. The
+    /// seconds spent decoding, detecting and cropping are added to `timings`.
     public func run<R: RandomNumberGenerator>(
         reader: FrameReader, video: Int, rng: inout R, timings: inout EpochTimings,
+        keep: (Int) -> Bool = { _ in true }, skipped: (Int) -> Void = { _ in },
         detections: (Frame) throws -> [DetectionBox], emit: (TrainingExample) throws -> Void
     ) throws {
         let window = FrameWindow(radius: maxIrregularOffset)
         var waiting: [(Int, [DetectionBox])] = []
         func process(_ center: Int, _ objects: [DetectionBox]) throws {
+            guard keep(center) else { return skipped(objects.count) }
             for object in objects {
                 let start = Clock.now
                 let region = object.pixelBox

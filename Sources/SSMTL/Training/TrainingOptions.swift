@@ -24,6 +24,13 @@ public struct TrainingOptions: Sendable, Equatable {
     public var fastForwardShare = 1.0 / 3
     /// Every random draw: initialisation, the validation split, irregular offsets, shuffling, coin flips, dropout.
     public var seed: UInt64 = 1
+    /// Each epoch (main and student) trains on the objects of one frame in `frameStride`, a different one each epoch
+    /// (`FrameStride`): consecutive frames hold nearly the same objects. 1 = every frame in every epoch.
+    public var frameStride = 1
+    /// The replay check after each epoch samples the appearance bank from one training frame in `checkFrameStride`
+    /// (the held-out videos, which give the head statistics and are replayed, are always scored whole); the final
+    /// statistics use every frame. 1 = every frame.
+    public var checkFrameStride = 1
     /// Training examples held in the shuffle buffer (about 172 kB each with 64-pixel crops): bounds memory.
     public var shuffleCapacity = 2048
     /// Most training objects in the appearance bank (a seeded sample when there are more; 2 kB each in the model with
@@ -57,6 +64,7 @@ public struct TrainingOptions: Sendable, Equatable {
             return "the appearance bank must hold 2 to \(Self.maximumBankCapacity) objects"
         }
         if threads < 0 { return "the thread count must not be negative" }
+        if !(1...1000).contains(frameStride) || !(1...1000).contains(checkFrameStride) { return "the frame strides must lie in 1...1000" }
         return detector.problem
     }
 }

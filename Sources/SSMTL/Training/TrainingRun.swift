@@ -85,6 +85,8 @@ public final class TrainingRun {
                                       detector: options.detector.record)
             info.fastForwardShare = options.fastForwardShare
             info.mirror = options.mirror
+            info.frameStride = options.frameStride
+            info.checkFrameStride = options.checkFrameStride
             info.studentEpochsPlanned = model.selfDistillation ? options.studentEpochs : 0
             return (model, info)
         }
@@ -105,14 +107,16 @@ public final class TrainingRun {
         t.teacherWidth = detector.teacherWidth
         t.fastForwardShare = options.fastForwardShare
         t.mirror = options.mirror
+        t.frameStride = options.frameStride
         return t
     }
 
     /// A checkpoint written with other settings cannot be continued.
     private func checkSettings(_ info: CheckpointInfo, path: String, teacherWidth: Int) throws {
         guard info.network == options.network, info.seed == options.seed, info.batchSize == options.batchSize,
-              info.teacherWidth == teacherWidth, info.fastForwardShare == options.fastForwardShare, info.mirror == options.mirror else {
-            throw CheckpointError(path, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), seed \(info.seed), batch \(info.batchSize), distillation target of \(info.teacherWidth) values, fast-forward share \(info.fastForwardShare), mirror \(info.mirror)); resume with the same ones")
+              info.teacherWidth == teacherWidth, info.fastForwardShare == options.fastForwardShare, info.mirror == options.mirror,
+              info.frameStride == options.frameStride, info.checkFrameStride == options.checkFrameStride else {
+            throw CheckpointError(path, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), seed \(info.seed), batch \(info.batchSize), distillation target of \(info.teacherWidth) values, fast-forward share \(info.fastForwardShare), mirror \(info.mirror), frame stride \(info.frameStride), check frame stride \(info.checkFrameStride)); resume with the same ones")
         }
         // The cosine schedule is laid out over the planned epochs: another count would change the rates.
         guard info.epochsPlanned == options.epochs else {
@@ -186,7 +190,7 @@ public final class TrainingRun {
             model.appearanceBank = nil  // the epoch's bank is not saved with its weights: the final pass makes the kept one
             timings.replayChecks += Date().timeIntervalSince(start)
         }
-        let measured = try normalStatistics(model: model, savedEpochs: savedEpochs, warn: { _ in })
+        let measured = try normalStatistics(model: model, savedEpochs: savedEpochs, bankFrameStride: options.checkFrameStride, warn: { _ in })
         let outcome = try scoreReplays(model: model, statistics: measured.statistics, during: "\(epochName)'s replay check",
                                        savedEpochs: savedEpochs)
         guard let outcome, let best = outcome.aucs.compactMap({ $0 }).max() else {
@@ -225,11 +229,12 @@ public final class TrainingRun {
         }
     }
 
-    func normalStatistics(model: MultiTaskModel, savedEpochs: Int, warn: (String) -> Void) throws -> NormalStatistics {
+    func normalStatistics(model: MultiTaskModel, savedEpochs: Int, bankFrameStride: Int = 1, warn: (String) -> Void) throws -> NormalStatistics {
         do {
             return try NormalStatistics.measure(model: model, videos: videos, detections: detections, split: trainer.split,
                                                 batch: options.batchSize, bankCapacity: options.appearanceBankCapacity,
-                                                seed: options.seed, warn: warn, isCancelled: isCancelled)
+                                                bankFrameStride: bankFrameStride, seed: options.seed, warn: warn,
+                                                isCancelled: isCancelled)
         } catch is TrainingStopped {
             throw cancelled(during: "the head statistics pass", savedEpochs: savedEpochs)
         }
