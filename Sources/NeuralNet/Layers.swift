@@ -172,19 +172,22 @@ public final class Conv: Layer {
 
     private func shifted(_ s: ConvShape) -> Bool { useShifted && is3D && s.kd > 1 && s.sd == 1 }
 
-    /// The Winograd plan of the input gradient: the transposed convolution is the convolution of the output gradient
-    /// with the flipped kernel when the padding keeps the size in every axis ("same"), which the plan's conditions
-    /// and an odd depth kernel with depth padding (KD - 1) / 2 ensure.
-    private func winogradInputGradient(_ s: ConvShape) -> WinogradConvPlan? {
-        guard winograd(s) != nil, s.o >= 8, s.kd % 2 == 1, 2 * s.pd == s.kd - 1 else { return nil }
-        return WinogradConvPlan(ConvShape(n: s.n, c: s.o, d: s.od, h: s.oh, w: s.ow, o: s.c, kernel: (s.kd, 3, 3),
-                                          padding: (s.pd, 1, 1)))
+    /// The Winograd plans of the backward pass (the weight gradient's, the forward shape, and the input gradient's) when
+    /// they apply. The transposed convolution is the convolution of the output gradient with the flipped kernel when
+    /// the padding keeps the size in every axis ("same"), which the plan's conditions and an odd depth kernel with
+    /// depth padding (KD - 1) / 2 ensure.
+    private func winogradGradients(_ s: ConvShape) -> (weights: WinogradConvPlan, inputs: WinogradConvPlan)? {
+        // With few input channels (the RGB first layer) the weight gradient's GEMMs are too thin: it stays on the others.
+        guard useWinograd, s.c >= 8, s.kd % 2 == 1, 2 * s.pd == s.kd - 1, s.sd == 1, let weights = WinogradConvPlan(s),
+              let inputs = WinogradConvPlan(ConvShape(n: s.n, c: s.o, d: s.od, h: s.oh, w: s.ow, o: s.c, kernel: (s.kd, 3, 3),
+                                                      padding: (s.pd, 1, 1))) else { return nil }
+        return (weights, inputs)
     }
 
     /// The Winograd plan when it applies. With few input channels its 16 GEMMs are too thin (their inner dimension
     /// is KD*C) to beat the shifted GEMMs (inner dimension 9C, a longer output row): the RGB first layer stays on them.
     private func winograd(_ s: ConvShape) -> WinogradConvPlan? {
-        guard useWinograd, is3D, s.c >= 8 else { return nil }
+        guard useWinograd, s.c >= 8 else { return nil }
         return WinogradConvPlan(s)
     }
 
@@ -195,23 +198,27 @@ public final class Conv: Layer {
         if useNaive {
             convBackwardNaive(dinp: computeInputGrad ? g.data : nil, dweight: weight.grad.data, dbias: bias?.grad.data,
                               dout: dy.data, inp: x.data, weight: weight.value.data, s)
+        } else if let (weights, inputs) = winogradGradients(s) {
+            // The weight and bias gradients by Winograd (convWinogradWeightGradient), and the input gradient as the
+            // convolution of dy with the kernel flipped in every axis, input and output channels swapped (written: g
+            // is all zero).
+            let work = ensure(&winogradWork, [max(weights.gradientWorkspaceSize, inputs.workspaceSize)])
+            convWinogradWeightGradient(dweight: weight.grad.data, dbias: bias?.grad.data, work: work.data, inp: x.data,
+                                       dout: dy.data, weights)
+            if computeInputGrad {
+                let flipped = ensure(&flippedWeight, [inputs.s.o * inputs.s.c * inputs.s.kd * 9])
+                flipConvWeight(flipped.data, weight.value.data, s)
+                let u = ensure(&winogradWeight, [inputs.weightSize])
+                winogradTransformWeight(u.data, flipped.data, inputs)
+                convWinogradForward(out: g.data, work: work.data, inp: dy.data, u: u.data, bias: nil, inputs)
+            }
         } else if shifted(s) {
             let pl = ShiftedConvPlan(s)
             let c = ensure(&col, [pl.colSize]), dc = ensure(&dcol, [pl.colSize]), w = ensure(&wr, [pl.weightSize])
             let dw = ensure(&partial, [pl.workers * pl.weightSize])
             reorderConvWeight(w.data, weight.value.data, pl)
-            let inputByWinograd = computeInputGrad ? winogradInputGradient(s) : nil
-            convShiftedBackward(dinp: computeInputGrad && inputByWinograd == nil ? g.data : nil, dweight: weight.grad.data,
-                                dbias: bias?.grad.data, col: c.data, dcol: dc.data, dwr: dw.data, dout: dy.data, inp: x.data,
-                                wr: w.data, pl)
-            if let plan = inputByWinograd {
-                // dx = conv(dy, W flipped in every axis, input and output channels swapped): written, g is all zero.
-                let flipped = ensure(&flippedWeight, [plan.s.o * plan.s.c * plan.s.kd * 9])
-                flipConvWeight(flipped.data, weight.value.data, s)
-                let u = ensure(&winogradWeight, [plan.weightSize]), work = ensure(&winogradWork, [plan.workspaceSize])
-                winogradTransformWeight(u.data, flipped.data, plan)
-                convWinogradForward(out: g.data, work: work.data, inp: dy.data, u: u.data, bias: nil, plan)
-            }
+            convShiftedBackward(dinp: computeInputGrad ? g.data : nil, dweight: weight.grad.data, dbias: bias?.grad.data,
+                                col: c.data, dcol: dc.data, dwr: dw.data, dout: dy.data, inp: x.data, wr: w.data, pl)
         } else {
             let c = ensure(&col, [convWorkspaceSize(s)]), dc = ensure(&dcol, [convWorkspaceSize(s)])
             let pw = ensure(&partial, [max(Threads.swiftWorkers - 1, 0) * (s.o * s.k + s.o)])

@@ -87,8 +87,10 @@ public func winogradTransformWeight(_ u: UnsafeMutablePointer<Float>, _ weight: 
 /// Tiles overlap by two columns, so tile tx reads padded columns 2tx ... 2tx+3. Each padded row is first split into
 /// its even and odd columns (E[j] = column 2j, O[j] = column 2j+1): tile tx then reads E[tx], O[tx], E[tx+1],
 /// O[tx+1], four contiguous streams, and eight neighbouring tiles are transformed at once with SIMD8 vectors.
+/// With `channelMajor` the layout is (16, C, F, T) instead (the weight gradient's).
 func winogradTransformInput(_ v: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>,
-                            _ inp: UnsafePointer<Float>, _ pl: WinogradConvPlan, padded: Range<Int>) {
+                            _ inp: UnsafePointer<Float>, _ pl: WinogradConvPlan, padded: Range<Int>,
+                            channelMajor: Bool = false) {
     let s = pl.s, t = pl.tiles, f = pl.frames, tw = pl.tileColumns
     let half = tw + 1                 // E and O lengths of a padded row
     let rowStride = 2 * half          // scratch row: E then O
@@ -99,7 +101,7 @@ func winogradTransformInput(_ v: UnsafeMutablePointer<Float>, _ scratch: UnsafeM
     for c in 0..<s.c {
         for frame in padded {
             let z = frame - s.pd
-            let dst = v + (frame * s.c + c) * t
+            let dst = v + (channelMajor ? c * f + frame : frame * s.c + c) * t
             guard z >= 0 && z < s.d else {
                 for xi in 0..<16 { (dst + xi * xiStride).update(repeating: 0, count: t) }
                 continue
@@ -267,4 +269,137 @@ public func flipConvWeight(_ flipped: UnsafeMutablePointer<Float>, _ weight: Uns
     for o in 0..<s.o { for c in 0..<s.c { for kz in 0..<s.kd { for j in 0..<9 {
         flipped[((c * s.o + o) * s.kd + (s.kd - 1 - kz)) * 9 + (8 - j)] = weight[((o * s.c + c) * s.kd + kz) * 9 + j]
     }}}}
+}
+
+// MARK: - The weight gradient by Winograd
+//
+// With Y_t = Aᵀ (U ⊙ V_t) A for every tile t and U = G g Gᵀ, the gradient of the kernel is
+//   dg = Gᵀ [ Σ_t V_t ⊙ (A dY_t Aᵀ) ] G,
+// summed over tiles, output frames and batch items. As in the forward pass the elementwise products become GEMMs,
+// one per tile position ξ and temporal tap kz, with the output frames and tiles in the inner dimension:
+//   dU_ξ[:, kz] (O, C) += dM_ξ (O, OD*T) · V_ξ(channels, padded frames kz ... kz+OD-1) (C, OD*T)ᵀ,
+// 2.25 times fewer multiplications than the frame-shifted GEMMs. V is laid out channel-major here, (16, C, F, T), so
+// that a channel's run of frames is one row; dM is (16, O, OD, T).
+
+extension WinogradConvPlan {
+    /// Floats of the weight-gradient workspace per worker: the padded frame and V as in the forward pass, dM of every
+    /// output frame (16, O, OD, T), and the worker's dU (16, O, KD*C).
+    var gradientMSize: Int { 16 * s.o * s.od * tiles }
+    var gradientWorkerSize: Int { paddedSize + vSize + gradientMSize + weightSize }
+    /// Floats of the weight-gradient workspace for all workers.
+    public var gradientWorkspaceSize: Int { workers * gradientWorkerSize }
+}
+
+/// dweight (O, C, KD, 3, 3) += the gradient of convWinogradForward's kernel for output gradient dout (N, O, OD, H, W)
+/// and input inp (N, C, D, H, W); dbias (O) += the sums of dout. work: gradientWorkspaceSize floats.
+public func convWinogradWeightGradient(dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>?,
+                                       work: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+                                       dout: UnsafePointer<Float>, _ pl: WinogradConvPlan) {
+    let s = pl.s, t = pl.tiles, k = s.kd * s.c
+    let workers = pl.workers
+    let dmOffset = pl.paddedSize + pl.vSize, duOffset = dmOffset + pl.gradientMSize, inner = s.od * t
+    for w in 0..<workers { (work + w * pl.gradientWorkerSize + duOffset).update(repeating: 0, count: pl.weightSize) }
+    parallelChunks(s.n) { worker, items in
+        let base = work + worker * pl.gradientWorkerSize
+        let scratch = base, v = base + pl.paddedSize, dm = base + dmOffset, du = base + duOffset
+        for b in items {
+            winogradTransformInput(v, scratch, inp + b * s.inSize, pl, padded: 0..<pl.frames, channelMajor: true)
+            let doutB = dout + b * s.outSize
+            for z in 0..<s.od { winogradTransformOutputGradient(dm, doutB, pl, frame: z) }
+            for xi in 0..<16 {
+                for kz in 0..<s.kd {
+                    // Rows c of V_ξ: frames kz ..< kz + OD of channel c, row stride F*T; dU columns kz*C ..< (kz+1)*C.
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(s.o), Int32(s.c), Int32(inner),
+                                1, dm + xi * s.o * inner, Int32(inner), v + (xi * s.c * pl.frames + kz) * t, Int32(pl.frames * t),
+                                1, du + xi * s.o * k + kz * s.c, Int32(k))
+                }
+            }
+        }
+    }
+    // dg = Gᵀ dU G for every (o, kz, c), summed over the workers' dU.
+    let duStride = pl.gradientWorkerSize
+    for o in 0..<s.o {
+        for column in 0..<k {
+            var d = [Float](repeating: 0, count: 16)
+            for w in 0..<workers {
+                let du = work + w * duStride + duOffset
+                for xi in 0..<16 { d[xi] += du[(xi * s.o + o) * k + column] }
+            }
+            // Gᵀ over the rows i (ky): (d0 + (d1 + d2)/2, (d1 - d2)/2, (d1 + d2)/2 + d3), then over the columns (kx).
+            var rows = [Float](repeating: 0, count: 12)
+            for j in 0..<4 {
+                let d0 = d[j], d1 = d[4 + j], d2 = d[8 + j], d3 = d[12 + j]
+                rows[j] = d0 + 0.5 * (d1 + d2); rows[4 + j] = 0.5 * (d1 - d2); rows[8 + j] = 0.5 * (d1 + d2) + d3
+            }
+            let kz = column / s.c, c = column % s.c
+            let g = dweight + ((o * s.c + c) * s.kd + kz) * 9
+            for a in 0..<3 {
+                let r0 = rows[4 * a], r1 = rows[4 * a + 1], r2 = rows[4 * a + 2], r3 = rows[4 * a + 3]
+                g[3 * a] += r0 + 0.5 * (r1 + r2)
+                g[3 * a + 1] += 0.5 * (r1 - r2)
+                g[3 * a + 2] += 0.5 * (r1 + r2) + r3
+            }
+        }
+    }
+    if let dbias {
+        let n = s.od * s.h * s.w
+        for b in 0..<s.n { for o in 0..<s.o {
+            let row = dout + b * s.outSize + o * n
+            var acc: Float = 0
+            for i in 0..<n { acc += row[i] }
+            dbias[o] += acc
+        }}
+    }
+}
+
+/// dM (16, O, OD, T), frame z <- A dY Aᵀ for every 2x2 output block (tile) of output frame z of one item's dout
+/// (O, OD, H, W).
+/// With A = [[1, 0], [1, 1], [1, -1], [0, -1]]: a block (y00 y01; y10 y11) gives rows (y0, y0 + y1, y0 - y1, -y1) of
+/// its columns, and the same across.
+private func winogradTransformOutputGradient(_ dm: UnsafeMutablePointer<Float>, _ doutB: UnsafePointer<Float>,
+                                             _ pl: WinogradConvPlan, frame z: Int) {
+    let s = pl.s, t = pl.tiles, tw = pl.tileColumns, xiStride = s.o * s.od * t
+    for o in 0..<s.o {
+        let frame = doutB + (o * s.od + z) * s.h * s.w
+        let out = dm + (o * s.od + z) * t
+        for ty in 0..<pl.tileRows {
+            let row0 = frame + 2 * ty * s.w, row1 = row0 + s.w, tiles = out + ty * tw
+            var tx = 0
+            // Eight tiles at once: a row's 16 values split into the blocks' left (even) and right (odd) columns.
+            while tx + 8 <= tw {
+                let top = UnsafeRawPointer(row0 + 2 * tx).loadUnaligned(as: SIMD16<Float>.self)
+                let bottom = UnsafeRawPointer(row1 + 2 * tx).loadUnaligned(as: SIMD16<Float>.self)
+                winogradOutputGradientTiles(top.evenHalf, top.oddHalf, bottom.evenHalf, bottom.oddHalf, tiles + tx, xiStride)
+                tx += 8
+            }
+            while tx < tw {
+                let y00 = row0[2 * tx], y01 = row0[2 * tx + 1], y10 = row1[2 * tx], y11 = row1[2 * tx + 1]
+                let rows = [(y00, y01), (y00 + y10, y01 + y11), (y00 - y10, y01 - y11), (-y10, -y11)]
+                for (i, (a, b)) in rows.enumerated() {
+                    tiles[(4 * i + 0) * xiStride + tx] = a
+                    tiles[(4 * i + 1) * xiStride + tx] = a + b
+                    tiles[(4 * i + 2) * xiStride + tx] = a - b
+                    tiles[(4 * i + 3) * xiStride + tx] = -b
+                }
+                tx += 1
+            }
+        }
+    }
+}
+
+/// A dY Aᵀ of V.scalarCount neighbouring 2x2 blocks (y00 y01; y10 y11), stored at out + ξ * xiStride. Rows i:
+/// (y0, y0 + y1, y0 - y1, -y1) with y0, y1 the block's rows; then the same across the columns j.
+@inline(__always)
+private func winogradOutputGradientTiles<V: SIMD>(_ y00: V, _ y01: V, _ y10: V, _ y11: V,
+                                                  _ out: UnsafeMutablePointer<Float>, _ xiStride: Int) where V.Scalar == Float {
+    @inline(__always) func put(_ i: Int, _ a: V, _ b: V) {
+        UnsafeMutableRawPointer(out + (4 * i + 0) * xiStride).storeBytes(of: a, as: V.self)
+        UnsafeMutableRawPointer(out + (4 * i + 1) * xiStride).storeBytes(of: a + b, as: V.self)
+        UnsafeMutableRawPointer(out + (4 * i + 2) * xiStride).storeBytes(of: a - b, as: V.self)
+        UnsafeMutableRawPointer(out + (4 * i + 3) * xiStride).storeBytes(of: -b, as: V.self)
+    }
+    put(0, y00, y01)
+    put(1, y00 + y10, y01 + y11)
+    put(2, y00 - y10, y01 - y11)
+    put(3, -y10, -y11)
 }

@@ -87,7 +87,8 @@ struct Train: ParsableCommand {
         o.fastForwardShare = expert.fastForwardShare
         o.shuffleCapacity = expert.shuffleBuffer
         o.appearanceBankCapacity = expert.appearanceBank
-        o.frameStride = expert.frameStride
+        o.objectsPerEpoch = expert.objectsPerEpoch
+        o.checkedEpochs = expert.checkedEpochs
         o.checkFrameStride = expert.checkFrameStride
         o.detector = teacherOptions.applied(to: try detectorOptions.settingsFromDefaults())
         return o
@@ -140,8 +141,11 @@ struct ExpertTrainingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Training clips held in the shuffle buffer (about 172 kB each with 64-pixel crops).", visibility: .hidden))
     var shuffleBuffer = 2048
 
-    @Option(name: .customLong("frame-stride"), help: ArgumentHelp("Each epoch trains on the objects of one frame in N, a different one each epoch (consecutive frames hold nearly the same objects); 1 = every frame.", valueName: "N", visibility: .hidden))
-    var frameStride = TrainingOptions().frameStride
+    @Option(name: .customLong("objects-per-epoch"), help: ArgumentHelp("About how many objects an epoch trains on: the objects of one frame in k, a different one each epoch (consecutive frames hold nearly the same objects); 0 = every object in every epoch.", valueName: "N", visibility: .hidden))
+    var objectsPerEpoch = TrainingOptions().objectsPerEpoch
+
+    @Option(name: .customLong("checked-epochs"), help: ArgumentHelp("How many of the last main epochs the replay check judges; 0 = every epoch.", valueName: "N", visibility: .hidden))
+    var checkedEpochs = TrainingOptions().checkedEpochs
 
     @Option(name: .customLong("check-frame-stride"), help: ArgumentHelp("The replay check after each epoch samples normal appearance from one training frame in N; 1 = every frame.", valueName: "N", visibility: .hidden))
     var checkFrameStride = TrainingOptions().checkFrameStride

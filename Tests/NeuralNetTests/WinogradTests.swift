@@ -89,10 +89,27 @@ final class WinogradTests: XCTestCase {
         assertClose(bn.forward(naive.forward(x, training: false), training: false).array, fast, rtol: 1e-4, atol: 1e-4, "vs naive conv then BN")
     }
 
-    /// In training, the forward pass and the input gradient by Winograd (the latter as the convolution of the output
-    /// gradient with the flipped kernel, channels swapped) equal the naive loops: the output, the input gradient,
-    /// and the weight and bias gradients (those stay on the GEMMs), serial and batch-parallel, with depth kernels of
-    /// 3 and 1; without an input gradient (a first layer) the weight gradient is unchanged.
+    /// A 2D convolution (the decoders'), 32 channels to 3 as the last one: the same in training by Winograd as naive.
+    func testTraining2DConvolutionMatchesNaive() {
+        var rng = RNG(seed: 60)
+        let conv = Conv(name: "c", inChannels: 32, outChannels: 3, kernel: (3, 3), padding: (1, 1), rng: &rng)
+        let naive = Conv(sharing: conv)
+        naive.useNaive = true
+        let x = randomTensor([2, 32, 8, 12], seed: 61), dy = randomTensor([2, 3, 8, 12], seed: 62)
+        zeroGrad(conv.parameters)
+        let y = conv.forward(x, training: true).array, dx = conv.backward(dy).array
+        let (dw, db) = (conv.weight.grad.array, conv.bias!.grad.array)
+        zeroGrad(conv.parameters)
+        assertClose(y, naive.forward(x, training: true).array, rtol: 1e-4, atol: 1e-4, "2D output")
+        assertClose(dx, naive.backward(dy).array, rtol: 1e-4, atol: 1e-4, "2D input gradient")
+        assertClose(dw, naive.weight.grad.array, rtol: 1e-4, atol: 1e-4, "2D weight gradient")
+        assertClose(db, naive.bias!.grad.array, rtol: 1e-4, atol: 1e-4, "2D bias gradient")
+    }
+
+    /// In training, the forward pass, the input gradient (the convolution of the output gradient with the flipped
+    /// kernel, channels swapped) and the weight gradient by Winograd equal the naive loops: the output and the input,
+    /// weight and bias gradients, serial and batch-parallel, with depth kernels of 3 and 1; without an input gradient
+    /// (a first layer) the weight gradient is unchanged.
     func testTrainingForwardAndInputGradientMatchNaive() {
         for parallel in [false, true] {
             Threads.configure(threads: 2, preferBLAS: !parallel)

@@ -257,4 +257,53 @@ final class TrainingRunTests: XCTestCase {
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: model))
     }
+
+    /// Over `stride` epochs a frame stride keeps every frame of every video exactly once; videos are offset; stride 1
+    /// keeps every frame.
+    func testFrameStrideCoversEveryFrameOnce() {
+        for video in 0..<3 {
+            for frame in 0..<40 {
+                let kept = (0..<5).filter { FrameStride(stride: 5, epoch: $0).keeps(video: video, frame: frame) }
+                XCTAssertEqual(kept.count, 1, "video \(video) frame \(frame)")
+            }
+        }
+        XCTAssertNotEqual(FrameStride(stride: 5, epoch: 0).keeps(video: 0, frame: 0), FrameStride(stride: 5, epoch: 0).keeps(video: 1, frame: 0))
+        XCTAssertTrue((0..<10).allSatisfy { FrameStride(stride: 1, epoch: 3).keeps(video: 2, frame: $0) })
+    }
+
+    /// With a target of objects per epoch, each epoch trains on about that many (one frame in k), the stride is
+    /// recorded, a cancelled run resumes to the uninterrupted model, and a resume with another target is refused.
+    /// Checking only the last epoch judges that one by its replays, the others are not checked.
+    func testObjectsPerEpochAndCheckedEpochs() throws {
+        let scratch = try makeScratchFolder("ssmtl-run")
+        let videos = try TinyScene.makeVideos(in: scratch + "/train", count: 3, frames: 64)
+        let full = try Self.train(videos, to: scratch + "/full.safetensors", Self.tinyOptions(epochs: 1)).1
+        let all = try XCTUnwrap(full.compactMap { if case .epochFinished(let r) = $0 { r.train.objects } else { nil } }.first)
+        var options = Self.tinyOptions(epochs: 3)
+        options.objectsPerEpoch = all / 3
+        options.checkedEpochs = 1
+        let (info, events) = try Self.train(videos, to: scratch + "/straight.safetensors", options)
+        XCTAssertEqual(info.frameStride, 3)
+        XCTAssertEqual(info.objectsPerEpoch, all / 3)
+        let trained = events.compactMap { if case .epochFinished(let r) = $0 { r.train.objects } else { nil } }
+        XCTAssertEqual(trained.count, 3)
+        for n in trained { XCTAssertEqual(Double(n), Double(all) / 3, accuracy: Double(all) / 6, "\(trained) of \(all)") }
+        XCTAssertEqual(trained.reduce(0, +), all, "three epochs of one frame in three: every object once")
+        let checked = events.compactMap { if case .replayChecked(let r) = $0 { r.name } else { nil } }
+        XCTAssertEqual(checked, ["epoch 3"])
+        XCTAssertEqual(info.epochReplayAUCs?.hasPrefix("1:n/a,2:n/a,3:0."), true, info.epochReplayAUCs ?? "")
+        XCTAssertEqual(info.bestEpoch, 3, "the checked epoch replaces the unchecked ones")
+
+        let model = scratch + "/stopped.safetensors"
+        XCTAssertThrowsError(try Self.train(videos, to: model, options) {
+            if case .epochFinished(let r) = $0 { return r.phase == .main(epoch: 2, of: 3) } else { return false }
+        })
+        var resume = options
+        resume.resume = true
+        resume.objectsPerEpoch = all
+        XCTAssertThrowsError(try Self.train(videos, to: model, resume)) { XCTAssertTrue("\($0)".contains("objects per epoch \(all / 3)"), "\($0)") }
+        resume.objectsPerEpoch = options.objectsPerEpoch
+        try Self.train(videos, to: model, resume)
+        XCTAssertEqual(FileManager.default.contents(atPath: model), FileManager.default.contents(atPath: scratch + "/straight.safetensors"))
+    }
 }

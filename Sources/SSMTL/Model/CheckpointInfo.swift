@@ -13,10 +13,13 @@ public struct CheckpointInfo: Sendable, Equatable {
     public var fastForwardShare = 0.0
     /// Whether half of the training objects were mirrored left-right.
     public var mirror = false
-    /// Each epoch's share of the frames (one in `frameStride`), and the replay checks' bank sample (one training
-    /// frame in `checkFrameStride`); 1 in files written before they existed.
+    /// About how many objects an epoch takes (0 = all) and the frame stride that gave (`TrainingOptions`); the replay
+    /// checks' bank sample (one training frame in `checkFrameStride`) and how many of the last epochs were checked
+    /// (0 = all). Files written before they existed: 0, 1, 1, 0.
+    public var objectsPerEpoch = 0
     public var frameStride = 1
     public var checkFrameStride = 1
+    public var checkedEpochs = 0
     public var batchSize: Int
     public var seed: UInt64
     /// Epochs completed when the file was written.
@@ -79,7 +82,8 @@ public struct CheckpointInfo: Sendable, Equatable {
             "student_epochs_planned": "\(studentEpochsPlanned)", "student_epoch": "\(studentEpoch)",
             "best_student_epoch": "\(bestStudentEpoch)", "best_student_loss": "\(bestStudentLoss)",
             "learning_rate": "\(learningRate)", "fast_forward_share": "\(fastForwardShare)", "mirror": "\(mirror)",
-            "frame_stride": "\(frameStride)", "check_frame_stride": "\(checkFrameStride)",
+            "objects_per_epoch": "\(objectsPerEpoch)", "frame_stride": "\(frameStride)",
+            "check_frame_stride": "\(checkFrameStride)", "checked_epochs": "\(checkedEpochs)",
             "batch_size": "\(batchSize)", "seed": "\(seed)", "epoch": "\(epoch)",
             "epochs_planned": "\(epochsPlanned)", "best_epoch": "\(bestEpoch)", "best_validation_loss": "\(bestValidationLoss)",
             "detector": detector.keys.sorted().map { "\($0)=\(detector[$0]!)" }.joined(separator: ";"),
@@ -150,6 +154,14 @@ public struct CheckpointInfo: Sendable, Equatable {
         }
         frameStride = try stride("frame_stride")
         checkFrameStride = try stride("check_frame_stride")
+        func count(_ key: String) throws -> Int {
+            guard m[key] != nil else { return 0 }
+            let value: Int = try number(key)
+            guard value >= 0 else { throw CheckpointError(path, "metadata '\(key)' must not be negative") }
+            return value
+        }
+        objectsPerEpoch = try count("objects_per_epoch")
+        checkedEpochs = try count("checked_epochs")
         batchSize = try number("batch_size")
         seed = try number("seed")
         epoch = try number("epoch")

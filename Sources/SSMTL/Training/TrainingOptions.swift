@@ -24,9 +24,15 @@ public struct TrainingOptions: Sendable, Equatable {
     public var fastForwardShare = 1.0 / 3
     /// Every random draw: initialisation, the validation split, irregular offsets, shuffling, coin flips, dropout.
     public var seed: UInt64 = 1
-    /// Each epoch (main and student) trains on the objects of one frame in `frameStride`, a different one each epoch
-    /// (`FrameStride`): consecutive frames hold nearly the same objects. 1 = every frame in every epoch.
-    public var frameStride = 1
+    /// About how many training objects an epoch (main or student) takes: the objects of one frame in k, a different
+    /// one each epoch (`FrameStride`), k the smallest stride that brings the training split's objects down to this
+    /// many. Consecutive frames hold nearly the same objects, so a long video teaches little more per epoch than a
+    /// sample of its frames. 0 = every object in every epoch.
+    public var objectsPerEpoch = 0
+    /// How many of the last main epochs are judged by the replay check (0 = every epoch). Under the cosine schedule the
+    /// early epochs, taken with a large learning rate, are not the ones kept, and a check costs as much as a short
+    /// epoch.
+    public var checkedEpochs = 0
     /// The replay check after each epoch samples the appearance bank from one training frame in `checkFrameStride`
     /// (the held-out videos, which give the head statistics and are replayed, are always scored whole); the final
     /// statistics use every frame. 1 = every frame.
@@ -64,7 +70,8 @@ public struct TrainingOptions: Sendable, Equatable {
             return "the appearance bank must hold 2 to \(Self.maximumBankCapacity) objects"
         }
         if threads < 0 { return "the thread count must not be negative" }
-        if !(1...1000).contains(frameStride) || !(1...1000).contains(checkFrameStride) { return "the frame strides must lie in 1...1000" }
+        if !(1...1000).contains(checkFrameStride) { return "the check frame stride must lie in 1...1000" }
+        if objectsPerEpoch < 0 || checkedEpochs < 0 { return "the objects per epoch and the checked epochs must not be negative" }
         return detector.problem
     }
 }

@@ -61,7 +61,8 @@ public final class TrainingRun {
 
         let (model, startInfo) = try startingPoint()
         var info = startInfo
-        trainer = Trainer(videos: videos, detections: detections, options: trainerOptions(side: model.cropSide))
+        info.frameStride = try frameStride()
+        trainer = Trainer(videos: videos, detections: detections, options: trainerOptions(side: model.cropSide, frameStride: info.frameStride))
         let split = trainer.split
         let held = split.byObject ? "every tenth object" : split.validationVideos.sorted().map { videos[$0].name }.joined(separator: ", ")
         events(.started(TrainingStart(videos: videos.count, validation: held,
@@ -85,8 +86,9 @@ public final class TrainingRun {
                                       detector: options.detector.record)
             info.fastForwardShare = options.fastForwardShare
             info.mirror = options.mirror
-            info.frameStride = options.frameStride
+            info.objectsPerEpoch = options.objectsPerEpoch
             info.checkFrameStride = options.checkFrameStride
+            info.checkedEpochs = options.checkedEpochs
             info.studentEpochsPlanned = model.selfDistillation ? options.studentEpochs : 0
             return (model, info)
         }
@@ -98,7 +100,27 @@ public final class TrainingRun {
         return (model, info)
     }
 
-    func trainerOptions(side: Int) -> Trainer.Options {
+    /// The frame stride that brings an epoch to about `objectsPerEpoch` training objects (1 without a target). The
+    /// detector runs over every video first (its boxes are cached for the epochs) to count them.
+    private func frameStride() throws -> Int {
+        guard options.objectsPerEpoch > 0 else { return 1 }
+        let split = ValidationSplit(videoCount: videos.count, seed: options.seed)
+        var objects = 0
+        for (v, video) in videos.enumerated() {
+            let reader = try FrameReader(path: video.path)
+            var inVideo = 0
+            while let frame = try reader.next() {
+                if isCancelled() { throw cancelled(during: "the detection pass", savedEpochs: 0) }
+                inVideo += try detections.objects(video: v, frame: frame).count
+            }
+            if split.byObject { objects += inVideo - inVideo / 10 } else if !split.validationVideos.contains(v) { objects += inVideo }
+        }
+        let stride = max(1, (objects + options.objectsPerEpoch - 1) / options.objectsPerEpoch)
+        events(.note("\(objects) training objects; each epoch takes the objects of one frame in \(stride) (about \(objects / stride))"))
+        return stride
+    }
+
+    func trainerOptions(side: Int, frameStride: Int) -> Trainer.Options {
         var t = Trainer.Options()
         t.batchSize = options.batchSize
         t.shuffleCapacity = options.shuffleCapacity
@@ -107,7 +129,7 @@ public final class TrainingRun {
         t.teacherWidth = detector.teacherWidth
         t.fastForwardShare = options.fastForwardShare
         t.mirror = options.mirror
-        t.frameStride = options.frameStride
+        t.frameStride = frameStride
         return t
     }
 
@@ -115,8 +137,9 @@ public final class TrainingRun {
     private func checkSettings(_ info: CheckpointInfo, path: String, teacherWidth: Int) throws {
         guard info.network == options.network, info.seed == options.seed, info.batchSize == options.batchSize,
               info.teacherWidth == teacherWidth, info.fastForwardShare == options.fastForwardShare, info.mirror == options.mirror,
-              info.frameStride == options.frameStride, info.checkFrameStride == options.checkFrameStride else {
-            throw CheckpointError(path, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), seed \(info.seed), batch \(info.batchSize), distillation target of \(info.teacherWidth) values, fast-forward share \(info.fastForwardShare), mirror \(info.mirror), frame stride \(info.frameStride), check frame stride \(info.checkFrameStride)); resume with the same ones")
+              info.objectsPerEpoch == options.objectsPerEpoch, info.checkFrameStride == options.checkFrameStride,
+              info.checkedEpochs == options.checkedEpochs else {
+            throw CheckpointError(path, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), seed \(info.seed), batch \(info.batchSize), distillation target of \(info.teacherWidth) values, fast-forward share \(info.fastForwardShare), mirror \(info.mirror), objects per epoch \(info.objectsPerEpoch), check frame stride \(info.checkFrameStride), checked epochs \(info.checkedEpochs)); resume with the same ones")
         }
         // The cosine schedule is laid out over the planned epochs: another count would change the rates.
         guard info.epochsPlanned == options.epochs else {
@@ -141,7 +164,9 @@ public final class TrainingRun {
                 throw TrainingFailure("no objects were detected in the training videos: nothing to train on (check the detector settings)")
             }
             info.epoch = epoch + 1
-            let replayAUC = replays ? try self.replayAUC(of: "epoch \(epoch + 1)", model: model, savedEpochs: epoch, fallback: "validation loss") : nil
+            // Unchecked early epochs are judged by the loss until the first checked one replaces them.
+            let checked = options.checkedEpochs == 0 || epoch >= epochs - options.checkedEpochs
+            let replayAUC = replays && checked ? try self.replayAUC(of: "epoch \(epoch + 1)", model: model, savedEpochs: epoch, fallback: "validation loss") : nil
             info.epochReplayAUCs = Self.appending(to: info.epochReplayAUCs, epoch: epoch + 1, replayAUC: replayAUC)
             if EpochSelection.replacesBest(loss: report.validationLoss, replayAUC: replayAUC, bestLoss: info.bestValidationLoss,
                                            bestReplayAUC: info.bestReplayAUC) {
