@@ -280,18 +280,18 @@ final class TrainingRunTests: XCTestCase {
         let full = try Self.train(videos, to: scratch + "/full.safetensors", Self.tinyOptions(epochs: 1)).1
         let all = try XCTUnwrap(full.compactMap { if case .epochFinished(let r) = $0 { r.train.objects } else { nil } }.first)
         var options = Self.tinyOptions(epochs: 3)
-        options.objectsPerEpoch = all / 3
+        options.objectsPerEpoch = (all + 2) / 3
         options.checkedEpochs = 1
         let (info, events) = try Self.train(videos, to: scratch + "/straight.safetensors", options)
         XCTAssertEqual(info.frameStride, 3)
-        XCTAssertEqual(info.objectsPerEpoch, all / 3)
+        XCTAssertEqual(info.objectsPerEpoch, (all + 2) / 3)
         let trained = events.compactMap { if case .epochFinished(let r) = $0 { r.train.objects } else { nil } }
         XCTAssertEqual(trained.count, 3)
         for n in trained { XCTAssertEqual(Double(n), Double(all) / 3, accuracy: Double(all) / 6, "\(trained) of \(all)") }
         XCTAssertEqual(trained.reduce(0, +), all, "three epochs of one frame in three: every object once")
         let checked = events.compactMap { if case .replayChecked(let r) = $0 { r.name } else { nil } }
         XCTAssertEqual(checked, ["epoch 3"])
-        XCTAssertEqual(info.epochReplayAUCs?.hasPrefix("1:n/a,2:n/a,3:0."), true, info.epochReplayAUCs ?? "")
+        XCTAssertNotNil(info.epochReplayAUCs?.wholeMatch(of: #/1:n\/a,2:n\/a,3:[01]\.[0-9]{4}/#), info.epochReplayAUCs ?? "")
         XCTAssertEqual(info.bestEpoch, 3, "the checked epoch replaces the unchecked ones")
 
         let model = scratch + "/stopped.safetensors"
@@ -301,7 +301,7 @@ final class TrainingRunTests: XCTestCase {
         var resume = options
         resume.resume = true
         resume.objectsPerEpoch = all
-        XCTAssertThrowsError(try Self.train(videos, to: model, resume)) { XCTAssertTrue("\($0)".contains("objects per epoch \(all / 3)"), "\($0)") }
+        XCTAssertThrowsError(try Self.train(videos, to: model, resume)) { XCTAssertTrue("\($0)".contains("objects per epoch \((all + 2) / 3)"), "\($0)") }
         resume.objectsPerEpoch = options.objectsPerEpoch
         try Self.train(videos, to: model, resume)
         XCTAssertEqual(FileManager.default.contents(atPath: model), FileManager.default.contents(atPath: scratch + "/straight.safetensors"))
