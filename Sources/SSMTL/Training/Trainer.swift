@@ -246,8 +246,11 @@ public final class Trainer {
             // Validation pass, after the last training batch: the loss describes the weights the epoch ends with
             // (the ones a checkpoint saves), and the examples (irregular offsets, coin flips) are the same in every
             // epoch, so epochs are compared on the same objects.
+            // With a frame stride, the validation objects are the same sample of frames in every epoch.
             var validationRNG = SplitMix64(seed: options.seed ^ 0x7A11_D0_5EED)
-            try examples(of: split.videosWithValidationObjects(videoCount: videos.count), rng: &validationRNG) { example, isValidation in
+            let validationFrames = FrameStride(stride: options.frameStride, epoch: 0)
+            try examples(of: split.videosWithValidationObjects(videoCount: videos.count), rng: &validationRNG,
+                         keep: validationFrames.keeps) { example, isValidation in
                 guard isValidation else { return }
                 validationPending.append(example)
                 if validationPending.count == options.batchSize { try validateOn(validationPending); validationPending.removeAll() }
