@@ -177,8 +177,7 @@ public final class Conv: Layer {
     /// the padding keeps the size in every axis ("same"), which the plan's conditions and an odd depth kernel with
     /// depth padding (KD - 1) / 2 ensure.
     private func winogradGradients(_ s: ConvShape) -> (weights: WinogradConvPlan, inputs: WinogradConvPlan)? {
-        // With few input channels (the RGB first layer) the weight gradient's GEMMs are too thin: it stays on the others.
-        guard useWinograd, s.c >= 8, s.kd % 2 == 1, 2 * s.pd == s.kd - 1, s.sd == 1, let weights = WinogradConvPlan(s),
+        guard let weights = winograd(s), s.kd % 2 == 1, 2 * s.pd == s.kd - 1, s.sd == 1,
               let inputs = WinogradConvPlan(ConvShape(n: s.n, c: s.o, d: s.od, h: s.oh, w: s.ow, o: s.c, kernel: (s.kd, 3, 3),
                                                       padding: (s.pd, 1, 1))) else { return nil }
         return (weights, inputs)
