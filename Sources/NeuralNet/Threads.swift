@@ -35,6 +35,13 @@ public enum Threads {
     }
 
     public static var blasThreads: Int { Int(openblas_get_num_threads()) }
+
+    /// The kernel family OpenBLAS chose for this CPU (`openblas_get_corename`, e.g. Haswell, Zen, Cooperlake; the
+    /// `OPENBLAS_CORETYPE` environment variable overrides it). Rounding, and so a run's figures, depend on it.
+    public static var blasCoreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
 }
 
 #if canImport(Glibc)

@@ -58,7 +58,7 @@ struct BenchNN: ParsableCommand {
                                aotLabels: labelsA, miLabels: labelsM)
         let adam = Adam(params: net.parameters, lr: 1e-3)
         let nParams = net.parameters.reduce(0) { $0 + $1.value.count }
-        print("variant=\(variant) batch=\(batch) params=\(nParams) threads=\(plan)")
+        print("variant=\(variant) batch=\(batch) params=\(nParams) threads=\(plan) blas_core=\(Threads.blasCoreName)")
 
         func measure(_ body: () -> Void) -> Double {
             body()  // warm-up: allocates workspaces

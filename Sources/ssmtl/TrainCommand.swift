@@ -90,6 +90,7 @@ struct Train: ParsableCommand {
         o.objectsPerEpoch = expert.objectsPerEpoch
         o.checkedEpochs = expert.checkedEpochs
         o.checkFrameStride = expert.checkFrameStride
+        o.epochChecks = !expert.noEpochChecks
         o.detector = teacherOptions.applied(to: try detectorOptions.settingsFromDefaults())
         return o
     }
@@ -149,6 +150,9 @@ struct ExpertTrainingOptions: ParsableArguments {
 
     @Option(name: .customLong("check-frame-stride"), help: ArgumentHelp("The replay check after each epoch samples normal appearance from one training frame in N; 1 = every frame.", valueName: "N", visibility: .hidden))
     var checkFrameStride = TrainingOptions().checkFrameStride
+
+    @Flag(name: .customLong("no-epoch-checks"), help: ArgumentHelp("Keep the main epoch of lowest validation loss and the student epoch of lowest validation discrepancy instead of judging each epoch by the replay check.", visibility: .hidden))
+    var noEpochChecks = false
 
     @Option(name: .customLong("appearance-bank"), help: ArgumentHelp("Most training objects in the sample of normal appearance (2 kB each in the model with shallow-narrow).", valueName: "N", visibility: .hidden))
     var appearanceBank = AppearanceSampler.defaultCapacity

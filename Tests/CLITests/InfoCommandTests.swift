@@ -14,6 +14,15 @@ final class InfoCommandTests: XCTestCase {
         XCTAssertTrue(infoHelp.stdout.contains("--decode"))
     }
 
+    /// Speed figures are noted with the OpenBLAS kernel family: bench names the one in force, and the environment's
+    /// override reaches it.
+    func testBenchNamesTheBLASKernel() throws {
+        let result = try CLI.run(["bench", "nn", "--iterations", "1", "--batch", "2", "--threads", "1"],
+                                 environment: ["OPENBLAS_CORETYPE": "Haswell"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("blas_core=Haswell"), result.stdout)
+    }
+
     func testInfoListsAVideo() throws {
         let clip = CLI.videoFixtures.appendingPathComponent("clip.mp4").path
         let result = try CLI.run(["info", "--decode", "--quiet", clip])

@@ -306,4 +306,33 @@ final class TrainingRunTests: XCTestCase {
         try Self.train(videos, to: model, resume)
         XCTAssertEqual(FileManager.default.contents(atPath: model), FileManager.default.contents(atPath: scratch + "/straight.safetensors"))
     }
+
+    /// Without epoch checks no epoch is replayed: the main epoch of lowest validation loss and the student epoch of
+    /// lowest validation discrepancy are kept, the replays are scored once for σ, and no fallback warning is given.
+    func testWithoutEpochChecksTheLossesChoose() throws {
+        let scratch = try makeScratchFolder("ssmtl-run")
+        let videos = try TinyScene.makeVideos(in: scratch + "/train", count: 3, frames: 64)
+        var options = Self.tinyOptions(epochs: 3, studentEpochs: 2)
+        options.learningRate = 0.01
+        options.epochChecks = false
+        let model = scratch + "/m.safetensors"
+        let (info, events) = try Self.train(videos, to: model, options)
+        XCTAssertFalse(events.contains { if case .replayChecked = $0 { true } else { false } })
+        XCTAssertEqual(Self.warnings(events), [])
+        let reports = events.compactMap { if case .epochFinished(let r) = $0 { r } else { nil } }
+        let main = reports.filter { if case .main = $0.phase { true } else { false } }.map(\.validationLoss)
+        let student = reports.filter { if case .student = $0.phase { true } else { false } }.map(\.validation.distillationLoss)
+        XCTAssertEqual(main.count, 3)
+        XCTAssertEqual(student.count, 2)
+        XCTAssertEqual(info.bestEpoch, main.firstIndex(of: main.min()!)! + 1)
+        XCTAssertEqual(info.bestStudentEpoch, student.firstIndex(of: student.min()!)! + 1)
+        XCTAssertNil(info.bestReplayAUC)
+        XCTAssertNotNil(info.scoreSigma, "sigma is still chosen on the replays")
+        XCTAssertFalse(info.epochChecks)
+        XCTAssertEqual(try ModelCheckpoint.load(model).1, info)
+        var resume = options
+        resume.resume = true
+        resume.epochChecks = true
+        XCTAssertThrowsError(try Self.train(videos, to: model, resume)) { XCTAssertTrue("\($0)".contains("epoch checks false"), "\($0)") }
+    }
 }

@@ -20,6 +20,8 @@ public struct CheckpointInfo: Sendable, Equatable {
     public var frameStride = 1
     public var checkFrameStride = 1
     public var checkedEpochs = 0
+    /// Whether the epochs were judged by the replay check (`TrainingOptions.epochChecks`); files without the key: true.
+    public var epochChecks = true
     public var batchSize: Int
     public var seed: UInt64
     /// Epochs completed when the file was written.
@@ -83,7 +85,7 @@ public struct CheckpointInfo: Sendable, Equatable {
             "best_student_epoch": "\(bestStudentEpoch)", "best_student_loss": "\(bestStudentLoss)",
             "learning_rate": "\(learningRate)", "fast_forward_share": "\(fastForwardShare)", "mirror": "\(mirror)",
             "objects_per_epoch": "\(objectsPerEpoch)", "frame_stride": "\(frameStride)",
-            "check_frame_stride": "\(checkFrameStride)", "checked_epochs": "\(checkedEpochs)",
+            "check_frame_stride": "\(checkFrameStride)", "checked_epochs": "\(checkedEpochs)", "epoch_checks": "\(epochChecks)",
             "batch_size": "\(batchSize)", "seed": "\(seed)", "epoch": "\(epoch)",
             "epochs_planned": "\(epochsPlanned)", "best_epoch": "\(bestEpoch)", "best_validation_loss": "\(bestValidationLoss)",
             "detector": detector.keys.sorted().map { "\($0)=\(detector[$0]!)" }.joined(separator: ";"),
@@ -141,6 +143,10 @@ public struct CheckpointInfo: Sendable, Equatable {
         if m["fast_forward_share"] != nil {
             fastForwardShare = try number("fast_forward_share")
             guard (0...1).contains(fastForwardShare) else { throw CheckpointError(path, "metadata 'fast_forward_share' must lie in [0, 1]") }
+        }
+        if let text = m["epoch_checks"] {
+            guard let value = Bool(text) else { throw CheckpointError(path, "metadata 'epoch_checks' is '\(text)', not true or false") }
+            epochChecks = value
         }
         if let text = m["mirror"] {
             guard let value = Bool(text) else { throw CheckpointError(path, "metadata 'mirror' is '\(text)', not true or false") }

@@ -37,6 +37,10 @@ public struct TrainingOptions: Sendable, Equatable {
     /// (the held-out videos, which give the head statistics and are replayed, are always scored whole); the final
     /// statistics use every frame. 1 = every frame.
     public var checkFrameStride = 1
+    /// Whether each epoch (main and student) is judged by the replay check. Without the checks, the main epoch with the
+    /// lowest validation loss and the student epoch with the lowest validation discrepancy are kept, and the replays are
+    /// scored once, to choose σ.
+    public var epochChecks = true
     /// Training examples held in the shuffle buffer (about 172 kB each with 64-pixel crops): bounds memory.
     public var shuffleCapacity = 2048
     /// Most training objects in the appearance bank (a seeded sample when there are more; 2 kB each in the model with

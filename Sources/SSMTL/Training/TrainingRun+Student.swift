@@ -15,7 +15,7 @@ extension TrainingRun {
             info.bestValidationLoss = best.bestValidationLoss
             info.bestReplayAUC = best.bestReplayAUC
         }
-        let replays = try replayableValidationVideoExists()
+        let replays = try options.epochChecks && replayableValidationVideoExists()
         let phase = StudentPhase(model: model)
         while info.studentEpoch < info.studentEpochsPlanned {
             let k = info.studentEpoch
@@ -36,7 +36,7 @@ extension TrainingRun {
             }
             try ModelCheckpoint.save(model, info: info, to: lastPath, includeOptimizer: true)
         }
-        if !replays {
+        if options.epochChecks && !replays {
             events(.warning("no validation video is long enough (\(PseudoAnomalies.minimumFrameCount()) frames) to replay; the student epochs were judged by their validation discrepancy"))
         }
     }

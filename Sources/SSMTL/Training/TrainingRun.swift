@@ -89,6 +89,7 @@ public final class TrainingRun {
             info.objectsPerEpoch = options.objectsPerEpoch
             info.checkFrameStride = options.checkFrameStride
             info.checkedEpochs = options.checkedEpochs
+            info.epochChecks = options.epochChecks
             info.studentEpochsPlanned = model.selfDistillation ? options.studentEpochs : 0
             return (model, info)
         }
@@ -138,8 +139,8 @@ public final class TrainingRun {
         guard info.network == options.network, info.seed == options.seed, info.batchSize == options.batchSize,
               info.teacherWidth == teacherWidth, info.fastForwardShare == options.fastForwardShare, info.mirror == options.mirror,
               info.objectsPerEpoch == options.objectsPerEpoch, info.checkFrameStride == options.checkFrameStride,
-              info.checkedEpochs == options.checkedEpochs else {
-            throw CheckpointError(path, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), seed \(info.seed), batch \(info.batchSize), distillation target of \(info.teacherWidth) values, fast-forward share \(info.fastForwardShare), mirror \(info.mirror), objects per epoch \(info.objectsPerEpoch), check frame stride \(info.checkFrameStride), checked epochs \(info.checkedEpochs)); resume with the same ones")
+              info.checkedEpochs == options.checkedEpochs, info.epochChecks == options.epochChecks else {
+            throw CheckpointError(path, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), seed \(info.seed), batch \(info.batchSize), distillation target of \(info.teacherWidth) values, fast-forward share \(info.fastForwardShare), mirror \(info.mirror), objects per epoch \(info.objectsPerEpoch), check frame stride \(info.checkFrameStride), checked epochs \(info.checkedEpochs), epoch checks \(info.epochChecks)); resume with the same ones")
         }
         // The cosine schedule is laid out over the planned epochs: another count would change the rates.
         guard info.epochsPlanned == options.epochs else {
@@ -154,7 +155,7 @@ public final class TrainingRun {
         // Known before the first epoch, so short validation videos cost no per-epoch statistics pass. Their warning
         // waits until the epochs are done, so that an error in an epoch stays the run's only line.
         let pending = info.epoch < epochs
-        let replays = try pending && replayableValidationVideoExists()
+        let replays = try pending && options.epochChecks && replayableValidationVideoExists()
         while info.epoch < epochs {
             let epoch = info.epoch
             let phase = TrainingPhase.main(epoch: epoch + 1, of: epochs)
@@ -177,7 +178,7 @@ public final class TrainingRun {
             }
             try ModelCheckpoint.save(model, info: info, to: lastPath, includeOptimizer: true)
         }
-        if pending && !replays {
+        if pending && options.epochChecks && !replays {
             events(.warning("no validation video is long enough (\(PseudoAnomalies.minimumFrameCount()) frames) to replay; the epochs were judged by their validation loss"))
         }
     }
