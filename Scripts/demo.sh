@@ -7,8 +7,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-$root/demo-out}
-epochs=${SSMTL_DEMO_EPOCHS:-2}
-student_epochs=${SSMTL_DEMO_STUDENT_EPOCHS:-1}
+epochs=${SSMTL_DEMO_EPOCHS:-4}
+student_epochs=${SSMTL_DEMO_STUDENT_EPOCHS:-2}
 seed=${SSMTL_DEMO_SEED:-1}
 "$root/Scripts/setup.sh"
 ssmtl="$root/.build/release/ssmtl"

@@ -14,10 +14,11 @@ struct Train: ParsableCommand {
             Give videos of the scene with nothing unusual in them. Every object the detector finds becomes a short \
             clip (the same box in 7 frames), and the network learns four tasks on these clips: which way time runs, \
             whether the motion skips frames, what the middle frame looks like, and (after the main epochs) a second \
-            decoder that copies the first. 10% of the videos (every tenth object with a single video) are held out: \
-            after each epoch they are replayed with fast-forwarded and reversed stretches, and the epoch whose \
-            weights score those stretches best is kept. The model also stores how the scores vary on normal objects, \
-            a sample of normal appearance, and the temporal smoothing that suits the scene.
+            decoder that copies the first. Each epoch trains on about 3000 objects, those of one frame in k (a \
+            different frame each epoch), so an epoch costs the same however long the videos are. 10% of the videos \
+            (every tenth object with a single video) are held out: the epoch with the lowest loss on them is kept, \
+            and they are replayed with fast-forwarded and reversed stretches to choose the temporal smoothing. The \
+            model also stores how the scores vary on normal objects and a sample of normal appearance.
             MODEL.last.safetensors is written after every epoch: an interrupted run (Ctrl-C, a killed job) continues \
             with the same command and --resume, and gives the same model as an uninterrupted run.
             Options for experts (architecture, optimiser, detector thresholds): ssmtl train --help-hidden.
@@ -47,7 +48,7 @@ struct Train: ParsableCommand {
     @Option(help: "Threads (0 = all cores).")
     var threads = 0
 
-    @Flag(help: "Print where the time went (epochs, replay checks, statistics; network, data thread) on stdout at the end.")
+    @Flag(help: "Print where the time went (epochs, statistics, smoothing choice; network, data thread) on stdout at the end.")
     var timings = false
 
     @Option(help: "Network size: shallow-narrow, shallow-wide, deep-narrow or deep-wide (wider and deeper are slower).")
@@ -88,9 +89,6 @@ struct Train: ParsableCommand {
         o.shuffleCapacity = expert.shuffleBuffer
         o.appearanceBankCapacity = expert.appearanceBank
         o.objectsPerEpoch = expert.objectsPerEpoch
-        o.checkedEpochs = expert.checkedEpochs
-        o.checkFrameStride = expert.checkFrameStride
-        o.epochChecks = !expert.noEpochChecks
         o.detector = teacherOptions.applied(to: try detectorOptions.settingsFromDefaults())
         return o
     }
@@ -142,17 +140,8 @@ struct ExpertTrainingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Training clips held in the shuffle buffer (about 172 kB each with 64-pixel crops).", visibility: .hidden))
     var shuffleBuffer = 2048
 
-    @Option(name: .customLong("objects-per-epoch"), help: ArgumentHelp("About how many objects an epoch trains on: the objects of one frame in k, a different one each epoch (consecutive frames hold nearly the same objects); 0 = every object in every epoch.", valueName: "N", visibility: .hidden))
+    @Option(name: .customLong("objects-per-epoch"), help: ArgumentHelp("About how many objects each epoch trains on: the objects of one frame in k, a different frame each epoch (consecutive frames hold nearly the same objects). 0 = every object in every epoch (slower in proportion to the videos' length).", valueName: "N"))
     var objectsPerEpoch = TrainingOptions().objectsPerEpoch
-
-    @Option(name: .customLong("checked-epochs"), help: ArgumentHelp("How many of the last main epochs the replay check judges; 0 = every epoch.", valueName: "N", visibility: .hidden))
-    var checkedEpochs = TrainingOptions().checkedEpochs
-
-    @Option(name: .customLong("check-frame-stride"), help: ArgumentHelp("The replay check after each epoch samples normal appearance from one training frame in N; 1 = every frame.", valueName: "N", visibility: .hidden))
-    var checkFrameStride = TrainingOptions().checkFrameStride
-
-    @Flag(name: .customLong("no-epoch-checks"), help: ArgumentHelp("Keep the main epoch of lowest validation loss and the student epoch of lowest validation discrepancy instead of judging each epoch by the replay check.", visibility: .hidden))
-    var noEpochChecks = false
 
     @Option(name: .customLong("appearance-bank"), help: ArgumentHelp("Most training objects in the sample of normal appearance (2 kB each in the model with shallow-narrow).", valueName: "N", visibility: .hidden))
     var appearanceBank = AppearanceSampler.defaultCapacity

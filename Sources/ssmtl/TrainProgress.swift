@@ -1,8 +1,8 @@
 import Foundation
 import SSMTL
 
-/// Prints a training run's events: a progress bar per epoch on a terminal, one line per finished epoch, replay
-/// check and final step on stderr. Warnings are printed even with --quiet.
+/// Prints a training run's events: a progress bar per epoch on a terminal, one line per finished epoch and final
+/// step on stderr. Warnings are printed even with --quiet.
 final class TrainProgress {
     private let quiet: Bool, timings: Bool
     private var bar: ProgressBar?
@@ -26,8 +26,6 @@ final class TrainProgress {
         case .epochFinished(let r):
             finishBar()
             note(Self.line(r))
-        case .replayChecked(let r):
-            note(String(format: "%@: replay frame AUC %.4f (sigma %@; %d frames) | %.0f s", r.name, r.auc, r.sigma.formatted(), r.frames, r.seconds))
         case .appearanceBank(let entries, let offered, let dimension, let mean, let std):
             note("train: appearance bank of \(entries) of \(offered) training objects (\(dimension) features each); normal nearest distance "
                  + String(format: "%.4f ± %.4f", mean, std))
@@ -41,7 +39,7 @@ final class TrainProgress {
         case .finished(let t):
             guard timings else { return }
             let s = t.stages
-            let parts = [("main_epochs", t.mainEpochs), ("student_epochs", t.studentEpochs), ("replay_checks", t.replayChecks),
+            let parts = [("main_epochs", t.mainEpochs), ("student_epochs", t.studentEpochs),
                          ("statistics", t.statistics), ("sigma", t.sigma), ("total", t.total), ("network_train", s.train),
                          ("network_validate", s.validate), ("waiting_for_data", s.waitingForData), ("decode", s.decode),
                          ("detect", s.detect), ("crop", s.crop), ("assemble", s.assemble)]
@@ -51,11 +49,9 @@ final class TrainProgress {
 
     /// The run's last line: what was kept and where it was written.
     func finished(_ info: CheckpointInfo, path: String) {
-        var line = "train: best epoch \(info.bestEpoch) (" + String(format: "validation loss %.4f", info.bestValidationLoss)
-            + (info.bestReplayAUC.map { String(format: ", replay frame AUC %.4f", $0) } ?? "") + ")"
+        var line = "train: best epoch \(info.bestEpoch) (" + String(format: "validation loss %.4f", info.bestValidationLoss) + ")"
         if info.bestStudentEpoch > 0 {
-            line += String(format: "; student epoch %d of %d (validation L1 %.5f", info.bestStudentEpoch, info.studentEpoch, info.bestStudentLoss)
-                + (info.bestStudentReplayAUC.map { String(format: ", replay frame AUC %.4f", $0) } ?? "") + ")"
+            line += String(format: "; student epoch %d of %d (validation L1 %.5f)", info.bestStudentEpoch, info.studentEpoch, info.bestStudentLoss)
         }
         if let statistics = info.headStatistics {
             line += "; head mean \(statistics.mean), std \(statistics.std) (\(info.headStatisticsObjects ?? ""))"

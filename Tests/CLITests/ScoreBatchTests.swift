@@ -151,15 +151,15 @@ final class ScoreBatchTests: XCTestCase {
                                mentioning: "the fast-forward share must lie in [0, 1]")
     }
 
-    /// A checkpoint whose mirror flag is neither true nor false, or whose replay AUC is outside [0, 1] or not a
-    /// number, is refused with one line naming the file and the key; so is a model of an earlier version trained
-    /// with a setting this one no longer has.
+    /// A checkpoint whose mirror flag is neither true nor false, or whose σ is out of range or not a number, is
+    /// refused with one line naming the file and the key; so is a model of an earlier version trained with a setting
+    /// this one no longer has.
     func testBadOrRetiredCheckpointSettingsAreRefused() throws {
         let scratch = try makeScratchFolder("ssmtl-cli")
         let (model, videos) = try tinyModel(scratch)
         try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "mirror", from: "true", to: "sometimes")
-        for key in ["best_epoch_replay_auc", "best_student_replay_auc"] {
-            for bad in ["1.5", "high", "nan"] {
+        for key in ["score_sigma"] {
+            for bad in ["-1", "high", "nan"] {
                 let path = scratch + "/bad-auc.safetensors"
                 try SafetensorsHeader.rewriteMetadata(model, to: path, [key: bad])
                 let r = try CLI.run(["score", videos[0], "--model", path, "--out", scratch + "/scores", "--quiet"])

@@ -5,8 +5,8 @@ import TestScratch
 import VideoIO
 @testable import SSMTL
 
-/// Models written by earlier versions (checkpoint format 2). One that uses only what this version has scores as it
-/// did; one trained with a setting that was removed is refused in one line if the setting changes scoring, and
+/// Models written by earlier versions (checkpoint format 2). One that uses only what this version has for scoring
+/// scores as it did; one trained with a setting that was removed is refused in one line if the setting changes scoring, and
 /// scores but cannot be trained further if it only shaped training.
 final class CheckpointCompatibilityTests: XCTestCase {
     /// `Scripts/make_legacy_model_fixture.sh`: a tiny model trained by commit a5cc071, and what it scored.
@@ -19,7 +19,8 @@ final class CheckpointCompatibilityTests: XCTestCase {
     func testAModelOfThePreviousFormatScoresAsItDid() throws {
         let scratch = try makeScratchFolder("ssmtl-legacy")
         let scoring = try ScoringRun(modelPath: legacy + "/model.safetensors")
-        XCTAssertEqual(scoring.info.retiredTrainingSettings, [], "trained with what this version still has")
+        XCTAssertEqual(scoring.info.retiredTrainingSettings, ["epoch_selection replay", "student_selection replay"],
+                       "its epochs were judged by the replays, as until step 26: it scores, but its training cannot continue")
         var options = ScoringOptions(outputFolder: scratch)
         options.objectTables = true
         options.threads = 1
@@ -70,9 +71,10 @@ final class CheckpointCompatibilityTests: XCTestCase {
         XCTAssertNoThrow(try ScoringRun(modelPath: current))
     }
 
-    /// A model whose training used a retired setting (here the constant learning rate and the loss rule of earlier
-    /// versions) still scores; continuing its training is refused in one line naming the settings. A training
-    /// checkpoint of the previous format with today's settings continues, to the bytes of a run of this version.
+    /// A model whose training used a retired setting (here the constant learning rate of format 2, and the epochs
+    /// judged by replay checks of format 2 and of format 3 before step 26) still scores; continuing its training is
+    /// refused in one line naming the settings. A training checkpoint of the previous format with today's settings
+    /// continues, to the bytes of a run of this version.
     func testRetiredTrainingSettingsScoreButDoNotResume() throws {
         let scratch = try makeScratchFolder("ssmtl-legacy")
         let videos = try TinyScene.makeVideos(in: scratch + "/train", count: 2, frames: 24)
@@ -83,12 +85,13 @@ final class CheckpointCompatibilityTests: XCTestCase {
         XCTAssertThrowsError(try TrainingRunTests.train(videos, to: model, options) {
             if case .epochFinished = $0 { return true } else { return false }
         })
-        let previousFormat: [String: String?] = ["format": "ssmtl-checkpoint-2", "lr_schedule": "cosine", "epoch_selection": "replay",
-                                                  "student_selection": "replay", "mirror": "true", "jigsaw_grid": "0"]
+        let previousFormat: [String: String?] = ["format": "ssmtl-checkpoint-2", "lr_schedule": "cosine", "epoch_selection": "loss",
+                                                  "student_selection": "loss", "mirror": "true", "jigsaw_grid": "0"]
         try SafetensorsHeader.rewriteMetadata(last, to: last, previousFormat)
         var retired = previousFormat
         retired["lr_schedule"] = "constant"
-        retired["epoch_selection"] = .some(nil)  // removed from the file: an earlier file without it chose by the loss
+        retired["epoch_selection"] = "replay"
+        retired["student_selection"] = .some(nil)  // removed from the file: a format-2 file without it chose by the loss
         try SafetensorsHeader.rewriteMetadata(last, to: scratch + "/retired.last.safetensors", retired)
         try FileManager.default.copyItem(atPath: model, toPath: scratch + "/retired.safetensors")
 
@@ -96,11 +99,16 @@ final class CheckpointCompatibilityTests: XCTestCase {
         resume.resume = true
         XCTAssertThrowsError(try TrainingRunTests.train(videos, to: scratch + "/retired.safetensors", resume)) { error in
             let text = "\(error)"
-            XCTAssertTrue(text.contains("retired.last.safetensors") && text.contains("lr_schedule constant, epoch_selection loss")
+            XCTAssertTrue(text.contains("retired.last.safetensors") && text.contains("lr_schedule constant, epoch_selection replay")
                           && text.contains("cannot continue"), text)
         }
         let (_, info) = try ModelCheckpoint.load(scratch + "/retired.last.safetensors")
-        XCTAssertEqual(info.retiredTrainingSettings, ["lr_schedule constant", "epoch_selection loss"])
+        XCTAssertEqual(info.retiredTrainingSettings, ["lr_schedule constant", "epoch_selection replay"])
+        // Format 3 before step 26 wrote no selection keys: its epochs were judged by replay checks.
+        try SafetensorsHeader.rewriteMetadata(last, to: scratch + "/checked.last.safetensors",
+                                              ["format": "ssmtl-checkpoint-3", "epoch_selection": nil, "student_selection": nil])
+        XCTAssertEqual(try ModelCheckpoint.load(scratch + "/checked.last.safetensors").1.retiredTrainingSettings,
+                       ["epoch_selection replay", "student_selection replay"])
 
         try TrainingRunTests.train(videos, to: model, resume)
         XCTAssertEqual(try SafetensorsContents(model).body, try SafetensorsContents(scratch + "/straight.safetensors").body)

@@ -192,19 +192,6 @@ final class TrainerTests: XCTestCase {
         XCTAssertGreaterThan(cosine[9], 0)
         for (a, b) in zip(cosine, cosine.dropFirst()) { XCTAssertLessThan(b, a) }
     }
-
-
-    /// The kept epoch: a strictly higher replay AUC whatever the loss, and the loss when no replay AUC could be
-    /// measured.
-    func testEpochSelectionRules() {
-        let replay = EpochSelection.self
-        XCTAssertTrue(replay.replacesBest(loss: 0.9, replayAUC: 0.97, bestLoss: 0.1, bestReplayAUC: 0.96))
-        XCTAssertFalse(replay.replacesBest(loss: 0.05, replayAUC: 0.96, bestLoss: 0.1, bestReplayAUC: 0.96), "a tie keeps the earlier epoch")
-        XCTAssertFalse(replay.replacesBest(loss: 0.05, replayAUC: 0.95, bestLoss: 0.1, bestReplayAUC: 0.96))
-        XCTAssertTrue(replay.replacesBest(loss: 0.9, replayAUC: 0.0, bestLoss: .infinity, bestReplayAUC: nil), "the first epoch")
-        XCTAssertTrue(replay.replacesBest(loss: 0.05, replayAUC: nil, bestLoss: 0.1, bestReplayAUC: nil))
-        XCTAssertFalse(replay.replacesBest(loss: 0.2, replayAUC: nil, bestLoss: 0.1, bestReplayAUC: nil))
-    }
 }
 
 /// A stop request shared between the data thread (which raises it) and the network thread (which polls it).

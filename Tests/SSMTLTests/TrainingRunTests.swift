@@ -5,7 +5,7 @@ import TestScratch
 import VideoIO
 @testable import SSMTL
 
-/// `TrainingRun`, the whole training as a Swift program calls it: the epochs, the replay rule that keeps one of them,
+/// `TrainingRun`, the whole training as a Swift program calls it: the epochs, the loss rule that keeps one of them,
 /// the student, the normal statistics, the σ, cancellation and resuming. A tiny network on `TinyScene` videos.
 final class TrainingRunTests: XCTestCase {
     /// The options of a tiny network that trains an epoch in seconds.
@@ -75,9 +75,10 @@ final class TrainingRunTests: XCTestCase {
         XCTAssertEqual(leftovers, [])
     }
 
-    /// The kept epoch is the first with the highest replay frame AUC, whatever its loss; every epoch's AUC is recorded;
-    /// a run stopped after two epochs and resumed keeps the same one; the finished model has statistics and a σ.
-    func testTheKeptEpochIsTheBestReplayEpoch() throws {
+    /// The kept epoch is the first with the lowest validation loss; a run stopped after two epochs and resumed keeps the
+    /// same one, to the bytes; the finished model has statistics and the σ chosen on the replays, and no epoch was
+    /// replayed before it.
+    func testTheKeptEpochHasTheLowestValidationLoss() throws {
         let scratch = try makeScratchFolder("ssmtl-run")
         // Three videos: one is held out, and 64 frames are enough to replay it.
         let videos = try TinyScene.makeVideos(in: scratch + "/train", count: 3, frames: 64)
@@ -85,21 +86,21 @@ final class TrainingRunTests: XCTestCase {
         options.learningRate = 0.01
         let model = scratch + "/m.safetensors"
         let (info, events) = try Self.train(videos, to: model, options)
-        let checked = events.compactMap { if case .replayChecked(let r) = $0 { r } else { nil } }
-        XCTAssertEqual(checked.map(\.name), ["epoch 1", "epoch 2", "epoch 3"])
-        let best = checked.firstIndex { $0.auc == checked.map(\.auc).max()! }! + 1
-        XCTAssertEqual(info.bestEpoch, best)
-        XCTAssertEqual(try XCTUnwrap(info.bestReplayAUC), checked[best - 1].auc, accuracy: 1e-12)
-        XCTAssertEqual(info.epochReplayAUCs, checked.enumerated().map { "\($0.offset + 1):" + String(format: "%.4f", $0.element.auc) }.joined(separator: ","))
+        let losses = events.compactMap { if case .epochFinished(let r) = $0 { r.validationLoss } else { nil } }
+        XCTAssertEqual(losses.count, 3)
+        XCTAssertEqual(info.bestEpoch, losses.firstIndex(of: losses.min()!)! + 1)
+        XCTAssertEqual(info.bestValidationLoss, losses.min()!, accuracy: 1e-12)
         XCTAssertNotNil(info.headStatistics)
         XCTAssertNotNil(info.scoreSigma)
-        XCTAssertTrue(events.contains { if case .sigmaChosen = $0 { true } else { false } })
+        XCTAssertEqual(events.filter { if case .sigmaChosen = $0 { true } else { false } }.count, 1)
+        XCTAssertEqual(Self.warnings(events), [])
         XCTAssertEqual(try ModelCheckpoint.load(model).1, info, "the file holds what the run returned")
+        XCTAssertEqual(info.retiredTrainingSettings, [])
 
-        // Stopped after two epochs and resumed: the best replay AUC so far is carried over.
+        // Stopped after two epochs and resumed: the best loss so far is carried over.
         let resumedPath = scratch + "/resumed.safetensors"
         XCTAssertThrowsError(try Self.train(videos, to: resumedPath, options) {
-            if case .replayChecked(let r) = $0 { return r.name == "epoch 2" }
+            if case .epochFinished(let r) = $0 { return r.phase == .main(epoch: 2, of: 3) }
             return false
         })
         var resume = options
@@ -109,44 +110,41 @@ final class TrainingRunTests: XCTestCase {
         XCTAssertEqual(try ModelCheckpoint.load(resumedPath).1, info)
     }
 
-    /// Validation videos too short to replay (41 frames) leave the choice to the validation loss, with one warning after
-    /// the epochs; the table records "n/a" for each epoch.
-    func testShortValidationVideosFallBackToTheLoss() throws {
+    /// Validation videos too short to replay (41 frames) leave no σ, with a note saying why; the epochs are kept by the
+    /// loss as always.
+    func testShortValidationVideosLeaveNoSigma() throws {
         let scratch = try makeScratchFolder("ssmtl-run")
         let videos = try TinyScene.makeVideos(in: scratch + "/train", count: 3, frames: 24)
         let (info, events) = try Self.train(videos, to: scratch + "/m.safetensors", Self.tinyOptions(epochs: 2))
-        XCTAssertEqual(Self.warnings(events).filter { $0.contains("no validation video is long enough (41 frames) to replay; the epochs were judged by their validation loss") }.count, 1)
-        XCTAssertFalse(events.contains { if case .replayChecked = $0 { true } else { false } })
-        XCTAssertEqual(info.epochReplayAUCs, "1:n/a,2:n/a")
-        XCTAssertNil(info.bestReplayAUC)
+        XCTAssertEqual(Self.warnings(events), [])
+        let notes = events.compactMap { if case .note(let text) = $0 { text } else { nil } }
+        XCTAssertTrue(notes.contains { $0.contains("no validation video is long enough (41 frames) to choose the scoring sigma") }, "\(notes)")
         let losses = events.compactMap { if case .epochFinished(let r) = $0 { r.validationLoss } else { nil } }
         XCTAssertEqual(losses.count, 2)
         XCTAssertEqual(info.bestEpoch, losses.firstIndex(of: losses.min()!)! + 1)
-        XCTAssertNil(info.scoreSigma, "no replay: no sigma either")
+        XCTAssertNil(info.scoreSigma, "no replay: no sigma")
         // The last event says where the time went; the parts fit in the whole.
         guard case .finished(let t) = events.last else { return XCTFail("the last event is the timings") }
         XCTAssertGreaterThan(t.stages.train, 0)
         XCTAssertGreaterThan(t.stages.decode, 0)
         XCTAssertGreaterThan(t.stages.crop, 0)
-        XCTAssertGreaterThan(t.stages.detect, 0, "the first epoch detects")
         XCTAssertLessThanOrEqual(t.stages.train + t.stages.validate + t.stages.waitingForData, t.mainEpochs + t.studentEpochs)
-        XCTAssertLessThanOrEqual(t.mainEpochs + t.studentEpochs + t.replayChecks + t.statistics + t.sigma, t.total)
+        XCTAssertLessThanOrEqual(t.mainEpochs + t.studentEpochs + t.statistics + t.sigma, t.total)
         XCTAssertTrue(PseudoAnomalies.minimumFrameCount() == 41)
     }
 
-    /// The student epochs are judged like the main ones, the distillation score included: the kept student is the
-    /// first with the highest replay AUC, and the main weights are those of the kept main epoch.
-    func testTheKeptStudentIsTheBestReplayStudent() throws {
+    /// The kept student is the first with the lowest validation discrepancy, and the main weights are those of the
+    /// kept main epoch.
+    func testTheKeptStudentHasTheLowestDiscrepancy() throws {
         let scratch = try makeScratchFolder("ssmtl-run")
         let videos = try TinyScene.makeVideos(in: scratch + "/train", count: 3, frames: 64)
         let (info, events) = try Self.train(videos, to: scratch + "/m.safetensors", Self.tinyOptions(epochs: 1, studentEpochs: 3))
-        let students = events.compactMap { if case .replayChecked(let r) = $0, r.name.hasPrefix("student") { r } else { nil } }
-        XCTAssertEqual(students.map(\.name), ["student epoch 1", "student epoch 2", "student epoch 3"])
-        let best = students.firstIndex { $0.auc == students.map(\.auc).max()! }! + 1
-        XCTAssertEqual(info.bestStudentEpoch, best)
+        let students = events.compactMap { if case .epochFinished(let r) = $0, case .student = r.phase { r.validation.distillationLoss } else { nil } }
+        XCTAssertEqual(students.count, 3)
+        XCTAssertEqual(info.bestStudentEpoch, students.firstIndex(of: students.min()!)! + 1)
+        XCTAssertEqual(info.bestStudentLoss, students.min()!, accuracy: 1e-12)
         XCTAssertEqual(info.studentEpoch, 3)
-        XCTAssertEqual(try XCTUnwrap(info.bestStudentReplayAUC), students[best - 1].auc, accuracy: 1e-12)
-        XCTAssertEqual(info.studentReplayAUCs?.split(separator: ",").count, 3)
+        XCTAssertEqual(info.bestEpoch, 1)
         XCTAssertGreaterThan(info.headStatistics!.std[3], 0, "a trained student gives the distillation score a spread")
     }
 
@@ -272,27 +270,27 @@ final class TrainingRunTests: XCTestCase {
     }
 
     /// With a target of objects per epoch, each epoch trains on about that many (one frame in k), the stride is
-    /// recorded, a cancelled run resumes to the uninterrupted model, and a resume with another target is refused.
-    /// Checking only the last epoch judges that one by its replays, the others are not checked.
-    func testObjectsPerEpochAndCheckedEpochs() throws {
+    /// recorded and announced, a cancelled run resumes to the uninterrupted model, and a resume with another target is
+    /// refused. The default takes every object of a set smaller than its target.
+    func testObjectsPerEpoch() throws {
         let scratch = try makeScratchFolder("ssmtl-run")
         let videos = try TinyScene.makeVideos(in: scratch + "/train", count: 3, frames: 64)
-        let full = try Self.train(videos, to: scratch + "/full.safetensors", Self.tinyOptions(epochs: 1)).1
+        var everything = Self.tinyOptions(epochs: 1)
+        everything.objectsPerEpoch = 0
+        let full = try Self.train(videos, to: scratch + "/full.safetensors", everything).1
         let all = try XCTUnwrap(full.compactMap { if case .epochFinished(let r) = $0 { r.train.objects } else { nil } }.first)
+        XCTAssertLessThan(all, TrainingOptions().objectsPerEpoch, "the default takes every object of a small set")
         var options = Self.tinyOptions(epochs: 3)
         options.objectsPerEpoch = (all + 2) / 3
-        options.checkedEpochs = 1
         let (info, events) = try Self.train(videos, to: scratch + "/straight.safetensors", options)
         XCTAssertEqual(info.frameStride, 3)
         XCTAssertEqual(info.objectsPerEpoch, (all + 2) / 3)
+        let notes = events.compactMap { if case .note(let text) = $0 { text } else { nil } }
+        XCTAssertTrue(notes.contains("\(all) training objects; each epoch takes the objects of one frame in 3 (about \(all / 3))"), "\(notes)")
         let trained = events.compactMap { if case .epochFinished(let r) = $0 { r.train.objects } else { nil } }
         XCTAssertEqual(trained.count, 3)
         for n in trained { XCTAssertEqual(Double(n), Double(all) / 3, accuracy: Double(all) / 6, "\(trained) of \(all)") }
         XCTAssertEqual(trained.reduce(0, +), all, "three epochs of one frame in three: every object once")
-        let checked = events.compactMap { if case .replayChecked(let r) = $0 { r.name } else { nil } }
-        XCTAssertEqual(checked, ["epoch 3"])
-        XCTAssertNotNil(info.epochReplayAUCs?.wholeMatch(of: #/1:n\/a,2:n\/a,3:[01]\.[0-9]{4}/#), info.epochReplayAUCs ?? "")
-        XCTAssertEqual(info.bestEpoch, 3, "the checked epoch replaces the unchecked ones")
 
         let model = scratch + "/stopped.safetensors"
         XCTAssertThrowsError(try Self.train(videos, to: model, options) {
@@ -305,34 +303,5 @@ final class TrainingRunTests: XCTestCase {
         resume.objectsPerEpoch = options.objectsPerEpoch
         try Self.train(videos, to: model, resume)
         XCTAssertEqual(FileManager.default.contents(atPath: model), FileManager.default.contents(atPath: scratch + "/straight.safetensors"))
-    }
-
-    /// Without epoch checks no epoch is replayed: the main epoch of lowest validation loss and the student epoch of
-    /// lowest validation discrepancy are kept, the replays are scored once for σ, and no fallback warning is given.
-    func testWithoutEpochChecksTheLossesChoose() throws {
-        let scratch = try makeScratchFolder("ssmtl-run")
-        let videos = try TinyScene.makeVideos(in: scratch + "/train", count: 3, frames: 64)
-        var options = Self.tinyOptions(epochs: 3, studentEpochs: 2)
-        options.learningRate = 0.01
-        options.epochChecks = false
-        let model = scratch + "/m.safetensors"
-        let (info, events) = try Self.train(videos, to: model, options)
-        XCTAssertFalse(events.contains { if case .replayChecked = $0 { true } else { false } })
-        XCTAssertEqual(Self.warnings(events), [])
-        let reports = events.compactMap { if case .epochFinished(let r) = $0 { r } else { nil } }
-        let main = reports.filter { if case .main = $0.phase { true } else { false } }.map(\.validationLoss)
-        let student = reports.filter { if case .student = $0.phase { true } else { false } }.map(\.validation.distillationLoss)
-        XCTAssertEqual(main.count, 3)
-        XCTAssertEqual(student.count, 2)
-        XCTAssertEqual(info.bestEpoch, main.firstIndex(of: main.min()!)! + 1)
-        XCTAssertEqual(info.bestStudentEpoch, student.firstIndex(of: student.min()!)! + 1)
-        XCTAssertNil(info.bestReplayAUC)
-        XCTAssertNotNil(info.scoreSigma, "sigma is still chosen on the replays")
-        XCTAssertFalse(info.epochChecks)
-        XCTAssertEqual(try ModelCheckpoint.load(model).1, info)
-        var resume = options
-        resume.resume = true
-        resume.epochChecks = true
-        XCTAssertThrowsError(try Self.train(videos, to: model, resume)) { XCTAssertTrue("\($0)".contains("epoch checks false"), "\($0)") }
     }
 }

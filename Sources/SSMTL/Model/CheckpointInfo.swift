@@ -13,15 +13,10 @@ public struct CheckpointInfo: Sendable, Equatable {
     public var fastForwardShare = 0.0
     /// Whether half of the training objects were mirrored left-right.
     public var mirror = false
-    /// About how many objects an epoch takes (0 = all) and the frame stride that gave (`TrainingOptions`); the replay
-    /// checks' bank sample (one training frame in `checkFrameStride`) and how many of the last epochs were checked
-    /// (0 = all). Files written before they existed: 0, 1, 1, 0.
+    /// About how many objects an epoch takes (0 = all) and the frame stride that gave (`TrainingOptions`). Files
+    /// written before they existed: 0 and 1.
     public var objectsPerEpoch = 0
     public var frameStride = 1
-    public var checkFrameStride = 1
-    public var checkedEpochs = 0
-    /// Whether the epochs were judged by the replay check (`TrainingOptions.epochChecks`); files without the key: true.
-    public var epochChecks = true
     public var batchSize: Int
     public var seed: UInt64
     /// Epochs completed when the file was written.
@@ -29,19 +24,12 @@ public struct CheckpointInfo: Sendable, Equatable {
     public var epochsPlanned: Int
     public var bestEpoch: Int
     public var bestValidationLoss: Double
-    /// The kept epoch's replay frame AUC (`best_epoch_replay_auc`) and every finished epoch's ("epoch:auc,...",
-    /// `epoch_replay_auc`, "n/a" where no replay could be made); nil when none was measured.
-    public var bestReplayAUC: Double?
-    public var epochReplayAUCs: String?
     /// Self-distillation phase (motion detector, no external teacher): planned and completed student epochs, and
-    /// the kept student epoch (the student weights in the best checkpoint) with its validation discrepancy and its
-    /// replay frame AUC, and every student epoch's replay AUC.
+    /// the kept student epoch (the student weights in the best checkpoint) with its validation discrepancy.
     public var studentEpochsPlanned = 0
     public var studentEpoch = 0
     public var bestStudentEpoch = 0
     public var bestStudentLoss = Double.infinity
-    public var bestStudentReplayAUC: Double?
-    public var studentReplayAUCs: String?
     /// Detector settings as `key=value` pairs (the detector the model was trained with; `DetectorSettings`).
     public var detector: [String: String]
     /// Normal mean and std of each score; nil until training has finished.
@@ -85,15 +73,11 @@ public struct CheckpointInfo: Sendable, Equatable {
             "best_student_epoch": "\(bestStudentEpoch)", "best_student_loss": "\(bestStudentLoss)",
             "learning_rate": "\(learningRate)", "fast_forward_share": "\(fastForwardShare)", "mirror": "\(mirror)",
             "objects_per_epoch": "\(objectsPerEpoch)", "frame_stride": "\(frameStride)",
-            "check_frame_stride": "\(checkFrameStride)", "checked_epochs": "\(checkedEpochs)", "epoch_checks": "\(epochChecks)",
+            "epoch_selection": RetiredSettings.epochSelection, "student_selection": RetiredSettings.epochSelection,
             "batch_size": "\(batchSize)", "seed": "\(seed)", "epoch": "\(epoch)",
             "epochs_planned": "\(epochsPlanned)", "best_epoch": "\(bestEpoch)", "best_validation_loss": "\(bestValidationLoss)",
             "detector": detector.keys.sorted().map { "\($0)=\(detector[$0]!)" }.joined(separator: ";"),
         ]
-        if let bestReplayAUC { m["best_epoch_replay_auc"] = "\(bestReplayAUC)" }
-        if let epochReplayAUCs { m["epoch_replay_auc"] = epochReplayAUCs }
-        if let bestStudentReplayAUC { m["best_student_replay_auc"] = "\(bestStudentReplayAUC)" }
-        if let studentReplayAUCs { m["student_replay_auc"] = studentReplayAUCs }
         if let scoreSigma { m["score_sigma"] = "\(scoreSigma)" }
         if let scoreSigmaValidation { m["score_sigma_validation_auc"] = scoreSigmaValidation }
         if let headStatisticsObjects { m["head_statistics_objects"] = headStatisticsObjects }
@@ -119,9 +103,7 @@ public struct CheckpointInfo: Sendable, Equatable {
         guard m["format"] == CheckpointInfo.format || m["format"] == CheckpointInfo.previousFormat else {
             throw CheckpointError(path, "not an ssmtl checkpoint (metadata format is \(m["format"].map { "'\($0)'" } ?? "missing"))")
         }
-        if m["format"] == CheckpointInfo.previousFormat {
-            retiredTrainingSettings = try RetiredSettings.check(m, path: path)
-        }
+        retiredTrainingSettings = try RetiredSettings.check(m, path: path)
         guard let variant = Variant(rawValue: try value("variant")) else {
             throw CheckpointError(path, "unknown network variant '\(m["variant"]!)'")
         }
@@ -144,10 +126,6 @@ public struct CheckpointInfo: Sendable, Equatable {
             fastForwardShare = try number("fast_forward_share")
             guard (0...1).contains(fastForwardShare) else { throw CheckpointError(path, "metadata 'fast_forward_share' must lie in [0, 1]") }
         }
-        if let text = m["epoch_checks"] {
-            guard let value = Bool(text) else { throw CheckpointError(path, "metadata 'epoch_checks' is '\(text)', not true or false") }
-            epochChecks = value
-        }
         if let text = m["mirror"] {
             guard let value = Bool(text) else { throw CheckpointError(path, "metadata 'mirror' is '\(text)', not true or false") }
             mirror = value
@@ -159,7 +137,6 @@ public struct CheckpointInfo: Sendable, Equatable {
             return value
         }
         frameStride = try stride("frame_stride")
-        checkFrameStride = try stride("check_frame_stride")
         func count(_ key: String) throws -> Int {
             guard m[key] != nil else { return 0 }
             let value: Int = try number(key)
@@ -167,27 +144,16 @@ public struct CheckpointInfo: Sendable, Equatable {
             return value
         }
         objectsPerEpoch = try count("objects_per_epoch")
-        checkedEpochs = try count("checked_epochs")
         batchSize = try number("batch_size")
         seed = try number("seed")
         epoch = try number("epoch")
         epochsPlanned = try number("epochs_planned")
         bestEpoch = try number("best_epoch")
         bestValidationLoss = try number("best_validation_loss")
-        func replayAUC(_ key: String) throws -> Double? {
-            guard m[key] != nil else { return nil }
-            let auc: Double = try number(key)
-            guard (0...1).contains(auc) else { throw CheckpointError(path, "metadata '\(key)' must lie in [0, 1]") }
-            return auc
-        }
-        bestReplayAUC = try replayAUC("best_epoch_replay_auc")
-        epochReplayAUCs = m["epoch_replay_auc"]
         studentEpochsPlanned = try number("student_epochs_planned")
         studentEpoch = try number("student_epoch")
         bestStudentEpoch = try number("best_student_epoch")
         bestStudentLoss = try number("best_student_loss")
-        bestStudentReplayAUC = try replayAUC("best_student_replay_auc")
-        studentReplayAUCs = m["student_replay_auc"]
         detector = [:]
         for pair in try value("detector").split(separator: ";") {
             let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
@@ -225,36 +191,44 @@ public struct CheckpointInfo: Sendable, Equatable {
     }
 }
 
-/// Settings of earlier versions that were tried and removed (docs/experiments.md), as version-2 checkpoints name
-/// them. A setting that changes how a model scores (another head, crop or score scale) makes the file unusable: it
-/// is refused in one line. One that only shaped training (the learning-rate schedule, how the kept epoch was chosen,
+/// Settings of earlier versions that were tried and removed (docs/experiments.md), as earlier checkpoints name them.
+/// A setting that changes how a model scores (another head, crop or score scale) makes the file unusable: it is
+/// refused in one line. One that only shaped training (the learning-rate schedule, how the kept epoch was chosen,
 /// weight averaging, the validation split's seed) leaves a model that scores as before; only continuing its
 /// training is refused.
 enum RetiredSettings {
     static let ensembleFormat = "ssmtl-ensemble-1"
+    /// How this version keeps a main or student epoch: by its validation loss. Version 3 files without the key chose
+    /// by the replay check after every epoch (step 26 of docs/experiments.md); version 2 files without it, by the loss.
+    static let epochSelection = "loss"
 
     /// (key, the value that matches this version's behaviour, the value an older file without the key implies).
     private static let scoring: [(key: String, current: String, absent: String)] = [
         ("jigsaw_grid", "0", "0"), ("crop_shape", "stretch", "stretch"), ("appearance_score", "nearest", "nearest"),
         ("score_calibration", "z", "z"),
     ]
-    private static let training: [(key: String, current: String, absent: String)] = [
-        ("lr_schedule", "cosine", "constant"), ("epoch_selection", "replay", "loss"), ("student_selection", "replay", "loss"),
-    ]
+    private static func training(previousFormat: Bool) -> [(key: String, current: String, absent: String)] {
+        previousFormat
+            ? [("lr_schedule", "cosine", "constant"), ("epoch_selection", epochSelection, "loss"), ("student_selection", epochSelection, "loss")]
+            : [("epoch_selection", epochSelection, "replay"), ("student_selection", epochSelection, "replay")]
+    }
 
     /// Throws for a scoring setting that no longer exists; returns the training settings that no longer exist
     /// ("lr_schedule constant", ...), empty when the file's training matches this version's.
     static func check(_ m: [String: String], path: String) throws -> [String] {
-        for (key, current, absent) in scoring {
+        let previous = m["format"] == CheckpointInfo.previousFormat
+        // This version's format holds none of the scoring keys, and no averaged or otherwise split training.
+        for (key, current, absent) in scoring where previous {
             let value = m[key] ?? absent
             if value != current && !(key == "jigsaw_grid" && Int(value) == 0) {
                 throw CheckpointError(path, "was trained with \(key) \(value), a setting this version no longer has (docs/experiments.md); train a new model")
             }
         }
         var retired: [String] = []
-        for (key, current, absent) in training where (m[key] ?? absent) != current {
+        for (key, current, absent) in training(previousFormat: previous) where (m[key] ?? absent) != current {
             retired.append("\(key) \(m[key] ?? absent)")
         }
+        guard previous else { return retired }
         if let decay = m["ema_decay"], Float(decay) != 0 { retired.append("ema_decay \(decay)") }
         if let split = m["split_seed"], split != m["seed"] { retired.append("split_seed \(split)") }
         return retired

@@ -18,11 +18,10 @@ struct NormalStatistics {
     /// standardise the heads instead.
     static let minimumHeldOut = 30
 
-    /// One scoring pass over every training video with `model`'s weights; sets `model.appearanceBank`. Videos that
-    /// only feed the bank are sampled, one frame in `bankFrameStride` (the held-out ones are scored whole). Warnings
-    /// go to `warn`. `isCancelled` is polled between videos (`TrainingStopped`).
+    /// One scoring pass over every training video with `model`'s weights; sets `model.appearanceBank`. Warnings go to
+    /// `warn`. `isCancelled` is polled between videos (`TrainingStopped`).
     static func measure(model: MultiTaskModel, videos: [VideoSource], detections: DetectionCache, split: ValidationSplit,
-                        batch: Int, bankCapacity: Int, bankFrameStride: Int = 1, seed: UInt64, warn: (String) -> Void,
+                        batch: Int, bankCapacity: Int, seed: UInt64, warn: (String) -> Void,
                         isCancelled: () -> Bool) throws -> NormalStatistics {
         let bankVideos = split.byObject ? Set(videos.indices) : Set(videos.indices).subtracting(split.validationVideos)
         let heldOutVideos = Set(split.videosWithValidationObjects(videoCount: videos.count))
@@ -36,9 +35,7 @@ struct NormalStatistics {
             model.appearanceSampler = bankVideos.contains(v) ? sampler : nil
             var options = VideoScorer.Options()
             options.batchSize = batch
-            let cached = detections.detector(video: v)
-            let detector = heldOutVideos.contains(v) || bankFrameStride == 1 ? cached : EveryNthFrame(cached, stride: bankFrameStride)
-            let scorer = VideoScorer(detector: detector, scorer: model, statistics: .raw, options: options)
+            let scorer = VideoScorer(detector: detections.detector(video: v), scorer: model, statistics: .raw, options: options)
             for object in try scorer.score(FrameReader(path: video.path)).objects {
                 all.add(object.heads)
                 if heldOutVideos.contains(v) { heldOut.add(object.heads) }
@@ -87,15 +84,5 @@ struct HeadMoments {
         let mean = sums.map { $0 / Double(count) }
         let std = sums.indices.map { h in max(0, squares[h] / Double(count) - mean[h] * mean[h]).squareRoot() }
         return (mean.map(Float.init), std.map(Float.init))
-    }
-}
-
-/// A detector that finds the objects of one frame in `stride` only (the others look empty), so a pass over a video
-/// scores a sample of its objects at a fraction of the cost.
-final class EveryNthFrame: ObjectDetector {
-    let base: ObjectDetector, stride: Int
-    init(_ base: ObjectDetector, stride: Int) { self.base = base; self.stride = stride }
-    func detect(_ frame: Frame) throws -> [DetectionBox] {
-        frame.index % stride == 0 ? try base.detect(frame) : []
     }
 }

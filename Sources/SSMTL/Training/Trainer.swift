@@ -81,7 +81,16 @@ public struct ValidationSplit: Sendable, Equatable {
     }
 
     public func isValidation(_ example: TrainingExample, ordinal: Int) -> Bool {
-        byObject ? ordinal % 10 == 9 : validationVideos.contains(example.video)
+        isValidationOrdinal(video: example.video, ordinal: ordinal)
+    }
+
+    /// How many of `objects` objects of video `video` train (the others validate): the count `isValidation` gives.
+    public func trainingObjects(video: Int, objects: Int) -> Int {
+        (0..<objects).lazy.filter { !isValidationOrdinal(video: video, ordinal: $0) }.count
+    }
+
+    private func isValidationOrdinal(video: Int, ordinal: Int) -> Bool {
+        byObject ? ordinal % 10 == 9 : validationVideos.contains(video)
     }
 }
 

@@ -26,21 +26,10 @@ public struct TrainingOptions: Sendable, Equatable {
     public var seed: UInt64 = 1
     /// About how many training objects an epoch (main or student) takes: the objects of one frame in k, a different
     /// one each epoch (`FrameStride`), k the smallest stride that brings the training split's objects down to this
-    /// many. Consecutive frames hold nearly the same objects, so a long video teaches little more per epoch than a
-    /// sample of its frames. 0 = every object in every epoch.
-    public var objectsPerEpoch = 0
-    /// How many of the last main epochs are judged by the replay check (0 = every epoch). Under the cosine schedule the
-    /// early epochs, taken with a large learning rate, are not the ones kept, and a check costs as much as a short
-    /// epoch.
-    public var checkedEpochs = 0
-    /// The replay check after each epoch samples the appearance bank from one training frame in `checkFrameStride`
-    /// (the held-out videos, which give the head statistics and are replayed, are always scored whole); the final
-    /// statistics use every frame. 1 = every frame.
-    public var checkFrameStride = 1
-    /// Whether each epoch (main and student) is judged by the replay check. Without the checks, the main epoch with the
-    /// lowest validation loss and the student epoch with the lowest validation discrepancy are kept, and the replays are
-    /// scored once, to choose σ.
-    public var epochChecks = true
+    /// many (Ped2: k = 7). Consecutive frames hold nearly the same objects, so a long video teaches little more per
+    /// epoch than a sample of its frames, and an epoch costs the same whatever the length of the videos. 0 = every
+    /// object in every epoch.
+    public var objectsPerEpoch = 3000
     /// Training examples held in the shuffle buffer (about 172 kB each with 64-pixel crops): bounds memory.
     public var shuffleCapacity = 2048
     /// Most training objects in the appearance bank (a seeded sample when there are more; 2 kB each in the model with
@@ -74,8 +63,7 @@ public struct TrainingOptions: Sendable, Equatable {
             return "the appearance bank must hold 2 to \(Self.maximumBankCapacity) objects"
         }
         if threads < 0 { return "the thread count must not be negative" }
-        if !(1...1000).contains(checkFrameStride) { return "the check frame stride must lie in 1...1000" }
-        if objectsPerEpoch < 0 || checkedEpochs < 0 { return "the objects per epoch and the checked epochs must not be negative" }
+        if objectsPerEpoch < 0 { return "the objects per epoch must not be negative" }
         return detector.problem
     }
 }
@@ -94,8 +82,6 @@ public enum TrainingEvent: Sendable {
     /// After every training batch: objects trained so far in the epoch, and the running mean losses.
     case batchTrained(TrainingPhase, objects: Int, running: TaskMetrics)
     case epochFinished(EpochReport)
-    /// The replay criterion of an epoch's weights (`EpochSelection`).
-    case replayChecked(ReplayReport)
     /// The appearance bank of the final statistics pass.
     case appearanceBank(entries: Int, offered: Int, dimension: Int, mean: Float, std: Float)
     /// The scoring σ, chosen on the validation replays: its value, every σ's frame AUC ("sigma:auc,...") and the
@@ -112,8 +98,6 @@ public enum TrainingEvent: Sendable {
 /// Where a training run's seconds went (wall clock), phase by phase, with the epochs' stage timings summed.
 public struct TrainingTimings: Sendable {
     public var mainEpochs = 0.0, studentEpochs = 0.0
-    /// The replay criterion after every epoch (a statistics pass and the replays), main and student.
-    public var replayChecks = 0.0
     /// The final normal statistics and appearance bank, and the choice of σ.
     public var statistics = 0.0, sigma = 0.0
     public var total = 0.0
@@ -135,22 +119,12 @@ public struct EpochReport: Sendable {
     public var phase: TrainingPhase
     public var train: TaskMetrics
     public var validation: TaskMetrics
-    /// The loss that judges the epoch when no replay can: the validation objects' (the training objects' without any).
+    /// The loss that judges a main epoch: the validation objects' (the training objects' without any).
     public var validationLoss: Double
     public var seconds: Double
     public var learningRate: Float
     /// Where the epoch's seconds went.
     public var timings: EpochTimings
-}
-
-public struct ReplayReport: Sendable {
-    /// "epoch 3", "student epoch 2".
-    public var name: String
-    /// Best frame AUC over the σ grid, and that σ.
-    public var auc: Double
-    public var sigma: Double
-    public var frames: Int
-    public var seconds: Double
 }
 
 /// The run stopped because `isCancelled` said so. Everything up to `savedEpochs` is in `checkpoint`.

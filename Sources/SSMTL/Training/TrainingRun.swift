@@ -6,11 +6,14 @@ import VideoIO
 
 /// One training run on normal videos, from the first epoch (or a resumed one) to the finished model:
 ///
-/// 1. main epochs (`Trainer`): all four tasks, the learning rate lowered along half a cosine; after each, the
-///    weights are judged by the validation videos' replays (`EpochSelection`), and the best are kept;
-/// 2. student epochs (self-distillation, motion detector only), judged the same way;
+/// 1. main epochs (`Trainer`): all four tasks on about `objectsPerEpoch` objects each, the learning rate lowered
+///    along half a cosine; the epoch with the lowest validation loss is kept;
+/// 2. student epochs (self-distillation, motion detector only); the one with the lowest validation discrepancy is kept;
 /// 3. the normal statistics and the appearance bank, with the kept weights (`NormalStatistics`);
-/// 4. the scoring σ, chosen on the validation replays (`SigmaCalibration`).
+/// 4. the scoring σ, chosen on the validation videos' replays (`SigmaCalibration`).
+///
+/// No epoch is judged by the replays: they saturate on normal validation videos, and judging every epoch by them
+/// picked the luckiest of noisy values at a third of the run's time (docs/experiments.md, steps 25 and 26).
 ///
 /// Two files: `MODEL.last.safetensors` after every epoch (weights and Adam state: what a resume continues from) and
 /// `MODEL.safetensors` whenever an epoch is the best so far, finished at the end with the statistics, bank and σ.
@@ -61,12 +64,14 @@ public final class TrainingRun {
 
         let (model, startInfo) = try startingPoint()
         var info = startInfo
-        info.frameStride = try frameStride()
-        trainer = Trainer(videos: videos, detections: detections, options: trainerOptions(side: model.cropSide, frameStride: info.frameStride))
-        let split = trainer.split
+        // The trainer's split, known before its stride is.
+        let split = ValidationSplit(videoCount: videos.count, seed: options.seed)
         let held = split.byObject ? "every tenth object" : split.validationVideos.sorted().map { videos[$0].name }.joined(separator: ", ")
         events(.started(TrainingStart(videos: videos.count, validation: held,
                                       resumedAfterEpoch: options.resume ? info.epoch : nil, epochs: options.epochs)))
+        info.frameStride = try frameStride(split: split)
+        trainer = Trainer(videos: videos, detections: detections, options: trainerOptions(side: model.cropSide, frameStride: info.frameStride))
+        assert(trainer.split == split)
 
         try trainMainEpochs(model: model, info: &info)
         try trainStudent(model: model, info: &info)
@@ -87,9 +92,6 @@ public final class TrainingRun {
             info.fastForwardShare = options.fastForwardShare
             info.mirror = options.mirror
             info.objectsPerEpoch = options.objectsPerEpoch
-            info.checkFrameStride = options.checkFrameStride
-            info.checkedEpochs = options.checkedEpochs
-            info.epochChecks = options.epochChecks
             info.studentEpochsPlanned = model.selfDistillation ? options.studentEpochs : 0
             return (model, info)
         }
@@ -103,9 +105,8 @@ public final class TrainingRun {
 
     /// The frame stride that brings an epoch to about `objectsPerEpoch` training objects (1 without a target). The
     /// detector runs over every video first (its boxes are cached for the epochs) to count them.
-    private func frameStride() throws -> Int {
+    private func frameStride(split: ValidationSplit) throws -> Int {
         guard options.objectsPerEpoch > 0 else { return 1 }
-        let split = ValidationSplit(videoCount: videos.count, seed: options.seed)
         var objects = 0
         for (v, video) in videos.enumerated() {
             let reader = try FrameReader(path: video.path)
@@ -114,10 +115,11 @@ public final class TrainingRun {
                 if isCancelled() { throw cancelled(during: "the detection pass", savedEpochs: 0) }
                 inVideo += try detections.objects(video: v, frame: frame).count
             }
-            if split.byObject { objects += inVideo - inVideo / 10 } else if !split.validationVideos.contains(v) { objects += inVideo }
+            objects += split.trainingObjects(video: v, objects: inVideo)
         }
         let stride = max(1, (objects + options.objectsPerEpoch - 1) / options.objectsPerEpoch)
-        events(.note("\(objects) training objects; each epoch takes the objects of one frame in \(stride) (about \(objects / stride))"))
+        events(.note(stride == 1 ? "\(objects) training objects; each epoch takes all of them"
+                     : "\(objects) training objects; each epoch takes the objects of one frame in \(stride) (about \(objects / stride))"))
         return stride
     }
 
@@ -138,9 +140,8 @@ public final class TrainingRun {
     private func checkSettings(_ info: CheckpointInfo, path: String, teacherWidth: Int) throws {
         guard info.network == options.network, info.seed == options.seed, info.batchSize == options.batchSize,
               info.teacherWidth == teacherWidth, info.fastForwardShare == options.fastForwardShare, info.mirror == options.mirror,
-              info.objectsPerEpoch == options.objectsPerEpoch, info.checkFrameStride == options.checkFrameStride,
-              info.checkedEpochs == options.checkedEpochs, info.epochChecks == options.epochChecks else {
-            throw CheckpointError(path, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), seed \(info.seed), batch \(info.batchSize), distillation target of \(info.teacherWidth) values, fast-forward share \(info.fastForwardShare), mirror \(info.mirror), objects per epoch \(info.objectsPerEpoch), check frame stride \(info.checkFrameStride), checked epochs \(info.checkedEpochs), epoch checks \(info.epochChecks)); resume with the same ones")
+              info.objectsPerEpoch == options.objectsPerEpoch else {
+            throw CheckpointError(path, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), seed \(info.seed), batch \(info.batchSize), distillation target of \(info.teacherWidth) values, fast-forward share \(info.fastForwardShare), mirror \(info.mirror), objects per epoch \(info.objectsPerEpoch)); resume with the same ones")
         }
         // The cosine schedule is laid out over the planned epochs: another count would change the rates.
         guard info.epochsPlanned == options.epochs else {
@@ -152,10 +153,6 @@ public final class TrainingRun {
 
     private func trainMainEpochs(model: MultiTaskModel, info: inout CheckpointInfo) throws {
         let epochs = options.epochs
-        // Known before the first epoch, so short validation videos cost no per-epoch statistics pass. Their warning
-        // waits until the epochs are done, so that an error in an epoch stays the run's only line.
-        let pending = info.epoch < epochs
-        let replays = try pending && options.epochChecks && replayableValidationVideoExists()
         while info.epoch < epochs {
             let epoch = info.epoch
             let phase = TrainingPhase.main(epoch: epoch + 1, of: epochs)
@@ -165,21 +162,13 @@ public final class TrainingRun {
                 throw TrainingFailure("no objects were detected in the training videos: nothing to train on (check the detector settings)")
             }
             info.epoch = epoch + 1
-            // Unchecked early epochs are judged by the loss until the first checked one replaces them.
-            let checked = options.checkedEpochs == 0 || epoch >= epochs - options.checkedEpochs
-            let replayAUC = replays && checked ? try self.replayAUC(of: "epoch \(epoch + 1)", model: model, savedEpochs: epoch, fallback: "validation loss") : nil
-            info.epochReplayAUCs = Self.appending(to: info.epochReplayAUCs, epoch: epoch + 1, replayAUC: replayAUC)
-            if EpochSelection.replacesBest(loss: report.validationLoss, replayAUC: replayAUC, bestLoss: info.bestValidationLoss,
-                                           bestReplayAUC: info.bestReplayAUC) {
+            // An equal loss keeps the earlier epoch.
+            if report.validationLoss < info.bestValidationLoss {
                 info.bestValidationLoss = report.validationLoss
-                info.bestReplayAUC = replayAUC
                 info.bestEpoch = epoch + 1
                 try ModelCheckpoint.save(model, info: info, to: modelPath, includeOptimizer: false)
             }
             try ModelCheckpoint.save(model, info: info, to: lastPath, includeOptimizer: true)
-        }
-        if pending && options.epochChecks && !replays {
-            events(.warning("no validation video is long enough (\(PseudoAnomalies.minimumFrameCount()) frames) to replay; the epochs were judged by their validation loss"))
         }
     }
 
@@ -206,43 +195,9 @@ public final class TrainingRun {
 
     // MARK: - Replays
 
-    /// The replay criterion for the weights `model` holds after `epochName`: normal statistics and an appearance bank
-    /// measured with them (kd included once the student is trained), the validation videos' replays scored, and the
-    /// highest frame AUC over the σ grid; nil when the replays have none. The weights, the optimisers and every random
-    /// draw of training are left as they were. `savedEpochs` is what a cancellation reports as saved.
-    func replayAUC(of epochName: String, model: MultiTaskModel, savedEpochs: Int, fallback: String) throws -> Double? {
-        let start = Date()
-        defer {
-            model.appearanceBank = nil  // the epoch's bank is not saved with its weights: the final pass makes the kept one
-            timings.replayChecks += Date().timeIntervalSince(start)
-        }
-        let measured = try normalStatistics(model: model, savedEpochs: savedEpochs, bankFrameStride: options.checkFrameStride, warn: { _ in })
-        let outcome = try scoreReplays(model: model, statistics: measured.statistics, during: "\(epochName)'s replay check",
-                                       savedEpochs: savedEpochs)
-        guard let outcome, let best = outcome.aucs.compactMap({ $0 }).max() else {
-            events(.warning("\(epochName)'s replays have no frame AUC; it is judged by its \(fallback)"))
-            return nil
-        }
-        events(.replayChecked(ReplayReport(name: epochName, auc: best, sigma: outcome.sigma, frames: outcome.frames,
-                                           seconds: Date().timeIntervalSince(start))))
-        return best
-    }
-
     /// The validation videos: the ones replayed with abnormal segments.
     var validationVideos: [VideoSource] {
         trainer.split.videosWithValidationObjects(videoCount: videos.count).map { videos[$0] }
-    }
-
-    /// Whether some validation video has enough frames for a replay with abnormal segments (`PseudoAnomalies`).
-    func replayableValidationVideoExists() throws -> Bool {
-        let needed = PseudoAnomalies.minimumFrameCount()
-        for video in validationVideos {
-            let reader = try FrameReader(path: video.path)
-            var count = 0
-            while count < needed, try reader.next() != nil { count += 1 }
-            if count >= needed { return true }
-        }
-        return false
     }
 
     /// The validation videos replayed with abnormal segments and scored; nil when none is long enough.
@@ -255,21 +210,15 @@ public final class TrainingRun {
         }
     }
 
-    func normalStatistics(model: MultiTaskModel, savedEpochs: Int, bankFrameStride: Int = 1, warn: (String) -> Void) throws -> NormalStatistics {
+    func normalStatistics(model: MultiTaskModel, savedEpochs: Int, warn: (String) -> Void) throws -> NormalStatistics {
         do {
             return try NormalStatistics.measure(model: model, videos: videos, detections: detections, split: trainer.split,
                                                 batch: options.batchSize, bankCapacity: options.appearanceBankCapacity,
-                                                bankFrameStride: bankFrameStride, seed: options.seed, warn: warn,
+                                                seed: options.seed, warn: warn,
                                                 isCancelled: isCancelled)
         } catch is TrainingStopped {
             throw cancelled(during: "the head statistics pass", savedEpochs: savedEpochs)
         }
-    }
-
-    /// A table of replay AUCs by epoch ("1:0.9951,2:n/a,...") with `epoch`'s entry appended.
-    static func appending(to table: String?, epoch: Int, replayAUC: Double?) -> String {
-        let entry = "\(epoch):" + (replayAUC.map { String(format: "%.4f", $0) } ?? "n/a")
-        return table.map { $0 + "," + entry } ?? entry
     }
 
     /// The error that ends a cancelled run, saying what is on disk.
@@ -295,13 +244,11 @@ public final class TrainingRun {
         }
         final.headStatistics = measured.statistics
         final.headStatisticsObjects = measured.objects
-        // The kept checkpoint was written at its own epoch: the tables of every epoch are the run's.
-        final.epochReplayAUCs = info.epochReplayAUCs
+        // The kept checkpoint was written at its own epoch: the counts are the run's.
         final.epoch = info.epoch
         final.epochsPlanned = options.epochs
         final.studentEpoch = info.studentEpoch
         final.studentEpochsPlanned = info.studentEpochsPlanned
-        final.studentReplayAUCs = info.studentReplayAUCs
         final.scoreSigma = nil
         final.scoreSigmaValidation = nil
         try ModelCheckpoint.save(model, info: final, to: modelPath, includeOptimizer: false)
