@@ -31,14 +31,17 @@ final class HelpTests: XCTestCase {
         let scratch = try makeScratchFolder("ssmtl-cli")
         let train = [("--jigsaw-grid", "4"), ("--members", "3"), ("--ema-decay", "0.9"), ("--calibration", "tail"),
                      ("--appearance-score", "gaussian"), ("--crop-shape", "square"), ("--head-statistics", "all"),
-                     ("--lr-schedule", "constant"), ("--select-epoch", "loss"), ("--select-student", "loss"), ("--split-seed", "2")]
+                     ("--lr-schedule", "constant"), ("--select-epoch", "loss"), ("--select-student", "loss"), ("--split-seed", "2"),
+                     ("--checked-epochs", "5"), ("--check-frame-stride", "8")]
         for (option, value) in train {
             let r = try CLI.run(["train", scratch, "--out", scratch + "/m.safetensors", option, value])
             XCTAssertEqual(r.status, 64, "\(option): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains("Unknown option '\(option)'"), r.stderr)
         }
-        let retrain = try CLI.run(["train", scratch, "--out", scratch + "/m.safetensors", "--resume", "--retrain-student"])
-        XCTAssertEqual(retrain.status, 64, retrain.stderr)
+        for flags in [["--resume", "--retrain-student"], ["--no-epoch-checks"]] {
+            let r = try CLI.run(["train", scratch, "--out", scratch + "/m.safetensors"] + flags)
+            XCTAssertEqual(r.status, 64, r.stderr)
+        }
         for (option, value) in [("--filter-time", "median"), ("--filter-frames", "9")] {
             let r = try CLI.run(["score", scratch, "--model", scratch + "/m.safetensors", "--out", scratch + "/s", option, value])
             XCTAssertEqual(r.status, 64, "\(option): \(r.stderr)")
