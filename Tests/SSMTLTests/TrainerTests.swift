@@ -162,7 +162,7 @@ final class TrainerTests: XCTestCase {
         options.shuffleCapacity = 6
         options.side = 4
         options.seed = 42
-        let split = ValidationSplit(videoCount: videos.count, fraction: options.validationFraction, seed: options.seed)
+        let split = options.split(videoCount: videos.count)
         let validation = try XCTUnwrap(split.validationVideos.first)
         let trainer = Trainer(videos: videos, detections: DetectionCache(videos: videos) { v in
             v.path == videos[validation].path ? SlowAfterStopDetector(stop) as ObjectDetector : BoxDetector()

@@ -112,6 +112,11 @@ public final class Trainer {
         /// Each epoch trains on the objects of one frame in `frameStride` (`FrameStride`); 1 = every frame.
         public var frameStride = 1
         public init() {}
+
+        /// The validation split these options give a set of `videoCount` videos.
+        public func split(videoCount: Int) -> ValidationSplit {
+            ValidationSplit(videoCount: videoCount, fraction: validationFraction, seed: seed)
+        }
     }
 
     public let videos: [VideoSource]
@@ -125,7 +130,7 @@ public final class Trainer {
         self.videos = videos
         self.detections = detections
         self.options = options
-        split = ValidationSplit(videoCount: videos.count, fraction: options.validationFraction, seed: options.seed)
+        split = options.split(videoCount: videos.count)
     }
 
     /// One epoch: trains on the training examples, then measures the validation ones with the weights it ends with.

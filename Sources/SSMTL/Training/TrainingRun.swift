@@ -64,14 +64,15 @@ public final class TrainingRun {
 
         let (model, startInfo) = try startingPoint()
         var info = startInfo
-        // The trainer's split, known before its stride is.
-        let split = ValidationSplit(videoCount: videos.count, seed: options.seed)
+        // The trainer's split is known before its stride is.
+        var trainerOptions = trainerOptions(side: model.cropSide)
+        let split = trainerOptions.split(videoCount: videos.count)
         let held = split.byObject ? "every tenth object" : split.validationVideos.sorted().map { videos[$0].name }.joined(separator: ", ")
         events(.started(TrainingStart(videos: videos.count, validation: held,
                                       resumedAfterEpoch: options.resume ? info.epoch : nil, epochs: options.epochs)))
         info.frameStride = try frameStride(split: split)
-        trainer = Trainer(videos: videos, detections: detections, options: trainerOptions(side: model.cropSide, frameStride: info.frameStride))
-        assert(trainer.split == split)
+        trainerOptions.frameStride = info.frameStride
+        trainer = Trainer(videos: videos, detections: detections, options: trainerOptions)
 
         try trainMainEpochs(model: model, info: &info)
         try trainStudent(model: model, info: &info)
@@ -123,7 +124,8 @@ public final class TrainingRun {
         return stride
     }
 
-    func trainerOptions(side: Int, frameStride: Int) -> Trainer.Options {
+    /// The trainer's options for crops of `side` pixels; every epoch takes every frame until `frameStride` is set.
+    func trainerOptions(side: Int) -> Trainer.Options {
         var t = Trainer.Options()
         t.batchSize = options.batchSize
         t.shuffleCapacity = options.shuffleCapacity
@@ -132,7 +134,6 @@ public final class TrainingRun {
         t.teacherWidth = detector.teacherWidth
         t.fastForwardShare = options.fastForwardShare
         t.mirror = options.mirror
-        t.frameStride = frameStride
         return t
     }
 
