@@ -149,6 +149,11 @@ final class ScoreBatchTests: XCTestCase {
         try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "fast_forward_share", from: "0.3333333333333333", to: "3.3")
         try assertTrainRefused(videos + ["--out", scratch + "/x.safetensors", "--fast-forward-share", "1.5"],
                                mentioning: "the fast-forward share must lie in [0, 1]")
+        // The objects per epoch likewise: negative in a checkpoint or on the command line.
+        try assertMetadataRefused(model, video: videos[0], scratch: scratch, key: "objects_per_epoch", from: "3000", to: "-5")
+        try assertTrainRefused(videos + ["--out", scratch + "/x.safetensors", "--objects-per-epoch=-1"],
+                               mentioning: "the objects per epoch must not be negative")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/x.safetensors"))
     }
 
     /// A checkpoint whose mirror flag is neither true nor false, or whose σ is out of range or not a number, is
