@@ -29,8 +29,9 @@ public struct LetterboxGeometry: Sendable, Equatable {
 }
 
 enum Preprocess {
-    /// Frame (RGB24 or GRAY8) -> planar CHW floats in [0,1] of `channels` x netH x netW, darknet bilinear
-    /// (align-corners scale (in-1)/(out-1)), letterbox fill 0.5.
+    /// Frame (RGB24 or GRAY8) -> planar CHW floats in [0,1] of `channels` x netH x netW, darknet's `resize_image`
+    /// arithmetic in Float (align-corners scale (in-1)/(out-1), a horizontal then a vertical pass), letterbox fill 0.5.
+    /// Tested against a NumPy transcription of darknet's C on real frames (Scripts/make_yolo_fixtures.py).
     static func networkInput(_ frame: Frame, channels: Int, netW: Int, netH: Int, mode: ResizeMode) -> [Float] {
         let g = LetterboxGeometry(imageW: frame.width, imageH: frame.height, netW: netW, netH: netH, mode: mode)
         let srcC = frame.layout.channels
@@ -46,16 +47,17 @@ enum Preprocess {
                 let sc = min(c, srcC - 1)
                 for y in 0..<h {
                     for x in 0..<newW {
+                        // The last column is the image's last column (darknet), whatever x * wScale rounds to.
+                        if x == newW - 1 || w == 1 {
+                            row[y * newW + x] = Float(px[(y * w + w - 1) * srcC + sc]) / 255
+                            continue
+                        }
                         let sx = Float(x) * wScale
-                        let ix = min(Int(sx), w - 1)
+                        let ix = min(Int(sx), w - 2)
                         let dx = sx - Float(ix)
                         let a = Float(px[(y * w + ix) * srcC + sc]) / 255
-                        if x == newW - 1 || ix == w - 1 || dx == 0 {
-                            row[y * newW + x] = a
-                        } else {
-                            let b = Float(px[(y * w + ix + 1) * srcC + sc]) / 255
-                            row[y * newW + x] = (1 - dx) * a + dx * b
-                        }
+                        let b = Float(px[(y * w + ix + 1) * srcC + sc]) / 255
+                        row[y * newW + x] = (1 - dx) * a + dx * b
                     }
                 }
                 for y in 0..<newH {
@@ -63,9 +65,13 @@ enum Preprocess {
                     let iy = min(Int(sy), h - 1)
                     let dy = sy - Float(iy)
                     let dst = (c * netH + y + g.offsetY) * netW + g.offsetX
+                    // darknet adds the lower row's share on every row but the last: when (newH - 1) * hScale rounds
+                    // below h - 1, the last row keeps only (1 - dy) of row iy (near 0). Kept, so that the input is
+                    // the one darknet and the COCO weights' published results use.
+                    let last = y == newH - 1 || h == 1
                     for x in 0..<newW {
                         var v = (1 - dy) * row[iy * newW + x]
-                        if y != newH - 1 && iy + 1 < h { v += dy * row[(iy + 1) * newW + x] } else { v = row[iy * newW + x] }
+                        if !last && iy + 1 < h { v += dy * row[(iy + 1) * newW + x] }
                         out[dst + x] = v
                     }
                 }
