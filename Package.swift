@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "SSMTL", dependencies: ["VideoIO", "Randomness", "NeuralNet", "Detection", "Evaluation", "AtomicFile"]),
         .target(name: "SyntheticData", dependencies: ["VideoIO", "Randomness"]),
         .target(name: "Evaluation", dependencies: ["VideoIO", "CZlib"]),
-        .target(name: "Detection", dependencies: ["VideoIO", "NeuralNet"]),
+        .target(name: "Detection", dependencies: ["VideoIO", "NeuralNet", "CBLAS"]),
 
         // MARK: - Command line
         .executableTarget(

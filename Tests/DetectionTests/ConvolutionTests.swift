@@ -31,3 +31,81 @@ final class ConvolutionTests: XCTestCase {
         XCTAssertLessThan(diff, 1e-5)
     }
 }
+
+/// The inference plans (folded batch norm, Winograd with odd sizes padded, 1x1 GEMM, im2col) against the reference
+/// path (im2col + GEMM, then batch norm, then activation), on a network with every case.
+final class ConvolutionPlanTests: XCTestCase {
+    func testPlansMatchTheReferencePath() throws {
+        let cfg = """
+            [net]
+            width=13
+            height=11
+            channels=3
+            [convolutional]
+            batch_normalize=1
+            filters=8
+            size=3
+            stride=1
+            pad=1
+            activation=leaky
+            [convolutional]
+            filters=6
+            size=3
+            stride=1
+            pad=1
+            activation=linear
+            [maxpool]
+            size=2
+            stride=2
+            [convolutional]
+            batch_normalize=1
+            filters=10
+            size=3
+            stride=1
+            pad=1
+            activation=leaky
+            [convolutional]
+            batch_normalize=1
+            filters=5
+            size=1
+            stride=1
+            pad=1
+            activation=leaky
+            [convolutional]
+            filters=4
+            size=3
+            stride=2
+            pad=1
+            activation=leaky
+            [convolutional]
+            filters=4
+            size=3
+            stride=1
+            pad=1
+            groups=2
+            activation=relu
+            """
+        let net = try DarknetNetwork.parse(cfg)
+        var state: UInt64 = 12345
+        func next() -> Float {   // deterministic values in [-1, 1)
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(state >> 40) / Float(1 << 23) - 1
+        }
+        let weights = DarknetWeights.generated(for: net) { _, _, _ in next() }
+        let runner = try DarknetRunner(network: net, weights: weights)
+        XCTAssertEqual(runner.convolutionKernels, [0: "winograd", 1: "winograd", 3: "winograd", 4: "gemm", 5: "im2col", 6: "im2col"])
+        let input = (0..<net.input.count).map { _ in (next() + 1) / 2 }
+        let every = Set(net.layers.indices)
+        let fast = try runner.forward(input, keep: every)
+        runner.useReferenceKernels = true
+        let reference = try runner.forward(input, keep: every)
+        for i in net.layers.indices {
+            let a = try XCTUnwrap(fast[i]), b = try XCTUnwrap(reference[i])
+            XCTAssertEqual(a.count, b.count)
+            let scale = b.map(abs).max() ?? 1
+            let diff = zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
+            XCTAssertLessThan(diff, 1e-5 * max(1, scale), "layer \(i) (\(runner.convolutionKernels[i] ?? net.layers[i].kind.name))")
+            XCTAssertGreaterThan(scale, 0.01, "layer \(i) is not all zeros")
+        }
+    }
+}

@@ -9,6 +9,11 @@ public final class DarknetRunner {
     public private(set) var secondsByKind: [String: Double] = [:]
     /// Last layer that reads each layer's output.
     private let lastUse: [Int]
+    /// Each convolution prepared for inference (folded batch norm, Winograd or GEMM); nil for other layers.
+    private let plans: [ConvolutionPlan?]
+    /// Runs the convolutions on the reference path (im2col + GEMM, then batch norm, then activation): the tests
+    /// compare the plans with it.
+    public var useReferenceKernels = false
 
     public init(network: DarknetNetwork, weights: DarknetWeights) throws {
         guard weights.layers.count == network.layers.count else {
@@ -25,6 +30,17 @@ public final class DarknetRunner {
             }
         }
         self.lastUse = lastUse
+        plans = network.layers.map { layer in
+            guard case let .convolutional(spec) = layer.kind else { return nil }
+            return ConvolutionPlan(spec: spec, input: layer.input, output: layer.output, weights: weights.layers[layer.index])
+        }
+    }
+
+    /// The kernel of each convolution (winograd, gemm, im2col), by layer index.
+    public var convolutionKernels: [Int: String] {
+        var kernels: [Int: String] = [:]
+        for (i, plan) in plans.enumerated() { if let plan { kernels[i] = plan.kernelName } }
+        return kernels
     }
 
     public convenience init(cfgPath: String, weightsPath: String) throws {
@@ -66,6 +82,10 @@ public final class DarknetRunner {
         let w = weights.layers[layer.index]
         var out = [Float](repeating: 0, count: layer.output.count)
         switch layer.kind {
+        case .convolutional where !useReferenceKernels:
+            x.withUnsafeBufferPointer { xb in
+                out.withUnsafeMutableBufferPointer { plans[layer.index]!.forward(input: xb.baseAddress!, output: $0.baseAddress!) }
+            }
         case let .convolutional(spec):
             x.withUnsafeBufferPointer { xb in
                 w.weights.withUnsafeBufferPointer { wb in
