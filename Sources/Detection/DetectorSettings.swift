@@ -9,6 +9,13 @@ public struct DetectorSettings: Sendable, Equatable {
         case motion
         /// A Darknet YOLO network (`cfg` and `weights`); its class probabilities are the distillation target.
         case yolo
+        /// YOLO's boxes plus the motion detector's boxes that no YOLO box covers (`YoloWithMotion`).
+        case yoloMotion = "yolo+motion"
+
+        /// Whether a YOLO network runs.
+        public var usesYolo: Bool { self != .motion }
+        /// Whether the motion detector runs.
+        public var usesMotion: Bool { self != .yolo }
     }
 
     public var kind = Kind.motion
@@ -20,6 +27,8 @@ public struct DetectorSettings: Sendable, Equatable {
     public var confidence: Float = 0.5
     public var nms: Float = 0.45
     public var resize = ResizeMode.letterbox
+    /// yolo: the classes kept (sorted class indices; empty = every class). See `YoloDetector.allowedClasses`.
+    public var classes: [Int] = []
     /// A Darknet classifier whose output on each object's crop joins the distillation target (`ClassifierTeacher`).
     public var teacherCfg: String?
     public var teacherWeights: String?
@@ -31,7 +40,8 @@ public struct DetectorSettings: Sendable, Equatable {
 
     /// Why these settings cannot work, or nil.
     public var problem: String? {
-        if kind == .yolo && (cfg == nil || weights == nil) { return "the yolo detector needs a .cfg and a .weights file" }
+        if kind.usesYolo && (cfg == nil || weights == nil) { return "the \(kind.rawValue) detector needs a .cfg and a .weights file" }
+        if classes.contains(where: { $0 < 0 || $0 > 1 << 16 }) { return "class indices must lie in 0...65536" }
         if (teacherCfg == nil) != (teacherWeights == nil) { return "a teacher needs both its .cfg and its .weights file" }
         if !(0...1).contains(confidence) || !(0...1).contains(nms) { return "the confidence and NMS thresholds must lie in [0, 1]" }
         let m = motion
@@ -56,8 +66,14 @@ public struct DetectorSettings: Sendable, Equatable {
             r = ["kind": "motion", "bg_threshold": "\(motion.backgroundThreshold)", "diff_threshold": "\(motion.frameDifferenceThreshold)",
                  "min_area": "\(motion.minArea)", "margin": "\(motion.margin)", "split_area": "\(motion.splitMinPieceArea)",
                  "split_valley": "\(motion.splitValley)"]
-        case .yolo:
-            r = ["kind": "yolo", "cfg": cfg ?? "", "weights": weights ?? "", "conf": "\(confidence)"]
+        case .yolo, .yoloMotion:
+            r = ["kind": kind.rawValue, "cfg": cfg ?? "", "weights": weights ?? "", "conf": "\(confidence)"]
+            if !classes.isEmpty { r["classes"] = classes.map(String.init).joined(separator: ",") }
+        }
+        if kind == .yoloMotion {
+            r["bg_threshold"] = "\(motion.backgroundThreshold)"; r["diff_threshold"] = "\(motion.frameDifferenceThreshold)"
+            r["min_area"] = "\(motion.minArea)"; r["margin"] = "\(motion.margin)"; r["split_area"] = "\(motion.splitMinPieceArea)"
+            r["split_valley"] = "\(motion.splitValley)"
         }
         if let teacherCfg, let teacherWeights { r["teacher"] = teacherCfg; r["teacher_weights"] = teacherWeights }
         return r
@@ -83,6 +99,11 @@ public struct DetectorSettings: Sendable, Equatable {
         confidence = try number("conf", confidence)
         cfg = r["cfg"]
         weights = r["weights"]
+        if let list = r["classes"], !list.isEmpty {
+            let parsed = list.split(separator: ",").map { Int($0) }
+            guard parsed.allSatisfy({ $0 != nil }) else { throw DetectorSettingsError(source, "detector setting classes=\(list) is not a list of class indices") }
+            classes = parsed.map { $0! }
+        }
         teacherCfg = r["teacher"]
         teacherWeights = r["teacher_weights"]
         if let problem { throw DetectorSettingsError(source, "recorded detector settings are unusable: \(problem)") }
@@ -111,11 +132,12 @@ public final class LoadedDetector {
     init(settings: DetectorSettings) throws {
         self.settings = settings
         var warnings: [String] = []
-        if settings.kind == .yolo, let cfg = settings.cfg, let weights = settings.weights {
+        if settings.kind.usesYolo, let cfg = settings.cfg, let weights = settings.weights {
             let network = try DarknetNetwork.load(cfgPath: cfg)
             warnings += network.warnings
             let runner = try DarknetRunner(network: network, weights: try DarknetWeights.load(path: weights, network: network))
-            yolo = try YoloDetector(runner: runner, confidence: settings.confidence, nmsThreshold: settings.nms, resize: settings.resize)
+            yolo = try YoloDetector(runner: runner, confidence: settings.confidence, nmsThreshold: settings.nms, resize: settings.resize,
+                                    allowedClasses: settings.classes.isEmpty ? nil : Set(settings.classes))
         } else {
             yolo = nil
         }
@@ -139,19 +161,24 @@ public final class LoadedDetector {
         return classes + (teacher?.network.layers.last?.output.count ?? 0)
     }
 
-    /// The detector of one video: the shared YOLO network, or a fresh motion detector (it keeps a background model
-    /// per video) primed with the video's estimated background unless the settings turn the pre-pass off. With a
-    /// teacher, every box also carries the classifier's output on its crop.
+    /// The detector of one video: the shared YOLO network, a fresh motion detector (it keeps a background model
+    /// per video) primed with the video's estimated background unless the settings turn the pre-pass off, or both.
+    /// With a teacher, every box also carries the classifier's output on its crop.
     public func detector(for video: VideoSource) throws -> ObjectDetector {
-        let base: ObjectDetector
-        if let yolo {
-            base = yolo
-        } else {
-            let motion = MotionDetector(parameters: settings.motion)
+        var motion: MotionDetector?
+        if settings.kind.usesMotion {
+            let detector = MotionDetector(parameters: settings.motion)
             if settings.prepass, let background = try BackgroundEstimate.median(of: video.path) {
-                motion.prime(background: background.pixels, width: background.width, height: background.height)
+                detector.prime(background: background.pixels, width: background.width, height: background.height)
             }
-            base = motion
+            motion = detector
+        }
+        let base: ObjectDetector
+        switch (yolo, motion) {
+        case let (yolo?, motion?): base = YoloWithMotion(yolo: yolo, motion: motion, classes: yolo.classes)
+        case let (yolo?, nil): base = yolo
+        case let (nil, motion?): base = motion
+        case (nil, nil): preconditionFailure("detector settings without a detector")
         }
         guard let teacher else { return base }
         return ClassifierTeacher(base: base, runner: teacher)

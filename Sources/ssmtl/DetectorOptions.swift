@@ -12,7 +12,7 @@ enum Hidden: HelpVisibility { static let visibility = ArgumentVisibility.hidden 
 /// `detect` and `train`, the model's own detector in `score`). `Choice` shows or hides --detector, --cfg and
 /// --weights; `Tuning` the thresholds, which `detect` shows and the other commands keep for experts.
 struct DetectorOptions<Choice: HelpVisibility, Tuning: HelpVisibility>: ParsableArguments {
-    @Option(help: ArgumentHelp("motion (background subtraction, needs no weights) | yolo (needs --cfg and --weights).", visibility: Choice.visibility))
+    @Option(help: ArgumentHelp("motion (background subtraction, needs no weights) | yolo (a Darknet network: --cfg and --weights) | yolo+motion (YOLO's boxes plus the motion boxes no YOLO box covers).", visibility: Choice.visibility))
     var detector: DetectorSettings.Kind?
 
     @Option(help: ArgumentHelp("yolo: Darknet .cfg file.", visibility: Choice.visibility))
@@ -23,6 +23,9 @@ struct DetectorOptions<Choice: HelpVisibility, Tuning: HelpVisibility>: Parsable
 
     @Option(help: ArgumentHelp("yolo: objectness x class probability threshold (default 0.5).", visibility: Tuning.visibility))
     var conf: Float?
+
+    @Option(help: ArgumentHelp("yolo: keep only boxes of these classes: class indices, COCO names or 'vehicles', comma-separated (e.g. person,vehicles). Default: every class.", valueName: "list", visibility: Choice.visibility))
+    var classes: String?
 
     @Option(name: .customLong("bg-threshold"), help: ArgumentHelp("motion: |frame - background| threshold in grey levels (default 20).", visibility: Tuning.visibility))
     var bgThreshold: Int?
@@ -49,6 +52,7 @@ struct DetectorOptions<Choice: HelpVisibility, Tuning: HelpVisibility>: Parsable
         if let cfg { s.cfg = cfg }
         if let weights { s.weights = weights }
         if let conf { s.confidence = conf }
+        if let classes, case let .success(indices) = CocoClasses.parse(classes) { s.classes = indices }
         if let bgThreshold { s.motion.backgroundThreshold = bgThreshold }
         if let diffThreshold { s.motion.frameDifferenceThreshold = diffThreshold }
         if let minArea { s.motion.minArea = minArea }
@@ -60,6 +64,7 @@ struct DetectorOptions<Choice: HelpVisibility, Tuning: HelpVisibility>: Parsable
 
     func validate() throws {
         if let conf { guard (0...1).contains(conf) else { throw ValidationError("--conf must be in [0, 1]") } }
+        if let classes, case let .failure(error) = CocoClasses.parse(classes) { throw ValidationError("--classes: \(error)") }
         if let splitValley { guard splitValley >= 0, splitValley < 1 else { throw ValidationError("--split-valley must be in [0, 1)") } }
         let sizes = [bgThreshold, diffThreshold, minArea, margin, splitArea].compactMap { $0 }
         guard sizes.allSatisfy({ $0 >= 0 }) else {
@@ -75,8 +80,8 @@ struct DetectorOptions<Choice: HelpVisibility, Tuning: HelpVisibility>: Parsable
     /// `detect` and `train`: the default settings with the options applied, complete.
     func settingsFromDefaults() throws -> DetectorSettings {
         let settings = applied(to: DetectorSettings())
-        if settings.kind == .yolo && (settings.cfg == nil || settings.weights == nil) {
-            throw ValidationError("--detector yolo needs --cfg and --weights")
+        if settings.kind.usesYolo && (settings.cfg == nil || settings.weights == nil) {
+            throw ValidationError("--detector \(settings.kind.rawValue) needs --cfg and --weights")
         }
         return settings
     }

@@ -114,4 +114,14 @@ final class RealYoloTests: XCTestCase {
         }
         XCTAssertGreaterThan(compared, 40, "the fixtures hold people at both thresholds")
     }
+
+    func testClassFilterKeepsOnlyPeopleOnAvenue() throws {
+        let runner = try loadRunner()
+        let frame = try ImageFile.read(path: coco("avenue-train10-f300.png"), layout: .rgb24)
+        let all = try YoloDetector(runner: runner, confidence: 0.25, resize: .letterbox).detect(frame)
+        let people = try YoloDetector(runner: runner, confidence: 0.25, resize: .letterbox, allowedClasses: [0]).detect(frame)
+        XCTAssertGreaterThanOrEqual(people.count, 7)
+        XCTAssertTrue(people.allSatisfy { $0.classID == 0 && $0.classProbabilities.count == 80 })
+        XCTAssertEqual(people, all.filter { $0.classID == 0 }, "no box of this frame has a second class above 0.25")
+    }
 }

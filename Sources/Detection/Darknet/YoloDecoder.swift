@@ -68,14 +68,15 @@ public enum YoloDecoder {
     }
 
     /// Undoes letterbox/stretch (darknet `correct_yolo_boxes`) and converts to inclusive frame pixels.
-    /// One box per candidate whose best surviving class probability is > threshold.
+    /// One box per candidate whose best surviving class probability (among `allowedClasses`, nil = all) is > threshold.
     public static func toFrameBoxes(_ boxes: [YoloCandidate], geometry g: LetterboxGeometry, imageW: Int, imageH: Int,
-                                    threshold: Float) -> [DetectionBox] {
+                                    threshold: Float, allowedClasses: Set<Int>? = nil) -> [DetectionBox] {
         var result: [DetectionBox] = []
         let sx = Float(g.newW) / Float(g.netW), sy = Float(g.newH) / Float(g.netH)
         let ox = Float(g.netW - g.newW) / 2 / Float(g.netW), oy = Float(g.netH - g.newH) / 2 / Float(g.netH)
         for b in boxes {
-            guard let best = b.probabilities.indices.max(by: { b.probabilities[$0] < b.probabilities[$1] }),
+            let candidates = b.probabilities.indices.filter { allowedClasses?.contains($0) ?? true }
+            guard let best = candidates.max(by: { b.probabilities[$0] < b.probabilities[$1] }),
                   b.probabilities[best] > threshold else { continue }
             let cx = (b.x - ox) / sx * Float(imageW), cy = (b.y - oy) / sy * Float(imageH)
             let w = b.w / sx * Float(imageW), h = b.h / sy * Float(imageH)

@@ -7,13 +7,24 @@ public final class YoloDetector: ObjectDetector {
     public var confidence: Float
     public var nmsThreshold: Float
     public var resize: ResizeMode
+    /// The classes a box may be labelled with (nil = all): a box's class is its most probable allowed class above
+    /// the confidence threshold, and a box without one is dropped. Its class probabilities stay complete.
+    public var allowedClasses: Set<Int>?
 
-    public init(runner: DarknetRunner, confidence: Float = 0.5, nmsThreshold: Float = 0.45, resize: ResizeMode = .letterbox) throws {
+    public init(runner: DarknetRunner, confidence: Float = 0.5, nmsThreshold: Float = 0.45, resize: ResizeMode = .letterbox,
+                allowedClasses: Set<Int>? = nil) throws {
         guard !runner.network.yoloLayers.isEmpty else { throw DarknetError(runner.network.file, "the network has no [yolo] layer") }
         self.runner = runner
         self.confidence = confidence
         self.nmsThreshold = nmsThreshold
         self.resize = resize
+        self.allowedClasses = allowedClasses
+    }
+
+    /// The number of classes of the network's [yolo] layers (the width of each box's class probabilities).
+    public var classes: Int {
+        for index in runner.network.yoloLayers { if case let .yolo(spec) = runner.network.layers[index].kind { return spec.classes } }
+        return 0
     }
 
     public func detect(_ frame: Frame) throws -> [DetectionBox] {
@@ -31,6 +42,7 @@ public final class YoloDetector: ObjectDetector {
         }
         YoloDecoder.nms(&candidates, classes: classes, threshold: nmsThreshold)
         let geometry = LetterboxGeometry(imageW: frame.width, imageH: frame.height, netW: net.input.w, netH: net.input.h, mode: resize)
-        return YoloDecoder.toFrameBoxes(candidates, geometry: geometry, imageW: frame.width, imageH: frame.height, threshold: confidence)
+        return YoloDecoder.toFrameBoxes(candidates, geometry: geometry, imageW: frame.width, imageH: frame.height, threshold: confidence,
+                                        allowedClasses: allowedClasses)
     }
 }

@@ -1,0 +1,81 @@
+import XCTest
+import VideoIO
+@testable import Detection
+
+/// `--classes` (the class filter and its parser), `yolo+motion` (the union rule), and how the settings are recorded.
+final class DetectorCombinationTests: XCTestCase {
+    /// Returns fixed boxes whatever the frame.
+    final class FixedBoxes: ObjectDetector {
+        let boxes: [DetectionBox]
+        init(_ boxes: [DetectionBox]) { self.boxes = boxes }
+        func detect(_ frame: Frame) throws -> [DetectionBox] { boxes }
+    }
+
+    func testClassFilterLabelsEachBoxWithItsBestAllowedClass() {
+        // Class 0 (person) 0.6, class 2 (car) 0.9: unfiltered the box is a car; person-only it is a person; bus-only
+        // it has no class above the threshold and is dropped.
+        let c = YoloCandidate(x: 0.5, y: 0.5, w: 0.2, h: 0.2, objectness: 1, probabilities: [0.6, 0, 0.9, 0, 0, 0.3],
+                              rawProbabilities: [0.6, 0.1, 0.9, 0, 0, 0.3])
+        let g = LetterboxGeometry(imageW: 100, imageH: 100, netW: 100, netH: 100, mode: .stretch)
+        func classes(_ allowed: Set<Int>?) -> [Int] {
+            YoloDecoder.toFrameBoxes([c], geometry: g, imageW: 100, imageH: 100, threshold: 0.5, allowedClasses: allowed).map(\.classID)
+        }
+        XCTAssertEqual(classes(nil), [2])
+        XCTAssertEqual(classes([0]), [0])
+        XCTAssertEqual(classes([0, 2]), [2])
+        XCTAssertEqual(classes([5]), [])          // 0.3 is below the threshold
+        let kept = YoloDecoder.toFrameBoxes([c], geometry: g, imageW: 100, imageH: 100, threshold: 0.5, allowedClasses: [0])
+        XCTAssertEqual(kept[0].confidence, 0.6)
+        XCTAssertEqual(kept[0].classProbabilities, c.rawProbabilities, "the distillation target stays complete")
+    }
+
+    func testClassListParsing() throws {
+        XCTAssertEqual(try CocoClasses.parse("person").get(), [0])
+        XCTAssertEqual(try CocoClasses.parse("Person, vehicles").get(), [0, 1, 2, 3, 5, 7])
+        XCTAssertEqual(try CocoClasses.parse("7,2,car").get(), [2, 7])
+        XCTAssertEqual(try CocoClasses.parse("traffic light").get(), [9])
+        XCTAssertEqual(CocoClasses.names.count, 80)
+        for bad in ["", "person,", "pedestrian", "-1"] {
+            guard case let .failure(error) = CocoClasses.parse(bad) else { XCTFail("'\(bad)' parsed"); continue }
+            XCTAssertTrue(error.description.contains("is not a class index"), error.description)
+        }
+    }
+
+    func testUnionKeepsMotionBoxesNoYoloBoxCovers() throws {
+        let person = DetectionBox(x1: 10, y1: 10, x2: 29, y2: 59, confidence: 0.8, classID: 0, classProbabilities: [0.8, 0.1])
+        let motion = [
+            DetectionBox(x1: 12, y1: 12, x2: 27, y2: 30),   // a fragment of the person: inside it, dropped
+            DetectionBox(x1: 20, y1: 50, x2: 39, y2: 69),   // a quarter inside (10 x 10 of 20 x 20): kept
+            DetectionBox(x1: 20, y1: 20, x2: 39, y2: 39),   // exactly half inside (10 x 20 of 20 x 20): covered
+            DetectionBox(x1: 70, y1: 70, x2: 89, y2: 89),   // elsewhere: kept
+        ]
+        let union = YoloWithMotion(yolo: FixedBoxes([person]), motion: FixedBoxes(motion), classes: 2)
+        let boxes = try union.detect(Frame(width: 100, height: 100, layout: .gray8, pixels: [UInt8](repeating: 0, count: 10_000)))
+        XCTAssertEqual(boxes.count, 3)
+        XCTAssertEqual(boxes[0], person)
+        XCTAssertEqual(boxes[1...].map { [$0.x1, $0.y1, $0.x2, $0.y2] }, [[20, 50, 39, 69], [70, 70, 89, 89]])
+        for proposal in boxes[1...] {
+            XCTAssertEqual(proposal.classID, -1)
+            XCTAssertEqual(proposal.classProbabilities, [0, 0], "a motion box's distillation target is 'no class'")
+        }
+        XCTAssertEqual(YoloWithMotion.share(of: motion[2], inside: person), 0.5, accuracy: 1e-12)
+    }
+
+    func testSettingsRecordRoundTrip() throws {
+        var s = DetectorSettings()
+        s.kind = .yoloMotion
+        s.cfg = "a.cfg"; s.weights = "a.weights"; s.classes = [0, 2]; s.motion.minArea = 55
+        XCTAssertNil(s.problem)
+        let r = s.record
+        XCTAssertEqual(r["kind"], "yolo+motion"); XCTAssertEqual(r["classes"], "0,2"); XCTAssertEqual(r["min_area"], "55")
+        let back = try DetectorSettings(record: r, source: "m")
+        XCTAssertEqual(back.kind, .yoloMotion); XCTAssertEqual(back.classes, [0, 2]); XCTAssertEqual(back.motion.minArea, 55)
+        XCTAssertNil(DetectorSettings().record["classes"], "motion records no classes")
+        var bad = r; bad["classes"] = "0,x"
+        XCTAssertThrowsError(try DetectorSettings(record: bad, source: "m.safetensors")) { error in
+            XCTAssertEqual("\(error)", "m.safetensors: detector setting classes=0,x is not a list of class indices")
+        }
+        var missing = DetectorSettings(); missing.kind = .yoloMotion
+        XCTAssertEqual(missing.problem, "the yolo+motion detector needs a .cfg and a .weights file")
+    }
+}
