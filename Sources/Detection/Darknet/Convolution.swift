@@ -50,6 +50,35 @@ enum Convolution {
         }
     }
 
+    // col: (c*size*size, rows*outW) for the output rows `outRows` (rows = outRows.count).
+    static func im2colRows(_ x: UnsafePointer<Float>, c: Int, h: Int, w: Int, size: Int, stride: Int, pad: Int,
+                           outRows: Range<Int>, outW: Int, col: UnsafeMutablePointer<Float>) {
+        let n = outRows.count * outW
+        for ch in 0..<c {
+            for ky in 0..<size {
+                for kx in 0..<size {
+                    let row = col + ((ch * size + ky) * size + kx) * n
+                    // The output columns whose tap x = ox * stride + kx - pad falls inside the image.
+                    let first = max(0, (pad - kx + stride - 1) / stride)
+                    let last = min(outW, (w - 1 + pad - kx) / stride + 1)
+                    for (i, oy) in outRows.enumerated() {
+                        let y = oy * stride + ky - pad
+                        let dst = row + i * outW
+                        guard y >= 0, y < h, first < last else { dst.update(repeating: 0, count: outW); continue }
+                        let src = x + (ch * h + y) * w + kx - pad
+                        if first > 0 { dst.update(repeating: 0, count: first) }
+                        if stride == 1 {
+                            (dst + first).update(from: src + first, count: last - first)
+                        } else {
+                            for ox in first..<last { dst[ox] = src[ox * stride] }
+                        }
+                        if last < outW { (dst + last).update(repeating: 0, count: outW - last) }
+                    }
+                }
+            }
+        }
+    }
+
     // col: (c*size*size, outH*outW)
     static func im2col(_ x: UnsafePointer<Float>, c: Int, h: Int, w: Int, size: Int, stride: Int, pad: Int,
                        outH: Int, outW: Int, col: UnsafeMutablePointer<Float>) {

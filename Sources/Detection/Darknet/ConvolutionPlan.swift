@@ -3,9 +3,9 @@
 /// - batch norm folded into the weights (each filter's weights times scale / (sqrt(var) + 1e-6)) and one shift per
 ///   filter (bias - mean * that factor), added with the activation in a single pass over the output;
 /// - the cheapest kernel the shape allows: Winograd F(2x2, 3x3) for 3x3 stride-1 "same" convolutions (2.25 times
-///   fewer multiplications; nine tenths of YOLOv3-tiny's work), with an odd height or width padded by one zero row or
-///   column and the extra output row or column dropped; a GEMM straight on the input for 1x1 stride-1 ones; im2col +
-///   GEMM otherwise. Rounding differs from the reference by a few float steps.
+///   fewer multiplications) on frames up to 64 x 64, with an odd height or width padded by one zero row or column and
+///   the extra output row or column dropped; a GEMM straight on the input for 1x1 stride-1 ones; im2col + GEMM in
+///   bands of rows otherwise. Rounding differs from the reference by a few float steps.
 import CBLAS
 import NeuralNet
 
@@ -24,8 +24,12 @@ final class ConvolutionPlan {
     private let shift: [Float]
     private let kernel: Kernel
 
-    init(spec: ConvolutionalSpec, input: TensorShape, output: TensorShape, weights w: LayerWeights) {
+    /// Floats of an im2col band (see `im2colInBands`).
+    let bandFloats: Int
+
+    init(spec: ConvolutionalSpec, input: TensorShape, output: TensorShape, weights w: LayerWeights, bandFloats: Int = 64 * 1024) {
         self.spec = spec
+        self.bandFloats = bandFloats
         inShape = input
         outShape = output
         let filters = spec.filters, perFilter = w.weights.count / max(filters, 1)
@@ -41,7 +45,7 @@ final class ConvolutionPlan {
         weights = folded
         self.shift = shift
         if spec.groups == 1, spec.size == 3, spec.stride == 1, spec.padding == 1,
-           let plan = WinogradConvPlan(Self.winogradShape(spec: spec, input: input)) {
+           (input.h + 1) / 2 * ((input.w + 1) / 2) <= Self.winogradMaxTiles, let plan = WinogradConvPlan(Self.winogradShape(spec: spec, input: input)) {
             var u = [Float](repeating: 0, count: plan.weightSize)
             u.withUnsafeMutableBufferPointer { ub in
                 folded.withUnsafeBufferPointer { winogradTransformWeight(ub.baseAddress!, $0.baseAddress!, plan) }
@@ -112,10 +116,41 @@ final class ConvolutionPlan {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(spec.filters), Int32(plane), Int32(inShape.c),
                             1, wb.baseAddress!, Int32(inShape.c), input, Int32(plane), 0, output, Int32(plane))
             }
+        case .im2col where spec.groups == 1:
+            im2colInBands(input: input, output: output)
         case .im2col:
             weights.withUnsafeBufferPointer { Convolution.forward(input: input, inShape, weights: $0.baseAddress!, spec, output: output, outShape) }
         }
         epilogue(output, plane: plane)
+    }
+
+    /// The largest frame Winograd takes, in 2x2 tiles (64 x 64 pixels): its buffers hold 16 values per tile and
+    /// channel, and beyond this they fall out of the cache and im2col in bands is faster (yolov3-tiny at 416 x 416,
+    /// one thread: 11.8 frames/s with this limit, 7.7 without, 7.9 with im2col everywhere).
+    static let winogradMaxTiles = 1024
+
+    /// im2col + GEMM a band of output rows at a time (a band's columns: `bandFloats`, about 256 kB, so they stay in a
+    /// core's L2 cache): the column matrix of a whole 416 x 416 frame is tens of megabytes, and building it then
+    /// reading it back from memory cost more than the multiplications.
+    private func im2colInBands(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        let k = inShape.c * spec.size * spec.size, outW = outShape.w, plane = outShape.h * outW
+        // At least 512 columns a band, or the GEMM is too thin to run at speed.
+        let rows = min(outShape.h, max(bandFloats / max(k * outW, 1), (512 + outW - 1) / outW, 1))
+        var col = [Float](repeating: 0, count: k * rows * outW)
+        col.withUnsafeMutableBufferPointer { cb in
+            weights.withUnsafeBufferPointer { wb in
+                var r0 = 0
+                while r0 < outShape.h {
+                    let r1 = min(r0 + rows, outShape.h), n = (r1 - r0) * outW
+                    Convolution.im2colRows(input, c: inShape.c, h: inShape.h, w: inShape.w, size: spec.size, stride: spec.stride,
+                                           pad: spec.padding, outRows: r0..<r1, outW: outW, col: cb.baseAddress!)
+                    // out[:, r0*outW ..< r1*outW] (filters x n, row stride plane) = W (filters x k) . col (k x n)
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(spec.filters), Int32(n), Int32(k),
+                                1, wb.baseAddress!, Int32(k), cb.baseAddress!, Int32(n), 0, output + r0 * outW, Int32(plane))
+                    r0 = r1
+                }
+            }
+        }
     }
 
     /// out = activation(out + shift) per filter, one pass.

@@ -36,7 +36,29 @@ enum DarknetKernels {
     }
 
     // in: (c, h, w) -> out: (c, outH, outW); window starts at -padding/2, outside cells are -infinity.
+    // The common 2x2 stride-2 pooling whose windows all lie inside the input takes a direct loop.
     static func maxpool(_ x: UnsafePointer<Float>, _ inShape: TensorShape, _ spec: MaxPoolSpec,
+                        _ out: UnsafeMutablePointer<Float>, _ outShape: TensorShape) {
+        let offset = -spec.padding / 2
+        guard spec.size == 2, spec.stride == 2, offset == 0, 2 * outShape.h <= inShape.h, 2 * outShape.w <= inShape.w else {
+            maxpoolReference(x, inShape, spec, out, outShape)
+            return
+        }
+        let w = inShape.w, ow = outShape.w
+        for ch in 0..<inShape.c {
+            let plane = x + ch * inShape.h * w
+            let outPlane = out + ch * outShape.h * ow
+            for oy in 0..<outShape.h {
+                let top = plane + 2 * oy * w, bottom = top + w, dst = outPlane + oy * ow
+                for ox in 0..<ow {
+                    dst[ox] = max(max(top[2 * ox], top[2 * ox + 1]), max(bottom[2 * ox], bottom[2 * ox + 1]))
+                }
+            }
+        }
+    }
+
+    // The general darknet maxpool (any size, stride and padding): the reference the fast path is tested against.
+    static func maxpoolReference(_ x: UnsafePointer<Float>, _ inShape: TensorShape, _ spec: MaxPoolSpec,
                         _ out: UnsafeMutablePointer<Float>, _ outShape: TensorShape) {
         let offset = -spec.padding / 2
         // Valid window ranges per output row / column, computed once (no bounds checks in the inner loops).
