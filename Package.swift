@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "VideoIOTests", dependencies: ["TestScratch", "VideoIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SSMTLTests", dependencies: ["TestScratch", "SSMTL", "VideoIO", "Randomness", "Detection", "NeuralNet"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvaluationTests", dependencies: ["TestScratch", "Evaluation", "VideoIO"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DetectionTests", dependencies: ["Detection", "VideoIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "VideoIO", "NeuralNet"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SyntheticDataTests", dependencies: ["TestScratch", "SyntheticData", "VideoIO"]),
         // Runs the built `ssmtl` binary as a user would (exit codes, stderr lines, files left behind).
         .testTarget(name: "CLITests", dependencies: ["TestScratch", "VideoIO"]),

@@ -2,6 +2,7 @@ import ArgumentParser
 import AtomicFile
 import Detection
 import Foundation
+import NeuralNet
 import VideoIO
 
 struct Detect: ParsableCommand {
@@ -56,6 +57,10 @@ struct Detect: ParsableCommand {
         for warning in loaded.warnings { Terminal.note("ssmtl: warning: \(warning)", quiet: quiet) }
         let yolo = loaded.yolo
         if verbose, let yolo { Terminal.note(yolo.runner.network.layerTable()) }
+        // YOLO alone runs a frame per core (each forward single-threaded); otherwise OpenBLAS gets the cores.
+        // --verbose times the layers, one frame at a time.
+        yolo?.runner.profiling = verbose
+        Threads.configure(threads: 0, preferBLAS: !(settings.kind == .yolo && settings.teacherCfg == nil && !verbose))
         var failures: [String] = []
         var totalFrames = 0, totalBoxes = 0
         Detect.detectorSeconds = 0
@@ -86,7 +91,7 @@ struct Detect: ParsableCommand {
         }
     }
 
-    /// Time spent inside detect(_:) (the command is single-threaded).
+    /// Wall time spent in the detector calls (a chunk of frames at a time for YOLO alone).
     nonisolated(unsafe) static var detectorSeconds = 0.0
 
     /// Detects every frame of one video and writes its CSV atomically; returns (frames, boxes).
@@ -100,16 +105,26 @@ struct Detect: ParsableCommand {
         }
         var csv = DetectionCSV.header + "\n"
         var frames = 0, count = 0
-        while let frame = try reader.next() {
+        let chunk = detector is YoloDetector ? Threads.swiftWorkers : 1
+        var pending: [Frame] = []
+        func flush() throws {
             let t0 = DispatchTime.now().uptimeNanoseconds
-            let boxes = try detector.detect(frame)
+            let found = try (detector as? YoloDetector)?.detect(frames: pending) ?? pending.map { try detector.detect($0) }
             Detect.detectorSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-            for box in boxes { csv += DetectionCSV.row(frame: frames, box) + "\n" }
-            if let writer { try writer.append(BoxDrawing.draw(boxes, on: frame)) }
-            frames += 1
-            count += boxes.count
-            bar.advance()
+            for (frame, boxes) in zip(pending, found) {
+                for box in boxes { csv += DetectionCSV.row(frame: frames, box) + "\n" }
+                if let writer { try writer.append(BoxDrawing.draw(boxes, on: frame)) }
+                frames += 1
+                count += boxes.count
+                bar.advance()
+            }
+            pending.removeAll(keepingCapacity: true)
         }
+        while let frame = try reader.next() {
+            pending.append(frame)
+            if pending.count >= chunk { try flush() }
+        }
+        try flush()
         bar.finish()
         try writer?.finish()
         try writeFileAtomically(Data(csv.utf8), to: (out as NSString).appendingPathComponent("\(video.name).csv"))

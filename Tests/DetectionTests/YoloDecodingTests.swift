@@ -1,4 +1,5 @@
 import XCTest
+import NeuralNet
 import VideoIO
 @testable import Detection
 
@@ -70,6 +71,19 @@ final class YoloDecodingTests: XCTestCase {
             XCTAssertTrue(b.x1 >= 0 && b.x1 <= b.x2 && b.x2 < 40 && b.y1 >= 0 && b.y1 <= b.y2 && b.y2 < 30)
             XCTAssertEqual(b.classProbabilities.count, 80)
         }
+    }
+
+    func testFramesAtOnceEqualOneByOne() throws {
+        let net = try DarknetNetwork.load(cfgPath: Paths.model("yolov3-tiny-mini.cfg"))
+        let runner = try DarknetRunner(network: net, weights: try DarknetWeights.load(path: Paths.fixture("yolov3-tiny-mini.weights"), network: net))
+        let detector = try YoloDetector(runner: runner, confidence: 0.01, nmsThreshold: 0.45, resize: .letterbox)
+        let frames = (0..<5).map { k in Frame(index: k, width: 40, height: 30, layout: .rgb24, pixels: (0..<3600).map { UInt8(($0 * (k + 3)) % 251) }) }
+        let oneByOne = try frames.map(detector.detect)
+        let previous = Threads.plan
+        defer { if case let .blas(n) = previous { Threads.configure(threads: n) } }
+        Threads.configure(threads: 2, preferBLAS: false)
+        XCTAssertEqual(try detector.detect(frames: frames), oneByOne)
+        XCTAssertGreaterThan(oneByOne.map(\.count).reduce(0, +), 0)
     }
 
     func testCSVRoundTrip() throws {

@@ -5,8 +5,10 @@ import Dispatch
 public final class DarknetRunner {
     public let network: DarknetNetwork
     public let weights: DarknetWeights
-    /// Seconds spent per layer kind (conv, max, ...) over all forward passes so far.
+    /// Seconds spent per layer kind (conv, max, ...) over all forward passes so far, while `profiling` is on.
     public private(set) var secondsByKind: [String: Double] = [:]
+    /// Times each layer (`secondsByKind`). Off, `forward` may run on several threads at once.
+    public var profiling = false
     /// Last layer that reads each layer's output.
     private let lastUse: [Int]
     /// Each convolution prepared for inference (folded batch norm, Winograd or GEMM); nil for other layers.
@@ -50,8 +52,10 @@ public final class DarknetRunner {
 
     /// Forward pass. Returns the outputs of the yolo layers (raw: their input, no logistic applied), of the last
     /// layer, and of any layer in `keep`, by layer index.
-    /// Batch 1: its parallelism is inside each GEMM (OpenBLAS threads under the BLAS plan of `ssmtl detect`). In
-    /// train and score it runs on the data thread beside the network and the plan gives BLAS one thread.
+    /// Batch 1, parallel inside each GEMM when the thread plan gives OpenBLAS the threads. In train and score it runs
+    /// on the data thread beside the network (BLAS one thread); `ssmtl detect` runs a frame per core at once
+    /// (`YoloDetector.detect(frames:)`). Without `profiling`, concurrent calls are safe: the plans are read-only
+    /// and every buffer belongs to the call.
     public func forward(_ input: [Float], keep: Set<Int> = []) throws -> [Int: [Float]] {
         guard input.count == network.input.count else {
             throw DarknetError(network.file, "input has \(input.count) floats, the network takes \(network.input) = \(network.input.count)")
@@ -63,9 +67,9 @@ public final class DarknetRunner {
         var outputs = [[Float]?](repeating: nil, count: network.layers.count)
         var previous = input
         for layer in network.layers {
-            let t0 = DispatchTime.now().uptimeNanoseconds
+            let t0 = profiling ? DispatchTime.now().uptimeNanoseconds : 0
             let out = run(layer, previous, outputs)
-            secondsByKind[layer.kind.name, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            if profiling { secondsByKind[layer.kind.name, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
             outputs[layer.index] = out
             // Free what nobody reads any more.
             for j in 0...layer.index where outputs[j] != nil && lastUse[j] <= layer.index && !keepAll.contains(j) && j != layer.index {
