@@ -43,3 +43,48 @@ final class DetectCommandTests: XCTestCase {
         }
     }
 }
+
+/// `--detector yolo+motion` and `--classes` through train, score and detect (the small random-weights YOLO of the
+/// fixtures at a low threshold, so that it finds boxes; the real network is tested in DetectionTests).
+final class YoloMotionCommandTests: XCTestCase {
+    func testTrainScoreAndDetectWithYoloPlusMotion() throws {
+        let scratch = try makeScratchFolder("ssmtl-cli")
+        let videos = try TrainInterruptTests.makeVideos(in: scratch + "/train", count: 2, frames: 24)
+        let yolo = ["--cfg", CLI.packageRoot.appendingPathComponent("Models/yolov3-tiny-mini.cfg").path,
+                    "--weights", CLI.packageRoot.appendingPathComponent("Tests/DetectionTests/Fixtures/darknet/yolov3-tiny-mini.weights").path]
+        // YOLO alone at this threshold, then the union: the union adds the moving squares as class -1.
+        let alone = try CLI.run(["detect", videos[0], "--out", scratch + "/d1", "--detector", "yolo", "--conf", "0.42", "--quiet"] + yolo)
+        XCTAssertEqual(alone.status, 0, alone.stderr)
+        let union = try CLI.run(["detect", videos[0], "--out", scratch + "/d2", "--detector", "yolo+motion", "--conf", "0.42", "--quiet"] + yolo)
+        XCTAssertEqual(union.status, 0, union.stderr)
+        func rows(_ folder: String) throws -> [[Substring]] {
+            try String(contentsOfFile: scratch + "/\(folder)/video0.csv", encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
+        }
+        let yoloRows = try rows("d1"), unionRows = try rows("d2")
+        XCTAssertEqual(unionRows.filter { $0[6] != "-1" }.map { $0.joined(separator: ",") }, yoloRows.map { $0.joined(separator: ",") },
+                       "the union keeps every YOLO box")
+        XCTAssertTrue(unionRows.contains { $0[6] == "-1" }, "motion proposals are added: \(yoloRows.count) YOLO rows, \(unionRows.prefix(8))")
+
+        let model = scratch + "/m.safetensors"
+        let trained = try CLI.run(["train"] + videos + ["--out", model, "--epochs", "1", "--detector", "yolo+motion", "--conf", "0.42",
+                                                        "--classes", "person,vehicles"] + yolo + TrainInterruptTests.tiny)
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        let header = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: model)).prefix(20_000), as: UTF8.self)
+        XCTAssertTrue(header.contains("kind=yolo+motion"), header)
+        XCTAssertTrue(header.contains("classes=0,1,2,3,5,7"), header)
+        XCTAssertTrue(header.contains("\"teacher_width\":\"80\""), header)
+        let scored = try CLI.run(["score", videos[0], "--model", model, "--out", scratch + "/s", "--quiet"])
+        XCTAssertEqual(scored.status, 0, scored.stderr)
+        XCTAssertFalse(scored.stderr.contains("differ from training"), "score uses the model's detector: \(scored.stderr)")
+        let csv = try String(contentsOfFile: scratch + "/s/video0.csv", encoding: .utf8)
+        XCTAssertEqual(csv.split(separator: "\n").count, 25)
+
+        let bad = try CLI.run(["train"] + videos + ["--out", scratch + "/n.safetensors", "--detector", "yolo+motion", "--classes", "pedestrian"] + yolo)
+        XCTAssertEqual(bad.status, 64)
+        XCTAssertTrue(bad.stderr.contains("'pedestrian' is not a class index"), bad.stderr)
+        let noWeights = try CLI.run(["train"] + videos + ["--out", scratch + "/n.safetensors", "--detector", "yolo+motion"])
+        XCTAssertNotEqual(noWeights.status, 0)
+        XCTAssertTrue(noWeights.stderr.contains("--detector yolo+motion needs --cfg and --weights"), noWeights.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/n.safetensors"))
+    }
+}
