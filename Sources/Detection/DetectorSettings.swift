@@ -54,6 +54,7 @@ public struct DetectorSettings: Sendable, Equatable {
             return "motion thresholds and the margin must be at most 65536, the minimum and split areas at most 2^30"
         }
         guard m.splitValley >= 0, m.splitValley < 1 else { return "the split valley must lie in [0, 1)" }
+        guard (0...1 << 16).contains(m.referenceHeight) else { return "the motion reference height must lie in 0...65536" }
         return nil
     }
 
@@ -66,6 +67,7 @@ public struct DetectorSettings: Sendable, Equatable {
             r = ["kind": "motion", "bg_threshold": "\(motion.backgroundThreshold)", "diff_threshold": "\(motion.frameDifferenceThreshold)",
                  "min_area": "\(motion.minArea)", "margin": "\(motion.margin)", "split_area": "\(motion.splitMinPieceArea)",
                  "split_valley": "\(motion.splitValley)"]
+            if motion.referenceHeight > 0 { r["reference_height"] = "\(motion.referenceHeight)" }
         case .yolo, .yoloMotion:
             r = ["kind": kind.rawValue, "cfg": cfg ?? "", "weights": weights ?? "", "conf": "\(confidence)"]
             if !classes.isEmpty { r["classes"] = classes.map(String.init).joined(separator: ",") }
@@ -74,6 +76,7 @@ public struct DetectorSettings: Sendable, Equatable {
             r["bg_threshold"] = "\(motion.backgroundThreshold)"; r["diff_threshold"] = "\(motion.frameDifferenceThreshold)"
             r["min_area"] = "\(motion.minArea)"; r["margin"] = "\(motion.margin)"; r["split_area"] = "\(motion.splitMinPieceArea)"
             r["split_valley"] = "\(motion.splitValley)"
+            if motion.referenceHeight > 0 { r["reference_height"] = "\(motion.referenceHeight)" }
         }
         if let teacherCfg, let teacherWeights { r["teacher"] = teacherCfg; r["teacher_weights"] = teacherWeights }
         return r
@@ -96,6 +99,8 @@ public struct DetectorSettings: Sendable, Equatable {
         motion.margin = try number("margin", motion.margin)
         motion.splitMinPieceArea = try number("split_area", motion.splitMinPieceArea)
         motion.splitValley = try number("split_valley", motion.splitValley)
+        // Absent in models trained before the sizes could scale: they keep the sizes as given.
+        motion.referenceHeight = r["reference_height"] == nil ? 0 : try number("reference_height", motion.referenceHeight)
         confidence = try number("conf", confidence)
         cfg = r["cfg"]
         weights = r["weights"]

@@ -45,6 +45,9 @@ struct DetectorOptions<Choice: HelpVisibility, Tuning: HelpVisibility>: Parsable
     @Option(name: .customLong("split-valley"), help: ArgumentHelp("motion: a column or row with at most this fraction of the fullest one's pixels counts as a gap for the cut (default 0.3).", visibility: Tuning.visibility))
     var splitValley: Float?
 
+    @Option(name: .customLong("motion-reference-height"), help: ArgumentHelp("motion: the frame height the sizes are meant for; other heights scale the closing, margin and areas (0 = never).", visibility: .hidden))
+    var motionReferenceHeight: Int?
+
     /// `base` with the options given applied.
     func applied(to base: DetectorSettings) -> DetectorSettings {
         var s = base
@@ -59,6 +62,7 @@ struct DetectorOptions<Choice: HelpVisibility, Tuning: HelpVisibility>: Parsable
         if let margin { s.motion.margin = margin }
         if let splitArea { s.motion.splitMinPieceArea = splitArea }
         if let splitValley { s.motion.splitValley = splitValley }
+        if let motionReferenceHeight { s.motion.referenceHeight = motionReferenceHeight }
         return s
     }
 
@@ -66,9 +70,9 @@ struct DetectorOptions<Choice: HelpVisibility, Tuning: HelpVisibility>: Parsable
         if let conf { guard (0...1).contains(conf) else { throw ValidationError("--conf must be in [0, 1]") } }
         if let classes, case let .failure(error) = CocoClasses.parse(classes) { throw ValidationError("--classes: \(error)") }
         if let splitValley { guard splitValley >= 0, splitValley < 1 else { throw ValidationError("--split-valley must be in [0, 1)") } }
-        let sizes = [bgThreshold, diffThreshold, minArea, margin, splitArea].compactMap { $0 }
+        let sizes = [bgThreshold, diffThreshold, minArea, margin, splitArea, motionReferenceHeight].compactMap { $0 }
         guard sizes.allSatisfy({ $0 >= 0 }) else {
-            throw ValidationError("motion thresholds, --min-area, --margin and --split-area must not be negative")
+            throw ValidationError("motion thresholds, --min-area, --margin, --split-area and --motion-reference-height must not be negative")
         }
         // Values beyond any pixel value or frame size only overflow the box arithmetic (a huge --margin trapped).
         guard [bgThreshold, diffThreshold, margin].allSatisfy({ ($0 ?? 0) <= 1 << 16 }),

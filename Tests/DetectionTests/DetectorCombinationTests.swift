@@ -79,3 +79,57 @@ final class DetectorCombinationTests: XCTestCase {
         XCTAssertEqual(missing.problem, "the yolo+motion detector needs a .cfg and a .weights file")
     }
 }
+
+/// Motion sizes scaled to the frame height (`MotionParameters.referenceHeight`).
+final class MotionScalingTests: XCTestCase {
+    func testSizesScaleWithTheFrameHeight() throws {
+        var p = MotionParameters()
+        XCTAssertEqual(p.scaled(toHeight: 480), p, "no reference height: the sizes as given")
+        p.referenceHeight = 240
+        XCTAssertEqual(p.scaled(toHeight: 240), p, "the reference height changes nothing")
+        let avenue = p.scaled(toHeight: 360)   // x1.5 in length, x2.25 in area
+        XCTAssertEqual([avenue.closeRadius, avenue.minSide, avenue.margin], [6, 9, 6])
+        XCTAssertEqual([avenue.minArea, avenue.splitMinPieceArea], [90, 270])
+        XCTAssertEqual([avenue.openRadius, avenue.backgroundThreshold, avenue.frameDifferenceThreshold, avenue.minMotionPixels],
+                       [p.openRadius, p.backgroundThreshold, p.frameDifferenceThreshold, p.minMotionPixels], "noise and thresholds do not scale")
+        let small = p.scaled(toHeight: 60)
+        XCTAssertEqual([small.closeRadius, small.minSide, small.margin, small.minArea], [1, 2, 1, 3])
+    }
+
+    func testReferenceHeightIsRecordedAndOldModelsKeepFixedSizes() throws {
+        var s = DetectorSettings()
+        XCTAssertNil(s.record["reference_height"])
+        s.motion.referenceHeight = 240
+        XCTAssertEqual(s.record["reference_height"], "240")
+        XCTAssertEqual(try DetectorSettings(record: s.record, source: "m").motion.referenceHeight, 240)
+        var old = s.record
+        old["reference_height"] = nil
+        XCTAssertEqual(try DetectorSettings(record: old, source: "m").motion.referenceHeight, 0)
+    }
+
+    func testAScaledDetectorFindsTheSameObjectAtTwiceTheSize() throws {
+        // A 20 x 40 block moving right on a 120 x 160 frame, and the same scene at twice the size: the scaled
+        // detector's box at the large size is twice the small one's (within the rounding of the margin).
+        func frames(scale: Int) -> [Frame] {
+            (0..<6).map { t in
+                let w = 120 * scale, h = 160 * scale
+                var pixels = [UInt8](repeating: 30, count: w * h)
+                for y in (50 * scale)..<(90 * scale) { for x in ((10 + 4 * t) * scale)..<((30 + 4 * t) * scale) { pixels[y * w + x] = 200 } }
+                return Frame(index: t, width: w, height: h, layout: .gray8, pixels: pixels)
+            }
+        }
+        var p = MotionParameters()
+        p.referenceHeight = 160
+        func lastBoxes(_ scale: Int) throws -> [DetectionBox] {
+            let detector = MotionDetector(parameters: p)
+            var boxes: [DetectionBox] = []
+            for frame in frames(scale: scale) { boxes = try detector.detect(frame) }
+            return boxes
+        }
+        let small = try lastBoxes(1), large = try lastBoxes(2)
+        XCTAssertEqual(small.count, 1); XCTAssertEqual(large.count, 1)
+        for (a, b) in zip([small[0].x1, small[0].y1, small[0].x2, small[0].y2], [large[0].x1, large[0].y1, large[0].x2, large[0].y2]) {
+            XCTAssertLessThanOrEqual(abs(2 * a - b), 2, "\(small[0]) at twice the size vs \(large[0])")
+        }
+    }
+}

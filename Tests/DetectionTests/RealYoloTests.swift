@@ -115,6 +115,18 @@ final class RealYoloTests: XCTestCase {
         XCTAssertGreaterThan(compared, 40, "the fixtures hold people at both thresholds")
     }
 
+    /// The cfg's second [yolo] mask must be 1,2,3, as the COCO weights were trained: with 0,1,2 the boxes of the
+    /// 26 x 26 layer came out about half as tall as the people (55-65 px for people 105-150 px tall).
+    func testPersonBoxesAreAsTallAsThePeople() throws {
+        let runner = try loadRunner()
+        for name in ["avenue-train10-f300", "avenue-train16-f150"] {
+            let frame = try ImageFile.read(path: coco("\(name).png"), layout: .rgb24)
+            let people = try YoloDetector(runner: runner, confidence: 0.5, allowedClasses: [0]).detect(frame)
+            XCTAssertGreaterThanOrEqual(people.count, 7, name)
+            for box in people { XCTAssertGreaterThanOrEqual(box.y2 - box.y1 + 1, 100, "\(name): \(box)") }
+        }
+    }
+
     func testClassFilterKeepsOnlyPeopleOnAvenue() throws {
         let runner = try loadRunner()
         let frame = try ImageFile.read(path: coco("avenue-train10-f300.png"), layout: .rgb24)

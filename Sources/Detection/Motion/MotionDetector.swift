@@ -13,8 +13,12 @@ public final class MotionDetector: ObjectDetector {
     private var mask: [UInt8] = [], motion: [UInt8] = [], scratch: [UInt8] = [], opened: [UInt8] = []
     private var labels: [Int32] = []
 
+    /// `parameters` scaled to the video's frame height (`MotionParameters.scaled`).
+    private var effective: MotionParameters
+
     public init(parameters: MotionParameters = MotionParameters()) {
         self.parameters = parameters
+        effective = parameters
     }
 
     private var primed: [UInt8]?
@@ -50,8 +54,9 @@ public final class MotionDetector: ObjectDetector {
             previous = grey
             mask = [UInt8](repeating: 0, count: w * h)
             motion = mask
+            effective = parameters.scaled(toHeight: h)
         }
-        let p = parameters
+        let p = effective
         let tb = Float(p.backgroundThreshold), tf = Int(p.frameDifferenceThreshold)
         let step = framesSeen < p.warmupFrames && primed == nil ? p.warmupStep : p.backgroundStep
         grey.withUnsafeBufferPointer { g in

@@ -31,6 +31,23 @@ public struct MotionParameters: Sendable, Equatable {
     public var splitValley: Float = 0.3
     /// Pixels added on every side of a box (clamped to the frame).
     public var margin: Int = 4
+    /// The frame height the sizes above are meant for (Ped2's 240). A frame of height H scales the closing radius,
+    /// the smallest side and the margin by H / referenceHeight and the areas by its square, so that a person twice as
+    /// tall in pixels is joined and cut as on Ped2. 0 = the sizes as given, whatever the frame.
+    public var referenceHeight: Int = 0
 
     public init() {}
+
+    /// The parameters for frames `height` pixels tall (see `referenceHeight`); unchanged at the reference height.
+    public func scaled(toHeight height: Int) -> MotionParameters {
+        guard referenceHeight > 0, height > 0, height != referenceHeight else { return self }
+        let s = Double(height) / Double(referenceHeight)
+        var p = self
+        p.closeRadius = max(1, Int((Double(closeRadius) * s).rounded()))
+        p.minSide = max(1, Int((Double(minSide) * s).rounded()))
+        p.margin = Int((Double(margin) * s).rounded())
+        p.minArea = Int((Double(minArea) * s * s).rounded())
+        p.splitMinPieceArea = Int((Double(splitMinPieceArea) * s * s).rounded())
+        return p
+    }
 }
