@@ -35,13 +35,15 @@ else
   WEIGHTS="$WORK/yolov3-tiny.weights"
   PYTHONPATH="$CV4" python3 Scripts/make_darknet_fixtures.py --random-weights Models/yolov3-tiny.cfg "$WEIGHTS"
 fi
-# Back to back, three rounds each, on the same frames and all cores (OpenBLAS's and OpenCV's default thread pools).
+# Back to back, three rounds each, on the same frames, with one thread and with all cores.
+for threads in 1 $(nproc); do
 for round in 1 2 3; do
-  $BIN detect "$WORK/clip" --out "$WORK/yolo" --detector yolo --cfg Models/yolov3-tiny.cfg --weights "$WEIGHTS" 2>&1 | tail -1 |
-    sed -n 's/.*end to end, \([0-9.]*\) frames\/s in the detector/ssmtl: yolov3-tiny \1 frames\/s in the detector (letterbox, forward, decode, NMS)/p'
-  PYTHONPATH="$CV4" python3 - "$WEIGHTS" "$WORK/clip" <<'PY'
+  $BIN detect "$WORK/clip" --out "$WORK/yolo" --detector yolo --cfg Models/yolov3-tiny.cfg --weights "$WEIGHTS" --threads "$threads" 2>&1 | tail -1 |
+    sed -n "s/.*end to end, \([0-9.]*\) frames\/s in the detector/ssmtl: yolov3-tiny \1 frames\/s in the detector (letterbox, forward, decode, NMS; $threads threads)/p"
+  PYTHONPATH="$CV4" python3 - "$WEIGHTS" "$WORK/clip" "$threads" <<'PY'
 import os, sys, time
 import numpy as np, cv2
+cv2.setNumThreads(int(sys.argv[3]))
 net = cv2.dnn.readNetFromDarknet("Models/yolov3-tiny.cfg", sys.argv[1])
 net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV); net.setPreferableTarget(cv2.dnn.DNN_TARGET_CPU)
 frames = [cv2.imread(os.path.join(sys.argv[2], f)) for f in sorted(os.listdir(sys.argv[2]))]
@@ -54,4 +56,5 @@ for frame in frames:
 dt = time.time() - t
 print("opencv %s: yolov3-tiny %.1f frames/s (resize, forward; %d threads)" % (cv2.__version__, len(frames) / dt, cv2.getNumThreads()))
 PY
+done
 done

@@ -34,6 +34,9 @@ struct Detect: ParsableCommand {
     @Option(help: "Also write DIR/<video>.mp4 with the boxes drawn.")
     var overlay: String?
 
+    @Option(help: "Threads (0 = all cores). YOLO alone detects a frame per thread at once.")
+    var threads = 0
+
     @Flag(help: "Print the Darknet layer table (yolo).")
     var verbose = false
 
@@ -42,6 +45,7 @@ struct Detect: ParsableCommand {
 
     func validate() throws {
         guard nms >= 0, nms <= 1 else { throw ValidationError("--nms must be in [0, 1]") }
+        try validateThreadCount(threads)
         guard ResizeMode(rawValue: resize) != nil else { throw ValidationError("--resize must be letterbox or stretch") }
     }
 
@@ -60,7 +64,7 @@ struct Detect: ParsableCommand {
         // YOLO alone runs a frame per core (each forward single-threaded); otherwise OpenBLAS gets the cores.
         // --verbose times the layers, one frame at a time.
         yolo?.runner.profiling = verbose
-        Threads.configure(threads: 0, preferBLAS: !(settings.kind == .yolo && settings.teacherCfg == nil && !verbose))
+        Threads.configure(threads: threads, preferBLAS: !(settings.kind == .yolo && settings.teacherCfg == nil && !verbose))
         var failures: [String] = []
         var totalFrames = 0, totalBoxes = 0
         Detect.detectorSeconds = 0
