@@ -32,4 +32,10 @@ public protocol ObjectDetector: AnyObject {
     func detect(_ frame: Frame) throws -> [DetectionBox]
 }
 
+/// A detector that can take consecutive frames of one video at once (YOLO runs them a frame per Swift worker).
+/// The result equals `frames.map(detect)`.
+public protocol BatchObjectDetector: ObjectDetector {
+    func detect(frames: [Frame]) throws -> [[DetectionBox]]
+}
+
 import VideoIO

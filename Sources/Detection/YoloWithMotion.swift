@@ -5,7 +5,7 @@ import VideoIO
 /// box counts as covered when at least `coveredShare` of its area lies inside one YOLO box. Motion boxes carry no class:
 /// their class is -1 and their class probabilities zeros of YOLO's width (the distillation target of "no class
 /// recognised").
-public final class YoloWithMotion: ObjectDetector {
+public final class YoloWithMotion: BatchObjectDetector {
     public let yolo: ObjectDetector
     public let motion: ObjectDetector
     /// The width of YOLO's class probabilities, given to the motion boxes as zeros.
@@ -20,9 +20,19 @@ public final class YoloWithMotion: ObjectDetector {
     }
 
     public func detect(_ frame: Frame) throws -> [DetectionBox] {
-        let found = try yolo.detect(frame)
+        try union(yolo: yolo.detect(frame), motion: motion.detect(frame))
+    }
+
+    /// YOLO on the frames at once when it can (`BatchObjectDetector`), the motion detector frame by frame in order
+    /// (it keeps a background).
+    public func detect(frames: [Frame]) throws -> [[DetectionBox]] {
+        let found = try (yolo as? BatchObjectDetector)?.detect(frames: frames) ?? frames.map { try yolo.detect($0) }
+        return try zip(frames, found).map { frame, boxes in try union(yolo: boxes, motion: motion.detect(frame)) }
+    }
+
+    private func union(yolo found: [DetectionBox], motion proposals: [DetectionBox]) -> [DetectionBox] {
         var boxes = found
-        for box in try motion.detect(frame) where !found.contains(where: { Self.share(of: box, inside: $0) >= Self.coveredShare }) {
+        for box in proposals where !found.contains(where: { Self.share(of: box, inside: $0) >= Self.coveredShare }) {
             var proposal = box
             proposal.classID = -1
             proposal.classProbabilities = [Float](repeating: 0, count: classes)

@@ -61,10 +61,10 @@ struct Detect: ParsableCommand {
         for warning in loaded.warnings { Terminal.note("ssmtl: warning: \(warning)", quiet: quiet) }
         let yolo = loaded.yolo
         if verbose, let yolo { Terminal.note(yolo.runner.network.layerTable()) }
-        // YOLO alone runs a frame per core (each forward single-threaded); otherwise OpenBLAS gets the cores.
-        // --verbose times the layers, one frame at a time.
+        // YOLO runs a frame per core (each forward single-threaded); the motion detector alone gives OpenBLAS the
+        // cores (it uses none). --verbose times the layers, one frame at a time.
         yolo?.runner.profiling = verbose
-        Threads.configure(threads: threads, preferBLAS: !(settings.kind == .yolo && settings.teacherCfg == nil && !verbose))
+        Threads.configure(threads: threads, preferBLAS: !(settings.kind.usesYolo && settings.teacherCfg == nil && !verbose))
         var failures: [String] = []
         var totalFrames = 0, totalBoxes = 0
         Detect.detectorSeconds = 0
@@ -109,11 +109,12 @@ struct Detect: ParsableCommand {
         }
         var csv = DetectionCSV.header + "\n"
         var frames = 0, count = 0
-        let chunk = detector is YoloDetector ? Threads.swiftWorkers : 1
+        let batch = detector as? BatchObjectDetector
+        let chunk = batch == nil ? 1 : Threads.swiftWorkers
         var pending: [Frame] = []
         func flush() throws {
             let t0 = DispatchTime.now().uptimeNanoseconds
-            let found = try (detector as? YoloDetector)?.detect(frames: pending) ?? pending.map { try detector.detect($0) }
+            let found = try batch?.detect(frames: pending) ?? pending.map { try detector.detect($0) }
             Detect.detectorSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             for (frame, boxes) in zip(pending, found) {
                 for box in boxes { csv += DetectionCSV.row(frame: frames, box) + "\n" }

@@ -33,19 +33,19 @@ struct DetectorOptions<Choice: HelpVisibility, Tuning: HelpVisibility>: Parsable
     @Option(name: .customLong("diff-threshold"), help: ArgumentHelp("motion: |frame - previous frame| threshold in grey levels (default 12).", visibility: Tuning.visibility))
     var diffThreshold: Int?
 
-    @Option(name: .customLong("min-area"), help: ArgumentHelp("motion: smallest object in pixels (default 40).", visibility: Tuning.visibility))
+    @Option(name: .customLong("min-area"), help: ArgumentHelp("motion: smallest object in pixels at a frame height of 240 (default 40).", visibility: Tuning.visibility))
     var minArea: Int?
 
-    @Option(help: ArgumentHelp("motion: pixels added around every box (default 4).", visibility: Tuning.visibility))
+    @Option(help: ArgumentHelp("motion: pixels added around every box at a frame height of 240 (default 4).", visibility: Tuning.visibility))
     var margin: Int?
 
-    @Option(name: .customLong("split-area"), help: ArgumentHelp("motion: cut a blob that merged several objects where each piece keeps at least this many pixels; 0 = never (default 120).", visibility: Tuning.visibility))
+    @Option(name: .customLong("split-area"), help: ArgumentHelp("motion: cut a blob that merged several objects where each piece keeps at least this many pixels (at a frame height of 240); 0 = never (default 120).", visibility: Tuning.visibility))
     var splitArea: Int?
 
     @Option(name: .customLong("split-valley"), help: ArgumentHelp("motion: a column or row with at most this fraction of the fullest one's pixels counts as a gap for the cut (default 0.3).", visibility: Tuning.visibility))
     var splitValley: Float?
 
-    @Option(name: .customLong("motion-reference-height"), help: ArgumentHelp("motion: the frame height the sizes are meant for; other heights scale the closing, margin and areas (0 = never).", visibility: .hidden))
+    @Option(name: .customLong("motion-reference-height"), help: ArgumentHelp("motion: the frame height the sizes (--min-area, --margin, --split-area, the closing) are meant for; other heights scale them (default 240; 0 = pixels as given).", visibility: .hidden))
     var motionReferenceHeight: Int?
 
     /// `base` with the options given applied.

@@ -84,23 +84,28 @@ final class DetectorCombinationTests: XCTestCase {
 final class MotionScalingTests: XCTestCase {
     func testSizesScaleWithTheFrameHeight() throws {
         var p = MotionParameters()
+        XCTAssertEqual(p.referenceHeight, 240, "the default: Ped2's frame height")
+        p.referenceHeight = 0
         XCTAssertEqual(p.scaled(toHeight: 480), p, "no reference height: the sizes as given")
         p.referenceHeight = 240
         XCTAssertEqual(p.scaled(toHeight: 240), p, "the reference height changes nothing")
+        XCTAssertEqual(p.scaled(toHeight: 128), p, "smaller frames keep the sizes")
         let avenue = p.scaled(toHeight: 360)   // x1.5 in length, x2.25 in area
         XCTAssertEqual([avenue.closeRadius, avenue.minSide, avenue.margin], [6, 9, 6])
         XCTAssertEqual([avenue.minArea, avenue.splitMinPieceArea], [90, 270])
         XCTAssertEqual([avenue.openRadius, avenue.backgroundThreshold, avenue.frameDifferenceThreshold, avenue.minMotionPixels],
                        [p.openRadius, p.backgroundThreshold, p.frameDifferenceThreshold, p.minMotionPixels], "noise and thresholds do not scale")
-        let small = p.scaled(toHeight: 60)
-        XCTAssertEqual([small.closeRadius, small.minSide, small.margin, small.minArea], [1, 2, 1, 3])
+        let shanghaiTech = p.scaled(toHeight: 480)
+        XCTAssertEqual([shanghaiTech.closeRadius, shanghaiTech.minSide, shanghaiTech.margin, shanghaiTech.minArea, shanghaiTech.splitMinPieceArea],
+                       [8, 12, 8, 160, 480])
     }
 
     func testReferenceHeightIsRecordedAndOldModelsKeepFixedSizes() throws {
         var s = DetectorSettings()
-        XCTAssertNil(s.record["reference_height"])
-        s.motion.referenceHeight = 240
         XCTAssertEqual(s.record["reference_height"], "240")
+        s.motion.referenceHeight = 0
+        XCTAssertNil(s.record["reference_height"], "fixed sizes record nothing, as models did before")
+        s.motion.referenceHeight = 240
         XCTAssertEqual(try DetectorSettings(record: s.record, source: "m").motion.referenceHeight, 240)
         var old = s.record
         old["reference_height"] = nil

@@ -3,7 +3,7 @@ import VideoIO
 
 /// Darknet YOLO as an object detector: resize (letterbox or stretch), forward, decode every yolo layer,
 /// per-class NMS, boxes in frame pixels with the class probabilities of each kept box.
-public final class YoloDetector: ObjectDetector {
+public final class YoloDetector: BatchObjectDetector {
     public let runner: DarknetRunner
     public var confidence: Float
     public var nmsThreshold: Float

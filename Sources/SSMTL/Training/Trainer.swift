@@ -305,11 +305,29 @@ public final class DetectionCache {
 
     public func objects(video: Int, frame: Frame) throws -> [DetectionBox] {
         if let known = cache[video]?[frame.index] { return known }
-        let detector = try detectors[video] ?? makeDetector(videos[video])
-        detectors[video] = detector
-        let found = try detector.detect(frame)
+        let found = try detector(forVideo: video).detect(frame)
         cache[video, default: [:]][frame.index] = found
         return found
+    }
+
+    /// The objects of consecutive frames of one video, detected together when the detector can
+    /// (`BatchObjectDetector`: YOLO a frame per worker) and cached. Frames already cached must not be passed again
+    /// after later ones (a detector with state, such as a background model, sees each frame once, in order).
+    public func objects(video: Int, frames: [Frame]) throws -> [[DetectionBox]] {
+        let missing = frames.filter { cache[video]?[$0.index] == nil }
+        if !missing.isEmpty {
+            let detector = try detector(forVideo: video)
+            let found = try (detector as? BatchObjectDetector)?.detect(frames: missing) ?? missing.map { try detector.detect($0) }
+            for (frame, boxes) in zip(missing, found) { cache[video, default: [:]][frame.index] = boxes }
+        }
+        return frames.map { cache[video]![$0.index]! }
+    }
+
+    private func detector(forVideo video: Int) throws -> ObjectDetector {
+        if let known = detectors[video] { return known }
+        let made = try makeDetector(videos[video])
+        detectors[video] = made
+        return made
     }
 }
 

@@ -109,13 +109,22 @@ public final class TrainingRun {
     private func frameStride(split: ValidationSplit) throws -> Int {
         guard options.objectsPerEpoch > 0 else { return 1 }
         var objects = 0
+        // Frames go to the detector a few at a time: YOLO detects them a frame per worker.
+        let chunk = max(1, Threads.swiftWorkers)
         for (v, video) in videos.enumerated() {
             let reader = try FrameReader(path: video.path)
             var inVideo = 0
+            var pending: [Frame] = []
+            func flush() throws {
+                inVideo += try detections.objects(video: v, frames: pending).reduce(0) { $0 + $1.count }
+                pending.removeAll(keepingCapacity: true)
+            }
             while let frame = try reader.next() {
                 if isCancelled() { throw cancelled(during: "the detection pass", savedEpochs: 0) }
-                inVideo += try detections.objects(video: v, frame: frame).count
+                pending.append(frame)
+                if pending.count == chunk { try flush() }
             }
+            try flush()
             objects += split.trainingObjects(video: v, objects: inVideo)
         }
         let stride = max(1, (objects + options.objectsPerEpoch - 1) / options.objectsPerEpoch)
