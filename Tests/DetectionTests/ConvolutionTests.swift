@@ -114,41 +114,16 @@ final class ConvolutionPlanTests: XCTestCase {
 final class BandAndPoolTests: XCTestCase {
     func values(_ n: Int, seed: Int) -> [Float] { (0..<n).map { Float(($0 * 7919 + seed * 104_729) % 2003) / 1001 - 1 } }
 
-    func testBandedIm2colMatchesTheReference() {
-        for (stride, h, w) in [(1, 23, 17), (2, 23, 17), (2, 24, 30)] {
-            let input = TensorShape(c: 5, h: h, w: w)
-            let spec = ConvolutionalSpec(filters: 7, size: 3, stride: stride, padding: 1, groups: 1, batchNormalize: false, activation: .linear)
-            let output = TensorShape(c: 7, h: (h + 2 - 3) / stride + 1, w: (w + 2 - 3) / stride + 1)
-            var weights = LayerWeights()
-            weights.biases = [Float](repeating: 0, count: 7)
-            weights.weights = values(7 * 5 * 9, seed: 1)
-            // Small frames: Winograd at stride 1, one band of im2col at stride 2.
-            let plan = ConvolutionPlan(spec: spec, input: input, output: output, weights: weights, bandFloats: 1)
-            XCTAssertEqual(plan.kernelName, stride == 1 ? "winograd" : "im2col")
-            let x = values(input.count, seed: 2)
-            var fast = [Float](repeating: .nan, count: output.count), reference = fast
-            x.withUnsafeBufferPointer { xb in
-                fast.withUnsafeMutableBufferPointer { plan.forward(input: xb.baseAddress!, output: $0.baseAddress!) }
-                weights.weights.withUnsafeBufferPointer { wb in
-                    reference.withUnsafeMutableBufferPointer {
-                        Convolution.forward(input: xb.baseAddress!, input, weights: wb.baseAddress!, spec, output: $0.baseAddress!, output)
-                    }
-                }
-            }
-            let diff = zip(fast, reference).map { abs($0 - $1) }.max()!
-            XCTAssertLessThan(diff, 1e-5, "stride \(stride), \(h) x \(w)")
-        }
-        // A frame too large for Winograd: im2col in bands of ceil(512 / 80) = 7 rows (the least a band takes), the last
-        // of 3 rows.
-        let input = TensorShape(c: 2, h: 80, w: 80)
-        let spec = ConvolutionalSpec(filters: 3, size: 3, stride: 1, padding: 1, groups: 1, batchNormalize: false, activation: .linear)
-        let output = TensorShape(c: 3, h: 80, w: 80)
+    /// The plan's output against `Convolution.forward` (im2col + GEMM, no batch norm): the largest difference.
+    func planDifference(input: TensorShape, spec: ConvolutionalSpec, output: TensorShape, seed: Int,
+                        expectedKernel: String, file: StaticString = #filePath, line: UInt = #line) -> Float {
         var weights = LayerWeights()
-        weights.biases = [0, 0, 0]
-        weights.weights = values(3 * 2 * 9, seed: 3)
+        weights.biases = [Float](repeating: 0, count: spec.filters)
+        weights.weights = values(spec.filters * input.c * spec.size * spec.size, seed: seed)
+        // bandFloats 1: every band as small as allowed (ceil(512 / outW) rows).
         let plan = ConvolutionPlan(spec: spec, input: input, output: output, weights: weights, bandFloats: 1)
-        XCTAssertEqual(plan.kernelName, "im2col", "80 x 80 is 1600 tiles, above Winograd's limit")
-        let x = values(input.count, seed: 4)
+        XCTAssertEqual(plan.kernelName, expectedKernel, file: file, line: line)
+        let x = values(input.count, seed: seed + 1)
         var fast = [Float](repeating: .nan, count: output.count), reference = fast
         x.withUnsafeBufferPointer { xb in
             fast.withUnsafeMutableBufferPointer { plan.forward(input: xb.baseAddress!, output: $0.baseAddress!) }
@@ -158,7 +133,24 @@ final class BandAndPoolTests: XCTestCase {
                 }
             }
         }
-        XCTAssertLessThan(zip(fast, reference).map { abs($0 - $1) }.max()!, 1e-5)
+        return zip(fast, reference).map { abs($0 - $1) }.max()!
+    }
+
+    func testBandedIm2colMatchesTheReference() {
+        // Small frames: Winograd at stride 1, one band of im2col at stride 2.
+        for (stride, h, w) in [(1, 23, 17), (2, 23, 17), (2, 24, 30)] {
+            let spec = ConvolutionalSpec(filters: 7, size: 3, stride: stride, padding: 1, groups: 1, batchNormalize: false, activation: .linear)
+            let output = TensorShape(c: 7, h: (h + 2 - 3) / stride + 1, w: (w + 2 - 3) / stride + 1)
+            let diff = planDifference(input: TensorShape(c: 5, h: h, w: w), spec: spec, output: output, seed: 1,
+                                      expectedKernel: stride == 1 ? "winograd" : "im2col")
+            XCTAssertLessThan(diff, 1e-5, "stride \(stride), \(h) x \(w)")
+        }
+        // A frame too large for Winograd (80 x 80 is 1600 tiles): im2col in bands of ceil(512 / 80) = 7 rows, the
+        // last of 3 rows.
+        let spec = ConvolutionalSpec(filters: 3, size: 3, stride: 1, padding: 1, groups: 1, batchNormalize: false, activation: .linear)
+        let diff = planDifference(input: TensorShape(c: 2, h: 80, w: 80), spec: spec, output: TensorShape(c: 3, h: 80, w: 80),
+                                  seed: 3, expectedKernel: "im2col")
+        XCTAssertLessThan(diff, 1e-5)
     }
 
     func testFastMaxpoolMatchesTheReference() {

@@ -64,7 +64,7 @@ final class ConvolutionPlan {
                   kernel: (1, 3, 3), stride: (1, 1, 1), padding: (0, 1, 1))
     }
 
-    /// Which kernel runs (for the layer table and the tests).
+    /// Which kernel runs (`DarknetRunner.convolutionKernels`, checked by the tests).
     var kernelName: String {
         switch kernel {
         case .winograd: return "winograd"
