@@ -79,8 +79,15 @@ final class YoloDecodingTests: XCTestCase {
         let detector = try YoloDetector(runner: runner, confidence: 0.01, nmsThreshold: 0.45, resize: .letterbox)
         let frames = (0..<5).map { k in Frame(index: k, width: 40, height: 30, layout: .rgb24, pixels: (0..<3600).map { UInt8(($0 * (k + 3)) % 251) }) }
         let oneByOne = try frames.map(detector.detect)
+        // The plan is process-wide: put back exactly what the next test finds (a test that sizes its workspace for
+        // one worker corrupts the heap under a two-worker plan).
         let previous = Threads.plan
-        defer { if case let .blas(n) = previous { Threads.configure(threads: n) } }
+        defer {
+            switch previous {
+            case let .blas(n): Threads.configure(threads: n, preferBLAS: true)
+            case let .swiftLoops(n): Threads.configure(threads: n, preferBLAS: false)
+            }
+        }
         Threads.configure(threads: 2, preferBLAS: false)
         XCTAssertEqual(try detector.detect(frames: frames), oneByOne)
         XCTAssertGreaterThan(oneByOne.map(\.count).reduce(0, +), 0)

@@ -4,6 +4,8 @@ import XCTest
 final class ConvTests: XCTestCase {
     /// The im2col + sgemm path against the direct loops, forward and backward, for several shapes.
     func testFastMatchesNaive() {
+        // The workspaces below are sized for one worker: the serial plan, whatever an earlier test left.
+        Threads.configure(threads: 1)
         let shapes: [ConvShape] = [
             ConvShape(n: 2, c: 3, d: 4, h: 6, w: 5, o: 4, kernel: (3, 3, 3), padding: (1, 1, 1)),
             ConvShape(n: 1, c: 2, d: 5, h: 7, w: 7, o: 3, kernel: (2, 3, 1), stride: (2, 2, 1), padding: (0, 1, 0)),
