@@ -38,4 +38,11 @@ public protocol BatchObjectDetector: ObjectDetector {
     func detect(frames: [Frame]) throws -> [[DetectionBox]]
 }
 
+extension ObjectDetector {
+    /// Consecutive frames of one video, together when the detector can (`BatchObjectDetector`), else one by one.
+    public func detectInOrder(_ frames: [Frame]) throws -> [[DetectionBox]] {
+        try (self as? BatchObjectDetector)?.detect(frames: frames) ?? frames.map { try detect($0) }
+    }
+}
+
 import VideoIO

@@ -64,15 +64,12 @@ public struct DetectorSettings: Sendable, Equatable {
         var r: [String: String]
         switch kind {
         case .motion:
-            r = ["kind": "motion", "bg_threshold": "\(motion.backgroundThreshold)", "diff_threshold": "\(motion.frameDifferenceThreshold)",
-                 "min_area": "\(motion.minArea)", "margin": "\(motion.margin)", "split_area": "\(motion.splitMinPieceArea)",
-                 "split_valley": "\(motion.splitValley)"]
-            if motion.referenceHeight > 0 { r["reference_height"] = "\(motion.referenceHeight)" }
+            r = ["kind": "motion"]
         case .yolo, .yoloMotion:
             r = ["kind": kind.rawValue, "cfg": cfg ?? "", "weights": weights ?? "", "conf": "\(confidence)"]
             if !classes.isEmpty { r["classes"] = classes.map(String.init).joined(separator: ",") }
         }
-        if kind == .yoloMotion {
+        if kind.usesMotion {
             r["bg_threshold"] = "\(motion.backgroundThreshold)"; r["diff_threshold"] = "\(motion.frameDifferenceThreshold)"
             r["min_area"] = "\(motion.minArea)"; r["margin"] = "\(motion.margin)"; r["split_area"] = "\(motion.splitMinPieceArea)"
             r["split_valley"] = "\(motion.splitValley)"
@@ -159,11 +156,7 @@ public final class LoadedDetector {
     /// Width of the external distillation target: YOLO's class probabilities (none for motion) plus the teacher
     /// classifier's output.
     public var teacherWidth: Int {
-        let classes = yolo?.runner.network.layers.compactMap { layer -> Int? in
-            if case let .yolo(spec) = layer.kind { return spec.classes }
-            return nil
-        }.first ?? 0
-        return classes + (teacher?.network.layers.last?.output.count ?? 0)
+        (yolo?.classes ?? 0) + (teacher?.network.layers.last?.output.count ?? 0)
     }
 
     /// The detector of one video: the shared YOLO network, a fresh motion detector (it keeps a background model

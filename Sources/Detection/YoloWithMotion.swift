@@ -26,7 +26,7 @@ public final class YoloWithMotion: BatchObjectDetector {
     /// YOLO on the frames at once when it can (`BatchObjectDetector`), the motion detector frame by frame in order
     /// (it keeps a background).
     public func detect(frames: [Frame]) throws -> [[DetectionBox]] {
-        let found = try (yolo as? BatchObjectDetector)?.detect(frames: frames) ?? frames.map { try yolo.detect($0) }
+        let found = try yolo.detectInOrder(frames)
         return try zip(frames, found).map { frame, boxes in try union(yolo: boxes, motion: motion.detect(frame)) }
     }
 

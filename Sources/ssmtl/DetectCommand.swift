@@ -109,12 +109,11 @@ struct Detect: ParsableCommand {
         }
         var csv = DetectionCSV.header + "\n"
         var frames = 0, count = 0
-        let batch = detector as? BatchObjectDetector
-        let chunk = batch == nil ? 1 : Threads.swiftWorkers
+        let chunk = detector is BatchObjectDetector ? Threads.swiftWorkers : 1
         var pending: [Frame] = []
         func flush() throws {
             let t0 = DispatchTime.now().uptimeNanoseconds
-            let found = try batch?.detect(frames: pending) ?? pending.map { try detector.detect($0) }
+            let found = try detector.detectInOrder(pending)
             Detect.detectorSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             for (frame, boxes) in zip(pending, found) {
                 for box in boxes { csv += DetectionCSV.row(frame: frames, box) + "\n" }

@@ -316,8 +316,7 @@ public final class DetectionCache {
     public func objects(video: Int, frames: [Frame]) throws -> [[DetectionBox]] {
         let missing = frames.filter { cache[video]?[$0.index] == nil }
         if !missing.isEmpty {
-            let detector = try detector(forVideo: video)
-            let found = try (detector as? BatchObjectDetector)?.detect(frames: missing) ?? missing.map { try detector.detect($0) }
+            let found = try detector(forVideo: video).detectInOrder(missing)
             for (frame, boxes) in zip(missing, found) { cache[video, default: [:]][frame.index] = boxes }
         }
         return frames.map { cache[video]![$0.index]! }
