@@ -41,6 +41,9 @@ final class DetectCommandTests: XCTestCase {
             XCTAssertNotEqual(usage.status, 0, bad.joined(separator: " "))
             XCTAssertTrue(usage.stderr.contains("--split-"), usage.stderr)
         }
+        let negativeHeight = try CLI.run(["detect", clip, "--out", scratch, "--motion-reference-height=-240"])
+        XCTAssertEqual(negativeHeight.status, 64)
+        XCTAssertTrue(negativeHeight.stderr.contains("--motion-reference-height must not be negative"), negativeHeight.stderr)
     }
 }
 

@@ -110,6 +110,13 @@ final class MotionScalingTests: XCTestCase {
         var old = s.record
         old["reference_height"] = nil
         XCTAssertEqual(try DetectorSettings(record: old, source: "m").motion.referenceHeight, 0)
+        // A damaged record is an error naming the model and the key, never a silent default.
+        for (bad, message) in [("tall", "reference_height=tall is not a number"), ("-240", "reference height must lie in 0...65536")] {
+            old["reference_height"] = bad
+            XCTAssertThrowsError(try DetectorSettings(record: old, source: "m.safetensors")) { error in
+                XCTAssertTrue("\(error)".contains("m.safetensors") && "\(error)".contains(message), "\(error)")
+            }
+        }
     }
 
     func testAScaledDetectorFindsTheSameObjectAtTwiceTheSize() throws {
