@@ -20,7 +20,9 @@ needed=$(for run in "$@"; do validation_of "$run"; done | tr ' ' '\n' | sort -u 
 [ -n "$needed" ] || { echo "$0: no 'validation:' line in the runs' train.log" >&2; exit 1; }
 for video in $needed; do
   [ -d "$work/planted/$video/frames" ] && continue
-  "$ssmtl" plant "$training/$video" --donors "$donors" --out "$work/planted/$video" --seed 1 --variants 4 --quiet >/dev/null
+  source=$training/$video; [ -e "$source" ] || source=$(ls -d "$training/$video".* 2>/dev/null | head -1)
+  [ -n "$source" ] || { echo "$0: validation video $video is not in $training" >&2; exit 1; }
+  "$ssmtl" plant "$source" --donors "$donors" --out "$work/planted/$video" --seed 1 --variants 4 --quiet >/dev/null
 done
 printf '%-40s %-8s %s\n' run planted per-column
 for run in "$@"; do
