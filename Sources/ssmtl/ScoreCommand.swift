@@ -8,8 +8,8 @@ struct Score: ParsableCommand {
         abstract: "Score videos with a trained model: an anomaly score per frame and per object.",
         discussion: """
             Each object is scored by how far it is from normal on five counts (arrow of time, motion irregularity, \
-            middle frame, distillation, appearance), each in standard deviations of the normal objects. A frame's score \
-            is the highest object score over its pixels, smoothed in space and time. Writes, per video:
+            middle frame, distillation, appearance), each in standard deviations of the normal objects; its score is the \
+            largest of the five. A frame's score is the highest object score over its pixels, smoothed in space and time. Writes, per video:
               DIR/<video>.csv: frame,score,aot,mi,mb,kd,app (a row per frame, from 0)
               DIR/<video>.regions.txt: frame_id,x_min,y_min,x_max,y_max,anomaly_score
             The detector is the one the model was trained with. Videos whose outputs exist are skipped (--force \

@@ -91,12 +91,15 @@ final class AppearanceNoveltyTests: XCTestCase {
         XCTAssertEqual(old.weights, [1, 1, 1, 1, 0])
         let heads = HeadScores(arrowOfTime: 1, motionIrregularity: 2, middleBox: 3, distillation: 4, appearance: 100)
         XCTAssertEqual(ScoredObject(frame: 0, box: PixelBox(x1: 0, y1: 0, x2: 1, y2: 1), heads: old.standardize(heads),
-                                    weights: old.weights).score, 2.5)
+                                    weights: old.weights).score, 4, "the largest of the four heads, not the appearance's 100")
         let new = HeadStatistics(mean: [0, 0, 0, 0, 0.5], std: [1, 1, 1, 1, 0.25])
         XCTAssertEqual(new.weights, [1, 1, 1, 1, 1])
         let z = new.standardize(HeadScores(arrowOfTime: 1, motionIrregularity: 2, middleBox: 3, distillation: 4, appearance: 1))
         XCTAssertEqual(z, [1, 2, 3, 4, 2])
-        XCTAssertEqual(ScoredObject(frame: 0, box: PixelBox(x1: 0, y1: 0, x2: 1, y2: 1), heads: z, weights: new.weights).score, 2.4)
+        XCTAssertEqual(ScoredObject(frame: 0, box: PixelBox(x1: 0, y1: 0, x2: 1, y2: 1), heads: z, weights: new.weights).score, 4)
+        let foreign = new.standardize(HeadScores(arrowOfTime: 0, motionIrregularity: 0, middleBox: 0, distillation: 0, appearance: 2))
+        XCTAssertEqual(ScoredObject(frame: 0, box: PixelBox(x1: 0, y1: 0, x2: 1, y2: 1), heads: foreign, weights: new.weights).score, 6,
+                       "the appearance score counts when the model has one")
     }
 
     /// The bank travels in the checkpoint; a bank of the wrong width, or appearance statistics without a bank, are

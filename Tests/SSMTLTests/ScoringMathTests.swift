@@ -162,9 +162,10 @@ final class FrameScorerTests: XCTestCase {
         let z = stats.standardize(HeadScores(arrowOfTime: 1, motionIrregularity: 0.1, middleBox: 0.2, distillation: 7))
         XCTAssertEqual(z, [2, -1, 2, 0, 0], "a head with no spread contributes 0")
         let o = ScoredObject(frame: 0, box: PixelBox(x1: 0, y1: 0, x2: 1, y2: 1), heads: z, weights: stats.weights)
-        XCTAssertEqual(o.score, 0.75, "the mean of the four heads: this model has no appearance score")
-        XCTAssertEqual(ScoredObject(frame: 0, box: o.box, heads: z, weights: [1, 0, 1, 0, 0]).score, 2)
-        XCTAssertEqual(ScoredObject(frame: 0, box: o.box, heads: z).score, 0.6, accuracy: 1e-6, "all five, without weights")
+        XCTAssertEqual(o.score, 2, "the largest of the four heads: this model has no appearance score")
+        XCTAssertEqual(ScoredObject(frame: 0, box: o.box, heads: z, weights: [0, 1, 0, 1, 0]).score, 0, "only the heads taken")
+        XCTAssertEqual(ScoredObject(frame: 0, box: o.box, heads: [-3, -1, -2, -4, -5]).score, -1, "all five, without weights; below normal stays negative")
+        XCTAssertEqual(ScoredObject(frame: 0, box: o.box, heads: z, weights: [0, 0, 0, 0, 0]).score, 0, "no head taken")
     }
 
     /// The defaults (per-pixel map, 5x5x5 mean filter): a 10x10 box scoring 5 in one frame of nine is diluted five
@@ -197,7 +198,7 @@ final class FrameScorerTests: XCTestCase {
         scorer.addFrame([object(frame: 2, PixelBox(x1: 0, y1: 0, x2: 5, y2: 5), heads: [-2, -2, -2, -2, -2])])
         let rows = scorer.finish()
         XCTAssertEqual(rows.map(\.frame), [0, 1, 2])
-        XCTAssertEqual(rows.map(\.score), [2, 0, 0])
+        XCTAssertEqual(rows.map(\.score), [3, 0, 0], "the second object's largest head (3) over the first's (1)")
         XCTAssertEqual(rows[0].heads, [3, 3, 1, 3, 2], "each head: max over objects, clipped at 0")
         XCTAssertEqual(rows[2].heads, [0, 0, 0, 0, 0])
     }
