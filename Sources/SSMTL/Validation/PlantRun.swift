@@ -130,12 +130,13 @@ public enum PlantRun {
         return summary
     }
 
-    /// One pass of the motion detector (default parameters scaled to the frame, primed with the median background).
+    /// One pass of the motion detector (default parameters, which the detector scales to the frame height itself,
+    /// primed with the median background).
     static func analyse(_ video: VideoSource, maxFrames: Int) throws -> Analysis {
         guard let background = try BackgroundEstimate.median(of: video.path) else {
             throw PlantError(video.path, "has no frames")
         }
-        let detector = MotionDetector(parameters: MotionParameters().scaled(toHeight: background.height))
+        let detector = MotionDetector(parameters: MotionParameters())
         detector.prime(background: background.pixels, width: background.width, height: background.height)
         let reader = try FrameReader(path: video.path)
         var boxes: [[PixelRect]] = []
