@@ -1,3 +1,4 @@
+import AtomicFile
 import Detection
 import Evaluation
 import Foundation
@@ -30,19 +31,12 @@ public enum SigmaCalibration {
     /// processes that no longer exist.
     public static let folderPrefix = "ssmtl-sigma-"
 
-    static func removeAbandonedReplayFolders(in temporary: String) {
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? [] where name.hasPrefix(folderPrefix) {
-            guard let pid = Int32(name.dropFirst(folderPrefix.count).prefix { $0 != "-" }), pid > 0, pid != getpid() else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH { try? FileManager.default.removeItem(atPath: temporary + "/" + name) }
-        }
-    }
-
     /// Replays `videos`, scores them with `model` and `statistics`, and returns the best σ; nil when no video is long
     /// enough to replay. `isCancelled` is polled between videos (`TrainingStopped`).
     static func run(model: ObjectScorer, statistics: HeadStatistics, videos: [VideoSource], batch: Int,
                     makeDetector: (VideoSource) throws -> ObjectDetector, isCancelled: () -> Bool) throws -> Outcome? {
         let temporary = FileManager.default.temporaryDirectory.path
-        removeAbandonedReplayFolders(in: temporary)
+        removeFoldersOfEndedProcesses(in: temporary, prefix: folderPrefix)
         let root = temporary + "/\(folderPrefix)\(getpid())-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: root) }
         var labels: [[UInt8]] = [], raw: [[Double]] = []

@@ -1,3 +1,4 @@
+import AtomicFile
 import Detection
 import Foundation
 import Randomness
@@ -11,7 +12,9 @@ import VideoIO
 ///     OUT/gt/tracks/<video>-p<k>.txt           track_id,frame_idx,x_min,y_min,x_max,y_max (one track per stretch)
 ///     OUT/plan.csv                             every stretch: kind, frames, region, donor
 ///
-/// Everything is written into a sibling folder and renamed to OUT at the end: OUT appears whole or not at all.
+/// Everything is written into a sibling folder `OUT.partial-<pid>` and renamed to OUT at the end: OUT appears whole
+/// or not at all. A plant stopped by a signal leaves that folder behind (signals only unlink files); the next plant
+/// of the same OUT removes those of processes that no longer exist.
 /// Memory is bounded by the frames one stretch reads ahead (`speedFactor · length`), not by the video's length.
 public enum PlantRun {
     public struct Options: Sendable {
@@ -42,7 +45,8 @@ public enum PlantRun {
             throw PlantError(out, "already exists (plant writes a new folder; remove it or choose another)")
         }
         let base = out.hasSuffix("/") ? String(out.dropLast()) : out
-        removeAbandonedPartials(of: base)
+        let parent = (base as NSString).deletingLastPathComponent
+        removeFoldersOfEndedProcesses(in: parent.isEmpty ? "." : parent, prefix: (base as NSString).lastPathComponent + ".partial-")
         let partial = base + ".partial-\(getpid())"
         try? FileManager.default.removeItem(atPath: partial)
         do {
@@ -52,16 +56,6 @@ public enum PlantRun {
         } catch {
             try? FileManager.default.removeItem(atPath: partial)
             throw error
-        }
-    }
-
-    /// A plant stopped by a signal leaves `OUT.partial-<pid>` behind (signals only unlink files): the next plant
-    /// of the same OUT removes those of processes that no longer exist.
-    static func removeAbandonedPartials(of base: String) {
-        let parent = (base as NSString).deletingLastPathComponent, prefix = (base as NSString).lastPathComponent + ".partial-"
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: parent.isEmpty ? "." : parent)) ?? [] where name.hasPrefix(prefix) {
-            guard let pid = Int32(name.dropFirst(prefix.count)), pid > 0, pid != getpid() else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH { try? FileManager.default.removeItem(atPath: (parent.isEmpty ? "." : parent) + "/" + name) }
         }
     }
 
@@ -97,13 +91,20 @@ public enum PlantRun {
                 throw PlantError(video.path, "has \(target.frameCount) frames; planting needs at least \(settings.firstStart + settings.length)")
             }
             if !donorSources.contains(video) { analyses[video.path] = nil }   // not needed again
-            for variant in 1...options.variants {
+            let plans = (1...options.variants).map { variant in
                 var rng = PlantPlanner.rng(seed: options.seed, video: video.name, variant: variant)
-                let stretches = PlantPlanner.plan(target: target, donors: donorObjects, variant: variant - 1, settings: settings, rng: &rng)
+                return PlantPlanner.plan(target: target, donors: donorObjects, variant: variant - 1, settings: settings, rng: &rng)
+            }
+            // Every variant's pasted objects, cut in one pass over each donor (stretch k of variant v is entry
+            // offsets[v] + k).
+            let offsets = plans.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+            let allSprites = try cutSprites(for: Array(plans.joined()), donors: donorSources, analyses: { try analysis($0) },
+                                            maxFrames: options.maxFrames)
+            for (v, stretches) in plans.enumerated() {
+                let variant = v + 1
                 let name = "\(video.name)-p\(variant)"
                 progress("plant: writing \(name) (\(stretches.count) stretches)")
-                let sprites = try cutSprites(for: stretches, donors: donorSources, analyses: { try analysis($0) }, maxFrames: options.maxFrames)
-                try render(video, target: target, stretches: stretches, sprites: sprites,
+                try render(video, target: target, stretches: stretches, sprites: allSprites, firstSprite: offsets[v],
                            to: root + "/frames/" + name, feather: settings.feather)
                 var labels = [UInt8](repeating: 0, count: target.frameCount)
                 var tracks = ""
@@ -192,9 +193,10 @@ public enum PlantRun {
         return sprites
     }
 
-    /// Writes one planted copy: each frame as read, with the stretch active at it drawn over it.
+    /// Writes one planted copy: each frame as read, with the stretch active at it drawn over it. Stretch k pastes
+    /// `sprites[firstSprite + k]`.
     private static func render(_ video: VideoSource, target: PlantTarget, stretches: [PlantedStretch], sprites: [Int: [Sprite]],
-                               to folder: String, feather: Int) throws {
+                               firstSprite: Int, to folder: String, feather: Int) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let frames = LookaheadFrames(reader: try FrameReader(path: video.path), limit: target.frameCount)
         var active = 0
@@ -208,7 +210,7 @@ public enum PlantRun {
                     PlantedRendering.blendRegion(stretch.region, from: try frames.frame(stretch.sourceFrame(at: f)), into: &frame, feather: feather)
                 case .paste:
                     let rect = stretch.pasteRect(at: f, frameWidth: target.width, frameHeight: target.height)
-                    PlantedRendering.paste(sprites[active]![f - stretch.start], into: &frame, at: rect)
+                    PlantedRendering.paste(sprites[firstSprite + active]![f - stretch.start], into: &frame, at: rect)
                 }
             }
             try ImageFile.write(frame, to: folder + String(format: "/%06d.png", f))
