@@ -151,6 +151,18 @@ final class PlantTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch).sorted(), ["again", "in", "out"])
     }
 
+    func testAFrameOfAnotherSizeIsAnErrorAndLeavesNothing() throws {
+        let scratch = try makeScratchFolder("plant-size")
+        let videos = try TinyScene.makeVideos(in: scratch + "/in", count: 1, frames: 40)
+        try ImageFile.write(Frame(width: 64, height: 32, layout: .rgb24, pixels: [UInt8](repeating: 9, count: 64 * 32 * 3)),
+                            to: videos[0] + "/0030.png")
+        XCTAssertThrowsError(try PlantRun.run(targets: try discoverVideos(videos), donors: nil, out: scratch + "/out",
+                                              options: PlantRun.Options())) { error in
+            XCTAssertTrue("\(error)".contains("video0/0030.png") && "\(error)".contains("64x32"), "\(error)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch), ["in"])
+    }
+
     func testAVideoTooShortToPlantIsAnErrorAndLeavesNothing() throws {
         let scratch = try makeScratchFolder("plant-short")
         let videos = try TinyScene.makeVideos(in: scratch + "/in", count: 1, frames: 20)
