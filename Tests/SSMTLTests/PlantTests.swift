@@ -151,6 +151,33 @@ final class PlantTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch).sorted(), ["again", "in", "out"])
     }
 
+    /// On frames taller than the detector's reference height (240) the detector scales its sizes once: on 480-high
+    /// frames the margin around an object is 8 pixels a side (4 · 480/240), not 16 (sizes scaled twice, the bug that made
+    /// Avenue's planted boxes 1.5 times too coarse).
+    func testBoxesOnTallFramesAreScaledOnce() throws {
+        let scratch = try makeScratchFolder("plant-tall")
+        let folder = scratch + "/tall"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let width = 320, height = 480
+        func objectLeft(_ f: Int) -> Int { 40 + 4 * f }   // a 30 x 60 object moving right 4 pixels a frame
+        for f in 0..<48 {
+            var pixels = [UInt8](repeating: 100, count: width * height * 3)
+            for y in 200..<260 { for x in objectLeft(f)..<(objectLeft(f) + 30) { for c in 0..<3 { pixels[3 * (y * width + x) + c] = 220 } } }
+            try ImageFile.write(Frame(width: width, height: height, layout: .rgb24, pixels: pixels), to: folder + String(format: "/%04d.png", f))
+        }
+        let analysis = try PlantRun.analyse(try discoverVideos([folder])[0], maxFrames: 48)
+        var checked = 0
+        for f in 30..<48 {
+            let boxes = analysis.target.boxes[f]
+            XCTAssertEqual(boxes.count, 1, "frame \(f): one box for one object")
+            guard let box = boxes.first else { continue }
+            XCTAssertEqual(box.y1, 200 - 8, "frame \(f)"); XCTAssertEqual(box.y2, 259 + 8, "frame \(f)")
+            XCTAssertEqual(box.x1, objectLeft(f) - 4 - 8, "frame \(f): the strip it left is motion too"); XCTAssertEqual(box.x2, objectLeft(f) + 29 + 8, "frame \(f)")
+            checked += 1
+        }
+        XCTAssertEqual(checked, 18)
+    }
+
     func testAFrameOfAnotherSizeIsAnErrorAndLeavesNothing() throws {
         let scratch = try makeScratchFolder("plant-size")
         let videos = try TinyScene.makeVideos(in: scratch + "/in", count: 1, frames: 40)
