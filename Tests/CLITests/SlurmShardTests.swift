@@ -74,6 +74,20 @@ final class SlurmShardTests: XCTestCase {
         try assertSameFiles(out, whole, videos: videos.count)
     }
 
+    /// Tasks 1 and 2 alone cannot tell how many shards there are: without SSMTL_SHARDS they stop before scoring,
+    /// saying so, instead of splitting the videos in two.
+    func testAPartialArrayWithoutTheShardCountIsRefused() throws {
+        let slurm = try Slurm.fromEnvironment()
+        let scratch = try makeScratchFolder("ssmtl-slurm")
+        let out = scratch + "/scores"
+        let job = try slurm.submit(Self.script, array: "1-2", logs: scratch + "/logs",
+                                   arguments: ["--model", scratch + "/missing.safetensors", "--out", out, scratch])
+        let ends = try slurm.wait(for: job)
+        XCTAssertEqual(ends, [1: .init(state: "FAILED", exitCode: "64:0"), 2: .init(state: "FAILED", exitCode: "64:0")])
+        XCTAssertTrue(job.log(1).contains("the array 1-2 is not 0-1: set SSMTL_SHARDS to the number of shards"), job.log(1))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+
     /// Fills `folder` with `frames` frames, the frames of `source` over and over (objects in every frame).
     private func lengthen(_ folder: String, to frames: Int, from source: String) throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: source).filter { $0.hasSuffix(".png") }.sorted()
@@ -123,6 +137,7 @@ private struct Slurm {
         var exitCode: String
     }
 
+    /// Only a cluster named for the tests: SLURM_CONF alone may be a real cluster, which tests must not submit to.
     static func fromEnvironment() throws -> Slurm {
         guard let conf = ProcessInfo.processInfo.environment["SSMTL_SLURM_CONF"], !conf.isEmpty else {
             throw XCTSkip("no Slurm cluster: Scripts/test.sh starts one with Scripts/slurm/local_cluster.sh and sets SSMTL_SLURM_CONF")
