@@ -14,7 +14,9 @@ struct Score: ParsableCommand {
               DIR/<video>.regions.txt: frame_id,x_min,y_min,x_max,y_max,anomaly_score
             The detector is the one the model was trained with. Videos whose outputs exist are skipped (--force \
             scores them again), so an interrupted batch continues where it stopped. A video that fails is reported \
-            and the others are still scored; the exit status is then 1.
+            and the others are still scored; the exit status is then 1. --shard K/N scores one share of the videos, \
+            so N processes (a Slurm job array: Scripts/slurm/score.sbatch) given the same inputs and output folder \
+            score each video once.
             """)
 
     @Argument(help: "Videos to score: files, frame folders, or folders of those.")
@@ -38,6 +40,12 @@ struct Score: ParsableCommand {
     @Flag(help: "Score again videos whose outputs exist.")
     var force = false
 
+    // .unconditional: "--shard -1/3" reaches validate() and gets its own message instead of reading as an option.
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Score only shard K of N (K from 0): the videos sorted by name, every N-th from the K-th. N processes with K = 0...N-1 score each video once.",
+                               valueName: "k/n"))
+    var shard: String?
+
     @Flag(help: "Print the seconds spent in each stage (decode, detect, crop, network, map) and the frames/s.")
     var timings = false
 
@@ -58,11 +66,20 @@ struct Score: ParsableCommand {
             }
         }
         try validateThreadCount(threads)
+        _ = try parsedShard()
+    }
+
+    /// The --shard value read, or nil without one; a malformed one is a usage error.
+    private func parsedShard() throws -> Shard? {
+        guard let shard else { return nil }
+        do { return try Shard(parsing: shard) } catch let error as ShardError { throw ValidationError("--shard \(error)") }
     }
 
     func run() throws {
         let scoring = try ScoringRun(modelPath: model)
-        let videos = try discoverVideos(inputs)
+        let inputVideos = try discoverVideos(inputs)
+        let shard = try parsedShard()
+        let videos = shard.map { $0.videos(of: inputVideos) } ?? inputVideos
         scoring.detectorSettings = teacherOptions.applied(to: detectorOptions.applied(to: scoring.detectorSettings))
         var options = ScoringOptions(outputFolder: out)
         options.overlayFolder = overlay
@@ -73,6 +90,7 @@ struct Score: ParsableCommand {
         options.batchSize = expert.batch
         options.frameScoring = FrameScorer.Settings(block: expert.block, filter3D: expert.filter3D, normalize: expert.normalize)
         let progress = ScoreProgress(quiet: quiet)
+        if let shard { progress.shard(shard, videos: videos.count, of: inputVideos.count) }
         let summary = try scoring.score(videos, options: options, events: progress.report)
         progress.finished(summary, videos: videos.count, timings: timings)
         if !summary.failed.isEmpty {
@@ -130,6 +148,10 @@ final class ScoreProgress {
         case .warning(let text):
             Terminal.note("ssmtl: warning: \(text)", quiet: quiet)
         }
+    }
+
+    func shard(_ shard: Shard, videos: Int, of all: Int) {
+        Terminal.note("score: shard \(shard) scores \(videos) of the \(all) videos", quiet: quiet)
     }
 
     func finished(_ s: ScoringSummary, videos: Int, timings: Bool) {

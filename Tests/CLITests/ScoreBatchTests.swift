@@ -205,6 +205,48 @@ final class ScoreBatchTests: XCTestCase {
         }
     }
 
+    /// A malformed --shard is a usage error (exit 64) with one line naming the problem, before any model or video is
+    /// read and without creating the output folder.
+    func testBadShardsAreRefused() throws {
+        let scratch = try makeScratchFolder("ssmtl-cli")
+        let out = scratch + "/scores"
+        for (value, message) in [("3", "--shard '3': expected K/N"), ("a/b", "--shard 'a/b': K is not a whole number"),
+                                 ("1/0", "--shard '1/0': the number of shards N must be at least 1"),
+                                 ("-1/3", "--shard '-1/3': K must be at least 0"), ("3/3", "--shard '3/3': K must be less than N")] {
+            for arguments in [["--shard", value], ["--shard=\(value)"]] {
+                let r = try CLI.run(["score", scratch + "/missing.mp4", "--model", scratch + "/missing.safetensors", "--out", out] + arguments)
+                XCTAssertEqual(r.status, 64, "\(arguments): \(r.stderr)")
+                XCTAssertEqual(r.stderrLines.count, 1, "one line: \(r.stderr)")
+                XCTAssertTrue(r.stderr.hasPrefix("ssmtl: error: \(message)"), "\(arguments): \(r.stderr)")
+                XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no output folder for \(arguments)")
+            }
+        }
+    }
+
+    /// Three `--shard K/3` processes into one folder write exactly the files of one process over the batch, byte for
+    /// byte; each says which shard it is and how many videos it scores. (SlurmShardTests does the same as a job array.)
+    func testShardsTogetherScoreEachVideoOnce() throws {
+        let scratch = try makeScratchFolder("ssmtl-cli")
+        let (model, _) = try tinyModel(scratch)
+        let batch = try TinyScene.makeVideos(in: scratch + "/batch", count: 5, frames: 12)
+        let whole = scratch + "/whole", sharded = scratch + "/sharded"
+        let one = try CLI.run(["score", scratch + "/batch", "--model", model, "--out", whole, "--threads", "1"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        for (index, expected) in [(0, 2), (1, 2), (2, 1)] {
+            let r = try CLI.run(["score", scratch + "/batch", "--model", model, "--out", sharded, "--threads", "1", "--shard", "\(index)/3"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stderr.contains("score: shard \(index)/3 scores \(expected) of the 5 videos"), r.stderr)
+            XCTAssertTrue(r.stderr.contains("score: \(expected) videos,"), r.stderr)
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: whole).sorted()
+        XCTAssertEqual(files.count, 2 * batch.count, "a .csv and a .regions.txt per video: \(files)")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: sharded).sorted(), files)
+        XCTAssertGreaterThan(FileManager.default.contents(atPath: whole + "/video4.regions.txt")?.count ?? 0, 0, "objects were scored")
+        for file in files {
+            XCTAssertEqual(FileManager.default.contents(atPath: sharded + "/" + file), FileManager.default.contents(atPath: whole + "/" + file), file)
+        }
+    }
+
     /// Values no training writes (NaN weights, no spread in any head, absurd widths or σ) are refused with one line
     /// naming the file, instead of scoring every object the same or asking for terabytes.
     func testNonFiniteOrAbsurdCheckpointValuesAreRefused() throws {
