@@ -42,6 +42,11 @@ enum CLI {
             process.arguments = arguments
         }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        return try collect(process)
+    }
+
+    /// Runs a prepared process with no input and returns its exit status and what it printed.
+    static func collect(_ process: Process) throws -> CLIResult {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -152,16 +152,7 @@ private struct Slurm {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [command] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment.merging(["SLURM_CONF": conf]) { $1 }) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLIResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
+        return try CLI.collect(process)
     }
 
     /// Submits `script` as the job array `array` (e.g. "0-2") with the binary under test; returns the array's job id.
