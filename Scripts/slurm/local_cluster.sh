@@ -14,13 +14,16 @@ usage() { echo "usage: $0 start|stop DIR" >&2; exit 64; }
 action=$1
 dir=$2
 
-# A PID recorded by `start` is ended only while it is still the daemon it was (a PID can be reused).
+# Whether process `pid` is still the daemon `name` (a PID can be reused once it ended).
+is_daemon() { [ -r "/proc/$2/comm" ] && [ "$(cat "/proc/$2/comm" 2>/dev/null)" = "$1" ]; }
+
+# A PID recorded by `start` is ended only while it is still the daemon it was.
 stop_recorded() {
   local pids="$dir/pids"
   [ -f "$pids" ] || return 0
   local pid name alive=()
   while read -r name pid; do
-    if [ -r "/proc/$pid/comm" ] && [ "$(cat "/proc/$pid/comm")" = "$name" ]; then
+    if is_daemon "$name" "$pid"; then
       kill -TERM "$pid" 2>/dev/null || true
       alive+=("$name:$pid")
     fi
@@ -28,10 +31,10 @@ stop_recorded() {
   for entry in "${alive[@]+"${alive[@]}"}"; do
     name=${entry%%:*} pid=${entry##*:}
     for _ in $(seq 50); do
-      [ -r "/proc/$pid/comm" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ] || break
+      is_daemon "$name" "$pid" || break
       sleep 0.1
     done
-    if [ -r "/proc/$pid/comm" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ]; then
+    if is_daemon "$name" "$pid"; then
       echo "local_cluster: $name ($pid) ignored SIGTERM; killing it" >&2
       kill -KILL "$pid" 2>/dev/null || true
     fi
