@@ -75,6 +75,25 @@ public struct NpyArray: Sendable {
 }
 
 public enum NpyFile {
+    /// A one-dimensional little-endian float32 array in format version 1.0, laid out as NumPy's `np.save` writes it:
+    /// the header dictionary padded with spaces and a newline so the data starts at a multiple of 64 bytes.
+    ///     values: [n] -> bytes: 10-byte preamble, header, n * 4 data bytes
+    public static func float32Vector(_ values: [Float]) -> Data {
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(values.count),), }"
+        let unpadded = 10 + header.utf8.count + 1
+        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
+        let length = UInt16(header.utf8.count)
+        data.append(contentsOf: [UInt8(length & 0xff), UInt8(length >> 8)])
+        data.append(contentsOf: Array(header.utf8))
+        data.reserveCapacity(data.count + 4 * values.count)
+        for value in values {
+            let bits = value.bitPattern.littleEndian
+            withUnsafeBytes(of: bits) { data.append(contentsOf: $0) }
+        }
+        return data
+    }
+
     public static func read(path: String) throws -> NpyArray {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw EvaluationError(path, FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")

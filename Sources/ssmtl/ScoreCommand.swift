@@ -7,16 +7,19 @@ struct Score: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Score videos with a trained model: an anomaly score per frame and per object.",
         discussion: """
-            Each object is scored by how far it is from normal on five counts (arrow of time, motion irregularity, \
-            middle frame, distillation, appearance), each in standard deviations of the normal objects; its score is the \
-            largest of the five. A frame's score is the highest object score over its pixels, smoothed in space and time. Writes, per video:
+            Each object is scored on five counts (arrow of time, motion irregularity, middle frame, distillation, \
+            appearance) in standard deviations of the normal objects, and takes the largest; a frame's score is the \
+            highest object score over its pixels, smoothed in space and time. Writes, per video:
               DIR/<video>.csv: frame,score,aot,mi,mb,kd,app (a row per frame, from 0)
               DIR/<video>.regions.txt: frame_id,x_min,y_min,x_max,y_max,anomaly_score
+              DIR/<video>.events.csv: the anomalous events, highest first (columns: README)
+            An event is a run of frames above a threshold (runs under --event-gap frames apart joined, events \
+            under --event-min-frames dropped), set on normal footage: the score that --false-alarm-percent of \
+            the model's held-out normal frames exceed, or --threshold. DIR/events.json says which.
             The detector is the one the model was trained with. Videos whose outputs exist are skipped (--force \
             scores them again), so an interrupted batch continues where it stopped. A video that fails is reported \
-            and the others are still scored; the exit status is then 1. --shard K/N scores one share of the videos, \
-            so N processes (a Slurm job array: Scripts/slurm/score.sbatch) given the same inputs and output folder \
-            score each video once.
+            and the others are still scored; the exit status is then 1. --shard K/N scores one share of the videos \
+            (a Slurm job array: Scripts/slurm/score.sbatch).
             """)
 
     @Argument(help: "Videos to score: files, frame folders, or folders of those.")
@@ -36,6 +39,21 @@ struct Score: ParsableCommand {
 
     @Flag(name: .customLong("object-heads"), help: "Also write DIR/<video>.objects.csv: every object's box, score and five standardised scores.")
     var objectHeads = false
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Event threshold: a frame score (the score column of <video>.csv).", valueName: "score"))
+    var threshold: Double?
+
+    @Option(name: .customLong("false-alarm-percent"), parsing: .unconditional, help: ArgumentHelp("Percentage of normal frames above the event threshold (0...50; lower = fewer false alarms, more missed events). Default: the model's (0.5 unless train was told otherwise).", valueName: "percent"))
+    var falseAlarmPercent: Double?
+
+    @Option(name: .customLong("event-gap"), parsing: .unconditional, help: ArgumentHelp("Join runs above the threshold fewer than this many frames apart.", valueName: "frames"))
+    var eventGap = EventRules.defaultMinimumGap
+
+    @Option(name: .customLong("event-min-frames"), parsing: .unconditional, help: ArgumentHelp("Drop events of fewer frames.", valueName: "frames"))
+    var eventMinFrames = EventRules.defaultMinimumFrames
+
+    @Flag(help: "Also write DIR/<video>.npy (frame scores, float32).")
+    var npy = false
 
     @Flag(help: "Score again videos whose outputs exist.")
     var force = false
@@ -67,6 +85,15 @@ struct Score: ParsableCommand {
         }
         try validateThreadCount(threads)
         _ = try parsedShard()
+        if let threshold, !threshold.isFinite { throw ValidationError("--threshold must be a finite number") }
+        if let falseAlarmPercent {
+            guard NormalFrameScores.falseAlarmPercentRange.contains(falseAlarmPercent) else {
+                throw ValidationError("--false-alarm-percent must lie in 0...50")
+            }
+            guard threshold == nil else { throw ValidationError("give --threshold or --false-alarm-percent, not both") }
+        }
+        guard eventGap >= 0 else { throw ValidationError("--event-gap must be 0 or more") }
+        guard eventMinFrames >= 1 else { throw ValidationError("--event-min-frames must be at least 1") }
     }
 
     /// The --shard value read, or nil without one; a malformed one is a usage error.
@@ -87,6 +114,11 @@ struct Score: ParsableCommand {
         options.rescore = force
         options.sigma = sigma
         options.threads = threads
+        options.threshold = threshold
+        options.falseAlarmPercent = falseAlarmPercent
+        options.minimumEventGap = eventGap
+        options.minimumEventFrames = eventMinFrames
+        options.writeNpy = npy
         options.batchSize = expert.batch
         options.frameScoring = FrameScorer.Settings(block: expert.block, filter3D: expert.filter3D, normalize: expert.normalize)
         let progress = ScoreProgress(quiet: quiet)
@@ -141,6 +173,12 @@ final class ScoreProgress {
             bar = nil
         case .videoSkipped:
             break
+        case .threshold(let threshold, let source):
+            if let threshold {
+                Terminal.note("score: event threshold \(String(format: "%.4g", threshold)) (\(source))", quiet: quiet)
+            } else {
+                Terminal.note("ssmtl: warning: \(source)", quiet: quiet)
+            }
         case .videoFailed(let name, let error):
             bar?.finish()
             bar = nil

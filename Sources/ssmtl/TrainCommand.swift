@@ -18,7 +18,8 @@ struct Train: ParsableCommand {
             different frame each epoch), so an epoch costs the same however long the videos are. 10% of the videos \
             (every tenth object with a single video) are held out: the epoch with the lowest loss on them is kept, \
             and they are replayed with fast-forwarded and reversed stretches to choose the temporal smoothing. The \
-            model also stores how the scores vary on normal objects and a sample of normal appearance.
+            model also stores how the scores vary on normal objects, a sample of normal appearance, and the frame \
+            scores of the held-out videos, from which ssmtl score sets the threshold of its events.
             MODEL.last.safetensors is written after every epoch: an interrupted run (Ctrl-C, a killed job) continues \
             with the same command and --resume, and gives the same model as an uninterrupted run.
             Options for experts (architecture, optimiser, detector thresholds): ssmtl train --help-hidden.
@@ -41,6 +42,9 @@ struct Train: ParsableCommand {
 
     @Flag(name: .customLong("mirror"), inversion: .prefixedNo, help: "Mirror half of the training objects left-right, so that walking either way is normal. --no-mirror for scenes where the direction of motion matters (a one-way corridor, traffic lanes).")
     var mirror = true
+
+    @Option(name: .customLong("false-alarm-percent"), help: ArgumentHelp("The default event threshold of ssmtl score: the score this percentage of the held-out normal frames exceed. 0.5 flags one frame in 200 of normal footage (18 s an hour, before short runs are dropped); lower = fewer false alarms, more missed events. 0...50.", valueName: "percent"))
+    var falseAlarmPercent = NormalFrameScores.defaultFalseAlarmPercent
 
     @Flag(help: "Continue an interrupted run from MODEL.last.safetensors (same videos and options). On a finished run, recompute the normal statistics and the smoothing.")
     var resume = false
@@ -83,6 +87,7 @@ struct Train: ParsableCommand {
         o.mirror = mirror
         o.resume = resume
         o.threads = threads
+        o.falseAlarmPercent = falseAlarmPercent
         o.batchSize = expert.batch
         o.learningRate = expert.lr
         o.fastForwardShare = expert.fastForwardShare

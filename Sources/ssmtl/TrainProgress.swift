@@ -40,7 +40,7 @@ final class TrainProgress {
             guard timings else { return }
             let s = t.stages
             let parts = [("main_epochs", t.mainEpochs), ("student_epochs", t.studentEpochs),
-                         ("statistics", t.statistics), ("sigma", t.sigma), ("total", t.total), ("network_train", s.train),
+                         ("statistics", t.statistics), ("sigma", t.sigma), ("threshold", t.threshold), ("total", t.total), ("network_train", s.train),
                          ("network_validate", s.validate), ("waiting_for_data", s.waitingForData), ("decode", s.decode),
                          ("detect", s.detect), ("crop", s.crop), ("assemble", s.assemble)]
             print("timings_s " + parts.map { String(format: "%@=%.1f", $0.0, $0.1) }.joined(separator: " "))

@@ -223,6 +223,30 @@ final class ScoreBatchTests: XCTestCase {
         }
     }
 
+    /// Event options out of range are usage errors (exit 64), one line each, before anything is read or written.
+    func testBadEventOptionsAreRefused() throws {
+        let scratch = try makeScratchFolder("ssmtl-cli")
+        let out = scratch + "/scores"
+        let cases: [([String], String)] = [
+            (["--false-alarm-percent", "60"], "--false-alarm-percent must lie in 0...50"),
+            (["--false-alarm-percent", "-1"], "--false-alarm-percent must lie in 0...50"),
+            (["--threshold", "nan"], "--threshold must be a finite number"),
+            (["--threshold", "2", "--false-alarm-percent", "1"], "give --threshold or --false-alarm-percent, not both"),
+            (["--event-gap", "-1"], "--event-gap must be 0 or more"),
+            (["--event-min-frames", "0"], "--event-min-frames must be at least 1"),
+        ]
+        for (arguments, message) in cases {
+            let r = try CLI.run(["score", scratch + "/missing.mp4", "--model", scratch + "/missing.safetensors", "--out", out] + arguments)
+            XCTAssertEqual(r.status, 64, "\(arguments): \(r.stderr)")
+            XCTAssertEqual(r.stderrLines.count, 1, "one line: \(r.stderr)")
+            XCTAssertTrue(r.stderr.hasPrefix("ssmtl: error: \(message)"), "\(arguments): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        }
+        let train = try CLI.run(["train", scratch, "--out", scratch + "/m.safetensors", "--false-alarm-percent", "51"])
+        XCTAssertEqual(train.status, 64, train.stderr)
+        XCTAssertTrue(train.stderr.contains("the false-alarm percentage must lie in 0...50"), train.stderr)
+    }
+
     /// Three `--shard K/3` processes into one folder write exactly the files of one process over the batch, byte for
     /// byte; each says which shard it is and how many videos it scores. (SlurmShardTests does the same as a job array.)
     func testShardsTogetherScoreEachVideoOnce() throws {
@@ -239,7 +263,7 @@ final class ScoreBatchTests: XCTestCase {
             XCTAssertTrue(r.stderr.contains("score: \(expected) videos,"), r.stderr)
         }
         let files = try FileManager.default.contentsOfDirectory(atPath: whole).sorted()
-        XCTAssertEqual(files.count, 2 * batch.count, "a .csv and a .regions.txt per video: \(files)")
+        XCTAssertEqual(files.count, 3 * batch.count + 1, "a .csv, .events.csv and .regions.txt per video, and events.json: \(files)")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: sharded).sorted(), files)
         XCTAssertGreaterThan(FileManager.default.contents(atPath: whole + "/video4.regions.txt")?.count ?? 0, 0, "objects were scored")
         for file in files {

@@ -56,8 +56,8 @@ final class SlurmShardTests: XCTestCase {
         XCTAssertEqual(ended[1], .init(state: "COMPLETED", exitCode: "0:0"), first.log(1))
         XCTAssertEqual(ended[2], .init(state: "COMPLETED", exitCode: "0:0"), first.log(2))
         let left = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
-        XCTAssertEqual(left, ["video0.csv", "video0.regions.txt", "video1.csv", "video1.regions.txt", "video2.csv", "video2.regions.txt",
-                              "video4.csv", "video4.regions.txt"], "no trace of video3, not even a temporary")
+        XCTAssertEqual(left, ["events.json"] + [0, 1, 2, 4].flatMap { ["video\($0).csv", "video\($0).events.csv", "video\($0).regions.txt"] },
+                       "no trace of video3, not even a temporary")
 
         // Task 0 again (an array of one, so the number of shards is given): video0 is skipped, video3 scored.
         let finished = try Self.identity(out + "/video0.csv")
@@ -106,7 +106,7 @@ final class SlurmShardTests: XCTestCase {
 
     private func assertSameFiles(_ folder: String, _ reference: String, videos: Int, line: UInt = #line) throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: reference).sorted()
-        XCTAssertEqual(files.count, 2 * videos, "a .csv and a .regions.txt per video: \(files)", line: line)
+        XCTAssertEqual(files.count, 3 * videos + 1, "a .csv, .events.csv and .regions.txt per video, and events.json: \(files)", line: line)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).sorted(), files, line: line)
         XCTAssertGreaterThan(FileManager.default.contents(atPath: reference + "/video0.regions.txt")?.count ?? 0, 0, "objects were scored", line: line)
         for file in files {

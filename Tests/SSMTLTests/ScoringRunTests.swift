@@ -66,7 +66,7 @@ final class ScoringRunTests: XCTestCase {
         XCTAssertEqual(failures.count, 1)
         XCTAssertTrue(failures[0].contains("b.mp4"), failures[0])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch + "/s").sorted(),
-                       ["a.csv", "a.regions.txt", "c.csv", "c.regions.txt"])
+                       ["a.csv", "a.events.csv", "a.regions.txt", "c.csv", "c.events.csv", "c.regions.txt", "events.json"])
     }
 
     /// Cancelled in the second video: the first keeps its outputs, the second has none, and no temporary is left.
@@ -83,7 +83,103 @@ final class ScoringRunTests: XCTestCase {
             XCTAssertEqual((error as? ScoringCancelled)?.video, "video1", "\(error)")
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch + "/s").sorted(),
-                       ["video0.csv", "video0.objects.csv", "video0.regions.txt"])
+                       ["events.json", "video0.csv", "video0.events.csv", "video0.objects.csv", "video0.regions.txt"])
+    }
+
+    /// The model carries its normal validation frames' scores; the threshold is the score that the model's share of
+    /// them exceeds at the σ in use, events.csv holds the events of the frame scores written, the peak box is the
+    /// highest region of the peak frame; --threshold and the share override it; a changed threshold with videos
+    /// skipped is a warning; `writeNpy` adds the scores as float32.
+    func testEventsFollowTheThresholdSetOnTheModelsNormalFrames() throws {
+        let scratch = try makeScratchFolder("ssmtl-scoring")
+        let (model, videos) = try tinyModel(scratch)
+        let scoring = try ScoringRun(modelPath: model)
+        let normal = try XCTUnwrap(scoring.info.normalFrameScores, "train scores its validation video's frames")
+        XCTAssertEqual(normal.frameCount, 24)
+        XCTAssertEqual(scoring.info.falseAlarmPercent, 0.5)
+
+        var options = ScoringOptions(outputFolder: scratch + "/s")
+        options.sigma = 2
+        options.writeNpy = true
+        options.minimumEventGap = 0
+        options.minimumEventFrames = 1
+        var thresholds: [Double?] = []
+        _ = try scoring.score(try discoverVideos(videos), options: options) {
+            if case .threshold(let value, _) = $0 { thresholds.append(value) }
+        }
+        let expected = try XCTUnwrap(normal.threshold(falseAlarmPercent: 0.5, sigma: 2))
+        XCTAssertEqual(thresholds, [expected])
+        let settings = try XCTUnwrap(EventSettingsFile.read(scratch + "/s/events.json"))
+        XCTAssertEqual(settings.threshold, expected)
+        XCTAssertEqual(settings.sigma, 2)
+        XCTAssertTrue(settings.thresholdSource.contains("0.5 % of the 24 normal validation frames"), settings.thresholdSource)
+        for name in ["video0", "video1"] {
+            let rows = try String(contentsOfFile: scratch + "/s/\(name).csv", encoding: .utf8).split(separator: "\n").dropFirst()
+            let scores = rows.map { Double($0.split(separator: ",")[1])! }
+            let regions = try String(contentsOfFile: scratch + "/s/\(name).regions.txt", encoding: .utf8).split(separator: "\n")
+                .map { $0.split(separator: ",").map { Double($0)! } }
+            let eventRows = try String(contentsOfFile: scratch + "/s/\(name).events.csv", encoding: .utf8).split(separator: "\n")
+            XCTAssertEqual(String(eventRows[0]), AnomalyEvents.header)
+            let ranges = AnomalyEvents.ranges(scores, rules: EventRules(threshold: expected, minimumGap: 0, minimumFrames: 1))
+            XCTAssertEqual(eventRows.count - 1, ranges.count, name)
+            var peaks: [Double] = []
+            for line in eventRows.dropFirst() {
+                let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                let (start, end, peak) = (Int(f[1])!, Int(f[2])!, Int(f[5])!)
+                XCTAssertTrue(ranges.contains(start...end), "\(name): \(line)")
+                XCTAssertEqual(Double(f[3])!, Double(start) / 25, accuracy: 1e-3, "frame folders: index / 25 s")
+                XCTAssertEqual(Double(f[7])!, scores[peak], accuracy: 1e-5 * max(1, abs(scores[peak])))
+                XCTAssertEqual(scores[start...end].max(), scores[peak])
+                let best = regions.filter { Int($0[0]) == peak }.max { $0[5] < $1[5] }
+                XCTAssertEqual(f[9...12].map { Double($0) }, best.map { Array($0[1...4]) } ?? [nil, nil, nil, nil], "\(name): \(line)")
+                peaks.append(Double(f[7])!)
+            }
+            XCTAssertEqual(peaks, peaks.sorted(by: >), "ranked by peak")
+            let npy = try Data(contentsOf: URL(fileURLWithPath: scratch + "/s/\(name).npy"))
+            XCTAssertEqual(npy.count, 128 + 4 * 24)
+        }
+
+        // A threshold given directly; then a share with every video skipped: they keep their events, and a warning says so.
+        options.threshold = -1
+        options.rescore = true
+        _ = try scoring.score(try discoverVideos([videos[0]]), options: options)
+        let lines = try String(contentsOfFile: scratch + "/s/video0.events.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 2, "every frame is above -1: one event")
+        XCTAssertTrue(lines[1].hasPrefix("1,0,23,"), String(lines[1]))
+        XCTAssertEqual(EventSettingsFile.read(scratch + "/s/events.json")?.thresholdSource, "given (--threshold)")
+        options.threshold = nil
+        options.falseAlarmPercent = 50
+        options.rescore = false
+        var warnings: [String] = []
+        let summary = try scoring.score(try discoverVideos(videos), options: options) {
+            if case .warning(let text) = $0 { warnings.append(text) }
+        }
+        XCTAssertEqual(summary.skipped, 2)
+        XCTAssertEqual(EventSettingsFile.read(scratch + "/s/events.json")?.threshold, -1, "nothing rescored: events.json still describes the files")
+        XCTAssertTrue(warnings.contains { $0.contains("the 2 videos scored before keep events made with threshold -1") }, "\(warnings)")
+    }
+
+    /// A model without normal frame scores (trained before events existed): no events and no events.json, and a
+    /// threshold event saying why; --threshold still gives events.
+    func testAModelWithoutNormalFramesWritesEventsOnlyWithAThreshold() throws {
+        let scratch = try makeScratchFolder("ssmtl-scoring")
+        let (model, videos) = try tinyModel(scratch)
+        let loaded = try ModelCheckpoint.loadForScoring(model)
+        var info = loaded.1
+        info.normalFrameScores = nil
+        try ModelCheckpoint.save(loaded.0, info: info, to: scratch + "/old.safetensors", includeOptimizer: false)
+        var notes: [String] = []
+        _ = try ScoringRun(modelPath: scratch + "/old.safetensors").score(try discoverVideos([videos[0]]), options: ScoringOptions(outputFolder: scratch + "/s")) {
+            if case .threshold(nil, let source) = $0 { notes.append(source) }
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch + "/s").sorted(), ["video0.csv", "video0.regions.txt"])
+        XCTAssertEqual(notes.count, 1)
+        XCTAssertTrue(notes[0].contains("no events are written unless --threshold is given"), notes[0])
+        var options = ScoringOptions(outputFolder: scratch + "/s")
+        options.threshold = 0
+        let summary = try ScoringRun(modelPath: scratch + "/old.safetensors").score(try discoverVideos([videos[0]]), options: options)
+        XCTAssertEqual(summary.scored, 1, "events.csv missing: the video is scored again")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: scratch + "/s/video0.events.csv"))
     }
 
     /// Scoring uses the detector settings the model recorded: a model trained with a margin of 7 scores with 7, the

@@ -58,6 +58,31 @@ final class VideoScorerTests: XCTestCase {
         return (try scorer.score(FrameReader(path: video)), echo)
     }
 
+    /// Each frame's timestamp (frame folders: index / 25) and the box of its highest-scoring object (nil without one),
+    /// in frame order, for the events; and the frame limit stops the video early.
+    func testTimestampsTopBoxesAndFrameLimit() throws {
+        let video = try makeVideo()
+        let (result, _) = try run(batchSize: 3, video: video, maxFramesPerChunk: 2)
+        XCTAssertEqual(result.timestamps.count, 23)
+        for (f, t) in result.timestamps.enumerated() { XCTAssertEqual(t, Double(f) / 25, accuracy: 1e-9) }
+        for f in 0..<23 {
+            let best = result.objects.filter { $0.frame == f }.max { $0.score < $1.score }
+            XCTAssertEqual(result.topBoxes[f], best?.box, "frame \(f)")
+        }
+        XCTAssertNil(result.topBoxes[4], "frame 4 has no object")
+        XCTAssertNotNil(result.topBoxes[0])
+
+        var options = VideoScorer.Options()
+        options.frameScoring = .init(block: 4, filter3D: 0)
+        options.frameLimit = 9
+        let limited = try VideoScorer(detector: FakeDetector(), scorer: EchoScorer(),
+                                      statistics: HeadStatistics(mean: [0, 0, 0, 0], std: [1, 1, 1, 1]), options: options)
+            .score(FrameReader(path: video))
+        XCTAssertEqual(limited.rows.map(\.frame), Array(0..<9))
+        XCTAssertEqual(limited.timestamps.count, 9)
+        XCTAssertEqual(limited.objects.map(\.frame).max(), 7, "frame 8 has no object")
+    }
+
     func testEveryFrameGetsARowAndEveryObjectItsOwnCrops() throws {
         let video = try makeVideo()
         let (result, echo) = try run(batchSize: 4, video: video)

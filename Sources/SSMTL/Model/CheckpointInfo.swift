@@ -38,6 +38,10 @@ public struct CheckpointInfo: Sendable, Equatable {
     /// and the frame AUC of every σ tried ("sigma:auc,..."); nil when not chosen.
     public var scoreSigma: Double?
     public var scoreSigmaValidation: String?
+    /// The held-out normal validation videos' frame scores, from which `score` sets its event threshold, and the share
+    /// of them (percent) the threshold lets through by default; nil for models trained before events existed.
+    public var normalFrameScores: NormalFrameScores?
+    public var falseAlarmPercent = NormalFrameScores.defaultFalseAlarmPercent
     /// Which objects standardised the network heads, e.g. "held-out: 09, 15 (1908 objects)"; informational.
     public var headStatisticsObjects: String?
     /// Training settings of an earlier version that this one no longer has (e.g. "lr_schedule constant"), read from
@@ -81,6 +85,10 @@ public struct CheckpointInfo: Sendable, Equatable {
         if let scoreSigma { m["score_sigma"] = "\(scoreSigma)" }
         if let scoreSigmaValidation { m["score_sigma_validation_auc"] = scoreSigmaValidation }
         if let headStatisticsObjects { m["head_statistics_objects"] = headStatisticsObjects }
+        if let normalFrameScores {
+            m["normal_frame_scores"] = normalFrameScores.metadataText
+            m["false_alarm_percent"] = "\(falseAlarmPercent)"
+        }
         if let stats = headStatistics {
             m["head_mean"] = stats.mean.map { "\($0)" }.joined(separator: ",")
             m["head_std"] = stats.std.map { "\($0)" }.joined(separator: ",")
@@ -168,6 +176,14 @@ public struct CheckpointInfo: Sendable, Equatable {
         }
         scoreSigmaValidation = m["score_sigma_validation_auc"]
         headStatisticsObjects = m["head_statistics_objects"]
+        if let text = m["normal_frame_scores"] {
+            normalFrameScores = try NormalFrameScores(metadataText: text, path: path)
+            let percent: Double = try number("false_alarm_percent")
+            guard NormalFrameScores.falseAlarmPercentRange.contains(percent) else {
+                throw CheckpointError(path, "metadata 'false_alarm_percent' must lie in 0...50")
+            }
+            falseAlarmPercent = percent
+        }
         if let mean = m["head_mean"], let std = m["head_std"] {
             headStatistics = try Self.headStatistics(mean: mean, std: std, path: path)
         }

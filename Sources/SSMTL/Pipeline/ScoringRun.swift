@@ -22,6 +22,15 @@ public struct ScoringOptions: Sendable {
     public var sigma: Double?
     /// Network threads (0 = all cores). Process-wide: scoring sets NeuralNet's thread plan.
     public var threads = 0
+    /// The event threshold as a frame score; nil = set from the model's normal validation frames.
+    public var threshold: Double?
+    /// The share (percent) of normal validation frames the threshold lets through; nil = the model's (train's).
+    public var falseAlarmPercent: Double?
+    /// How runs of frames above the threshold make events (`EventRules`; its threshold is set by the run).
+    public var minimumEventGap = EventRules.defaultMinimumGap
+    public var minimumEventFrames = EventRules.defaultMinimumFrames
+    /// Also `<video>.npy`: the frame scores as a float32 array.
+    public var writeNpy = false
 
     public init(outputFolder: String) { self.outputFolder = outputFolder }
 }
@@ -37,6 +46,8 @@ public enum ScoringEvent: Sendable {
     case videoSkipped(name: String)
     /// The video could not be scored; the others still are. No output of it is left.
     case videoFailed(name: String, error: String)
+    /// The event threshold in use and how it was set; nil when none is known (no events are written).
+    case threshold(Double?, source: String)
     case warning(String)
 }
 
@@ -85,19 +96,27 @@ public final class ScoringRun {
         var settings = options.frameScoring
         settings.sigma = options.sigma ?? info.scoreSigma ?? 0
         if options.sigma == nil { events(.sigma(settings.sigma, chosenByTraining: info.scoreSigma != nil)) }
+        let eventSettings = try self.eventRules(options: options, sigma: settings.sigma, events: events)
+        let eventRules = eventSettings?.0
+        // DIR/events.json describes the events files: written with the first one, so a run that scores nothing
+        // leaves nothing.
+        var eventSettingsWritten = false
 
         var summary = ScoringSummary()
         let start = Date()
         for video in videos {
-            let csv = Self.output(video, ".csv", in: options.outputFolder)
-            let regions = Self.output(video, ".regions.txt", in: options.outputFolder)
-            if !options.rescore && FileManager.default.fileExists(atPath: csv) && FileManager.default.fileExists(atPath: regions) {
+            var outputs = [".csv", ".regions.txt"]
+            if eventRules != nil { outputs.append(".events.csv") }
+            if options.writeNpy { outputs.append(".npy") }
+            let written = outputs.allSatisfy { FileManager.default.fileExists(atPath: Self.output(video, $0, in: options.outputFolder)) }
+            if !options.rescore && written {
                 summary.skipped += 1
                 events(.videoSkipped(name: video.name))
                 continue
             }
             do {
-                let result = try score(video, detector: detector, settings: settings, options: options, events: events, isCancelled: isCancelled)
+                let result = try score(video, detector: detector, settings: settings, eventRules: eventRules, options: options,
+                                       events: events, isCancelled: isCancelled)
                 summary.scored += 1
                 summary.frames += result.rows.count
                 summary.timings.add(result.timings)
@@ -108,8 +127,15 @@ public final class ScoringRun {
                 summary.failed.append(video.name)
                 events(.videoFailed(name: video.name, error: String(describing: error)))
             }
+            if let (rules, source, _) = eventSettings, summary.scored > 0, !eventSettingsWritten {
+                try EventSettingsFile(rules: rules, source: source, sigma: settings.sigma).write(to: Self.eventSettingsPath(options))
+                eventSettingsWritten = true
+            }
         }
         summary.seconds = Date().timeIntervalSince(start)
+        if let earlier = eventSettings?.changedFrom, summary.skipped > 0 {
+            events(.warning("the \(summary.skipped) videos scored before keep events made with threshold \(String(format: "%.6g", earlier.threshold)), sigma \(earlier.sigma.formatted()), gap \(earlier.minimumGapFrames), length \(earlier.minimumEventFrames) (--force scores them again)"))
+        }
         return summary
     }
 
@@ -128,9 +154,33 @@ public final class ScoringRun {
         return detector
     }
 
+    /// The event rules of this run; nil (and no events) when the model has no normal frame scores and no `threshold`
+    /// is given.
+    /// Also how the threshold was set, and the folder's earlier settings when they differ (videos skipped keep
+    /// events made with those).
+    private func eventRules(options: ScoringOptions, sigma: Double,
+                            events: (ScoringEvent) -> Void) throws -> (EventRules, source: String, changedFrom: EventSettingsFile?)? {
+        let threshold: Double, source: String
+        if let given = options.threshold {
+            (threshold, source) = (given, "given (--threshold)")
+        } else if let normal = info.normalFrameScores {
+            let percent = options.falseAlarmPercent ?? info.falseAlarmPercent
+            guard let measured = normal.threshold(falseAlarmPercent: percent, sigma: sigma) else { return nil }
+            (threshold, source) = (measured, normal.description(falseAlarmPercent: percent))
+        } else {
+            events(.threshold(nil, source: "the model has no normal frame scores (trained by an earlier version): no events are written unless --threshold is given"))
+            return nil
+        }
+        events(.threshold(threshold, source: source))
+        let rules = EventRules(threshold: threshold, minimumGap: options.minimumEventGap, minimumFrames: options.minimumEventFrames)
+        let earlier = EventSettingsFile.read(Self.eventSettingsPath(options))
+        return (rules, source, earlier.flatMap { $0.rules != rules || $0.sigma != sigma ? $0 : nil })
+    }
+
     /// One video's outputs, each written whole or not at all.
-    private func score(_ video: VideoSource, detector: LoadedDetector, settings: FrameScorer.Settings, options: ScoringOptions,
-                       events: (ScoringEvent) -> Void, isCancelled: @escaping () -> Bool) throws -> VideoScorer.Result {
+    private func score(_ video: VideoSource, detector: LoadedDetector, settings: FrameScorer.Settings, eventRules: EventRules?,
+                       options: ScoringOptions, events: (ScoringEvent) -> Void,
+                       isCancelled: @escaping () -> Bool) throws -> VideoScorer.Result {
         let reader = try FrameReader(path: video.path)
         events(.videoStarted(name: video.name, frames: reader.info.frameCount))
         var scorerOptions = VideoScorer.Options()
@@ -154,6 +204,15 @@ public final class ScoringRun {
         for object in result.objects { try write(object) }
         try regionsFile.commit()
         try objectsFile?.commit()
+        if options.writeNpy {
+            try ScoreFiles.writeFrameScoresNpy(result.rows, to: Self.output(video, ".npy", in: options.outputFolder))
+        }
+        if let eventRules {
+            let found = AnomalyEvents.find(scores: result.rows.map(\.score), timestamps: result.timestamps,
+                                           peakBoxes: result.topBoxes, rules: eventRules)
+            try writeFileAtomically(Data(AnomalyEvents.csv(found).utf8), to: Self.output(video, ".events.csv", in: options.outputFolder))
+        }
+        // The frame scores last: a video counts as scored when every output exists.
         try ScoreFiles.writeFrameScores(result.rows, to: Self.output(video, ".csv", in: options.outputFolder))
         if let overlay = options.overlayFolder {
             var renderer = OverlayRenderer()
@@ -162,6 +221,10 @@ public final class ScoringRun {
                                 to: Self.output(video, ".mp4", in: overlay))
         }
         return result
+    }
+
+    static func eventSettingsPath(_ options: ScoringOptions) -> String {
+        (options.outputFolder as NSString).appendingPathComponent(EventSettingsFile.name)
     }
 
     static func output(_ video: VideoSource, _ suffix: String, in folder: String) -> String {

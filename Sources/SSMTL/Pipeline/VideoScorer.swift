@@ -14,6 +14,8 @@ public final class VideoScorer {
         /// The cropping thread hands its frames over at least every this many frames, even when their objects do not
         /// fill a batch, so a long stretch without objects does not pile up frame records.
         public var maxFramesPerChunk = 1024
+        /// Score only the first this many frames (nil = the whole video).
+        public var frameLimit: Int?
         public init() {}
     }
 
@@ -27,6 +29,10 @@ public final class VideoScorer {
         public var rows: [FrameScorer.Row]
         public var objects: [ScoredObject]
         public var timings: Timings
+        /// Per frame: seconds from the start of the video, and the box of its highest-scoring object (nil without
+        /// objects), for the events (`AnomalyEvents`).
+        public var timestamps: [Double]
+        public var topBoxes: [PixelBox?]
     }
 
     private let detector: ObjectDetector
@@ -55,7 +61,7 @@ public final class VideoScorer {
         for _ in 0..<3 { buffers.send(BatchSlot(makeBatch())) }
         let producer = BatchProducer(reader: Handed(reader), detector: Handed(detector), messages: messages,
                                      buffers: buffers, batchSize: options.batchSize, radius: options.temporalRadius,
-                                     maxFrames: options.maxFramesPerChunk)
+                                     maxFrames: options.maxFramesPerChunk, frameLimit: options.frameLimit)
         let thread = BackgroundThread { producer.run() }
         do {
             let result = try consume(messages, buffers, frameWidth: reader.info.width, frameHeight: reader.info.height,
@@ -76,17 +82,20 @@ public final class VideoScorer {
         var timings = Timings()
         var frameScorer = FrameScorer(frameWidth: frameWidth, frameHeight: frameHeight, settings: options.frameScoring)
         var pendingFrames: [Int: Int] = [:] // frame -> objects still unscored
-        var framesInOrder: [Int] = []        // frames registered, awaiting their turn in the frame scorer
+        var framesInOrder: [(index: Int, timestamp: Double)] = []  // frames registered, awaiting the frame scorer
+        var timestamps: [Double] = [], topBoxes: [PixelBox?] = []
         var framesHead = 0
         var scoredByFrame: [Int: [ScoredObject]] = [:]
         var allObjects: [ScoredObject] = []
 
         func releaseFinishedFrames() throws {
             let start = Clock.now
-            while framesHead < framesInOrder.count, pendingFrames[framesInOrder[framesHead]] == 0 {
-                let frame = framesInOrder[framesHead]
+            while framesHead < framesInOrder.count, pendingFrames[framesInOrder[framesHead].index] == 0 {
+                let (frame, timestamp) = framesInOrder[framesHead]
                 let objects = scoredByFrame.removeValue(forKey: frame) ?? []
                 frameScorer.addFrame(objects)
+                timestamps.append(timestamp)
+                topBoxes.append(objects.max { $0.score < $1.score }?.box)
                 if let sink { for object in objects { try sink(object) } } else { allObjects += objects }
                 pendingFrames[frame] = nil
                 framesHead += 1
@@ -104,7 +113,7 @@ public final class VideoScorer {
                 progress(decoded)
             case .chunk(let chunk):
                 for f in chunk.frames {
-                    framesInOrder.append(f.index)
+                    framesInOrder.append((f.index, f.timestamp))
                     pendingFrames[f.index] = f.objects
                 }
                 if !chunk.objects.isEmpty {
@@ -131,7 +140,7 @@ public final class VideoScorer {
                     let start = Clock.now
                     let rows = frameScorer.finish()
                     timings.map += Clock.seconds(since: start)
-                    return Result(rows: rows, objects: allObjects, timings: timings)
+                    return Result(rows: rows, objects: allObjects, timings: timings, timestamps: timestamps, topBoxes: topBoxes)
                 }
             }
         }
@@ -177,8 +186,8 @@ private final class BatchSlot: @unchecked Sendable {
 private struct Chunk {
     var slot: BatchSlot
     var objects: [(frame: Int, object: DetectionBox)] = []
-    /// Frames whose cropping started since the previous chunk, in order, with their object counts.
-    var frames: [(index: Int, objects: Int)] = []
+    /// Frames whose cropping started since the previous chunk, in order, with their object counts and timestamps.
+    var frames: [(index: Int, objects: Int, timestamp: Double)] = []
     var framesDecoded = 0
     /// Set on the last chunk of the video: the producer's stage timings.
     var finalTimings: VideoScorer.Timings?
@@ -194,14 +203,15 @@ private enum PipeMessage {
 private final class BatchProducer: @unchecked Sendable {
     let reader: FrameReader, detector: ObjectDetector
     let messages: BoundedChannel<PipeMessage>, buffers: BoundedChannel<BatchSlot>
-    let batchSize: Int, radius: Int, maxFrames: Int
+    let batchSize: Int, radius: Int, maxFrames: Int, frameLimit: Int
     private var timings = VideoScorer.Timings()
 
     init(reader: Handed<FrameReader>, detector: Handed<ObjectDetector>, messages: BoundedChannel<PipeMessage>,
-         buffers: BoundedChannel<BatchSlot>, batchSize: Int, radius: Int, maxFrames: Int) {
+         buffers: BoundedChannel<BatchSlot>, batchSize: Int, radius: Int, maxFrames: Int, frameLimit: Int?) {
         self.reader = reader.value; self.detector = detector.value
         self.messages = messages; self.buffers = buffers
         self.batchSize = batchSize; self.radius = radius; self.maxFrames = max(1, maxFrames)
+        self.frameLimit = frameLimit ?? Int.max
     }
 
     func run() {
@@ -214,7 +224,7 @@ private final class BatchProducer: @unchecked Sendable {
         // The middle-box input and target are frames of the forward crops: copied, not cropped again.
         let middleFrames = TemporalOffsets.middleBoxInput(t: radius).map { forwardOffsets.firstIndex(of: $0)! }
         let centreFrame = [forwardOffsets.firstIndex(of: 0)!]
-        var waiting: [(frame: Int, objects: [DetectionBox])] = []  // detections whose window is not complete yet
+        var waiting: [(frame: Int, timestamp: Double, objects: [DetectionBox])] = []  // window not complete yet
         guard let first = buffers.receive() else { throw HandoffCancelled() }
         var chunk = Chunk(slot: first)
         var decoded = 0
@@ -227,9 +237,9 @@ private final class BatchProducer: @unchecked Sendable {
             chunk = Chunk(slot: next)
         }
 
-        func crop(frame center: Int, objects: [DetectionBox]) throws {
+        func crop(frame center: Int, timestamp: Double, objects: [DetectionBox]) throws {
             if chunk.frames.count >= maxFrames { try handOver() }
-            chunk.frames.append((center, objects.count))
+            chunk.frames.append((center, objects.count, timestamp))
             for object in objects {
                 let start = Clock.now
                 let n = chunk.objects.count
@@ -245,7 +255,7 @@ private final class BatchProducer: @unchecked Sendable {
         }
 
         var decodeStart = Clock.now
-        while let frame = try reader.next() {
+        while decoded < frameLimit, let frame = try reader.next() {
             timings.decode += Clock.seconds(since: decodeStart)
             if buffers.isCancelled { throw HandoffCancelled() }
             let detectStart = Clock.now
@@ -253,10 +263,10 @@ private final class BatchProducer: @unchecked Sendable {
             timings.detect += Clock.seconds(since: detectStart)
             window.push(frame)
             decoded = frame.index + 1
-            waiting.append((frame.index, clipped))
+            waiting.append((frame.index, frame.timestamp, clipped))
             var ready = 0
             while ready < waiting.count, window.isWindowComplete(around: waiting[ready].frame) {
-                try crop(frame: waiting[ready].frame, objects: waiting[ready].objects)
+                try crop(frame: waiting[ready].frame, timestamp: waiting[ready].timestamp, objects: waiting[ready].objects)
                 ready += 1
             }
             waiting.removeFirst(ready)
@@ -264,7 +274,7 @@ private final class BatchProducer: @unchecked Sendable {
             decodeStart = Clock.now
         }
         window.markEnd()
-        for item in waiting { try crop(frame: item.frame, objects: item.objects) }
+        for item in waiting { try crop(frame: item.frame, timestamp: item.timestamp, objects: item.objects) }
         chunk.framesDecoded = decoded
         chunk.finalTimings = timings
         messages.send(.chunk(chunk))

@@ -1,4 +1,5 @@
 import AtomicFile
+import Evaluation
 import Foundation
 import VideoIO
 
@@ -12,6 +13,11 @@ public enum ScoreFiles {
             text += "\(row.frame),\(format(row.score))," + row.heads.map(format).joined(separator: ",") + "\n"
         }
         try writeFileAtomically(Data(text.utf8), to: path)
+    }
+
+    /// `<video>.npy` (`score --npy`): the frame scores as a one-dimensional little-endian float32 NumPy array.
+    public static func writeFrameScoresNpy(_ rows: [FrameScorer.Row], to path: String) throws {
+        try writeFileAtomically(NpyFile.float32Vector(rows.map { Float($0.score) }), to: path)
     }
 
     /// `<video>.regions.txt`: `frame_id,x_min,y_min,x_max,y_max,anomaly_score`, one row per detected object
@@ -63,5 +69,41 @@ public final class RegionsFileWriter {
     private func flush() throws {
         do { try file.append(pending) } catch { throw VideoIOError(file.path, "\(error)") }
         pending.removeAll(keepingCapacity: true)
+    }
+}
+
+/// `DIR/events.json`: the threshold and rules that made the folder's `<video>.events.csv` files, for `ssmtl report` and
+/// for a reader who wants to know what an event means.
+public struct EventSettingsFile: Codable, Equatable, Sendable {
+    public static let name = "events.json"
+
+    public var threshold: Double
+    public var thresholdSource: String
+    public var minimumGapFrames: Int
+    public var minimumEventFrames: Int
+    public var sigma: Double
+
+    enum CodingKeys: String, CodingKey {
+        case threshold, thresholdSource = "threshold_source", minimumGapFrames = "min_gap_frames"
+        case minimumEventFrames = "min_event_frames", sigma
+    }
+
+    public init(rules: EventRules, source: String, sigma: Double) {
+        threshold = rules.threshold; thresholdSource = source
+        minimumGapFrames = rules.minimumGap; minimumEventFrames = rules.minimumFrames; self.sigma = sigma
+    }
+
+    public var rules: EventRules { EventRules(threshold: threshold, minimumGap: minimumGapFrames, minimumFrames: minimumEventFrames) }
+
+    /// The file in `path`, nil when it is missing or unreadable (it only describes the events).
+    public static func read(_ path: String) -> EventSettingsFile? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try? JSONDecoder().decode(EventSettingsFile.self, from: data)
+    }
+
+    public func write(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try writeFileAtomically(try encoder.encode(self) + Data("\n".utf8), to: path)
     }
 }

@@ -42,6 +42,9 @@ public struct TrainingOptions: Sendable, Equatable {
     public var resume = false
     /// Network threads (0 = all cores). Process-wide: the run sets NeuralNet's thread plan.
     public var threads = 0
+    /// The share (percent) of the normal validation frames that `score`'s default event threshold lets through:
+    /// stored in the model with those frames' scores (`NormalFrameScores`).
+    public var falseAlarmPercent = NormalFrameScores.defaultFalseAlarmPercent
 
     public init() {}
 
@@ -64,6 +67,7 @@ public struct TrainingOptions: Sendable, Equatable {
         }
         if threads < 0 { return "the thread count must not be negative" }
         if objectsPerEpoch < 0 { return "the objects per epoch must not be negative" }
+        if !NormalFrameScores.falseAlarmPercentRange.contains(falseAlarmPercent) { return "the false-alarm percentage must lie in 0...50" }
         return detector.problem
     }
 }
@@ -98,8 +102,8 @@ public enum TrainingEvent: Sendable {
 /// Where a training run's seconds went (wall clock), phase by phase, with the epochs' stage timings summed.
 public struct TrainingTimings: Sendable {
     public var mainEpochs = 0.0, studentEpochs = 0.0
-    /// The final normal statistics and appearance bank, and the choice of σ.
-    public var statistics = 0.0, sigma = 0.0
+    /// The final normal statistics and appearance bank, the choice of σ, and the normal frames' scores (threshold).
+    public var statistics = 0.0, sigma = 0.0, threshold = 0.0
     public var total = 0.0
     /// The stages of every main and student epoch.
     public var stages = EpochTimings()

@@ -263,13 +263,50 @@ public final class TrainingRun {
         final.scoreSigmaValidation = nil
         try ModelCheckpoint.save(model, info: final, to: modelPath, includeOptimizer: false)
         let sigmaStart = Date()
-        defer { timings.sigma = Date().timeIntervalSince(sigmaStart) }
         if let (sigma, table) = try chooseSigma(model: model, statistics: measured.statistics, savedEpochs: info.epoch) {
             final.scoreSigma = sigma
             final.scoreSigmaValidation = table
             try ModelCheckpoint.save(model, info: final, to: modelPath, includeOptimizer: false)
         }
+        timings.sigma = Date().timeIntervalSince(sigmaStart)
+        let thresholdStart = Date()
+        if let normal = try scoreNormalFrames(model: model, statistics: measured.statistics, savedEpochs: info.epoch) {
+            final.normalFrameScores = normal
+            final.falseAlarmPercent = options.falseAlarmPercent
+            try ModelCheckpoint.save(model, info: final, to: modelPath, includeOptimizer: false)
+            if let threshold = normal.threshold(falseAlarmPercent: options.falseAlarmPercent, sigma: final.scoreSigma ?? 0) {
+                events(.note(String(format: "event threshold %.4g (sigma %@): ", threshold, (final.scoreSigma ?? 0).formatted())
+                             + normal.description(falseAlarmPercent: options.falseAlarmPercent)))
+            }
+        }
+        timings.threshold = Date().timeIntervalSince(thresholdStart)
         return final
+    }
+
+    /// The validation videos scored as they are (normal), up to `NormalFrameScores.maximumFramesPerVideo` frames each,
+    /// before temporal smoothing: `score` sets its event threshold from them. nil (with a warning) when that fails:
+    /// the model is complete without them, and `score` then needs `--threshold` for events.
+    private func scoreNormalFrames(model: MultiTaskModel, statistics: HeadStatistics, savedEpochs: Int) throws -> NormalFrameScores? {
+        let videos = validationVideos
+        events(.note("scoring the normal validation frames of \(videos.map(\.name).joined(separator: ", ")) for the event threshold"))
+        do {
+            var scores: [[Double]] = []
+            for video in videos {
+                if isCancelled() { throw TrainingStopped(epoch: -1) }
+                var scorerOptions = VideoScorer.Options()
+                scorerOptions.batchSize = options.batchSize
+                scorerOptions.frameLimit = NormalFrameScores.maximumFramesPerVideo
+                let scorer = VideoScorer(detector: try detector!.detector(for: video), scorer: model, statistics: statistics,
+                                         options: scorerOptions)
+                scores.append(try scorer.score(FrameReader(path: video.path), isCancelled: isCancelled).rows.map(\.score))
+            }
+            return NormalFrameScores(videos: scores, names: videos.map(\.name))
+        } catch is TrainingStopped {
+            throw cancelled(during: "the normal frames' scoring", savedEpochs: savedEpochs)
+        } catch {
+            events(.warning("could not score the normal validation frames (\(error)); \(modelPath) is complete, score writes events only with --threshold"))
+            return nil
+        }
     }
 
     /// The scoring σ, chosen on the validation replays (no test labels): the σ and every σ's frame AUC, or nil when
