@@ -149,14 +149,15 @@ public enum Evaluator {
         return EvaluationOutcome(report: report, labels: labels, scores: scores, frameAUC: auc, regionTrack: regionTrack)
     }
 
-    /// Score-file stems by match key (the per-object tables of `score --object-heads` are not frame scores).
+    /// Score-file stems by match key (the per-object tables of `score --object-heads` and the events are not frame
+    /// scores).
     /// No score file at all, two files for one video, or a file without ground truth are errors.
     static func scoreFileStems(in scoresDirectory: String, groundTruth set: GroundTruthSet) throws -> [String: String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: scoresDirectory) else {
             throw EvaluationError(scoresDirectory, "cannot list the scores folder")
         }
         var csvByKey: [String: String] = [:]
-        for name in names where name.hasSuffix(".csv") && !name.hasSuffix(".objects.csv") && !name.hasPrefix(".") {
+        for name in names where ScoreFileReader.isFrameScoreFile(name) {
             let stem = String(name.dropLast(4))
             let key = set.matchKey(stem)
             if let other = csvByKey[key] {

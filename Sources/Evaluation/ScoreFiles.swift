@@ -3,6 +3,12 @@ import Foundation
 /// The outputs of `ssmtl score` read back: `<video>.csv` (header `frame,score,...`, one row per frame)
 /// and `<video>.regions.txt` (`frame_id,x_min,y_min,x_max,y_max,anomaly_score`, no header).
 public enum ScoreFileReader {
+    /// Whether a file of a scores folder is a frame-score file `<video>.csv`: not the per-object tables
+    /// (`<video>.objects.csv`), not the events (`<video>.events.csv`), not a hidden temporary.
+    public static func isFrameScoreFile(_ name: String) -> Bool {
+        name.hasSuffix(".csv") && !name.hasSuffix(".objects.csv") && !name.hasSuffix(".events.csv") && !name.hasPrefix(".")
+    }
+
     /// Names of the columns of a score file's header (lower case).
     public static func columns(path: String) throws -> [String] {
         guard let data = FileManager.default.contents(atPath: path) else { throw EvaluationError(path, "cannot read the file") }
