@@ -149,14 +149,14 @@ public enum Evaluator {
         return EvaluationOutcome(report: report, labels: labels, scores: scores, frameAUC: auc, regionTrack: regionTrack)
     }
 
-    /// Score-file stems by match key (the per-object tables of `score --object-heads` are not frame scores).
-    /// No score file at all, two files for one video, or a file without ground truth are errors.
+    /// Score-file stems by match key (the per-object tables of `score --object-heads` and the events tables are not
+    /// frame scores). No score file at all, two files for one video, or a file without ground truth are errors.
     static func scoreFileStems(in scoresDirectory: String, groundTruth set: GroundTruthSet) throws -> [String: String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: scoresDirectory) else {
             throw EvaluationError(scoresDirectory, "cannot list the scores folder")
         }
         var csvByKey: [String: String] = [:]
-        for name in names where name.hasSuffix(".csv") && !name.hasSuffix(".objects.csv") && !name.hasPrefix(".") {
+        for name in names where isFrameScoreFile(name) {
             let stem = String(name.dropLast(4))
             let key = set.matchKey(stem)
             if let other = csvByKey[key] {
@@ -191,6 +191,12 @@ public enum Evaluator {
         "evaluated the \(evaluated) of the \(evaluated + leftOut.count) ground-truth videos that have a score file; "
             + "left out \(leftOut.count) without one: \(nameList(leftOut))"
     }
+}
+
+/// Whether a file of a scores folder is a `<video>.csv` of frame scores, not one of the other tables `ssmtl score`
+/// writes beside it (`<video>.objects.csv`, `<video>.events.csv`) nor a hidden temporary.
+public func isFrameScoreFile(_ name: String) -> Bool {
+    name.hasSuffix(".csv") && !name.hasSuffix(".objects.csv") && !name.hasSuffix(".events.csv") && !name.hasPrefix(".")
 }
 
 /// Names for a one-line message: "01", "01 and 02", "01, 02 and 03", or the first `shown` and how many more

@@ -99,8 +99,10 @@ public enum Plots {
         chart.height = 280
         chart.xDomain = -0.5...(Double(max(scores.count, 1)) - 0.5)
         if let labels {
-            chart.shadings.append(.init(name: "ground-truth anomaly", color: groundTruthColor, opacity: 0.16,
-                                        ranges: SVGChart.ranges(of: labels.map { $0 != 0 })))
+            // Without events the ground truth shades the plot, as in the PNG; with them it underlines it, so that
+            // where the two overlap each stays visible.
+            chart.shadings.append(.init(name: "ground-truth anomaly", color: groundTruthColor, opacity: events.isEmpty ? 0.16 : 0.85,
+                                        ranges: SVGChart.ranges(of: labels.map { $0 != 0 }), strip: !events.isEmpty))
         }
         if !events.isEmpty {
             chart.shadings.append(.init(name: "event", color: eventColor, opacity: 0.28,

@@ -15,14 +15,16 @@ public struct SVGChart {
         }
     }
 
-    /// Stretches of the x axis painted behind the lines, under one legend entry.
+    /// Stretches of the x axis painted behind the lines, under one legend entry: the plot's full height, or a strip
+    /// along its bottom (two kinds of stretches that overlap stay apart: one shades, the other underlines).
     public struct Shading {
         public var name: String
         public var color: RGB
         public var opacity: Double
         public var ranges: [ClosedRange<Double>]
-        public init(name: String, color: RGB, opacity: Double, ranges: [ClosedRange<Double>]) {
-            self.name = name; self.color = color; self.opacity = opacity; self.ranges = ranges
+        public var strip: Bool
+        public init(name: String, color: RGB, opacity: Double, ranges: [ClosedRange<Double>], strip: Bool = false) {
+            self.name = name; self.color = color; self.opacity = opacity; self.ranges = ranges; self.strip = strip
         }
     }
 
@@ -84,7 +86,8 @@ public struct SVGChart {
             for range in shading.ranges where range.lowerBound.isFinite && range.upperBound.isFinite {
                 let a = px(range.lowerBound), b = px(range.upperBound)
                 guard b > a else { continue }
-                svg += "<rect x=\"\(n(a))\" y=\"\(n(top))\" width=\"\(n(b - a))\" height=\"\(n(bottom - top))\"/>\n"
+                let y = shading.strip ? bottom - Self.stripHeight : top
+                svg += "<rect x=\"\(n(a))\" y=\"\(n(y))\" width=\"\(n(b - a))\" height=\"\(n(bottom - y))\"/>\n"
             }
             svg += "</g>\n"
         }
@@ -161,6 +164,9 @@ public struct SVGChart {
         if let t = threshold { entries.append((name: t.label, color: t.color, mark: .line(dashed: true))) }
         return entries
     }
+
+    /// Height of a strip shading, in view-box units.
+    static let stripHeight = 9.0
 
     /// How many of the items (widths) go on each row of `width`.
     static func wrap(_ widths: [Double], width: Double, gap: Double) -> [Int] {
