@@ -19,6 +19,9 @@ final class EvaluatorTests: XCTestCase {
         try EvalPaths.write("1,2,2,4,4,0.9\n2,2,2,4,4,0.8\n3,9,9,9,9,0.1\n", to: scores + "/a.regions.txt")
         // The per-object table of `score --object-heads` sits beside the score files and is not one of them.
         try EvalPaths.write("frame,x_min,y_min,x_max,y_max,score,aot,mi,mb,kd\n1,2,2,4,4,0.9,0,0,0,0\n", to: scores + "/a.objects.csv")
+        // So is the events table of a scores folder written with a threshold.
+        try EvalPaths.write("rank,start_frame,end_frame,start_time,end_time,peak_frame,peak_time,peak_score,mean_score,x_min,y_min,x_max,y_max\n"
+                            + "1,1,2,0.040,0.080,1,0.040,0.8,0.75,2,2,4,4\n", to: scores + "/a.events.csv")
         let set = try GroundTruthLoader.load(path: gt, dataset: .auto, deriveRegions: Evaluator.hasRegionFiles(scores))
         XCTAssertEqual(set.dataset, .generic)
         XCTAssertEqual(set.regionSource, .trackFiles)
