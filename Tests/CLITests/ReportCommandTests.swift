@@ -161,6 +161,21 @@ final class ReportCommandTests: XCTestCase {
         try assertFails(unreadable, videos: [frames], "020.png: not a valid .png image")
     }
 
+    func testCommandLineMistakesAreUsageErrors() throws {
+        let paths = try ScoredFolder.make(in: try makeScratchFolder("ssmtl-report"))
+        for (arguments, fragment) in [(["--thumbnail-width", "8"], "--thumbnail-width must lie in 32...1920"),
+                                      (["--dataset", "ped2"], "--dataset needs --gt")] {
+            let (result, report) = try run(paths, extra: arguments)
+            XCTAssertEqual(result.status, 64, result.stderr)
+            XCTAssertEqual(result.stderrLines.count, 1, result.stderr)
+            XCTAssertTrue(result.stderr.contains(fragment) && result.stderr.contains("(see 'ssmtl help report')"), result.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: report))
+        }
+        let (folder, _) = try run(paths, out: paths.scores)
+        XCTAssertEqual(folder.status, 1, folder.stderr)
+        XCTAssertTrue(folder.stderr.contains("--out names a folder; give a file name such as"), folder.stderr)
+    }
+
     /// Chromium draws the page: the screenshot has text (dark pixels), the chart and the thumbnails (many colours).
     func testABrowserDrawsThePage() throws {
         guard ["/usr/bin/chromium", "/usr/bin/chromium-browser"].contains(where: FileManager.default.isExecutableFile(atPath:)) else {
