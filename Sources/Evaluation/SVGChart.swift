@@ -61,7 +61,8 @@ public struct SVGChart {
         if let t = threshold?.value, t.isFinite { ys.append(t) }
         let xRange = xDomain ?? Self.span(xs)
         let yRange = yDomain ?? Self.roundedOut(Self.span(ys))
-        let xTicks = Self.ticks(xRange, target: Int(width / 90)), yTicks = Self.ticks(yRange, target: Int(height / 60))
+        // About one x tick per 90 units and at least five y intervals: a short chart still reads off values.
+        let xTicks = Self.ticks(xRange, target: Int(width / 90)), yTicks = Self.ticks(yRange, target: max(5, Int(height / 80)))
 
         // Layout: title, legend rows, plot; tick labels left of and below the plot, the axis labels outside them.
         let f = fontSize
@@ -84,8 +85,10 @@ public struct SVGChart {
         for shading in shadings {
             svg += "<g class=\"shading\" fill=\"\(hex(shading.color))\" fill-opacity=\"\(String(format: "%.2f", shading.opacity))\">\n"
             for range in shading.ranges where range.lowerBound.isFinite && range.upperBound.isFinite {
-                let a = px(range.lowerBound), b = px(range.upperBound)
+                var a = px(range.lowerBound), b = px(range.upperBound)
                 guard b > a else { continue }
+                // At least 2 units wide: a one-frame event of an hour-long video stays visible.
+                if b - a < 2 { let middle = (a + b) / 2; a = max(left, middle - 1); b = min(right, a + 2); a = b - 2 }
                 let y = shading.strip ? bottom - Self.stripHeight : top
                 svg += "<rect x=\"\(n(a))\" y=\"\(n(y))\" width=\"\(n(b - a))\" height=\"\(n(bottom - y))\"/>\n"
             }

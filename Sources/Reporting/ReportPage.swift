@@ -72,10 +72,12 @@ enum ReportPage {
             ("frames", "\(r.frames), of which \(r.anomalousFrames) anomalous"),
             ("micro AUC", percent(r.microAUC)),
             ("macro AUC", percent(r.macroAUC) + " (padding \(r.macroPadding))"),
-            ("RBDC", percent(r.rbdc)),
-            ("TBDC", percent(r.tbdc)),
         ]
-        if r.rbdc == nil { rows.append(("RBDC/TBDC", "not computed: no <video>.regions.txt files or no ground-truth regions")) }
+        if r.rbdc == nil {
+            rows.append(("RBDC/TBDC", "not computed: no <video>.regions.txt files or no ground-truth regions"))
+        } else {
+            rows += [("RBDC", percent(r.rbdc)), ("TBDC", percent(r.tbdc))]
+        }
         html += facts(rows)
         for note in r.notes { html += "<p class=\"note\">\(xmlEscaped(note))</p>\n" }
         return html
@@ -111,7 +113,8 @@ enum ReportPage {
             }
             html += "<td>\(e.startFrame)–\(e.endFrame)</td>"
             html += "<td>\(clock(e.startTime))–\(clock(e.endTime))</td>"
-            html += "<td class=\"num\">\(e.endFrame - e.startFrame + 1) frames<br/>\(String(format: "%.2f", max(0, e.endTime - e.startTime))) s</td>"
+            let frames = e.endFrame - e.startFrame + 1
+            html += "<td class=\"num\">" + (frames == 1 ? "1 frame" : "\(frames) frames<br/>\(String(format: "%.2f", max(0, e.endTime - e.startTime))) s") + "</td>"
             html += "<td class=\"num\">\(score(e.peakScore))</td><td class=\"num\">\(score(e.meanScore))</td>"
             html += "<td>" + (e.box.map { "\($0.xMin), \($0.yMin) … \($0.xMax), \($0.yMax)" } ?? "<span class=\"none\">no object</span>") + "</td>"
             html += "</tr>\n"

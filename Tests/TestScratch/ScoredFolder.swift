@@ -5,7 +5,7 @@ import VideoIO
 /// (made with the project's writer) and generic-layout ground truth: what the report tests run on.
 ///
 /// - `01`: 480x240, 60 frames, a bright square moving right; two events: rank 1 peaks at frame 40 with the box
-///   `boxOf01`, rank 2 at frame 15 with no object.
+///   `boxOf01`, rank 2 at frame 15 with no object; a region file and a ground-truth track (frames 34-46).
 /// - `03`: 30 frames, scores only (no events file: written without a threshold); no video needed.
 /// - `a&b <2>`: 200x100, 40 frames, an events file with no event.
 public enum ScoredFolder {
@@ -47,6 +47,10 @@ public enum ScoredFolder {
                   + "\"threshold\": 2.75, \"min_gap_frames\": 10, \"added_later\": [1, 2]}\n", to: paths.scores + "/events.json")
 
         try write((0..<60).map { (34...46).contains($0) ? "1" : "0" }.joined(separator: "\n") + "\n", to: paths.groundTruth + "/01.txt")
+        // 01's anomaly as a track, and the scorer's region at its peak: RBDC and TBDC are computed.
+        try FileManager.default.createDirectory(atPath: paths.groundTruth + "/tracks", withIntermediateDirectories: true)
+        try write((34...46).map { "0,\($0),\(b.xMin),\(b.yMin),\(b.xMax),\(b.yMax)\n" }.joined(), to: paths.groundTruth + "/tracks/01.txt")
+        try write("40,\(b.xMin),\(b.yMin),\(b.xMax),\(b.yMax),5\n", to: paths.scores + "/01.regions.txt")
         try write((0..<30).map { $0 == 4 ? "1" : "0" }.joined(separator: "\n") + "\n", to: paths.groundTruth + "/03.txt")
         try write((0..<40).map { _ in "0" }.joined(separator: "\n") + "\n", to: paths.groundTruth + "/a&b <2>.txt")
         return paths
