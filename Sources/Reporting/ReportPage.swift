@@ -33,13 +33,16 @@ enum ReportPage {
         .muted { color: #4b5260; }
         section, .summary { background: #ffffff; border: 1px solid #d5d9e0; border-radius: 6px; padding: 16px 20px; margin: 18px 0; }
         table { border-collapse: collapse; margin: 8px 0; }
-        th, td { border-bottom: 1px solid #dde1e7; padding: 6px 12px 6px 0; text-align: left; vertical-align: top; }
+        th, td { border-bottom: 1px solid #dde1e7; padding: 6px 14px 6px 0; text-align: left; vertical-align: top; }
         th { font-size: 14px; color: #39404d; font-weight: bold; border-bottom: 2px solid #b9c0cc; }
         td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+        table.events th, table.events td.num, table.events td.span { white-space: nowrap; }
         table.facts th { border-bottom: 1px solid #dde1e7; font-size: 16px; padding-right: 24px; }
         table.events td { font-size: 15px; }
         svg.chart { display: block; width: 100%; max-width: 1100px; height: auto; }
+        .pictures { display: flex; gap: 8px; align-items: flex-start; }
         img.thumb { display: block; max-width: 320px; height: auto; border: 1px solid #9aa3b0; }
+        img.closeup { display: block; width: auto; height: 130px; max-width: 200px; object-fit: contain; border: 1px solid #9aa3b0; background: #222; }
         .none { color: #4b5260; font-style: italic; }
         .note { background: #fff7e0; border-left: 4px solid #e0a800; padding: 6px 10px; }
         a { color: #0b57c2; }
@@ -84,7 +87,7 @@ enum ReportPage {
     }
 
     /// One video's section: title, facts, the score chart, the events table.
-    static func section(_ video: ReportVideo, anchor: String, chart: String, thumbnails: [Int: Data]?) -> String {
+    static func section(_ video: ReportVideo, anchor: String, chart: String, thumbnails: [Int: EventPictures]?) -> String {
         var html = "<section id=\"\(anchor)\">\n<h2>\(xmlEscaped(video.name))</h2>\n"
         var facts = "\(video.scores.count) frames"
         if let peak = video.scores.max() { facts += ", highest frame score \(score(peak))" }
@@ -100,19 +103,21 @@ enum ReportPage {
             return html
         }
         html += "<h3>\(events.count) event\(events.count == 1 ? "" : "s"), highest peak first</h3>\n"
-        html += "<table class=\"events\">\n<thead><tr><th class=\"num\">rank</th><th>peak frame</th><th>frames</th><th>time</th>"
-            + "<th class=\"num\">length</th><th class=\"num\">peak score</th><th class=\"num\">mean score</th><th>box (x, y … x, y)</th></tr></thead>\n<tbody>\n"
+        html += "<table class=\"events\">\n<thead><tr><th class=\"num\">rank</th><th>peak frame</th><th>frames<br/>time</th>"
+            + "<th class=\"num\">length</th><th class=\"num\">peak score</th><th class=\"num\">mean score</th><th>box<br/>(x, y … x, y)</th></tr></thead>\n<tbody>\n"
         for e in events {
             html += "<tr>"
             html += "<td class=\"num\">\(e.rank)</td>"
-            if let jpeg = thumbnails?[e.rank] {
-                html += "<td><img class=\"thumb\" alt=\"frame \(e.peakFrame) of \(xmlEscaped(video.name))\" src=\"data:image/jpeg;base64,\(jpeg.base64EncodedString())\"/>"
-                    + "frame \(e.peakFrame) at \(clock(e.peakTime))</td>"
+            if let pictures = thumbnails?[e.rank] {
+                html += "<td><div class=\"pictures\"><img class=\"thumb\" alt=\"frame \(e.peakFrame) of \(xmlEscaped(video.name))\" src=\"data:image/jpeg;base64,\(pictures.frame.base64EncodedString())\"/>"
+                if let closeUp = pictures.closeUp {
+                    html += "<img class=\"closeup\" alt=\"the peak object, close up\" src=\"data:image/jpeg;base64,\(closeUp.base64EncodedString())\"/>"
+                }
+                html += "</div>frame \(e.peakFrame) at \(clock(e.peakTime))</td>"
             } else {
                 html += "<td>frame \(e.peakFrame) at \(clock(e.peakTime))</td>"
             }
-            html += "<td>\(e.startFrame)–\(e.endFrame)</td>"
-            html += "<td>\(clock(e.startTime))–\(clock(e.endTime))</td>"
+            html += "<td class=\"span\">\(e.startFrame)–\(e.endFrame)<br/>\(clock(e.startTime))–\(clock(e.endTime))</td>"
             let frames = e.endFrame - e.startFrame + 1
             html += "<td class=\"num\">" + (frames == 1 ? "1 frame" : "\(frames) frames<br/>\(String(format: "%.2f", max(0, e.endTime - e.startTime))) s") + "</td>"
             html += "<td class=\"num\">\(score(e.peakScore))</td><td class=\"num\">\(score(e.meanScore))</td>"

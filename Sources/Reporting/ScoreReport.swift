@@ -36,7 +36,7 @@ public struct ReportSummary: Sendable {
     public var videos: Int
     public var frames: Int
     public var events: Int
-    public var thumbnails: Int
+    public var picturedEvents: Int
 }
 
 /// Builds the report: one self-contained HTML page for reviewing a folder of scores.
@@ -67,12 +67,12 @@ public enum ScoreReport {
             do { try stream.append(text) } catch { throw ReportError(options.output, "\(error)") }
         }
         let summary = ReportSummary(videos: videos.count, frames: videos.reduce(0) { $0 + $1.scores.count },
-                                    events: videos.reduce(0) { $0 + ($1.events?.count ?? 0) }, thumbnails: 0)
+                                    events: videos.reduce(0) { $0 + ($1.events?.count ?? 0) }, picturedEvents: 0)
         try append(ReportPage.head(title: "ssmtl report: \(options.scoresDirectory)"))
         try append(summaryHTML(videos, summary: summary, settings: settings, evaluation: evaluation, options: options))
-        var thumbnailCount = 0
+        var thumbnailCount = 0  // events with pictures
         for (i, video) in videos.enumerated() {
-            var thumbnails: [Int: Data]?
+            var thumbnails: [Int: EventPictures]?
             if let source = sources[video.name], let events = video.events, !events.isEmpty {
                 thumbnails = try EventThumbnails.make(video: source, events: events, maxWidth: options.thumbnailWidth, eventsPath: video.eventsPath)
                 thumbnailCount += thumbnails?.count ?? 0
@@ -82,12 +82,12 @@ public enum ScoreReport {
                                             threshold: settings?.threshold.map { .init(value: $0, label: "threshold \(ReportPage.score($0))") })
             try append(ReportPage.section(video, anchor: "video-\(i + 1)", chart: chart.render(), thumbnails: thumbnails))
             progress("report: \(video.name): \(video.scores.count) frames, \(video.events?.count ?? 0) events"
-                + (thumbnails.map { ", \($0.count) thumbnails" } ?? ""))
+                + (thumbnails.map { ", \($0.count) pictured" } ?? ""))
         }
         try append(ReportPage.end)
         do { try stream.commit() } catch { throw ReportError(options.output, "\(error)") }
         var done = summary
-        done.thumbnails = thumbnailCount
+        done.picturedEvents = thumbnailCount
         return done
     }
 
@@ -146,7 +146,7 @@ public enum ScoreReport {
             if let sigma = s.sigma { how.append("scores smoothed with σ = \(String(format: "%g", sigma)) frames") }
             if !how.isEmpty { rows.append(("events cut with", how.joined(separator: "; "))) }
         }
-        rows.append(("thumbnails", options.videoInputs.isEmpty ? "none (no --videos given)" : "the peak frame of each event, box in red"))
+        rows.append(("thumbnails", options.videoInputs.isEmpty ? "none (no --videos given)" : "the peak frame of each event and a close-up of its peak object, the box in red"))
         html += ReportPage.facts(rows)
         if let evaluation { html += ReportPage.metrics(evaluation) }
         html += "<h3>Videos</h3>\n<table>\n<thead><tr><th>video</th><th class=\"num\">frames</th><th class=\"num\">events</th>"

@@ -21,7 +21,7 @@ struct Report: ParsableCommand {
     var scores: String
 
     @Option(parsing: .upToNextOption,
-            help: ArgumentHelp("The scored videos (files, frame folders, or folders of those, as 'ssmtl score' takes them): each event's table row shows its peak frame with the peak object's box. Without it the page has no thumbnails.", valueName: "input"))
+            help: ArgumentHelp("The scored videos (files, frame folders, or folders of those, as 'ssmtl score' takes them): each event's table row shows its peak frame and a close-up of the peak object, the box drawn. Without it the page has no pictures.", valueName: "input"))
     var videos: [String] = []
 
     @Option(help: ArgumentHelp("Ground truth, as 'ssmtl eval --gt' takes it: the page adds eval's metrics (micro/macro AUC, RBDC, TBDC) for the scored videos and shades the anomalous frames on each curve.", valueName: "path"))
@@ -59,7 +59,7 @@ struct Report: ParsableCommand {
         options.dataset = dataset
         options.thumbnailWidth = thumbnailWidth
         let summary = try ScoreReport.write(options) { Terminal.note($0, quiet: quiet) }
-        Terminal.note(String(format: "report: wrote %@: %d videos, %d frames, %d events, %d thumbnails in %.1f s", out, summary.videos,
-                             summary.frames, summary.events, summary.thumbnails, Date().timeIntervalSince(started)), quiet: quiet)
+        Terminal.note(String(format: "report: wrote %@: %d videos, %d frames, %d events, %d pictured in %.1f s", out, summary.videos,
+                             summary.frames, summary.events, summary.picturedEvents, Date().timeIntervalSince(started)), quiet: quiet)
     }
 }

@@ -38,8 +38,8 @@ final class ReportCommandTests: XCTestCase {
         let (result, report) = try run(paths, extra: ["--gt", paths.groundTruth])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stderrLines.filter { $0.hasPrefix("report: ") }.count, 4, result.stderr)
-        XCTAssertTrue(result.stderr.contains("report: 01: 60 frames, 2 events, 2 thumbnails"), result.stderr)
-        XCTAssertTrue(result.stderr.contains("3 videos, 130 frames, 2 events, 2 thumbnails"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("report: 01: 60 frames, 2 events, 2 pictured"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("3 videos, 130 frames, 2 events, 2 pictured"), result.stderr)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: paths.root + "/out"), ["report.html"], "no temporary left")
 
         let page = try Page(report)
@@ -71,30 +71,31 @@ final class ReportCommandTests: XCTestCase {
         // Self-contained: no script, every image embedded; each thumbnail decodes at 320 px wide with the box drawn.
         XCTAssertTrue(page.elements("script").isEmpty)
         XCTAssertTrue(page.elements("link").isEmpty)
+        // Rank 1 has a box: the frame and a close-up; rank 2 has no object: the frame alone.
         let images = page.elements("img")
-        XCTAssertEqual(images.count, 2)
+        XCTAssertEqual(images.map { $0.value("class") }, ["thumb", "closeup", "thumb"])
         let scratch = try makeScratchFolder("ssmtl-report-thumbs")
+        var decoded: [Frame] = []
         for (k, image) in images.enumerated() {
             let source = try XCTUnwrap(image.value("src"))
             XCTAssertTrue(source.hasPrefix("data:image/jpeg;base64,"), String(source.prefix(40)))
             let data = try XCTUnwrap(Data(base64Encoded: String(source.dropFirst("data:image/jpeg;base64,".count))))
-            let file = scratch + "/thumb\(k).jpg"
+            let file = scratch + "/picture\(k).jpg"
             try data.write(to: URL(fileURLWithPath: file))
-            let thumbnail = try ImageFile.read(path: file)
-            XCTAssertEqual(thumbnail.width, 320)
-            XCTAssertEqual(thumbnail.height, 160)
-            // The rank-1 box (100...180, 50...120 in 480x240) is at 2/3 scale: its left edge at x 66-67 is red.
-            let redness = { (x: Int, y: Int) -> Int in
-                let i = (y * 320 + x) * 3
-                return Int(thumbnail.pixels[i]) - Int(thumbnail.pixels[i + 1])
-            }
-            if k == 0 {
-                XCTAssertGreaterThan(max(redness(66, 60), redness(67, 60)), 100, "box edge")
-                XCTAssertLessThan(redness(90, 70), 40, "inside the box")
-            } else {
-                XCTAssertLessThan((0..<320).map { redness($0, 60) }.max()!, 60, "no box without an object")
-            }
+            decoded.append(try ImageFile.read(path: file))
         }
+        func redness(_ picture: Frame, _ x: Int, _ y: Int) -> Int {
+            let i = (y * picture.width + x) * 3
+            return Int(picture.pixels[i]) - Int(picture.pixels[i + 1])
+        }
+        XCTAssertEqual(decoded.map { "\($0.width)x\($0.height)" }, ["320x160", "162x142", "320x160"])
+        // The box (100...180, 50...120 in 480x240) at 2/3 scale: its left edge at x 66-67 is red, its inside is not.
+        XCTAssertGreaterThan(max(redness(decoded[0], 66, 60), redness(decoded[0], 67, 60)), 100, "box edge")
+        XCTAssertLessThan(redness(decoded[0], 90, 70), 40, "inside the box")
+        // The close-up: the box widened by half its size each side (60...221, 15...156): its left edge at x 40.
+        XCTAssertGreaterThan(max(redness(decoded[1], 40, 70), redness(decoded[1], 41, 70)), 100, "close-up box edge")
+        XCTAssertLessThan(redness(decoded[1], 20, 70), 40, "outside the box")
+        XCTAssertLessThan((0..<320).map { redness(decoded[2], $0, 60) }.max()!, 60, "no box without an object")
     }
 
     func testWithoutVideosThePageHasNoThumbnailsAndSaysSo() throws {

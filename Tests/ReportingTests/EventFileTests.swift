@@ -69,13 +69,4 @@ final class EventFileTests: XCTestCase {
             }
         }
     }
-
-    func testThumbnailSizesAndClockTimes() {
-        XCTAssertTrue(EventThumbnails.thumbnailSize(width: 480, height: 240, maxWidth: 320) == (320, 160))
-        XCTAssertTrue(EventThumbnails.thumbnailSize(width: 200, height: 100, maxWidth: 320) == (200, 100))
-        XCTAssertTrue(EventThumbnails.thumbnailSize(width: 1920, height: 1, maxWidth: 320) == (320, 1))
-        XCTAssertEqual(ReportPage.clock(12.48), "0:12.48")
-        XCTAssertEqual(ReportPage.clock(62.005), "1:02.01")
-        XCTAssertEqual(ReportPage.clock(3723.5), "1:02:03.50")
-    }
 }
