@@ -146,7 +146,7 @@ public enum ScoreReport {
             if let sigma = s.sigma { how.append("scores smoothed with σ = \(String(format: "%g", sigma)) frames") }
             if !how.isEmpty { rows.append(("events cut with", how.joined(separator: "; "))) }
         }
-        rows.append(("thumbnails", options.videoInputs.isEmpty ? "none (no --videos given)" : "the peak frame of each event and a close-up of its peak object, the box in red"))
+        rows.append(("pictures", options.videoInputs.isEmpty ? "none (no --videos given)" : "the peak frame of each event and a close-up of its peak object, the box in red"))
         html += ReportPage.facts(rows)
         if let evaluation { html += ReportPage.metrics(evaluation) }
         html += "<h3>Videos</h3>\n<table>\n<thead><tr><th>video</th><th class=\"num\">frames</th><th class=\"num\">events</th>"
