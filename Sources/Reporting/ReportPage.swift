@@ -87,7 +87,7 @@ enum ReportPage {
     }
 
     /// One video's section: title, facts, the score chart, the events table.
-    static func section(_ video: ReportVideo, anchor: String, chart: String, thumbnails: [Int: EventPictures]?) -> String {
+    static func section(_ video: ReportVideo, anchor: String, chart: String, pictures: [Int: EventPictures]?) -> String {
         var html = "<section id=\"\(anchor)\">\n<h2>\(xmlEscaped(video.name))</h2>\n"
         var facts = "\(video.scores.count) frames"
         if let peak = video.scores.max() { facts += ", highest frame score \(score(peak))" }
@@ -108,7 +108,7 @@ enum ReportPage {
         for e in events {
             html += "<tr>"
             html += "<td class=\"num\">\(e.rank)</td>"
-            if let pictures = thumbnails?[e.rank] {
+            if let pictures = pictures?[e.rank] {
                 html += "<td><div class=\"pictures\"><img class=\"thumb\" alt=\"frame \(e.peakFrame) of \(xmlEscaped(video.name))\" src=\"data:image/jpeg;base64,\(pictures.frame.base64EncodedString())\"/>"
                 if let closeUp = pictures.closeUp {
                     html += "<img class=\"closeup\" alt=\"the peak object, close up\" src=\"data:image/jpeg;base64,\(closeUp.base64EncodedString())\"/>"

@@ -7,7 +7,7 @@ import VideoIO
 public struct ReportOptions: Sendable {
     /// The folder `ssmtl score` wrote: `<video>.csv`, optional `<video>.events.csv` and `events.json`.
     public var scoresDirectory: String
-    /// Where the scored videos are, for the thumbnails (`discoverVideos` inputs); empty = no thumbnails.
+    /// Where the scored videos are, for the events' pictures (`discoverVideos` inputs); empty = no pictures.
     public var videoInputs: [String] = []
     /// Ground truth, as `ssmtl eval --gt` takes it; nil = no metrics and no ground-truth shading.
     public var groundTruth: String?
@@ -36,6 +36,7 @@ public struct ReportSummary: Sendable {
     public var videos: Int
     public var frames: Int
     public var events: Int
+    /// Events shown with their peak frame (all the events of the videos found among the inputs).
     public var picturedEvents: Int
 }
 
@@ -70,24 +71,24 @@ public enum ScoreReport {
                                     events: videos.reduce(0) { $0 + ($1.events?.count ?? 0) }, picturedEvents: 0)
         try append(ReportPage.head(title: "ssmtl report: \(options.scoresDirectory)"))
         try append(summaryHTML(videos, summary: summary, settings: settings, evaluation: evaluation, options: options))
-        var thumbnailCount = 0  // events with pictures
+        var picturedEvents = 0
         for (i, video) in videos.enumerated() {
-            var thumbnails: [Int: EventPictures]?
+            var pictures: [Int: EventPictures]?
             if let source = sources[video.name], let events = video.events, !events.isEmpty {
-                thumbnails = try EventThumbnails.make(video: source, events: events, maxWidth: options.thumbnailWidth, eventsPath: video.eventsPath)
-                thumbnailCount += thumbnails?.count ?? 0
+                pictures = try EventThumbnails.make(video: source, events: events, maxWidth: options.thumbnailWidth, eventsPath: video.eventsPath)
+                picturedEvents += pictures?.count ?? 0
             }
             let chart = Plots.scoreCurveSVG(title: "Frame scores of \(video.name)", scores: video.scores, labels: video.labels,
                                             events: (video.events ?? []).map { $0.startFrame...$0.endFrame },
                                             threshold: settings?.threshold.map { .init(value: $0, label: "threshold \(ReportPage.score($0))") })
-            try append(ReportPage.section(video, anchor: "video-\(i + 1)", chart: chart.render(), thumbnails: thumbnails))
+            try append(ReportPage.section(video, anchor: "video-\(i + 1)", chart: chart.render(), pictures: pictures))
             progress("report: \(video.name): \(video.scores.count) frames, \(video.events?.count ?? 0) events"
-                + (thumbnails.map { ", \($0.count) pictured" } ?? ""))
+                + (pictures.map { ", \($0.count) pictured" } ?? ""))
         }
         try append(ReportPage.end)
         do { try stream.commit() } catch { throw ReportError(options.output, "\(error)") }
         var done = summary
-        done.picturedEvents = thumbnailCount
+        done.picturedEvents = picturedEvents
         return done
     }
 
@@ -119,7 +120,7 @@ public enum ScoreReport {
         for video in videos where !(video.events ?? []).isEmpty && byName[video.name] == nil {
             let shown = found.prefix(5).map(\.name).joined(separator: ", ") + (found.count > 5 ? " and \(found.count - 5) more" : "")
             throw ReportError(video.eventsPath, "no video named '\(video.name)' among the --videos inputs (they hold \(shown)); "
-                + "its events need one for their thumbnails")
+                + "its events need it for their pictures")
         }
         return byName
     }
