@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "SyntheticData", dependencies: ["VideoIO", "Randomness"]),
         .target(name: "Evaluation", dependencies: ["VideoIO", "CZlib"]),
         .target(name: "Detection", dependencies: ["VideoIO", "NeuralNet", "CBLAS"]),
+        // `ssmtl report`: one HTML page to review a folder of scores (charts, events, thumbnails, metrics).
+        .target(name: "Reporting", dependencies: ["Evaluation", "VideoIO", "AtomicFile"]),
 
         // MARK: - Command line
         .executableTarget(
@@ -43,6 +45,7 @@ let package = Package(
                 "Detection",
                 "NeuralNet",
                 "SSMTL",
+                "Reporting",
                 "AtomicFile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -53,6 +56,7 @@ let package = Package(
         .testTarget(name: "VideoIOTests", dependencies: ["TestScratch", "VideoIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SSMTLTests", dependencies: ["TestScratch", "SSMTL", "VideoIO", "Randomness", "Detection", "NeuralNet"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvaluationTests", dependencies: ["TestScratch", "Evaluation", "VideoIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ReportingTests", dependencies: ["TestScratch", "Reporting", "Evaluation", "VideoIO"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "VideoIO", "NeuralNet"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SyntheticDataTests", dependencies: ["TestScratch", "SyntheticData", "VideoIO"]),
         // Runs the built `ssmtl` binary as a user would (exit codes, stderr lines, files left behind).

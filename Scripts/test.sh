@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds, and runs the whole test suite (`swift test`) with a one-node
-# Slurm cluster running for the Slurm tests (slurm-wlm and munge installed if missing).
+# Slurm cluster running for the Slurm tests (slurm-wlm and munge installed if missing) and chromium for the report's
+# screenshot test (installed if missing).
 # Tests that need the real datasets (../shared/datasets beside the repository) skip when it is absent.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,6 +28,16 @@ start_slurm() {
   export SSMTL_SLURM_CONF
 }
 start_slurm || echo "test: no Slurm cluster (see above); SlurmShardTests will skip" >&2
+# The report's browser test (ReportCommandTests.testABrowserDrawsThePage) screenshots a page with Debian's chromium;
+# it skips, saying why, when chromium cannot be installed.
+install_chromium() {
+  command -v chromium >/dev/null 2>&1 && return 0
+  local sudo=""
+  echo "test: installing chromium for the report screenshot test" >&2
+  [ "$(id -u)" -ne 0 ] && sudo="sudo -n"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+}
+install_chromium || echo "test: no chromium; the report's browser test will skip" >&2
 
 swift build --build-tests
 swift test --skip-build "$@"

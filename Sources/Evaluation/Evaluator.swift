@@ -149,9 +149,8 @@ public enum Evaluator {
         return EvaluationOutcome(report: report, labels: labels, scores: scores, frameAUC: auc, regionTrack: regionTrack)
     }
 
-    /// Score-file stems by match key (the per-object tables of `score --object-heads` and the events are not frame
-    /// scores).
-    /// No score file at all, two files for one video, or a file without ground truth are errors.
+    /// Score-file stems by match key (the per-object tables of `score --object-heads` and the events tables are not
+    /// frame scores). No score file at all, two files for one video, or a file without ground truth are errors.
     static func scoreFileStems(in scoresDirectory: String, groundTruth set: GroundTruthSet) throws -> [String: String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: scoresDirectory) else {
             throw EvaluationError(scoresDirectory, "cannot list the scores folder")

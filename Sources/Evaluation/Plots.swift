@@ -1,7 +1,8 @@
 import Foundation
 import VideoIO
 
-/// PNG charts of an evaluation: ROC curve, RBDR/TBDR vs FPR, and per-video scores against the ground truth.
+/// Charts of an evaluation, as PNG and as SVG: ROC curve, RBDR/TBDR vs FPR, and per-video scores against the ground
+/// truth. The SVG versions (sharp at any size, text selectable) are also what `ssmtl report` inlines.
 public enum Plots {
     public struct Series {
         public var name: String
@@ -74,7 +75,46 @@ public enum Plots {
         return c
     }
 
-    /// Writes roc.png, rbdr_tbdr.png (when computed) and video_<name>.png into `directory`; returns the paths.
+    /// The SVG counterpart of `curveChart`: both axes from 0 to 1.
+    public static func curveSVG(title: String, xLabel: String, yLabel: String, series: [Series], diagonal: Bool) -> SVGChart {
+        var chart = SVGChart(title: title, xLabel: xLabel, yLabel: yLabel)
+        chart.width = 560
+        chart.height = 520
+        chart.xDomain = 0...1
+        chart.yDomain = 0...1
+        chart.diagonal = diagonal
+        chart.series = series.map { SVGChart.Series(name: $0.name, color: $0.color, points: $0.points) }
+        return chart
+    }
+
+    /// Colours of the score-curve charts: the events an operator reviews, the ground truth's anomalous frames.
+    public static let eventColor = RGB(255, 127, 14), groundTruthColor = RGB(214, 39, 40)
+
+    /// One video's frame scores over time (x = 0-based frame), with the ground truth's anomalous frames shaded
+    /// (`labels`, when known), the detected events shaded in another colour, and the threshold line (when known).
+    public static func scoreCurveSVG(title: String, scores: [Double], labels: [UInt8]? = nil, events: [ClosedRange<Int>] = [],
+                                     threshold: SVGChart.Threshold? = nil) -> SVGChart {
+        var chart = SVGChart(title: title, xLabel: "frame", yLabel: "score")
+        chart.width = 900
+        chart.height = 280
+        chart.xDomain = -0.5...(Double(max(scores.count, 1)) - 0.5)
+        if let labels {
+            // Without events the ground truth shades the plot, as in the PNG; with them it underlines it, so that
+            // where the two overlap each stays visible.
+            chart.shadings.append(.init(name: "ground-truth anomaly", color: groundTruthColor, opacity: events.isEmpty ? 0.16 : 0.85,
+                                        ranges: SVGChart.ranges(of: labels.map { $0 != 0 }), strip: !events.isEmpty))
+        }
+        if !events.isEmpty {
+            chart.shadings.append(.init(name: "event", color: eventColor, opacity: 0.28,
+                                        ranges: events.map { (Double($0.lowerBound) - 0.5)...(Double($0.upperBound) + 0.5) }))
+        }
+        chart.series = [SVGChart.Series(name: "frame score", color: .blue, points: scores.enumerated().map { (x: Double($0.offset), y: $0.element) })]
+        chart.threshold = threshold
+        return chart
+    }
+
+    /// Writes roc, rbdr_tbdr (when computed) and video_<name> into `directory`, each as .png and .svg; returns the
+    /// paths.
     public static func writeAll(_ outcome: EvaluationOutcome, to directory: String) throws -> [String] {
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
             throw EvaluationError(directory, "cannot create the plots folder")
@@ -85,20 +125,34 @@ public enum Plots {
             try ImageFile.writePNG(canvas.frame, to: path)
             written.append(path)
         }
+        func save(_ chart: SVGChart, _ name: String) throws {
+            let path = directory + "/" + name
+            try writeFileAtomically(chart.fileData(), to: path)
+            written.append(path)
+        }
         let roc = outcome.frameAUC.microCurve.points.map { (x: $0.fpr, y: $0.tpr) }
         let micro = outcome.report.microAUC.map { String(format: "%.4f", $0) } ?? "N/A"
         try save(curveChart(title: "ROC MICRO AUC \(micro)", xLabel: "FALSE POSITIVE RATE", yLabel: "TRUE POSITIVE RATE",
                             series: [Series(name: "ALL FRAMES", color: .blue, points: roc)], diagonal: true), "roc.png")
+        try save(curveSVG(title: "ROC, micro AUC \(micro)", xLabel: "false positive rate", yLabel: "true positive rate",
+                          series: [Series(name: "all frames", color: .blue, points: roc)], diagonal: true), "roc.svg")
         if let rt = outcome.regionTrack {
             let title = String(format: "RBDC %.4f  TBDC %.4f", rt.rbdc, rt.tbdc)
             try save(curveChart(title: title, xLabel: "FALSE POSITIVES PER FRAME", yLabel: "DETECTION RATE",
                                 series: [Series(name: "RBDR", color: .orange, points: zip(rt.fpr, rt.rbdr).map { ($0, $1) }),
                                          Series(name: "TBDR", color: .green, points: zip(rt.fpr, rt.tbdr).map { ($0, $1) })],
                                 diagonal: false), "rbdr_tbdr.png")
+            try save(curveSVG(title: title, xLabel: "false positives per frame", yLabel: "detection rate",
+                              series: [Series(name: "RBDR", color: .orange, points: zip(rt.fpr, rt.rbdr).map { ($0, $1) }),
+                                       Series(name: "TBDR", color: .green, points: zip(rt.fpr, rt.tbdr).map { ($0, $1) })],
+                              diagonal: false), "rbdr_tbdr.svg")
         }
         for (i, video) in outcome.report.videos.enumerated() {
             try save(videoChart(name: video.name, labels: outcome.labels[i], scores: outcome.scores[i], auc: video.auc),
                      "video_\(video.name).png")
+            let auc = video.auc.map { String(format: "%.3f", $0) } ?? "n/a"
+            try save(scoreCurveSVG(title: "Video \(video.name), AUC \(auc)", scores: outcome.scores[i], labels: outcome.labels[i]),
+                     "video_\(video.name).svg")
         }
         return written
     }

@@ -2,7 +2,8 @@ import AtomicFile
 import CFFmpeg
 import Foundation
 
-/// Single still images: reading (JPEG, PNG, BMP, TIFF, anything FFmpeg probes) and writing (PNG, BMP).
+/// Single still images: reading (JPEG, PNG, BMP, TIFF, anything FFmpeg probes) and writing (PNG, BMP; JPEG as data,
+/// for pages that embed their pictures).
 public enum ImageFile {
     public static let readableExtensions: Set<String> = ["jpg", "jpeg", "png", "bmp", "tif", "tiff"]
 
@@ -31,18 +32,34 @@ public enum ImageFile {
         try write(frame, to: path)
     }
 
-    private static func encodeStill(_ frame: Frame, codecID: AVCodecID, path: String) throws -> [UInt8] {
+    /// A frame encoded as a baseline JPEG (FFmpeg's MJPEG encoder, full-range 4:2:0), for thumbnails embedded in a
+    /// page. `quality` is the encoder's quantiser scale, 2 (best, largest) to 31; `name` only names errors.
+    public static func jpegData(_ frame: Frame, quality: Int = 4, name: String = "JPEG thumbnail") throws -> Data {
+        guard (2...31).contains(quality) else { throw VideoIOError(name, "JPEG quality \(quality) outside 2...31") }
+        return Data(try encodeStill(frame, codecID: AV_CODEC_ID_MJPEG, path: name, jpegQuality: quality))
+    }
+
+    private static func encodeStill(_ frame: Frame, codecID: AVCodecID, path: String, jpegQuality: Int = 4) throws -> [UInt8] {
         _ = ffmpegLogSetup
         guard let encoder = avcodec_find_encoder(codecID) else { throw VideoIOError(path, "this FFmpeg has no encoder for it") }
         var context = avcodec_alloc_context3(encoder)
         defer { avcodec_free_context(&context) }
         guard let context else { throw VideoIOError(path, "out of memory") }
         // BMP stores RGB as BGR; grey goes to both formats as 8-bit grey (BMP: palettised, like the official masks).
-        let pixelFormat: AVPixelFormat = frame.layout == .gray8 ? AV_PIX_FMT_GRAY8 : (codecID == AV_CODEC_ID_BMP ? AV_PIX_FMT_BGR24 : AV_PIX_FMT_RGB24)
+        // JPEG is YCbCr: full-range 4:2:0, the layout every browser and viewer decodes.
+        let isJPEG = codecID == AV_CODEC_ID_MJPEG
+        let pixelFormat: AVPixelFormat = isJPEG ? AV_PIX_FMT_YUVJ420P
+            : frame.layout == .gray8 ? AV_PIX_FMT_GRAY8 : (codecID == AV_CODEC_ID_BMP ? AV_PIX_FMT_BGR24 : AV_PIX_FMT_RGB24)
         context.pointee.width = Int32(frame.width)
         context.pointee.height = Int32(frame.height)
         context.pointee.pix_fmt = pixelFormat
         context.pointee.time_base = AVRational(num: 1, den: 25)
+        if isJPEG {
+            // A fixed quantiser scale: the same quality whatever the picture holds.
+            context.pointee.flags |= AV_CODEC_FLAG_QSCALE
+            context.pointee.global_quality = Int32(jpegQuality) * FF_QP2LAMBDA
+            context.pointee.color_range = AVCOL_RANGE_JPEG
+        }
         var status = avcodec_open2(context, encoder, nil)
         guard status >= 0 else { throw VideoIOError(path, "cannot open the image encoder: \(ffmpegErrorText(status))") }
 
@@ -54,22 +71,12 @@ public enum ImageFile {
         picture.pointee.format = pixelFormat.rawValue
         status = av_frame_get_buffer(picture, 0)
         guard status >= 0 else { throw VideoIOError(path, "out of memory for the picture") }
-        let rowBytes = frame.width * frame.layout.channels
-        let linesize = Int(picture.pointee.linesize.0)
-        let plane = picture.pointee.data.0!
-        frame.pixels.withUnsafeBufferPointer { src in
-            for y in 0..<frame.height {
-                let row = plane + y * linesize
-                if pixelFormat == AV_PIX_FMT_BGR24 {
-                    for x in 0..<frame.width {
-                        row[3 * x] = src[y * rowBytes + 3 * x + 2]
-                        row[3 * x + 1] = src[y * rowBytes + 3 * x + 1]
-                        row[3 * x + 2] = src[y * rowBytes + 3 * x]
-                    }
-                } else {
-                    (UnsafeMutableRawPointer(row)).copyMemory(from: src.baseAddress! + y * rowBytes, byteCount: rowBytes)
-                }
-            }
+        if isJPEG {
+            picture.pointee.quality = context.pointee.global_quality
+            picture.pointee.color_range = AVCOL_RANGE_JPEG
+            try convertToYCbCr(frame, into: picture, path: path)
+        } else {
+            copyPacked(frame, into: picture, bgr: pixelFormat == AV_PIX_FMT_BGR24)
         }
         var packet = av_packet_alloc()
         defer { av_packet_free(&packet) }
@@ -83,6 +90,51 @@ public enum ImageFile {
         }
         guard !bytes.isEmpty else { throw VideoIOError(path, "image encoding produced no data") }
         return bytes
+    }
+
+    /// Packed RGB, BGR or grey rows into the picture's plane (its rows may be padded).
+    private static func copyPacked(_ frame: Frame, into picture: UnsafeMutablePointer<AVFrame>, bgr: Bool) {
+        let rowBytes = frame.width * frame.layout.channels
+        let linesize = Int(picture.pointee.linesize.0)
+        let plane = picture.pointee.data.0!
+        frame.pixels.withUnsafeBufferPointer { src in
+            for y in 0..<frame.height {
+                let row = plane + y * linesize
+                if bgr {
+                    for x in 0..<frame.width {
+                        row[3 * x] = src[y * rowBytes + 3 * x + 2]
+                        row[3 * x + 1] = src[y * rowBytes + 3 * x + 1]
+                        row[3 * x + 2] = src[y * rowBytes + 3 * x]
+                    }
+                } else {
+                    (UnsafeMutableRawPointer(row)).copyMemory(from: src.baseAddress! + y * rowBytes, byteCount: rowBytes)
+                }
+            }
+        }
+    }
+
+    /// Packed RGB or grey into the picture's full-range YCbCr 4:2:0 planes (swscale, same size).
+    private static func convertToYCbCr(_ frame: Frame, into picture: UnsafeMutablePointer<AVFrame>, path: String) throws {
+        let source = frame.layout == .gray8 ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_RGB24
+        guard let scaler = sws_getContext(Int32(frame.width), Int32(frame.height), source, Int32(frame.width), Int32(frame.height),
+                                          AV_PIX_FMT_YUVJ420P, SWS_BICUBIC, nil, nil, nil) else {
+            throw VideoIOError(path, "cannot convert the picture to JPEG's colour space")
+        }
+        defer { sws_freeContext(scaler) }
+        let rowBytes = Int32(frame.width * frame.layout.channels)
+        frame.pixels.withUnsafeBufferPointer { src in
+            var srcData: [UnsafePointer<UInt8>?] = [src.baseAddress, nil, nil, nil]
+            var srcLinesize: [Int32] = [rowBytes, 0, 0, 0]
+            withUnsafeMutablePointer(to: &picture.pointee.data) { dataTuple in
+                dataTuple.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { dst in
+                    withUnsafeMutablePointer(to: &picture.pointee.linesize) { linesizeTuple in
+                        linesizeTuple.withMemoryRebound(to: Int32.self, capacity: 8) { dstLinesize in
+                            _ = sws_scale(scaler, &srcData, &srcLinesize, 0, Int32(frame.height), dst, dstLinesize)
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 

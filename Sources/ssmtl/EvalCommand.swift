@@ -35,7 +35,7 @@ struct Eval: ParsableCommand {
     @Option(help: ArgumentHelp("Write the results as JSON to this file (atomically).", valueName: "file"))
     var json: String?
 
-    @Option(help: ArgumentHelp("Write PNG charts (ROC, RBDR/TBDR vs FPR, per-video scores) into this folder.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Write charts (ROC, RBDR/TBDR vs FPR, per-video scores) into this folder, each as PNG and as SVG (sharp at any size).", valueName: "dir"))
     var plots: String?
 
     @Option(help: "Macro AUC padding: 'on' adds a normal frame scored 0 and an anomalous frame scored 1 to every video (SSMTL authors' convention), 'off' scores videos as they are.")

@@ -9,7 +9,7 @@ struct Ssmtl: ParsableCommand {
         abstract: "Object-centric self-supervised multi-task video anomaly detection (SSMTL).",
         discussion: "Run 'ssmtl help <command>' for the options of a command.",
         version: "0.1.0",
-        subcommands: [Info.self, Detect.self, Train.self, Score.self, Eval.self, Plant.self, Synth.self, Bench.self])
+        subcommands: [Info.self, Detect.self, Train.self, Score.self, Eval.self, Report.self, Plant.self, Synth.self, Bench.self])
 
     /// Every error ends as one line on stderr, never a trap or a stack trace: `ssmtl: error: <file>: <problem>` and
     /// exit code 1, or for a bad command line `ssmtl: error: <problem> (see ssmtl help ...)` and exit code 64.

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import XCTest
 import TestScratch
 
@@ -31,9 +34,15 @@ final class EvalCommandTests: XCTestCase {
         XCTAssertEqual(json["microAUC"] as? Double, 1)
         XCTAssertEqual(json["tbdc"] as? Double, 1)
         XCTAssertEqual((json["videos"] as? [Any])?.count, 2)
-        for name in ["roc.png", "rbdr_tbdr.png", "video_01.png", "video_02.png"] {
-            XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/plots/" + name), name)
+        for name in ["roc", "rbdr_tbdr", "video_01", "video_02"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/plots/" + name + ".png"), name)
+            // The SVG twin parses as XML and draws at least one curve.
+            let svg = try String(contentsOfFile: root + "/plots/" + name + ".svg", encoding: .utf8)
+            let document = try XMLDocument(xmlString: svg, options: [])
+            XCTAssertEqual(document.rootElement()?.localName, "svg", name)
+            XCTAssertTrue(svg.contains("<polyline class=\"series\""), name)
         }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/plots").count, 8, "no temporary left")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: root + "/out")
         XCTAssertEqual(leftovers, ["eval.json"])
     }
