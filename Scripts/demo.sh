@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's first command: installs what is missing, builds, synthesises a small scene with ground truth,
 # trains the multi-task network on its normal videos with the default settings (fewer epochs, so that the demo
-# stays within ten minutes on two cores), scores its test videos and evaluates the scores.
+# stays within ten minutes on two cores), scores its test videos, evaluates the scores and writes the review page.
 # Usage: Scripts/demo.sh [WORK_DIR]   (default: ./demo-out; a second run reuses the data and the model)
 # Environment: SSMTL_DEMO_EPOCHS and SSMTL_DEMO_STUDENT_EPOCHS (main and student epochs), SSMTL_DEMO_SEED (1).
 set -euo pipefail
@@ -29,4 +29,5 @@ fi
 # The temporal smoothing sigma is the one train chose on its validation video (no test labels involved).
 "$ssmtl" score "$work/data/testing/videos" --model "$work/model.safetensors" --out "$work/scores" --force --timings
 "$ssmtl" eval --scores "$work/scores" --gt "$work/data" --json "$work/metrics.json" --plots "$work/plots"
-echo "demo: done in $(( $(date +%s) - start )) s; charts in $work/plots, overlays: ssmtl score ... --overlay DIR"
+"$ssmtl" report --scores "$work/scores" --videos "$work/data/testing/videos" --gt "$work/data" --out "$work/report.html"
+echo "demo: done in $(( $(date +%s) - start )) s; charts in $work/plots, the review page $work/report.html (Scripts/report_screenshot.sh draws it to PNG), overlays: ssmtl score ... --overlay DIR"
