@@ -42,13 +42,19 @@ public struct NormalFrameScores: Sendable, Equatable {
 
     // MARK: - Metadata
 
+    /// The scores as the model file keeps them (six significant digits), so that a run's result equals its file.
+    public var atStoredPrecision: NormalFrameScores {
+        NormalFrameScores(videos: videos.map { $0.map { Double(Self.stored($0))! } }, names: names.map(Self.storedName))
+    }
+
+    private static func stored(_ value: Double) -> String { String(format: "%.6g", value) }
+    private static func storedName(_ name: String) -> String { String(name.map { $0 == ":" || $0 == ";" ? "_" : $0 }) }
+
     /// `normal_frame_scores`: videos separated by ";", each "name:v1,v2,..." (names never hold ":" or ";" here: they
     /// are replaced by "_").
     var metadataText: String {
-        zip(names, videos).map { name, scores in
-            let safe = String(name.map { $0 == ":" || $0 == ";" ? "_" : $0 })
-            return safe + ":" + scores.map { String(format: "%.6g", $0) }.joined(separator: ",")
-        }.joined(separator: ";")
+        zip(names, videos).map { name, scores in Self.storedName(name) + ":" + scores.map(Self.stored).joined(separator: ",") }
+            .joined(separator: ";")
     }
 
     init(metadataText text: String, path: String) throws {

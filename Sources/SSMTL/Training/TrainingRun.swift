@@ -300,7 +300,7 @@ public final class TrainingRun {
                                          options: scorerOptions)
                 scores.append(try scorer.score(FrameReader(path: video.path), isCancelled: isCancelled).rows.map(\.score))
             }
-            return NormalFrameScores(videos: scores, names: videos.map(\.name))
+            return NormalFrameScores(videos: scores, names: videos.map(\.name)).atStoredPrecision
         } catch is TrainingStopped {
             throw cancelled(during: "the normal frames' scoring", savedEpochs: savedEpochs)
         } catch {
