@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "Randomness"),
         .target(name: "NeuralNet", dependencies: ["CBLAS", "AtomicFile"]),
         .target(name: "SSMTL", dependencies: ["VideoIO", "Randomness", "NeuralNet", "Detection", "Evaluation", "AtomicFile"]),
-        .target(name: "SyntheticData", dependencies: ["VideoIO", "Randomness"]),
+        .target(name: "SyntheticData", dependencies: ["VideoIO", "Randomness", "Evaluation"]),
         .target(name: "Evaluation", dependencies: ["VideoIO", "CZlib"]),
         .target(name: "Detection", dependencies: ["VideoIO", "NeuralNet", "CBLAS"]),
         // `ssmtl report`: one HTML page to review a folder of scores (charts, events, thumbnails, metrics).

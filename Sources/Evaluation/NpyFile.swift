@@ -75,22 +75,28 @@ public struct NpyArray: Sendable {
 }
 
 public enum NpyFile {
-    /// A one-dimensional little-endian float32 array in format version 1.0, laid out as NumPy's `np.save` writes it:
-    /// the header dictionary padded with spaces and a newline so the data starts at a multiple of 64 bytes.
-    ///     values: [n] -> bytes: 10-byte preamble, header, n * 4 data bytes
+    /// A one-dimensional little-endian float32 array (`score --npy`).
+    ///     values: [n] -> an .npy file of shape (n,)
     public static func float32Vector(_ values: [Float]) -> Data {
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(values.count),), }"
+        var body = Data(capacity: 4 * values.count)
+        for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { body.append(contentsOf: $0) } }
+        return data(descr: "<f4", shape: [values.count], body: body)
+    }
+
+    /// An array in format version 1.0, C order, laid out as NumPy's `np.save` writes it: the header dictionary padded
+    /// with spaces and a newline so that the data starts at a multiple of 64 bytes. `body` holds the values in
+    /// `descr`'s type and byte order.
+    public static func data(descr: String, shape: [Int], body: Data) -> Data {
+        let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
+        // Magic (6) + version (2) + length (2) + header + newline.
         let unpadded = 10 + header.utf8.count + 1
         header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
         var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
         let length = UInt16(header.utf8.count)
-        data.append(contentsOf: [UInt8(length & 0xff), UInt8(length >> 8)])
+        data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
         data.append(contentsOf: Array(header.utf8))
-        data.reserveCapacity(data.count + 4 * values.count)
-        for value in values {
-            let bits = value.bitPattern.littleEndian
-            withUnsafeBytes(of: bits) { data.append(contentsOf: $0) }
-        }
+        data.append(body)
         return data
     }
 
