@@ -38,7 +38,7 @@ public final class VideoWriter {
         input.initializeMemory(as: UInt8.self, repeating: 0, count: inputBytes)
         let url = URL(fileURLWithPath: path)
         temporaryPath = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.deletingPathExtension().lastPathComponent).tmp-\(getpid()).\(url.pathExtension)").path
+            .appendingPathComponent(".\(url.deletingPathExtension().lastPathComponent).\(temporaryFileTag).\(url.pathExtension)").path
         temporaryMark = TemporaryFileMark(path: temporaryPath)
         do { try open(fps: fps, quality: quality) } catch {
             release()

@@ -126,7 +126,8 @@ struct Score: ParsableCommand {
         let summary = try scoring.score(videos, options: options, events: progress.report)
         progress.finished(summary, videos: videos.count, timings: timings)
         if !summary.failed.isEmpty {
-            Terminal.error("\(summary.failed.count) of \(videos.count) videos failed: \(summary.failed.joined(separator: ", "))")
+            // One video: its own line said it all.
+            if videos.count > 1 { Terminal.error("\(summary.failed.count) of \(videos.count) videos failed: \(summary.failed.joined(separator: ", "))") }
             throw ExitCode.failure
         }
     }
