@@ -183,7 +183,8 @@ final class ScoreProgress {
         case .videoFailed(let name, let error):
             bar?.finish()
             bar = nil
-            Terminal.error("\(name): \(error)")
+            // The error names the file (or an output file) in most cases: then the name would only repeat it.
+            Terminal.error(error.contains(name) ? error : "\(name): \(error)")
         case .warning(let text):
             Terminal.note("ssmtl: warning: \(text)", quiet: quiet)
         }
