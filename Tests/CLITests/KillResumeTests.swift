@@ -63,17 +63,47 @@ final class KillResumeTests: XCTestCase {
 
         let model = scratch + "/m.safetensors", last = scratch + "/m.last.safetensors"
         let args = common + ["--out", model]
+        /// The training checkpoint's metadata says `value` (the progress line of an epoch comes before its saves).
+        func checkpointSays(_ value: String) -> Bool {
+            guard let handle = FileHandle(forReadingAtPath: last) else { return false }
+            defer { try? handle.close() }
+            return String(decoding: handle.readData(ofLength: 65536), as: UTF8.self).contains(value)
+        }
         // 1. In main epoch 2 (epoch 1 saved).
-        try runAndKill(args, when: { $0.contains("epoch 1:") }, what: "in epoch 2")
-        XCTAssertNotNil(bytes(last), "epoch 1's checkpoint")
-        // 2. Right after the student epoch: in the statistics pass.
-        try runAndKill(args + ["--resume"], when: { $0.contains("student epoch 1:") }, what: "in the statistics pass")
+        try runAndKill(args, when: { $0.contains("epoch 1:") && checkpointSays("\"epoch\":\"1\"") }, what: "in epoch 2")
+        XCTAssertTrue(checkpointSays("\"epoch\":\"1\""), "epoch 1's checkpoint")
+        // 2. Once the student epoch is saved: in the statistics pass.
+        try runAndKill(args + ["--resume"], when: { _ in checkpointSays("\"student_epoch\":\"1\"") }, what: "in the statistics pass")
         // 3. In the sigma calibration, the model file already written with the statistics.
         try runAndKill(args + ["--resume"], when: { $0.contains("train: choosing the scoring sigma") }, what: "in the sigma calibration")
         let resumed = try CLI.run(args + ["--resume"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertEqual(bytes(model), bytes(reference), "killed three times and resumed: the uninterrupted run's model")
         XCTAssertEqual(files(scratch).temporaries, [], "no temporary left once the run finished")
+    }
+
+    /// A kill between the first student epoch's two saves leaves a model file holding the trained student beside a
+    /// training checkpoint without it. The resumed student epoch must start untrained, as the uninterrupted one did
+    /// (it started from the model file's student and gave another model). The state is made without a kill: a run
+    /// with no student epochs leaves the checkpoint, a resume with one student epoch the model file.
+    func testAKillBetweenTheFirstStudentEpochsTwoSavesResumesToTheUninterruptedModel() throws {
+        let scratch = try makeScratchFolder("ssmtl-cli")
+        let videos = try TinyScene.makeVideos(in: scratch + "/train", count: 2, frames: 24)
+        let common = ["train"] + videos + ["--epochs", "1"] + TinyScene.trainArguments
+        let reference = scratch + "/ref.safetensors"
+        XCTAssertEqual(try CLI.run(common + ["--out", reference, "--student-epochs", "1"]).status, 0)
+        let model = scratch + "/m.safetensors", last = scratch + "/m.last.safetensors"
+        let first = try CLI.run(common + ["--out", model, "--student-epochs", "0"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let beforeStudent = try XCTUnwrap(bytes(last))
+        let withStudent = try CLI.run(common + ["--out", model, "--student-epochs", "1", "--resume"])
+        XCTAssertEqual(withStudent.status, 0, withStudent.stderr)
+        XCTAssertEqual(bytes(model), bytes(reference))
+        // The model file now holds the trained student; the checkpoint goes back to before the student epoch.
+        try Data(beforeStudent).write(to: URL(fileURLWithPath: last))
+        let again = try CLI.run(common + ["--out", model, "--student-epochs", "1", "--resume"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(bytes(model), bytes(reference), "the student epoch replayed from the untrained student")
     }
 
     func testScoreKilledThreeTimesLeavesOnlyWholeFilesAndFinishesLikeOneRun() throws {
