@@ -142,7 +142,7 @@ final class FileDecoder {
             }
             packetsSinceFrame += 1
             if packetsSinceFrame > maximumPacketsWithoutFrame {
-                throw VideoIOError(path, "truncated or corrupt: no frame from \(packetsSinceFrame - 1) packets in a row after \(decodedCount) frames")
+                throw VideoIOError(path, "truncated or corrupt: no frame from \(packetsSinceFrame) packets in a row after \(decodedCount) frames")
             }
         }
     }

@@ -88,12 +88,12 @@ final class DamagedVideoTests: XCTestCase {
     }
 
     /// Packets that give no frame, more than the bound in a row, end the read with one line (a damaged file is not
-    /// read to its end first). Shown with the bound lowered to 1: H.264 with two decoder threads holds back a frame.
+    /// read to its end first). Shown with the bound lowered to 1: H.264 with two decoder threads holds back the first frame.
     func testPacketsWithoutFramesAreBounded() throws {
         let folder = try makeScratchFolder("ssmtl-tests")
         let h264 = try DamagedVideos.writeClip(to: folder + "/h264.mp4", codec: .h264, frames: 12)
         let bounded = read(h264, threads: 2, packetLimit: 1)
-        assertOneLine(bounded.error, naming: h264, containing: ["no frame from 1 packets in a row after 0 frames"])
+        assertOneLine(bounded.error, naming: h264, containing: ["no frame from 2 packets in a row after 0 frames"])
         XCTAssertEqual(bounded.frames, 0)
         // The default bound lets the same file through, and MPEG-4 without B-frames or threads gives a frame per packet.
         XCTAssertEqual(read(h264, threads: 2).frames, 12)
