@@ -100,8 +100,12 @@ while :; do
   if [ "$status" -eq 137 ]; then
     kills=$((kills + 1))
     stage=$(train_stage kill/run.log "${done_main:-0}" "${done_student:-0}")
-    disk="model epoch $(meta kill/m.safetensors best_epoch)/student $(meta kill/m.safetensors student_epoch)"
-    disk+=", last epoch $(meta kill/m.last.safetensors epoch)/student $(meta kill/m.last.safetensors student_epoch)"
+    if [ -f kill/m.last.safetensors ]; then
+      disk="model: best epoch $(meta kill/m.safetensors best_epoch), student $(meta kill/m.safetensors student_epoch)"
+      disk+="; last: epoch $(meta kill/m.last.safetensors epoch), student $(meta kill/m.last.safetensors student_epoch)"
+    else
+      disk="no checkpoint yet"
+    fi
     disk+=", $(find kill -name '.*tmp-*' | wc -l) temporaries"
     pending+=("$kills | $chain | ${resume[*]:-fresh} | $delay | $stage | $disk")
     continue
@@ -148,7 +152,7 @@ check_present() {
   return "$bad"
 }
 
-table_score="kill | chain | delay s | videos finished before | on disk after the kill | chain resumed equal"
+table_score="kill | chain | delay s | videos done before | being written when killed | on disk after the kill | chain resumed equal"
 rm -rf skill && mkdir -p skill
 chain=1; kills=0; pending=()
 while :; do
@@ -163,14 +167,15 @@ while :; do
     kills=$((kills + 1))
     if present=$(check_present); then :; else failures=$((failures + 1)); fi
     temporaries=$(find skill -name '.*tmp-*' | wc -l)
-    pending+=("$kills | $chain | $delay | $before | $present, $temporaries temporaries")
+    writing=$(find skill -name '.*tmp-*' -printf '%f\n' | sed 's/^\.//; s/\.tmp-[^.]*//' | sort | paste -sd ' ')
+    pending+=("$kills | $chain | $delay | $before | ${writing:-(no file open)} | $present, $temporaries temporaries")
     continue
   fi
   [ "$status" -eq 0 ] || { echo "kill_resume: scoring run failed with status $status:" >&2; cat score-run.log >&2; exit 1; }
   if diff -r skill/scores sref/scores >/dev/null && { [ "$overlays_deterministic" = no ] || diff -r skill/overlays sref/overlays >/dev/null; } \
      && [ -z "$(find skill -name '.*tmp-*')" ]; then result=yes; else result=NO; failures=$((failures + 1)); diff -r skill sref >&2 || true; fi
   for row in "${pending[@]}"; do table_score+=$'\n'"$row | $result"; done
-  [ ${#pending[@]} -eq 0 ] && table_score+=$'\n'"- | $chain | ${delay:-none} | $before | finished before its moment | $result"
+  [ ${#pending[@]} -eq 0 ] && table_score+=$'\n'"- | $chain | ${delay:-none} | $before | finished before its moment | complete | $result"
   pending=()
   [ "$kills" -ge "$count" ] && break
   chain=$((chain + 1))

@@ -33,7 +33,8 @@ final class FileDecoder {
         var formatContext: UnsafeMutablePointer<AVFormatContext>?
         var status = avformat_open_input(&formatContext, path, nil, nil)
         guard status >= 0, let formatContext else {
-            throw VideoIOError(path, "cannot open: \(ffmpegErrorText(status))")
+            throw VideoIOError(path, status == averrorEOF ? "cannot open: the file ends inside its header or index (cut short)"
+                                                           : "cannot open: \(ffmpegErrorText(status))")
         }
         format = formatContext
         status = avformat_find_stream_info(formatContext, nil)
@@ -114,7 +115,7 @@ final class FileDecoder {
                 return nil
             }
             guard received == averrorEAGAIN else {
-                throw VideoIOError(path, "decoding failed after \(decodedCount) frames: \(ffmpegErrorText(received))")
+                throw VideoIOError(path, "decoding failed after \(framesSoFar): \(ffmpegErrorText(received))")
             }
             if draining {
                 finished = true
@@ -129,23 +130,26 @@ final class FileDecoder {
                 continue
             }
             guard read >= 0 else {
-                throw VideoIOError(path, "reading failed after \(decodedCount) frames: \(ffmpegErrorText(read))")
+                throw VideoIOError(path, "reading failed after \(framesSoFar): \(ffmpegErrorText(read))")
             }
             defer { av_packet_unref(packet) }
             if packet.pointee.stream_index != streamIndex { continue }
             if packet.pointee.flags & AV_PKT_FLAG_CORRUPT != 0 {
-                throw VideoIOError(path, "truncated or corrupt: damaged packet after \(decodedCount) frames")
+                throw VideoIOError(path, "truncated or corrupt: damaged packet after \(framesSoFar)")
             }
             let sent = avcodec_send_packet(codec, packet)
             if sent < 0 && sent != averrorEAGAIN {
-                throw VideoIOError(path, "decoding failed after \(decodedCount) frames: \(ffmpegErrorText(sent))")
+                throw VideoIOError(path, "decoding failed after \(framesSoFar): \(ffmpegErrorText(sent))")
             }
             packetsSinceFrame += 1
             if packetsSinceFrame > maximumPacketsWithoutFrame {
-                throw VideoIOError(path, "truncated or corrupt: no frame from \(packetsSinceFrame) packets in a row after \(decodedCount) frames")
+                throw VideoIOError(path, "truncated or corrupt: no frame from \(packetsSinceFrame) packets in a row after \(framesSoFar)")
             }
         }
     }
+
+    /// "1 frame", "27 frames": how far decoding came, for the messages.
+    private var framesSoFar: String { decodedCount == 1 ? "1 frame" : "\(decodedCount) frames" }
 
     /// A container that announced its frame count (or a duration) but delivered clearly fewer frames was cut
     /// short: say so instead of passing the truncation off as the end of the video. A count derived from the
