@@ -68,7 +68,8 @@ train_stage() {
       else echo "statistics (epochs done before)"; fi;;
     "epoch $epochs:"*) echo "student epoch 1";;
     "epoch "*) echo "main epoch $(( $(echo "$last" | sed 's/^epoch \([0-9]*\).*/\1/') + 1 ))";;
-    "student epoch "*) echo "after $(echo "$last" | cut -d: -f1) (next student epoch or statistics)";;
+    "student epoch $student_epochs:"*) echo "statistics pass";;
+    "student epoch "*) echo "student epoch $(( $(echo "$last" | sed 's/^student epoch \([0-9]*\).*/\1/') + 1 ))";;
     "train: appearance bank"*) echo "statistics done, before sigma";;
     "train: choosing the scoring sigma"*) echo "sigma calibration";;
     "train: scoring sigma"*|"train: no validation video"*) echo "after sigma";;

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import TestScratch
 @testable import VideoIO
+import AtomicFile
 
 /// H.264 and MPEG-4 files damaged at test time (cut, flipped bytes, scrambled, empty, text): the reader decodes the
 /// frames before the damage, then stops with one VideoIOError naming the file; never a trap, never a long read.
@@ -101,5 +102,26 @@ final class DamagedVideoTests: XCTestCase {
         let mpeg4 = try DamagedVideos.writeClip(to: folder + "/mpeg4.mp4", codec: .mpeg4, frames: 12)
         XCTAssertNil(read(mpeg4, threads: 1, packetLimit: 1).error)
         XCTAssertEqual(try FrameReader(path: h264).maximumPacketsWithoutFrame, 1500, "a minute at 25 fps")
+    }
+}
+
+/// The temporaries a killed run leaves (`.<name>.tmp-<pid>@<host>`) are removed by the next run in the folder, but only
+/// those of ended processes of this host.
+final class LeftTemporaryTests: XCTestCase {
+    func testOnlyTheTemporariesOfEndedProcessesOfThisHostAreRemoved() throws {
+        let folder = try makeScratchFolder("ssmtl-tests")
+        let ended = Process()
+        ended.executableURL = URL(fileURLWithPath: "/bin/true")
+        try ended.run()
+        ended.waitUntilExit()
+        let dead = ended.processIdentifier, alive = ProcessInfo.processInfo.processIdentifier
+        let host = String(temporaryFileTag.split(separator: "@", maxSplits: 1)[1])
+        let names = [".a.csv.tmp-\(dead)@\(host)", ".b.csv.tmp-\(alive)@\(host)", ".c.csv.tmp-\(dead)@not-\(host)",
+                     ".d.tmp-\(dead)@\(host).mp4", "e.csv", ".f.csv.tmp-\(dead)", "g.tmp-\(dead)@\(host)x"]
+        for name in names { try Data("x".utf8).write(to: URL(fileURLWithPath: folder + "/" + name)) }
+        XCTAssertEqual(removeTemporariesOfEndedProcesses(in: folder).sorted(), [".a.csv.tmp-\(dead)@\(host)", ".d.tmp-\(dead)@\(host).mp4"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).sorted(),
+                       [".b.csv.tmp-\(alive)@\(host)", ".c.csv.tmp-\(dead)@not-\(host)", ".f.csv.tmp-\(dead)", "e.csv", "g.tmp-\(dead)@\(host)x"])
+        XCTAssertTrue(temporaryFileTag.hasPrefix("tmp-\(alive)@"))
     }
 }
