@@ -35,7 +35,7 @@ public final class AtomicFileStream {
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).tmp-\(getpid())"
+        temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).\(temporaryFileTag)"
         mark = TemporaryFileMark(path: temporary)  // before the file exists, so no signal can find it unmarked
         fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
@@ -95,4 +95,62 @@ public final class AtomicFileStream {
 
 public func writeAtomically(_ bytes: [UInt8], to path: String) throws {
     try bytes.withUnsafeBytes { try writeAtomically($0, to: path) }
+}
+
+/// What names a temporary file as this process's: `tmp-<pid>@<host>`. A temporary is `.<name>.<tag>` beside its
+/// target (`.<stem>.<tag>.<ext>` for videos, whose container follows the extension). The host (its short name) lets
+/// a later run tell the temporaries of ended processes on this machine from those of live processes elsewhere that
+/// write into the same shared folder (score --shard on several nodes).
+public let temporaryFileTag: String = "tmp-\(getpid())@\(shortHostName)"
+
+private let shortHostName: String = {
+    var buffer = [CChar](repeating: 0, count: 256)
+    guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+    let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let short = name.prefix { $0 != "." }.filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+    return short.isEmpty ? "localhost" : String(short)
+}()
+
+/// Removes the hidden temporaries (`.<name>.tmp-<pid>@<host>[.<ext>]`) in `directory` that processes of this host
+/// left when they were killed outright (kill -9, a power cut: no handler runs), and returns their names. Temporaries
+/// of running processes and of other hosts are left alone. Runs that write into a folder call it first, so killed
+/// runs leave no litter once the work is run again.
+@discardableResult
+public func removeTemporariesOfEndedProcesses(in directory: String) -> [String] {
+    guard let folder = opendir(directory.isEmpty ? "." : directory) else { return [] }
+    var names: [String] = []
+    while let entry = readdir(folder) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        names.append(name)
+    }
+    closedir(folder)
+    var removed: [String] = []
+    for name in names where name.hasPrefix(".") {
+        guard endedProcess(ofTemporary: name) != nil else { continue }
+        let path = (directory.isEmpty ? "" : directory + "/") + name
+        var status = stat()
+        guard lstat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { continue }
+        if unlink(path) == 0 { removed.append(name) }
+    }
+    return removed
+}
+
+/// The process id in a temporary's name when that process ran on this host and has ended; nil otherwise.
+func endedProcess(ofTemporary name: String) -> Int32? {
+    let bytes = Array(name.utf8), marker = Array(".tmp-".utf8)
+    guard bytes.count > marker.count,
+          let start = (0...(bytes.count - marker.count)).reversed().first(where: { Array(bytes[$0..<$0 + marker.count]) == marker })
+    else { return nil }
+    let rest = bytes[(start + marker.count)...]
+    let digits = rest.prefix { $0 >= 0x30 && $0 <= 0x39 }
+    guard !digits.isEmpty, digits.count <= 9, let pid = Int32(String(decoding: digits, as: UTF8.self)), pid > 0, pid != getpid()
+    else { return nil }
+    let afterPid = rest.dropFirst(digits.count)
+    guard afterPid.first == UInt8(ascii: "@") else { return nil }
+    let host = afterPid.dropFirst().prefix { $0 != UInt8(ascii: ".") }
+    guard String(decoding: host, as: UTF8.self) == shortHostName else { return nil }
+    guard kill(pid, 0) != 0 && errno == ESRCH else { return nil }
+    return pid
 }

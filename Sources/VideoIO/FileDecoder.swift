@@ -1,4 +1,5 @@
 import CFFmpeg
+import Foundation
 
 /// Demuxes and decodes the best video stream of one file with libavformat/libavcodec.
 /// Holds one packet and one frame at a time: memory does not grow with the video's length.
@@ -14,14 +15,26 @@ final class FileDecoder {
     private var draining = false
     private var finished = false
     private(set) var decodedCount = 0
+    /// Packets of the video stream sent since the last frame came out.
+    private var packetsSinceFrame = 0
+    /// More packets than this in a row without a frame: the data is damaged (a decoder waiting for a keyframe that
+    /// never comes), not a slow start. Decoders hold back a few frames (threads, B-frames) and skip to the first
+    /// keyframe, at most a GOP: 1000 packets, or a minute of video at a high frame rate. Without the bound a damaged
+    /// file of gigabytes would be read to the end before anything was said.
+    var maximumPacketsWithoutFrame = 1000
 
     init(path: String, name: String, threads: Int = 0) throws {
         _ = ffmpegLogSetup
         self.path = path
+        var size = stat()
+        if stat(path, &size) == 0, (size.st_mode & S_IFMT) == S_IFREG, size.st_size == 0 {
+            throw VideoIOError(path, "empty file (0 bytes)")
+        }
         var formatContext: UnsafeMutablePointer<AVFormatContext>?
         var status = avformat_open_input(&formatContext, path, nil, nil)
         guard status >= 0, let formatContext else {
-            throw VideoIOError(path, "cannot open: \(ffmpegErrorText(status))")
+            throw VideoIOError(path, status == averrorEOF ? "cannot open: the file ends inside its header or index (cut short)"
+                                                           : "cannot open: \(ffmpegErrorText(status))")
         }
         format = formatContext
         status = avformat_find_stream_info(formatContext, nil)
@@ -34,7 +47,7 @@ final class FileDecoder {
         guard streamIndex >= 0, let decoder else {
             avformat_close_input(&format)
             throw VideoIOError(path, streamIndex == ssmtl_averror_decoder_not_found()
-                ? "no decoder for the video stream" : "not a video (no decodable video stream)")
+                ? "no decoder for the video stream" : "not a video (no decodable video stream), or cut short inside its index")
         }
         let stream = formatContext.pointee.streams[Int(streamIndex)]!
         let parameters = stream.pointee.codecpar!
@@ -63,6 +76,7 @@ final class FileDecoder {
         if count == nil, stream.pointee.duration != ssmtl_av_nopts_value(), stream.pointee.duration > 0, fps > 0 {
             count = Int((Double(stream.pointee.duration) * timeBase * fps).rounded())
         }
+        maximumPacketsWithoutFrame = max(1000, Int(min(fps, 1000) * 60))
         info = VideoInfo(
             name: name, path: path, width: Int(parameters.pointee.width), height: Int(parameters.pointee.height),
             fps: fps, frameCount: count, codec: String(cString: decoder.pointee.name),
@@ -90,6 +104,7 @@ final class FileDecoder {
             let received = avcodec_receive_frame(codec, frame)
             if received >= 0 {
                 decodedCount += 1
+                packetsSinceFrame = 0
                 let pts = frame.pointee.best_effort_timestamp
                 let timestamp = pts == ssmtl_av_nopts_value() ? Double(decodedCount - 1) / max(info.fps, 1) : Double(pts) * timeBase
                 return (frame, timestamp)
@@ -100,7 +115,7 @@ final class FileDecoder {
                 return nil
             }
             guard received == averrorEAGAIN else {
-                throw VideoIOError(path, "decoding failed after \(decodedCount) frames: \(ffmpegErrorText(received))")
+                throw VideoIOError(path, "decoding failed after \(framesSoFar): \(ffmpegErrorText(received))")
             }
             if draining {
                 finished = true
@@ -115,19 +130,26 @@ final class FileDecoder {
                 continue
             }
             guard read >= 0 else {
-                throw VideoIOError(path, "reading failed after \(decodedCount) frames: \(ffmpegErrorText(read))")
+                throw VideoIOError(path, "reading failed after \(framesSoFar): \(ffmpegErrorText(read))")
             }
             defer { av_packet_unref(packet) }
             if packet.pointee.stream_index != streamIndex { continue }
             if packet.pointee.flags & AV_PKT_FLAG_CORRUPT != 0 {
-                throw VideoIOError(path, "truncated or corrupt: damaged packet after \(decodedCount) frames")
+                throw VideoIOError(path, "truncated or corrupt: damaged packet after \(framesSoFar)")
             }
             let sent = avcodec_send_packet(codec, packet)
             if sent < 0 && sent != averrorEAGAIN {
-                throw VideoIOError(path, "decoding failed after \(decodedCount) frames: \(ffmpegErrorText(sent))")
+                throw VideoIOError(path, "decoding failed after \(framesSoFar): \(ffmpegErrorText(sent))")
+            }
+            packetsSinceFrame += 1
+            if packetsSinceFrame > maximumPacketsWithoutFrame {
+                throw VideoIOError(path, "truncated or corrupt: no frame from \(packetsSinceFrame) packets in a row after \(framesSoFar)")
             }
         }
     }
+
+    /// "1 frame", "27 frames": how far decoding came, for the messages.
+    private var framesSoFar: String { decodedCount == 1 ? "1 frame" : "\(decodedCount) frames" }
 
     /// A container that announced its frame count (or a duration) but delivered clearly fewer frames was cut
     /// short: say so instead of passing the truncation off as the end of the video. A count derived from the

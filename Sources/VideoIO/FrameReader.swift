@@ -74,6 +74,12 @@ public final class FrameReader {
         }
     }
 
+    /// Video files: the most packets in a row that may give no frame before the file counts as damaged.
+    var maximumPacketsWithoutFrame: Int? {
+        get { if case let .file(decoder, _) = source { return decoder.maximumPacketsWithoutFrame } else { return nil } }
+        set { if case let .file(decoder, _) = source, let newValue { decoder.maximumPacketsWithoutFrame = newValue } }
+    }
+
     /// Decodes to the end and returns the number of frames (for `info --decode` and counting).
     public func countByDecoding(progress: ((Int) -> Void)? = nil) throws -> Int {
         var count = 0

@@ -23,9 +23,13 @@ public final class VideoWriter {
     private var frameNumber: Int64 = 0
     private var finished = false
 
+    /// The encoder: H.264 (libx264) or MPEG-4 part 2 (FFmpeg's own).
+    public enum Codec: Sendable { case h264, mpeg4 }
+
     /// - Parameters:
     ///   - quality: constant quality (x264 CRF, or MPEG-4 qscale*6); lower is better. 18 is visually lossless.
-    public init(path: String, width: Int, height: Int, fps: Double = 25, quality: Int = 18) throws {
+    ///   - codec: nil = H.264 when this FFmpeg has libx264, else MPEG-4 part 2.
+    public init(path: String, width: Int, height: Int, fps: Double = 25, quality: Int = 18, codec: Codec? = nil) throws {
         guard width > 0, height > 0 else { throw VideoIOError(path, "invalid video size \(width)x\(height)") }
         guard fps > 0 && fps.isFinite else { throw VideoIOError(path, "invalid frame rate \(fps)") }
         _ = ffmpegLogSetup
@@ -38,9 +42,9 @@ public final class VideoWriter {
         input.initializeMemory(as: UInt8.self, repeating: 0, count: inputBytes)
         let url = URL(fileURLWithPath: path)
         temporaryPath = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.deletingPathExtension().lastPathComponent).tmp-\(getpid()).\(url.pathExtension)").path
+            .appendingPathComponent(".\(url.deletingPathExtension().lastPathComponent).\(temporaryFileTag).\(url.pathExtension)").path
         temporaryMark = TemporaryFileMark(path: temporaryPath)
-        do { try open(fps: fps, quality: quality) } catch {
+        do { try open(fps: fps, quality: quality, codec: codec) } catch {
             release()
             discardTemporary()
             throw error
@@ -61,12 +65,19 @@ public final class VideoWriter {
         temporaryMark.forget()
     }
 
-    private func open(fps: Double, quality: Int) throws {
+    private func open(fps: Double, quality: Int, codec wanted: Codec?) throws {
         // The temporary name keeps the extension, so the container is chosen as for the final name.
         var status = avformat_alloc_output_context2(&format, nil, nil, temporaryPath)
         guard status >= 0, let format else { throw VideoIOError(path, "unknown video container: \(ffmpegErrorText(status))") }
-        let encoder = avcodec_find_encoder_by_name("libx264") ?? avcodec_find_encoder(AV_CODEC_ID_MPEG4)
-        guard let encoder else { throw VideoIOError(path, "this FFmpeg has no H.264 or MPEG-4 encoder") }
+        let encoder: UnsafePointer<AVCodec>?
+        switch wanted {
+        case nil: encoder = avcodec_find_encoder_by_name("libx264") ?? avcodec_find_encoder(AV_CODEC_ID_MPEG4)
+        case .h264?: encoder = avcodec_find_encoder_by_name("libx264")
+        case .mpeg4?: encoder = avcodec_find_encoder(AV_CODEC_ID_MPEG4)
+        }
+        guard let encoder else {
+            throw VideoIOError(path, wanted == .mpeg4 ? "this FFmpeg has no MPEG-4 encoder" : wanted == .h264 ? "this FFmpeg has no H.264 encoder (libx264)" : "this FFmpeg has no H.264 or MPEG-4 encoder")
+        }
         codec = avcodec_alloc_context3(encoder)
         stream = avformat_new_stream(format, nil)
         guard let codec, let stream else { throw VideoIOError(path, "out of memory") }

@@ -53,6 +53,8 @@ struct Detect: ParsableCommand {
         let videos = try discoverVideos(inputs)
         try OutputPaths.makeFolder(out, what: "the --out folder")
         if let overlay { try OutputPaths.makeFolder(overlay, what: "the --overlay folder") }
+        // The unfinished files of a run killed outright (kill -9).
+        for folder in [out, overlay].compactMap({ $0 }) { removeTemporariesOfEndedProcesses(in: folder) }
         var settings = try detectorOptions.settingsFromDefaults()
         settings.nms = nms
         settings.resize = ResizeMode(rawValue: resize)!

@@ -126,7 +126,8 @@ struct Score: ParsableCommand {
         let summary = try scoring.score(videos, options: options, events: progress.report)
         progress.finished(summary, videos: videos.count, timings: timings)
         if !summary.failed.isEmpty {
-            Terminal.error("\(summary.failed.count) of \(videos.count) videos failed: \(summary.failed.joined(separator: ", "))")
+            // One video: its own line said it all.
+            if videos.count > 1 { Terminal.error("\(summary.failed.count) of \(videos.count) videos failed: \(summary.failed.joined(separator: ", "))") }
             throw ExitCode.failure
         }
     }
@@ -182,7 +183,8 @@ final class ScoreProgress {
         case .videoFailed(let name, let error):
             bar?.finish()
             bar = nil
-            Terminal.error("\(name): \(error)")
+            // The error names the file (or an output file) in most cases: then the name would only repeat it.
+            Terminal.error(error.contains(name) ? error : "\(name): \(error)")
         case .warning(let text):
             Terminal.note("ssmtl: warning: \(text)", quiet: quiet)
         }

@@ -92,23 +92,31 @@ public final class ScoringRun {
         Threads.configure(threads: options.threads, preferBLAS: false)
         try OutputPaths.makeFolder(options.outputFolder, what: "the output folder")
         if let overlay = options.overlayFolder { try OutputPaths.makeFolder(overlay, what: "the overlay folder") }
+        // A run killed outright (kill -9) leaves its temporaries; they are never taken for outputs, but go now.
+        for folder in [options.outputFolder, options.overlayFolder].compactMap({ $0 }) {
+            for name in removeTemporariesOfEndedProcesses(in: folder) {
+                events(.warning("removed \((folder as NSString).appendingPathComponent(name)), the unfinished file of a run that was killed"))
+            }
+        }
         let detector = try loadDetector(events: events)
         var settings = options.frameScoring
         settings.sigma = options.sigma ?? info.scoreSigma ?? 0
         if options.sigma == nil { events(.sigma(settings.sigma, chosenByTraining: info.scoreSigma != nil)) }
         let eventSettings = try self.eventRules(options: options, sigma: settings.sigma, events: events)
         let eventRules = eventSettings?.0
-        // DIR/events.json describes the events files: written with the first one, so a run that scores nothing
-        // leaves nothing.
+        // DIR/events.json describes the events files: written just before the first one, so a run that scores
+        // nothing leaves nothing, and no kill can leave an events file without it.
         var eventSettingsWritten = false
+        let writeEventSettings: () throws -> Void = {
+            guard let (rules, source, _) = eventSettings, !eventSettingsWritten else { return }
+            try EventSettingsFile(rules: rules, source: source, sigma: settings.sigma).write(to: Self.eventSettingsPath(options))
+            eventSettingsWritten = true
+        }
 
         var summary = ScoringSummary()
         let start = Date()
         for video in videos {
-            var outputs = [".csv", ".regions.txt"]
-            if eventRules != nil { outputs.append(".events.csv") }
-            if options.writeNpy { outputs.append(".npy") }
-            let written = outputs.allSatisfy { FileManager.default.fileExists(atPath: Self.output(video, $0, in: options.outputFolder)) }
+            let written = Self.outputPaths(video, options: options, events: eventRules != nil).allSatisfy { FileManager.default.fileExists(atPath: $0) }
             if !options.rescore && written {
                 summary.skipped += 1
                 events(.videoSkipped(name: video.name))
@@ -116,7 +124,7 @@ public final class ScoringRun {
             }
             do {
                 let result = try score(video, detector: detector, settings: settings, eventRules: eventRules, options: options,
-                                       events: events, isCancelled: isCancelled)
+                                       events: events, isCancelled: isCancelled, beforeEvents: writeEventSettings)
                 summary.scored += 1
                 summary.frames += result.rows.count
                 summary.timings.add(result.timings)
@@ -124,12 +132,11 @@ public final class ScoringRun {
             } catch let stop as ScoringCancelled {
                 throw stop
             } catch {
+                // No output of a failed video stays (a write that failed after others were committed, or --force
+                // over earlier outputs): it is scored again by the next run.
+                for path in Self.outputPaths(video, options: options, events: true) { unlink(path) }
                 summary.failed.append(video.name)
                 events(.videoFailed(name: video.name, error: String(describing: error)))
-            }
-            if let (rules, source, _) = eventSettings, summary.scored > 0, !eventSettingsWritten {
-                try EventSettingsFile(rules: rules, source: source, sigma: settings.sigma).write(to: Self.eventSettingsPath(options))
-                eventSettingsWritten = true
             }
         }
         summary.seconds = Date().timeIntervalSince(start)
@@ -180,7 +187,7 @@ public final class ScoringRun {
     /// One video's outputs, each written whole or not at all.
     private func score(_ video: VideoSource, detector: LoadedDetector, settings: FrameScorer.Settings, eventRules: EventRules?,
                        options: ScoringOptions, events: (ScoringEvent) -> Void,
-                       isCancelled: @escaping () -> Bool) throws -> VideoScorer.Result {
+                       isCancelled: @escaping () -> Bool, beforeEvents: () throws -> Void) throws -> VideoScorer.Result {
         let reader = try FrameReader(path: video.path)
         events(.videoStarted(name: video.name, frames: reader.info.frameCount))
         var scorerOptions = VideoScorer.Options()
@@ -208,19 +215,33 @@ public final class ScoringRun {
             try ScoreFiles.writeFrameScoresNpy(result.rows, to: Self.output(video, ".npy", in: options.outputFolder))
         }
         if let eventRules {
+            try beforeEvents()
             let found = AnomalyEvents.find(scores: result.rows.map(\.score), timestamps: result.timestamps,
                                            peakBoxes: result.topBoxes, rules: eventRules)
             try writeFileAtomically(Data(AnomalyEvents.csv(found).utf8), to: Self.output(video, ".events.csv", in: options.outputFolder))
         }
-        // The frame scores last: a video counts as scored when every output exists.
-        try ScoreFiles.writeFrameScores(result.rows, to: Self.output(video, ".csv", in: options.outputFolder))
         if let overlay = options.overlayFolder {
             var renderer = OverlayRenderer()
             renderer.block = settings.block
             try renderer.render(video: FrameReader(path: video.path), rows: result.rows, objects: result.objects,
                                 to: Self.output(video, ".mp4", in: overlay))
         }
+        // The frame scores last: a video counts as scored when every output exists, and a run killed before this
+        // rename scores it again.
+        try ScoreFiles.writeFrameScores(result.rows, to: Self.output(video, ".csv", in: options.outputFolder))
         return result
+    }
+
+    /// The files `options` asks for of `video` (with `events`: its events file too): the video counts as scored when
+    /// they all exist.
+    static func outputPaths(_ video: VideoSource, options: ScoringOptions, events: Bool) -> [String] {
+        var suffixes = [".csv", ".regions.txt"]
+        if events { suffixes.append(".events.csv") }
+        if options.writeNpy { suffixes.append(".npy") }
+        if options.objectTables { suffixes.append(".objects.csv") }
+        var paths = suffixes.map { output(video, $0, in: options.outputFolder) }
+        if let overlay = options.overlayFolder { paths.append(output(video, ".mp4", in: overlay)) }
+        return paths
     }
 
     static func eventSettingsPath(_ options: ScoringOptions) -> String {

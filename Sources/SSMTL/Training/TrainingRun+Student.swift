@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 
 extension TrainingRun {
     /// Self-distillation (spec §5, as AED-MAE does it without a pretrained teacher): with the kept main weights frozen,
@@ -7,8 +8,15 @@ extension TrainingRun {
     func trainStudent(model: MultiTaskModel, info: inout CheckpointInfo) throws {
         guard info.studentEpoch < info.studentEpochsPlanned else { return }
         if info.studentEpoch == 0 {
-            // From the best main weights (the last epoch's may be worse).
+            // From the best main weights (the last epoch's may be worse), with the student as the training checkpoint
+            // has it (untrained). The model file can already hold a trained student: a run killed after the first
+            // student epoch saved the model file but before it saved the training checkpoint. Loading that student
+            // would start the resumed epoch from it, and the model would differ from an uninterrupted run's.
+            let studentTensors = model.net.studentParameters.map(\.value) + model.net.buffers.filter { $0.0.hasPrefix("student.") }.map(\.1)
+            let untrained = studentTensors.map { Tensor(shape: $0.shape, values: $0.array) }
             let best = try ModelCheckpoint.loadWeights(modelPath, into: model)
+            for (tensor, saved) in zip(studentTensors, untrained) { tensor.copy(from: saved) }
+            model.studentTrained = false
             info.bestEpoch = best.bestEpoch
             info.bestValidationLoss = best.bestValidationLoss
         }

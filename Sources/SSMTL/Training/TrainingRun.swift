@@ -57,6 +57,11 @@ public final class TrainingRun {
         self.isCancelled = isCancelled
         Threads.configure(threads: options.threads, preferBLAS: false)
         try OutputPaths.checkFile(modelPath, what: "the model file")
+        // Checkpoint temporaries of a run killed outright (kill -9) go; they never stand for a checkpoint.
+        let modelFolder = (modelPath as NSString).deletingLastPathComponent
+        for name in removeTemporariesOfEndedProcesses(in: modelFolder.isEmpty ? "." : modelFolder) {
+            events(.note("removed \(name), the unfinished file of a run that was killed"))
+        }
         detector = try options.detector.load()
         for warning in detector.warnings { events(.warning(warning)) }
         // Detections are computed in the first epoch and reused: they depend on the detector only.
