@@ -66,7 +66,13 @@ public enum ModelCheckpoint {
     /// A finished model, ready to score: the network, its checkpoint info and the statistics that standardise its
     /// scores. A file written before training finished (no statistics) is refused.
     public static func loadForScoring(_ path: String) throws -> (model: MultiTaskModel, info: CheckpointInfo, statistics: HeadStatistics) {
-        let (model, info) = try load(path)
+        guard FileManager.default.fileExists(atPath: path) else { throw CheckpointError(path, "no such file") }
+        return try loadForScoring(Safetensors.read(path), path: path)
+    }
+
+    /// `loadForScoring` on a parsed checkpoint (`path` names it in errors).
+    static func loadForScoring(_ file: SafetensorsFile, path: String) throws -> (model: MultiTaskModel, info: CheckpointInfo, statistics: HeadStatistics) {
+        let (model, info) = try load(file, path: path)
         guard let statistics = info.headStatistics else {
             throw CheckpointError(path, "has no head statistics (training did not finish): use the model written at the end of `ssmtl train`")
         }
