@@ -56,7 +56,7 @@ for t in "${targets[@]}"; do
   findings="$build/findings/$t"
   mkdir -p "$findings" "$scratch/corpus"
   cp Fuzz/corpus/"$t"/* "$scratch/corpus/"
-  args=(-workers=1 -jobs=1 -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048
+  args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048
         -print_final_stats=1 -artifact_prefix="$findings/")
   [ -f "Fuzz/dict/$t.dict" ] && args+=(-dict="Fuzz/dict/$t.dict")
   [ -n "${FUZZ_RUNS:-}" ] && args+=(-runs="$FUZZ_RUNS")
@@ -74,7 +74,7 @@ for t in "${targets[@]}"; do
     elif grep -q "ALARM: working on the last Unit\|ERROR: libFuzzer: timeout" "$log"; then result="HANG"
     elif grep -q "out-of-memory\|malloc(.*) exceeds limit" "$log"; then result="OUT OF MEMORY"
     else result="CRASH"; fi
-    result="$result (exit $status): $(grep -o "$findings/[a-z-]*-[0-9a-f]*" "$log" | tail -1), log $log"
+    result="$result (exit $status): $(grep -o "$findings/[a-z-]*-[0-9a-f]*" "$log" | tail -1 || true), log $log"
   fi
   printf '%-16s %12s %8.0f %8.0f  %s\n' "$t" "$runs" "$elapsed" "$(echo "$runs / $elapsed" | bc -l)" "$result"
   rm -rf "$scratch"

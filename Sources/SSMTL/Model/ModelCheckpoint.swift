@@ -42,6 +42,12 @@ public enum ModelCheckpoint {
     static func load(_ file: SafetensorsFile, path: String, restoreOptimizer: Bool = false) throws -> (MultiTaskModel, CheckpointInfo) {
         // The metadata says which network to build before its weights can be loaded.
         let info = try CheckpointInfo(metadata: file.metadata, path: path)
+        // Widths in the metadata could ask for terabytes: the file must hold at least the weights they describe.
+        let stored = file.tensors.values.reduce(0.0) { $0 + Double($1.values.count) }
+        let needed = info.network.weightCountLowerBound(teacherWidth: info.teacherWidth)
+        guard needed <= stored else {
+            throw CheckpointError(path, "its metadata describes a network of at least \(Int(needed.rounded())) weights, but the file holds \(Int(stored)) values (corrupt metadata?)")
+        }
         let model = MultiTaskModel(config: info.network, teacherWidth: info.teacherWidth, learningRate: info.learningRate, seed: info.seed)
         let expected = Set(model.net.stateDict.map(\.0))
         // (`ema.*`: an older training checkpoint's averaged weights, which only its own version could resume with.)
