@@ -9,7 +9,7 @@
 # kept in .build-fuzz/findings/<target>/ (outside git) and can be replayed with `.build-fuzz/release/fuzz-<target> FILE`.
 #
 # Environment: FUZZ_RUNS=N stops each target after N executions instead (SECONDS still caps the time);
-# FUZZ_SKIP_BUILD=1 uses the binaries already built.
+# FUZZ_SKIP_BUILD=1 uses the binaries already built; FUZZ_BUILD_ONLY=1 builds and links without running.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -48,6 +48,7 @@ if [ "${FUZZ_SKIP_BUILD:-0}" != 1 ]; then
   done
   echo "fuzz: built in $(( $(date +%s) - start )) s"
 fi
+[ "${FUZZ_BUILD_ONLY:-0}" = 1 ] && exit 0
 
 failed=0
 printf '%-16s %12s %8s %8s  %s\n' target executions seconds exec/s result
