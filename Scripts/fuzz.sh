@@ -29,8 +29,10 @@ modules=(AtomicFile CSignalCleanup VideoIO Randomness NeuralNet Evaluation Detec
 
 if [ "${FUZZ_SKIP_BUILD:-0}" != 1 ]; then
   start=$(date +%s)
-  # -enable-testing: the drivers reach the internal bytes-based entry points with @testable import.
-  swift build -c release --build-path "$build" --sanitize fuzzer --sanitize address -Xswiftc -enable-testing \
+  # Coverage and AddressSanitizer through -Xswiftc (SwiftPM's own --sanitize fuzzer left library modules without
+  # coverage after incremental rebuilds: blind fuzzing, caught by the counter check below); -enable-testing: the
+  # drivers reach the internal bytes-based entry points with @testable import.
+  swift build -c release --build-path "$build" -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing \
     --target SSMTL 2>&1 | grep -E "error|Compiling|Build" || true
   [ -f "$bin/Modules/SSMTL.swiftmodule" ] || { echo "fuzz: building the fuzz modules failed" >&2; exit 1; }
   objects=()
@@ -45,6 +47,9 @@ if [ "${FUZZ_SKIP_BUILD:-0}" != 1 ]; then
       "$driver" "${objects[@]}" -lavformat -lavcodec -lswscale -lavutil -lopenblas -lz \
       -o "$bin/fuzz-$t" 2>&1 | grep -v "Cannot export local symbol" || true
     [ -x "$bin/fuzz-$t" ] && [ "$bin/fuzz-$t" -nt "$driver" ] || { echo "fuzz: linking $driver failed" >&2; exit 1; }
+    # The parsers' code must carry coverage counters (tens of thousands; the driver alone has a few dozen).
+    counters=$("$bin/fuzz-$t" -runs=0 2>&1 | sed -n 's/.*(\([0-9]*\) inline 8-bit counters).*/\1/p' | head -1)
+    [ "${counters:-0}" -gt 1000 ] || { echo "fuzz: fuzz-$t has ${counters:-no} coverage counters: the modules were built without coverage" >&2; exit 1; }
   done
   echo "fuzz: built in $(( $(date +%s) - start )) s"
 fi

@@ -46,7 +46,7 @@ public enum ModelCheckpoint {
         let stored = file.tensors.values.reduce(0.0) { $0 + Double($1.values.count) }
         let needed = info.network.weightCountLowerBound(teacherWidth: info.teacherWidth)
         guard needed <= stored else {
-            throw CheckpointError(path, "its metadata describes a network of at least \(Int(needed.rounded())) weights, but the file holds \(Int(stored)) values (corrupt metadata?)")
+            throw CheckpointError(path, "its metadata describes a network of at least \(Int(needed.rounded())) weights, but the file holds \(Int(stored)) values (corrupt metadata, or a checkpoint of another network?)")
         }
         let model = MultiTaskModel(config: info.network, teacherWidth: info.teacherWidth, learningRate: info.learningRate, seed: info.seed)
         let expected = Set(model.net.stateDict.map(\.0))
