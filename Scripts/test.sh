@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds, and runs the whole test suite (`swift test`) with a one-node
 # Slurm cluster running for the Slurm tests (slurm-wlm and munge installed if missing) and chromium for the report's
-# screenshot test (installed if missing).
+# screenshot test (installed if missing), then every fuzz target briefly.
 # Tests that need the real datasets (../shared/datasets beside the repository) skip when it is absent.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,3 +41,7 @@ install_chromium || echo "test: no chromium; the report's browser test will skip
 
 swift build --build-tests
 swift test --skip-build "$@"
+# Every parser under libFuzzer for about 20 s on its committed corpus (docs/reliability.md); a crash, leak, hang or
+# runaway allocation fails the run and leaves the input in .build-fuzz/findings/. Building the fuzz modules takes
+# about 3 minutes on 2 cores. SSMTL_SKIP_FUZZ=1 leaves it out (e.g. when running a filtered subset of the tests).
+if [ "${SSMTL_SKIP_FUZZ:-0}" != 1 ]; then "$root/Scripts/fuzz.sh" all "${SSMTL_FUZZ_SECONDS:-20}"; fi

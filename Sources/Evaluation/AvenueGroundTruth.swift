@@ -14,7 +14,11 @@ public enum AvenueGroundTruth {
 
     /// One video: frame labels, and regions/tracks when `deriveRegions`.
     public static func loadVideo(path: String, deriveRegions: Bool) throws -> VideoGroundTruth {
-        let variables = try MatFile.read(path: path)
+        try video(from: MatFile.read(path: path), path: path, deriveRegions: deriveRegions)
+    }
+
+    /// One video from the variables of its parsed MAT-file.
+    static func video(from variables: [String: MatValue], path: String, deriveRegions: Bool) throws -> VideoGroundTruth {
         guard case .cell(_, let cells)? = variables["volLabel"] ?? variables.values.first(where: {
             if case .cell = $0 { return true } else { return false }
         }) else { throw EvaluationError(path, "no 'volLabel' cell array in the MAT-file") }

@@ -112,6 +112,10 @@ struct MatReader {
     let big: Bool
     let path: String
     var position: Int
+    /// How deep in cell arrays this matrix lies (0 at the top level).
+    var depth = 0
+    /// Ground truth needs one level (a cell of masks); the bound keeps a crafted file from exhausting the stack.
+    static let maximumCellDepth = 64
 
     init(bytes: ArraySlice<UInt8>, big: Bool, path: String) {
         self.bytes = bytes
@@ -202,6 +206,8 @@ struct MatReader {
                 let (type, data) = try readElement()
                 guard type == miMATRIX else { throw corrupt("cell element is not a matrix") }
                 var sub = MatReader(bytes: data, big: big, path: path)
+                sub.depth = depth + 1
+                guard sub.depth <= MatReader.maximumCellDepth else { throw corrupt("cells nested more than \(MatReader.maximumCellDepth) deep") }
                 elements.append(try sub.readMatrix().1)
             }
             return (name, .cell(dimensions: dimensions, elements: elements))

@@ -20,6 +20,11 @@ public enum ScoreFileReader {
     /// exactly once, no NaN or infinite score.
     public static func readFrameScores(path: String, column: String = "score") throws -> [Double] {
         guard let data = FileManager.default.contents(atPath: path) else { throw EvaluationError(path, "cannot read the file") }
+        return try parseFrameScores(data, path: path, column: column)
+    }
+
+    /// `readFrameScores` on the bytes of a file (`path` names it in errors).
+    static func parseFrameScores(_ data: Data, path: String, column: String = "score") throws -> [Double] {
         let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
         guard let header = lines.first else { throw EvaluationError(path, "empty score file (expected a header frame,score,...)") }
         let columns = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
@@ -53,6 +58,11 @@ public enum ScoreFileReader {
     /// Predicted regions; an optional non-numeric header line is skipped.
     public static func readRegions(path: String) throws -> [PredictedRegion] {
         guard let data = FileManager.default.contents(atPath: path) else { throw EvaluationError(path, "cannot read the file") }
+        return try parseRegions(data, path: path)
+    }
+
+    /// `readRegions` on the bytes of a file (`path` names it in errors).
+    static func parseRegions(_ data: Data, path: String) throws -> [PredictedRegion] {
         var regions: [PredictedRegion] = []
         for (n, line) in String(decoding: data, as: UTF8.self).split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let fields = splitFields(line)

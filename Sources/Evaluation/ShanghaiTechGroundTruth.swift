@@ -5,17 +5,7 @@ import Foundation
 /// Frame labels from `.npy` or `.txt` files, shared by the ShanghaiTech and generic layouts.
 public enum FrameLabelFile {
     public static func read(path: String) throws -> [UInt8] {
-        if path.hasSuffix(".npy") {
-            let array = try NpyFile.read(path: path)
-            guard array.shape.count == 1 || (array.shape.count == 2 && array.shape.contains(1)) else {
-                throw EvaluationError(path, "frame labels must be 1-D, the array has shape \(array.shape)")
-            }
-            return try (0..<array.count).map { i in
-                let v = array.storedValue(i)
-                guard v == 0 || v == 1 else { throw EvaluationError(path, "label \(i) is \(v), not 0 or 1") }
-                return v == 1 ? 1 : 0
-            }
-        }
+        if path.hasSuffix(".npy") { return try labels(of: NpyFile.read(path: path), path: path) }
         guard let data = FileManager.default.contents(atPath: path) else { throw EvaluationError(path, "cannot read the file") }
         var labels: [UInt8] = []
         for field in splitFields(String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\n", with: " ")) {
@@ -23,6 +13,18 @@ public enum FrameLabelFile {
             labels.append(v == 1 ? 1 : 0)
         }
         return labels
+    }
+
+    /// The 0/1 labels of a parsed `.npy` array (1-D, or 2-D with a dimension of 1).
+    static func labels(of array: NpyArray, path: String) throws -> [UInt8] {
+        guard array.shape.count == 1 || (array.shape.count == 2 && array.shape.contains(1)) else {
+            throw EvaluationError(path, "frame labels must be 1-D, the array has shape \(array.shape)")
+        }
+        return try (0..<array.count).map { i in
+            let v = array.storedValue(i)
+            guard v == 0 || v == 1 else { throw EvaluationError(path, "label \(i) is \(v), not 0 or 1") }
+            return v == 1 ? 1 : 0
+        }
     }
 }
 
@@ -61,7 +63,11 @@ public enum ShanghaiTechGroundTruth {
 
     /// Regions and tracks from a T x H x W pixel-mask array.
     public static func tracksFromPixelMasks(path: String, frames: Int) throws -> [GroundTruthTrack] {
-        let array = try NpyFile.read(path: path)
+        try tracks(fromPixelMasks: NpyFile.read(path: path), frames: frames, path: path)
+    }
+
+    /// Regions and tracks from a parsed T x H x W pixel-mask array.
+    static func tracks(fromPixelMasks array: NpyArray, frames: Int, path: String) throws -> [GroundTruthTrack] {
         guard array.shape.count == 3 else { throw EvaluationError(path, "pixel masks must be T x H x W, the array has shape \(array.shape)") }
         guard array.shape[0] == frames else {
             throw EvaluationError(path, "holds \(array.shape[0]) masks, the frame labels have \(frames) frames")

@@ -42,6 +42,12 @@ public enum ModelCheckpoint {
     static func load(_ file: SafetensorsFile, path: String, restoreOptimizer: Bool = false) throws -> (MultiTaskModel, CheckpointInfo) {
         // The metadata says which network to build before its weights can be loaded.
         let info = try CheckpointInfo(metadata: file.metadata, path: path)
+        // Widths in the metadata could ask for terabytes: the file must hold at least the weights they describe.
+        let stored = file.tensors.values.reduce(0.0) { $0 + Double($1.values.count) }
+        let needed = info.network.weightCountLowerBound(teacherWidth: info.teacherWidth)
+        guard needed <= stored else {
+            throw CheckpointError(path, "its metadata describes a network of at least \(Int(needed.rounded())) weights, but the file holds \(Int(stored)) values (corrupt metadata, or a checkpoint of another network?)")
+        }
         let model = MultiTaskModel(config: info.network, teacherWidth: info.teacherWidth, learningRate: info.learningRate, seed: info.seed)
         let expected = Set(model.net.stateDict.map(\.0))
         // (`ema.*`: an older training checkpoint's averaged weights, which only its own version could resume with.)
@@ -66,7 +72,13 @@ public enum ModelCheckpoint {
     /// A finished model, ready to score: the network, its checkpoint info and the statistics that standardise its
     /// scores. A file written before training finished (no statistics) is refused.
     public static func loadForScoring(_ path: String) throws -> (model: MultiTaskModel, info: CheckpointInfo, statistics: HeadStatistics) {
-        let (model, info) = try load(path)
+        guard FileManager.default.fileExists(atPath: path) else { throw CheckpointError(path, "no such file") }
+        return try loadForScoring(Safetensors.read(path), path: path)
+    }
+
+    /// `loadForScoring` on a parsed checkpoint (`path` names it in errors).
+    static func loadForScoring(_ file: SafetensorsFile, path: String) throws -> (model: MultiTaskModel, info: CheckpointInfo, statistics: HeadStatistics) {
+        let (model, info) = try load(file, path: path)
         guard let statistics = info.headStatistics else {
             throw CheckpointError(path, "has no head statistics (training did not finish): use the model written at the end of `ssmtl train`")
         }

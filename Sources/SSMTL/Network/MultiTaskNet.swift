@@ -57,6 +57,23 @@ public struct NetworkConfig: Sendable, Equatable {
         return plan.contains { $0 > 0 } ? plan : nil
     }
 
+    /// The weights of the network's convolutions and linear layers (biases, batch norms and the student left out: a
+    /// lower bound of the values its checkpoint stores), in floating point so that no width overflows it. A checkpoint
+    /// whose metadata describes more than its file holds is refused before the network is allocated.
+    public func weightCountLowerBound(teacherWidth: Int) -> Double {
+        var total = 0.0, c = Double(inputChannels)
+        for entry in encoderPlan where entry > 0 { total += c * Double(entry) * 27; c = Double(entry) }
+        let head = Double(headChannels), decoder = Double(decoderChannels), half = Double(mapSize / 2)
+        total += 3 * c * head * 9 + head * half * half * Double(2 + 2 + max(teacherWidth, 1))
+        var dc = c
+        for stage in 0..<poolingStages {
+            let oc = stage == poolingStages - 1 ? Double(inputChannels) : decoder
+            total += dc * oc * 9
+            dc = oc
+        }
+        return total
+    }
+
     /// Why this architecture cannot be built, or nil when it can.
     public var problem: String? {
         if cropSize < 2 || cropSize > 1024 { return "crop size \(cropSize) is outside 2...1024" }
