@@ -83,6 +83,19 @@ rm -rf kill && mkdir -p kill
 table_train="kill | chain | run | delay s | stage when killed | on disk after the kill | chain resumed equal"
 chain=1; kills=0; runs=0
 declare -a pending=()   # table rows of the current chain, waiting for its result
+
+# A chain ended with RESULT (yes/NO): its pending rows go to the table named TABLE, or EMPTY_ROW when no kill landed
+# in it; then the next chain starts in an empty folder DIR unless the kills are all done (status 1 = stop).
+end_chain() {
+  local -n table=$1
+  local result=$2 empty_row=$3 dir=$4 row
+  for row in "${pending[@]}"; do table+=$'\n'"$row | $result"; done
+  [ ${#pending[@]} -eq 0 ] && table+=$'\n'"$empty_row | $result"
+  pending=()
+  [ "$kills" -ge "$count" ] && return 1
+  chain=$((chain + 1))
+  rm -rf "$dir" && mkdir -p "$dir"
+}
 while :; do
   runs=$((runs + 1))
   resume=()
@@ -116,12 +129,7 @@ while :; do
   fi
   # The chain finished: compare with the uninterrupted model, then start the next one.
   if cmp -s kill/m.safetensors ref/m.safetensors && [ -z "$(find kill -name '.*tmp-*')" ]; then result=yes; else result=NO; failures=$((failures + 1)); fi
-  for row in "${pending[@]}"; do table_train+=$'\n'"$row | $result"; done
-  [ ${#pending[@]} -eq 0 ] && table_train+=$'\n'"- | $chain | ${resume[*]:-fresh} | ${delay:-none} | finished before its moment | complete | $result"
-  pending=()
-  [ "$kills" -ge "$count" ] && break
-  chain=$((chain + 1))
-  rm -rf kill && mkdir -p kill
+  end_chain table_train "$result" "- | $chain | ${resume[*]:-fresh} | ${delay:-none} | finished before its moment | complete" kill || break
 done
 
 # ---------------------------------------------------------------- scoring
@@ -175,12 +183,7 @@ while :; do
   [ "$status" -eq 0 ] || { echo "kill_resume: scoring run failed with status $status:" >&2; cat score-run.log >&2; exit 1; }
   if diff -r skill/scores sref/scores >/dev/null && { [ "$overlays_deterministic" = no ] || diff -r skill/overlays sref/overlays >/dev/null; } \
      && [ -z "$(find skill -name '.*tmp-*')" ]; then result=yes; else result=NO; failures=$((failures + 1)); diff -r skill sref >&2 || true; fi
-  for row in "${pending[@]}"; do table_score+=$'\n'"$row | $result"; done
-  [ ${#pending[@]} -eq 0 ] && table_score+=$'\n'"- | $chain | ${delay:-none} | $before | finished before its moment | complete | $result"
-  pending=()
-  [ "$kills" -ge "$count" ] && break
-  chain=$((chain + 1))
-  rm -rf skill && mkdir -p skill
+  end_chain table_score "$result" "- | $chain | ${delay:-none} | $before | finished before its moment | complete" skill || break
 done
 
 echo "ssmtl train: uninterrupted $train_time s, $count kills (SIGKILL) in $runs runs"

@@ -60,6 +60,34 @@ enum CLI {
                          stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Starts the binary with no input and stdout discarded; its stderr is collected in the background (so a chatty
+    /// process cannot block): `stderrSoFar()` while it runs, `finish()` once it has ended (waits for the last bytes).
+    static func start(_ arguments: [String]) throws -> (process: Process, stderrSoFar: () -> String, finish: () -> String) {
+        let process = Process()
+        process.executableURL = try executable
+        process.arguments = arguments
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        let collected = CollectedOutput()
+        err.fileHandleForReading.readabilityHandler = { collected.append($0.availableData) }
+        try process.run()
+        return (process, { collected.text }, {
+            err.fileHandleForReading.readabilityHandler = nil
+            collected.append(err.fileHandleForReading.readDataToEndOfFile())
+            return collected.text
+        })
+    }
+
     static let videoFixtures = packageRoot.appendingPathComponent("Tests/VideoIOTests/Fixtures")
 }
 
+
+/// Bytes a pipe's handler appends from another thread.
+final class CollectedOutput: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    func append(_ more: Data) { lock.lock(); data.append(more); lock.unlock() }
+    var text: String { lock.lock(); defer { lock.unlock() }; return String(decoding: data, as: UTF8.self) }
+}

@@ -6,35 +6,18 @@ import TestScratch
 /// file that marks the stage) and run again: the finished files equal an uninterrupted run's byte for byte, and no kill
 /// leaves a partial output. The small version of Scripts/kill_resume.sh, which kills at 20 random moments.
 final class KillResumeTests: XCTestCase {
-    private final class Collected: @unchecked Sendable {
-        private let lock = NSLock()
-        private var data = Data()
-        func append(_ more: Data) { lock.lock(); data.append(more); lock.unlock() }
-        var text: String { lock.lock(); defer { lock.unlock() }; return String(decoding: data, as: UTF8.self) }
-    }
-
     /// Runs the binary and kills it (SIGKILL) as soon as `ready(stderr so far)` holds; fails when the run ends first.
     /// Returns what it had printed.
     @discardableResult
     private func runAndKill(_ arguments: [String], when ready: (String) -> Bool, what: String,
                             file: StaticString = #filePath, line: UInt = #line) throws -> String {
-        let process = Process()
-        process.executableURL = try CLI.executable
-        process.arguments = arguments
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        let collected = Collected()
-        err.fileHandleForReading.readabilityHandler = { collected.append($0.availableData) }
-        try process.run()
+        let (process, stderrSoFar, finish) = try CLI.start(arguments)
         let deadline = Date().addingTimeInterval(120)
-        while process.isRunning && !ready(collected.text) && Date() < deadline { usleep(1_000) }
+        while process.isRunning && !ready(stderrSoFar()) && Date() < deadline { usleep(1_000) }
         let wasRunning = process.isRunning
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        err.fileHandleForReading.readabilityHandler = nil
-        let text = collected.text
+        let text = finish()
         XCTAssertTrue(wasRunning && process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL,
                       "the run ended before it could be killed \(what): \(text)", file: file, line: line)
         return text

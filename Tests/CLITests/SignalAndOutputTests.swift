@@ -5,28 +5,6 @@ import TestScratch
 /// A signal that ends a command removes the output files it was writing (they are hidden temporaries until
 /// renamed into place), and an output path that cannot be written is refused up front with one line.
 final class SignalAndOutputTests: XCTestCase {
-    /// Starts the binary; stderr is collected in the background so a chatty process cannot block.
-    private func start(_ arguments: [String]) throws -> (Process, () -> String) {
-        let process = Process()
-        process.executableURL = try CLI.executable
-        process.arguments = arguments
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        let collected = Collected()
-        err.fileHandleForReading.readabilityHandler = { handle in collected.append(handle.availableData) }
-        try process.run()
-        return (process, { err.fileHandleForReading.readabilityHandler = nil; collected.append(err.fileHandleForReading.readDataToEndOfFile()); return collected.text })
-    }
-
-    private final class Collected: @unchecked Sendable {
-        private let lock = NSLock()
-        private var data = Data()
-        func append(_ more: Data) { lock.lock(); data.append(more); lock.unlock() }
-        var text: String { lock.lock(); defer { lock.unlock() }; return String(decoding: data, as: UTF8.self) }
-    }
-
     /// Hidden temporaries (`.<name>.tmp-<pid>...`) anywhere under `folder`.
     private func temporaries(under folder: String) -> [String] {
         let all = FileManager.default.enumerator(atPath: folder)?.allObjects as? [String] ?? []
@@ -37,7 +15,7 @@ final class SignalAndOutputTests: XCTestCase {
     /// `signal` and checks that the process died of it, said so in one line, and left no temporary behind.
     private func interruptWhileWriting(_ arguments: [String], folder: String, signal: Int32,
                                        file: StaticString = #filePath, line: UInt = #line) throws {
-        let (process, stderr) = try start(arguments)
+        let (process, _, stderr) = try CLI.start(arguments)
         let deadline = Date().addingTimeInterval(60)
         while temporaries(under: folder).isEmpty && process.isRunning && Date() < deadline { usleep(2_000) }
         guard process.isRunning, !temporaries(under: folder).isEmpty else {
