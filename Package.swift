@@ -54,7 +54,7 @@ let package = Package(
         // Scratch folders removed at each test's teardown, shared by the test targets.
         .target(name: "TestScratch", dependencies: ["VideoIO"], path: "Tests/TestScratch"),
         .testTarget(name: "VideoIOTests", dependencies: ["TestScratch", "VideoIO"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SSMTLTests", dependencies: ["TestScratch", "SSMTL", "VideoIO", "Randomness", "Detection", "NeuralNet"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SSMTLTests", dependencies: ["TestScratch", "SSMTL", "Evaluation", "VideoIO", "Randomness", "Detection", "NeuralNet"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvaluationTests", dependencies: ["TestScratch", "Evaluation", "VideoIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportingTests", dependencies: ["TestScratch", "Reporting", "Evaluation", "VideoIO"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "VideoIO", "NeuralNet"], resources: [.copy("Fixtures")]),

@@ -6,7 +6,7 @@ public enum ScoreFileReader {
     /// Whether a file of a scores folder is a frame-score file `<video>.csv`: not the per-object tables
     /// (`<video>.objects.csv`), not the events (`<video>.events.csv`), not a hidden temporary.
     public static func isFrameScoreFile(_ name: String) -> Bool {
-        name.hasSuffix(".csv") && !name.hasSuffix(".objects.csv") && !name.hasSuffix(".events.csv") && !name.hasPrefix(".")
+        name.hasSuffix(".csv") && !name.hasSuffix(".objects.csv") && !name.hasSuffix(EventFileFormat.suffix) && !name.hasPrefix(".")
     }
 
     /// Names of the columns of a score file's header (lower case).

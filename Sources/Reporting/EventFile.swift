@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 
 /// A failure of the report: one line naming the file and the problem.
@@ -38,7 +39,7 @@ public struct ScoredEvent: Sendable, Equatable {
 /// Reads `<video>.events.csv` as `ssmtl score` writes it, refusing anything else with the line and the field at fault:
 /// a report built from a misread file would send an operator to the wrong moment.
 public enum EventFile {
-    public static let header = "rank,start_frame,end_frame,start_time,end_time,peak_frame,peak_time,peak_score,mean_score,x_min,y_min,x_max,y_max"
+    static let header = EventFileFormat.header
 
     /// The events in file order (rank 1, 2, ...). `frames`: the video's frame count from its score file, which
     /// every event must lie within.
@@ -113,51 +114,5 @@ public enum EventFile {
             throw ReportError(path, "line \(lineNumber): box \(values[0]),\(values[1]),\(values[2]),\(values[3]) has a minimum above its maximum")
         }
         return EventBox(xMin: values[0], yMin: values[1], xMax: values[2], yMax: values[3])
-    }
-}
-
-/// `DIR/events.json`: the threshold the events were cut at and how they were found. Unknown keys are ignored
-/// (later versions may add some).
-public struct EventSettings: Sendable, Equatable {
-    public var threshold: Double?
-    public var thresholdSource: String?
-    public var minGapFrames: Int?
-    public var minEventFrames: Int?
-    public var sigma: Double?
-
-    public init(threshold: Double? = nil, thresholdSource: String? = nil, minGapFrames: Int? = nil, minEventFrames: Int? = nil, sigma: Double? = nil) {
-        self.threshold = threshold; self.thresholdSource = thresholdSource; self.minGapFrames = minGapFrames
-        self.minEventFrames = minEventFrames; self.sigma = sigma
-    }
-
-    public static func read(path: String) throws -> EventSettings {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ReportError(path, "cannot read the file") }
-        guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else { throw ReportError(path, "not a JSON object") }
-        let file: File
-        do { file = try JSONDecoder().decode(File.self, from: data) } catch let DecodingError.typeMismatch(_, context) {
-            throw ReportError(path, "\(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type")
-        } catch let DecodingError.dataCorrupted(context) {
-            throw ReportError(path, "\(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)")
-        } catch {
-            throw ReportError(path, "cannot read the settings: \(error)")
-        }
-        for (key, value) in [("threshold", file.threshold), ("sigma", file.sigma)] {
-            if let value, !value.isFinite { throw ReportError(path, "\(key) is \(value)") }
-        }
-        for (key, value) in [("min_gap_frames", file.min_gap_frames), ("min_event_frames", file.min_event_frames)] {
-            if let value, value < 0 { throw ReportError(path, "\(key) is negative") }
-        }
-        return EventSettings(threshold: file.threshold, thresholdSource: file.threshold_source, minGapFrames: file.min_gap_frames,
-                             minEventFrames: file.min_event_frames, sigma: file.sigma)
-    }
-
-    /// The file's known keys, each optional; JSONDecoder refuses a value of another type (a string, true) and
-    /// ignores unknown keys.
-    private struct File: Decodable {
-        var threshold: Double?
-        var threshold_source: String?
-        var min_gap_frames: Int?
-        var min_event_frames: Int?
-        var sigma: Double?
     }
 }

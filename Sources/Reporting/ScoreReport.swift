@@ -47,7 +47,7 @@ public enum ScoreReport {
     /// into a temporary file renamed at the end: a failure leaves no report. `progress` gets one line per video.
     public static func write(_ options: ReportOptions, progress: (String) -> Void = { _ in }) throws -> ReportSummary {
         var videos = try readScores(options.scoresDirectory)
-        let settingsPath = options.scoresDirectory + "/events.json"
+        let settingsPath = options.scoresDirectory + "/" + EventSettings.fileName
         let settings = FileManager.default.fileExists(atPath: settingsPath) ? try EventSettings.read(path: settingsPath) : nil
         var evaluation: EvaluationReport?
         if let gt = options.groundTruth {
@@ -80,7 +80,7 @@ public enum ScoreReport {
             }
             let chart = Plots.scoreCurveSVG(title: "Frame scores of \(video.name)", scores: video.scores, labels: video.labels,
                                             events: (video.events ?? []).map { $0.startFrame...$0.endFrame },
-                                            threshold: settings?.threshold.map { .init(value: $0, label: "threshold \(ReportPage.score($0))") })
+                                            threshold: settings.map(\.threshold).map { .init(value: $0, label: "threshold \(ReportPage.score($0))") })
             try append(ReportPage.section(video, anchor: "video-\(i + 1)", chart: chart.render(), pictures: pictures))
             progress("report: \(video.name): \(video.scores.count) frames, \(video.events?.count ?? 0) events"
                 + (pictures.map { ", \($0.count) pictured" } ?? ""))
@@ -105,7 +105,7 @@ public enum ScoreReport {
             do { scores = try ScoreFileReader.readFrameScores(path: directory + "/" + stem + ".csv") } catch let error as EvaluationError {
                 throw ReportError(error.path, error.message)
             }
-            let eventsPath = directory + "/" + stem + ".events.csv"
+            let eventsPath = directory + "/" + stem + EventFileFormat.suffix
             let events = FileManager.default.fileExists(atPath: eventsPath) ? try EventFile.read(path: eventsPath, frames: scores.count) : nil
             return ReportVideo(name: stem, scores: scores, events: events, eventsPath: eventsPath)
         }
@@ -134,18 +134,12 @@ public enum ScoreReport {
             ("frames", "\(summary.frames)"),
             ("events", "\(summary.events)"),
         ]
-        if let threshold = settings?.threshold {
-            rows.append(("threshold", ReportPage.score(threshold) + (settings?.thresholdSource.map { " (\($0))" } ?? "")))
-        } else {
-            rows.append(("threshold", settings == nil ? "none: the scores were written without a threshold (no events.json)"
-                                                      : "none: events.json gives no threshold"))
-        }
         if let s = settings {
-            var how: [String] = []
-            if let gap = s.minGapFrames { how.append("gaps under \(gap) frames joined") }
-            if let length = s.minEventFrames { how.append("events of at least \(length) frames") }
-            if let sigma = s.sigma { how.append("scores smoothed with σ = \(String(format: "%g", sigma)) frames") }
-            if !how.isEmpty { rows.append(("events cut with", how.joined(separator: "; "))) }
+            rows.append(("threshold", ReportPage.score(s.threshold) + " (\(s.thresholdSource))"))
+            rows.append(("events cut with", "gaps under \(s.minimumGapFrames) frames joined; events of at least \(s.minimumEventFrames) frames; "
+                         + "scores smoothed with σ = \(String(format: "%g", s.sigma)) frames"))
+        } else {
+            rows.append(("threshold", "none: the scores were written without a threshold (no events.json)"))
         }
         rows.append(("pictures", options.videoInputs.isEmpty ? "none (no --videos given)" : "the peak frame of each event and a close-up of its peak object, the box in red"))
         html += ReportPage.facts(rows)

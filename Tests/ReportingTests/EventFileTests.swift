@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 import XCTest
 import TestScratch
@@ -6,13 +7,13 @@ import TestScratch
 /// `<video>.events.csv` and `events.json` read as `ssmtl score` writes them; anything else refused in one line that
 /// names the file, the line and the field.
 final class EventFileTests: XCTestCase {
-    private func file(_ rows: [String], header: String = EventFile.header) throws -> String {
+    private func file(_ rows: [String], header: String = EventFileFormat.header) throws -> String {
         let path = try makeScratchFolder("ssmtl-events") + "/01.events.csv"
         try ScoredFolder.write(([header] + rows).joined(separator: "\n") + "\n", to: path)
         return path
     }
 
-    private func assertRefused(_ rows: [String], frames: Int = 100, header: String = EventFile.header, _ fragment: String,
+    private func assertRefused(_ rows: [String], frames: Int = 100, header: String = EventFileFormat.header, _ fragment: String,
                                line: UInt = #line) throws {
         let path = try file(rows, header: header)
         XCTAssertThrowsError(try EventFile.read(path: path, frames: frames), line: line) { error in
@@ -56,13 +57,20 @@ final class EventFileTests: XCTestCase {
         let path = folder + "/events.json"
         try ScoredFolder.write("{\"sigma\": 5, \"future\": {\"a\": 1}, \"threshold\": 2.75, \"min_gap_frames\": 10, "
                                + "\"threshold_source\": \"train: 0.5 %\", \"min_event_frames\": 5}", to: path)
-        XCTAssertEqual(try EventSettings.read(path: path),
-                       EventSettings(threshold: 2.75, thresholdSource: "train: 0.5 %", minGapFrames: 10, minEventFrames: 5, sigma: 5))
-        try ScoredFolder.write("{}", to: path)
-        XCTAssertEqual(try EventSettings.read(path: path), EventSettings())
-        for (text, fragment) in [("{\"threshold\": \"high\"}", "threshold has the wrong type"), ("[1, 2]", "not a JSON object"),
-                                 ("{\"threshold\": 2", "not a JSON object"), ("{\"min_gap_frames\": -3}", "min_gap_frames is negative"),
-                                 ("{\"threshold\": true}", "threshold has the wrong type")] {
+        let expected = EventSettings(threshold: 2.75, thresholdSource: "train: 0.5 %", minimumGapFrames: 10, minimumEventFrames: 5, sigma: 5)
+        XCTAssertEqual(try EventSettings.read(path: path), expected)
+        // What the writer writes, the reader reads back.
+        try expected.write(to: path)
+        XCTAssertEqual(try EventSettings.read(path: path), expected)
+        let complete = "\"threshold_source\": \"s\", \"min_gap_frames\": 10, \"min_event_frames\": 5"
+        for (text, fragment) in [("{\"threshold\": \"high\", \(complete), \"sigma\": 1}", "threshold has the wrong type"),
+                                 ("[1, 2]", "not a JSON object"), ("{\"threshold\": 2", "not a JSON object"),
+                                 ("{}", "threshold is missing"),
+                                 ("{\"threshold\": 2, \(complete)}", "sigma is missing"),
+                                 ("{\"threshold\": 2, \"threshold_source\": \"s\", \"min_gap_frames\": -3, \"min_event_frames\": 5, \"sigma\": 1}",
+                                  "min_gap_frames is negative"),
+                                 ("{\"threshold\": true, \(complete), \"sigma\": 1}", "threshold has the wrong type"),
+                                 ("{\"threshold\": null, \(complete), \"sigma\": 1}", "threshold is null")] {
             try ScoredFolder.write(text, to: path)
             XCTAssertThrowsError(try EventSettings.read(path: path), text) { error in
                 XCTAssertEqual("\(error)", "\(path): \(fragment)", text)

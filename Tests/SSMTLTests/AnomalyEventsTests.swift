@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 import XCTest
 @testable import SSMTL
@@ -53,7 +54,7 @@ final class AnomalyEventsTests: XCTestCase {
         let tied = AnomalyEvents.find(scores: [3, 3, 0, 3, 3], timestamps: [0, 1, 2, 3, 4], peakBoxes: [nil, nil, nil, nil, nil],
                                       rules: EventRules(threshold: t, minimumGap: 0, minimumFrames: 1))
         XCTAssertEqual(tied.map(\.startFrame), [0, 3])
-        XCTAssertEqual(AnomalyEvents.csv([]), AnomalyEvents.header + "\n")
+        XCTAssertEqual(AnomalyEvents.csv([]), EventFileFormat.header + "\n")
     }
 
     /// The threshold lets through at most the given share of the pooled normal frames, smoothed video by video.

@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 import XCTest
 import Detection
@@ -109,7 +110,7 @@ final class ScoringRunTests: XCTestCase {
         }
         let expected = try XCTUnwrap(normal.threshold(falseAlarmPercent: 0.5, sigma: 2))
         XCTAssertEqual(thresholds, [expected])
-        let settings = try XCTUnwrap(EventSettingsFile.read(scratch + "/s/events.json"))
+        let settings = try EventSettings.read(path: scratch + "/s/events.json")
         XCTAssertEqual(settings.threshold, expected)
         XCTAssertEqual(settings.sigma, 2)
         XCTAssertTrue(settings.thresholdSource.contains("0.5 % of the 24 normal validation frames"), settings.thresholdSource)
@@ -119,7 +120,7 @@ final class ScoringRunTests: XCTestCase {
             let regions = try String(contentsOfFile: scratch + "/s/\(name).regions.txt", encoding: .utf8).split(separator: "\n")
                 .map { $0.split(separator: ",").map { Double($0)! } }
             let eventRows = try String(contentsOfFile: scratch + "/s/\(name).events.csv", encoding: .utf8).split(separator: "\n")
-            XCTAssertEqual(String(eventRows[0]), AnomalyEvents.header)
+            XCTAssertEqual(String(eventRows[0]), EventFileFormat.header)
             let ranges = AnomalyEvents.ranges(scores, rules: EventRules(threshold: expected, minimumGap: 0, minimumFrames: 1))
             XCTAssertEqual(eventRows.count - 1, ranges.count, name)
             var peaks: [Double] = []
@@ -146,7 +147,7 @@ final class ScoringRunTests: XCTestCase {
         let lines = try String(contentsOfFile: scratch + "/s/video0.events.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(lines.count, 2, "every frame is above -1: one event")
         XCTAssertTrue(lines[1].hasPrefix("1,0,23,"), String(lines[1]))
-        XCTAssertEqual(EventSettingsFile.read(scratch + "/s/events.json")?.thresholdSource, "given (--threshold)")
+        XCTAssertEqual((try? EventSettings.read(path: scratch + "/s/events.json"))?.thresholdSource, "given (--threshold)")
         options.threshold = nil
         options.falseAlarmPercent = 50
         options.rescore = false
@@ -155,7 +156,7 @@ final class ScoringRunTests: XCTestCase {
             if case .warning(let text) = $0 { warnings.append(text) }
         }
         XCTAssertEqual(summary.skipped, 2)
-        XCTAssertEqual(EventSettingsFile.read(scratch + "/s/events.json")?.threshold, -1, "nothing rescored: events.json still describes the files")
+        XCTAssertEqual((try? EventSettings.read(path: scratch + "/s/events.json"))?.threshold, -1, "nothing rescored: events.json still describes the files")
         XCTAssertTrue(warnings.contains { $0.contains("the 2 videos scored before keep events made with threshold -1") }, "\(warnings)")
     }
 

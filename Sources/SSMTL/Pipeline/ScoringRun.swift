@@ -1,5 +1,6 @@
 import AtomicFile
 import Detection
+import Evaluation
 import Foundation
 import NeuralNet
 import VideoIO
@@ -109,7 +110,7 @@ public final class ScoringRun {
         var eventSettingsWritten = false
         let writeEventSettings: () throws -> Void = {
             guard let (rules, source, _) = eventSettings, !eventSettingsWritten else { return }
-            try EventSettingsFile(rules: rules, source: source, sigma: settings.sigma).write(to: Self.eventSettingsPath(options))
+            try EventSettings(rules: rules, source: source, sigma: settings.sigma).write(to: Self.eventSettingsPath(options))
             eventSettingsWritten = true
         }
 
@@ -166,7 +167,7 @@ public final class ScoringRun {
     /// Also how the threshold was set, and the folder's earlier settings when they differ (videos skipped keep
     /// events made with those).
     private func eventRules(options: ScoringOptions, sigma: Double,
-                            events: (ScoringEvent) -> Void) throws -> (EventRules, source: String, changedFrom: EventSettingsFile?)? {
+                            events: (ScoringEvent) -> Void) throws -> (EventRules, source: String, changedFrom: EventSettings?)? {
         let threshold: Double, source: String
         if let given = options.threshold {
             (threshold, source) = (given, "given (--threshold)")
@@ -180,7 +181,7 @@ public final class ScoringRun {
         }
         events(.threshold(threshold, source: source))
         let rules = EventRules(threshold: threshold, minimumGap: options.minimumEventGap, minimumFrames: options.minimumEventFrames)
-        let earlier = EventSettingsFile.read(Self.eventSettingsPath(options))
+        let earlier = try? EventSettings.read(path: Self.eventSettingsPath(options))
         return (rules, source, earlier.flatMap { $0.rules != rules || $0.sigma != sigma ? $0 : nil })
     }
 
@@ -218,7 +219,7 @@ public final class ScoringRun {
             try beforeEvents()
             let found = AnomalyEvents.find(scores: result.rows.map(\.score), timestamps: result.timestamps,
                                            peakBoxes: result.topBoxes, rules: eventRules)
-            try writeFileAtomically(Data(AnomalyEvents.csv(found).utf8), to: Self.output(video, ".events.csv", in: options.outputFolder))
+            try writeFileAtomically(Data(AnomalyEvents.csv(found).utf8), to: Self.output(video, EventFileFormat.suffix, in: options.outputFolder))
         }
         if let overlay = options.overlayFolder {
             var renderer = OverlayRenderer()
@@ -236,7 +237,7 @@ public final class ScoringRun {
     /// they all exist.
     static func outputPaths(_ video: VideoSource, options: ScoringOptions, events: Bool) -> [String] {
         var suffixes = [".csv", ".regions.txt"]
-        if events { suffixes.append(".events.csv") }
+        if events { suffixes.append(EventFileFormat.suffix) }
         if options.writeNpy { suffixes.append(".npy") }
         if options.objectTables { suffixes.append(".objects.csv") }
         var paths = suffixes.map { output(video, $0, in: options.outputFolder) }
@@ -245,7 +246,7 @@ public final class ScoringRun {
     }
 
     static func eventSettingsPath(_ options: ScoringOptions) -> String {
-        (options.outputFolder as NSString).appendingPathComponent(EventSettingsFile.name)
+        (options.outputFolder as NSString).appendingPathComponent(EventSettings.fileName)
     }
 
     static func output(_ video: VideoSource, _ suffix: String, in folder: String) -> String {

@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 
 /// How frame scores become events: the frames scoring above `threshold`, in maximal runs, runs less than
@@ -76,13 +77,10 @@ public enum AnomalyEvents {
         return events.sorted { $0.peakScore != $1.peakScore ? $0.peakScore > $1.peakScore : $0.startFrame < $1.startFrame }
     }
 
-    /// Header of `<video>.events.csv`.
-    public static let header = "rank,start_frame,end_frame,start_time,end_time,peak_frame,peak_time,peak_score,mean_score,x_min,y_min,x_max,y_max"
-
     /// `<video>.events.csv`: the header, then one row per event in the given (ranked) order; the box fields are empty
     /// when the peak frame has no object.
     public static func csv(_ events: [AnomalyEvent]) -> String {
-        var text = header + "\n"
+        var text = EventFileFormat.header + "\n"
         for (k, e) in events.enumerated() {
             let box = e.peakBox.map { "\($0.x1),\($0.y1),\($0.x2),\($0.y2)" } ?? ",,,"
             text += "\(k + 1),\(e.startFrame),\(e.endFrame),\(time(e.startTime)),\(time(e.endTime)),\(e.peakFrame),"

@@ -72,38 +72,11 @@ public final class RegionsFileWriter {
     }
 }
 
-/// `DIR/events.json`: the threshold and rules that made the folder's `<video>.events.csv` files, for `ssmtl report` and
-/// for a reader who wants to know what an event means.
-public struct EventSettingsFile: Codable, Equatable, Sendable {
-    public static let name = "events.json"
-
-    public var threshold: Double
-    public var thresholdSource: String
-    public var minimumGapFrames: Int
-    public var minimumEventFrames: Int
-    public var sigma: Double
-
-    enum CodingKeys: String, CodingKey {
-        case threshold, thresholdSource = "threshold_source", minimumGapFrames = "min_gap_frames"
-        case minimumEventFrames = "min_event_frames", sigma
-    }
-
+extension EventSettings {
     public init(rules: EventRules, source: String, sigma: Double) {
-        threshold = rules.threshold; thresholdSource = source
-        minimumGapFrames = rules.minimumGap; minimumEventFrames = rules.minimumFrames; self.sigma = sigma
+        self.init(threshold: rules.threshold, thresholdSource: source, minimumGapFrames: rules.minimumGap,
+                  minimumEventFrames: rules.minimumFrames, sigma: sigma)
     }
 
     public var rules: EventRules { EventRules(threshold: threshold, minimumGap: minimumGapFrames, minimumFrames: minimumEventFrames) }
-
-    /// The file in `path`, nil when it is missing or unreadable (it only describes the events).
-    public static func read(_ path: String) -> EventSettingsFile? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return try? JSONDecoder().decode(EventSettingsFile.self, from: data)
-    }
-
-    public func write(to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try writeFileAtomically(try encoder.encode(self) + Data("\n".utf8), to: path)
-    }
 }
