@@ -59,13 +59,7 @@ public enum EventThumbnails {
     /// `closeUpMinimum` pixels a side), kept inside the frame, the box drawn, scaled down to `closeUpSide` when larger.
     static func closeUp(of box: EventBox, in frame: Frame) -> Frame {
         let region = closeUpRegion(of: box, width: frame.width, height: frame.height)
-        var crop = [UInt8](repeating: 0, count: region.width * region.height * frame.layout.channels)
-        let rowBytes = region.width * frame.layout.channels
-        for y in 0..<region.height {
-            let from = ((region.y + y) * frame.width + region.x) * frame.layout.channels
-            crop[(y * rowBytes)..<((y + 1) * rowBytes)] = frame.pixels[from..<(from + rowBytes)]
-        }
-        let cropped = Frame(index: frame.index, timestamp: frame.timestamp, width: region.width, height: region.height, layout: frame.layout, pixels: crop)
+        let cropped = frame.cropped(x: region.x, y: region.y, width: region.width, height: region.height)
         let scale = min(1, Double(closeUpSide) / Double(max(region.width, region.height)))
         let size = (width: max(1, Int((Double(region.width) * scale).rounded())), height: max(1, Int((Double(region.height) * scale).rounded())))
         let shifted = EventBox(xMin: box.xMin - region.x, yMin: box.yMin - region.y, xMax: box.xMax - region.x, yMax: box.yMax - region.y)

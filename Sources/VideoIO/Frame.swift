@@ -40,4 +40,21 @@ public struct Frame: Sendable {
         }
         return Frame(index: index, timestamp: timestamp, width: width, height: height, layout: .gray8, pixels: grey)
     }
+
+    /// The pixels of the rectangle at (`x`, `y`) of `width` x `height` (inside the frame) as a frame of their own,
+    /// same index, timestamp and layout.
+    public func cropped(x: Int, y: Int, width w: Int, height h: Int) -> Frame {
+        precondition(x >= 0 && y >= 0 && w > 0 && h > 0 && x + w <= width && y + h <= height, "crop outside the frame")
+        let c = layout.channels, rowBytes = w * c
+        var out = [UInt8](repeating: 0, count: h * rowBytes)
+        pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for row in 0..<h {
+                    let from = ((y + row) * width + x) * c
+                    dst.baseAddress!.advanced(by: row * rowBytes).update(from: src.baseAddress!.advanced(by: from), count: rowBytes)
+                }
+            }
+        }
+        return Frame(index: index, timestamp: timestamp, width: w, height: h, layout: layout, pixels: out)
+    }
 }

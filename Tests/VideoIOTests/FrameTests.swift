@@ -28,4 +28,16 @@ final class FrameTests: XCTestCase {
         // The same name twice would make output files collide.
         XCTAssertThrowsError(try discoverVideos([root + "/01", root + "/01"]))
     }
+
+    /// A crop is the rectangle's pixels, row by row, in the frame's layout, with its index and timestamp.
+    func testCroppedCopiesTheRectangleRowByRow() {
+        let rgb = Frame(index: 7, timestamp: 0.28, width: 4, height: 3, layout: .rgb24, pixels: (0..<36).map(UInt8.init))
+        let crop = rgb.cropped(x: 1, y: 1, width: 2, height: 2)
+        XCTAssertEqual([crop.width, crop.height, crop.index], [2, 2, 7])
+        XCTAssertEqual(crop.timestamp, 0.28)
+        XCTAssertEqual(crop.pixels, [15, 16, 17, 18, 19, 20, 27, 28, 29, 30, 31, 32])
+        let grey = Frame(width: 3, height: 2, layout: .gray8, pixels: [1, 2, 3, 4, 5, 6])
+        XCTAssertEqual(grey.cropped(x: 2, y: 0, width: 1, height: 2).pixels, [3, 6])
+        XCTAssertEqual(grey.cropped(x: 0, y: 0, width: 3, height: 2).pixels, grey.pixels, "the whole frame")
+    }
 }

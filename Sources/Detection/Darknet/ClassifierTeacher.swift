@@ -34,14 +34,6 @@ public final class ClassifierTeacher: ObjectDetector {
     static func crop(_ box: DetectionBox, of frame: Frame) -> Frame {
         let x1 = min(max(box.x1, 0), frame.width - 1), x2 = max(min(box.x2, frame.width - 1), x1)
         let y1 = min(max(box.y1, 0), frame.height - 1), y2 = max(min(box.y2, frame.height - 1), y1)
-        let c = frame.layout.channels, w = x2 - x1 + 1, h = y2 - y1 + 1
-        var pixels = [UInt8](repeating: 0, count: w * h * c)
-        frame.pixels.withUnsafeBufferPointer { src in
-            for y in 0..<h {
-                let from = ((y1 + y) * frame.width + x1) * c
-                for k in 0..<(w * c) { pixels[y * w * c + k] = src[from + k] }
-            }
-        }
-        return Frame(index: frame.index, timestamp: frame.timestamp, width: w, height: h, layout: frame.layout, pixels: pixels)
+        return frame.cropped(x: x1, y: y1, width: x2 - x1 + 1, height: y2 - y1 + 1)
     }
 }
