@@ -4,12 +4,8 @@ import VideoIO
 /// Charts of an evaluation, as PNG and as SVG: ROC curve, RBDR/TBDR vs FPR, and per-video scores against the ground
 /// truth. The SVG versions (sharp at any size, text selectable) are also what `ssmtl report` inlines.
 public enum Plots {
-    public struct Series {
-        public var name: String
-        public var color: RGB
-        public var points: [(x: Double, y: Double)]
-        public init(name: String, color: RGB, points: [(x: Double, y: Double)]) { self.name = name; self.color = color; self.points = points }
-    }
+    /// A named, coloured polyline: the same for the PNG and the SVG charts.
+    public typealias Series = SVGChart.Series
 
     /// A plot area with axes from 0 to 1 on both sides (ticks every 0.2), series drawn as polylines.
     public static func curveChart(title: String, xLabel: String, yLabel: String, series: [Series], diagonal: Bool) -> Canvas {
@@ -83,7 +79,7 @@ public enum Plots {
         chart.xDomain = 0...1
         chart.yDomain = 0...1
         chart.diagonal = diagonal
-        chart.series = series.map { SVGChart.Series(name: $0.name, color: $0.color, points: $0.points) }
+        chart.series = series
         return chart
     }
 
@@ -138,14 +134,12 @@ public enum Plots {
                           series: [Series(name: "all frames", color: .blue, points: roc)], diagonal: true), "roc.svg")
         if let rt = outcome.regionTrack {
             let title = String(format: "RBDC %.4f  TBDC %.4f", rt.rbdc, rt.tbdc)
-            try save(curveChart(title: title, xLabel: "FALSE POSITIVES PER FRAME", yLabel: "DETECTION RATE",
-                                series: [Series(name: "RBDR", color: .orange, points: zip(rt.fpr, rt.rbdr).map { ($0, $1) }),
-                                         Series(name: "TBDR", color: .green, points: zip(rt.fpr, rt.tbdr).map { ($0, $1) })],
-                                diagonal: false), "rbdr_tbdr.png")
-            try save(curveSVG(title: title, xLabel: "false positives per frame", yLabel: "detection rate",
-                              series: [Series(name: "RBDR", color: .orange, points: zip(rt.fpr, rt.rbdr).map { ($0, $1) }),
-                                       Series(name: "TBDR", color: .green, points: zip(rt.fpr, rt.tbdr).map { ($0, $1) })],
-                              diagonal: false), "rbdr_tbdr.svg")
+            let rates = [Series(name: "RBDR", color: .orange, points: zip(rt.fpr, rt.rbdr).map { ($0, $1) }),
+                         Series(name: "TBDR", color: .green, points: zip(rt.fpr, rt.tbdr).map { ($0, $1) })]
+            try save(curveChart(title: title, xLabel: "FALSE POSITIVES PER FRAME", yLabel: "DETECTION RATE", series: rates, diagonal: false),
+                     "rbdr_tbdr.png")
+            try save(curveSVG(title: title, xLabel: "false positives per frame", yLabel: "detection rate", series: rates, diagonal: false),
+                     "rbdr_tbdr.svg")
         }
         for (i, video) in outcome.report.videos.enumerated() {
             try save(videoChart(name: video.name, labels: outcome.labels[i], scores: outcome.scores[i], auc: video.auc),
