@@ -52,7 +52,7 @@ let package = Package(
 
         // MARK: - Tests
         // Scratch folders removed at each test's teardown, shared by the test targets.
-        .target(name: "TestScratch", dependencies: ["VideoIO"], path: "Tests/TestScratch"),
+        .target(name: "TestScratch", dependencies: ["VideoIO", "Randomness"], path: "Tests/TestScratch"),
         .testTarget(name: "VideoIOTests", dependencies: ["TestScratch", "VideoIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SSMTLTests", dependencies: ["TestScratch", "SSMTL", "Evaluation", "VideoIO", "Randomness", "Detection", "NeuralNet"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvaluationTests", dependencies: ["TestScratch", "Evaluation", "VideoIO"], resources: [.copy("Fixtures")]),

@@ -37,6 +37,18 @@ moment() { printf '%.2f' "$(echo "$(uniform) * $1" | bc -l)"; }
 now() { date +%s.%N; }
 seconds_since() { printf '%.2f' "$(echo "$(now) - $1" | bc -l)"; }
 
+# Runs the command in the background, SIGKILLs it after $1 seconds (never when $1 is empty), and sets `status` to its
+# exit status (137: killed).
+run_killed_after() {
+  local delay=$1 pid
+  shift
+  "$@" &
+  pid=$!
+  status=0
+  if [ -n "$delay" ]; then sleep "$delay"; kill -KILL "$pid" 2>/dev/null || true; fi
+  { wait "$pid"; } 2>/dev/null || status=$?
+}
+
 # The metadata value `key` of a safetensors file ("-" when absent).
 meta() { head -c 65536 "$1" 2>/dev/null | grep -ao "\"$2\":\"[^\"]*\"" | head -1 | cut -d'"' -f4 || true; }
 
@@ -106,11 +118,7 @@ while :; do
   else
     delay=""
   fi
-  "$bin" "${train_args[@]}" --out kill/m.safetensors "${resume[@]}" 2>kill/run.log &
-  pid=$!
-  status=0
-  if [ -n "$delay" ]; then sleep "$delay"; kill -KILL "$pid" 2>/dev/null || true; fi
-  { wait "$pid"; } 2>/dev/null || status=$?
+  run_killed_after "$delay" "$bin" "${train_args[@]}" --out kill/m.safetensors "${resume[@]}" 2>kill/run.log
   if [ "$status" -eq 137 ]; then
     kills=$((kills + 1))
     stage=$(train_stage kill/run.log "${done_main:-0}" "${done_student:-0}")
@@ -167,11 +175,7 @@ chain=1; kills=0; pending=()
 while :; do
   if [ "$kills" -lt "$count" ]; then delay=$(moment "$score_time"); else delay=""; fi
   before=$( (find skill/scores -name '*.csv' ! -name '*.events.csv' ! -name '*.objects.csv' 2>/dev/null || true) | wc -l)
-  score_args skill; "$bin" "${score_args[@]}" 2>score-run.log &
-  pid=$!
-  status=0
-  if [ -n "$delay" ]; then sleep "$delay"; kill -KILL "$pid" 2>/dev/null || true; fi
-  { wait "$pid"; } 2>/dev/null || status=$?
+  score_args skill; run_killed_after "$delay" "$bin" "${score_args[@]}" 2>score-run.log
   if [ "$status" -eq 137 ]; then
     kills=$((kills + 1))
     if present=$(check_present); then :; else failures=$((failures + 1)); fi

@@ -1,4 +1,5 @@
 import Foundation
+import Randomness
 import VideoIO
 
 /// Small videos written at test time and damaged copies of them: what a reader meets in a cut recording, a file with
@@ -61,16 +62,9 @@ public enum DamagedVideos {
         case .flippedInTheMiddle(let count):
             for i in bytes.count / 2..<min(bytes.count, bytes.count / 2 + count) { bytes[i] ^= 0xFF }
         case .scrambled(let share, let seed):
-            var state = seed
-            func next() -> UInt64 {  // SplitMix64
-                state &+= 0x9E37_79B9_7F4A_7C15
-                var z = state
-                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                return z ^ (z >> 31)
-            }
-            for i in bytes.count / 4..<(3 * bytes.count / 4) where Double(next() >> 11) / Double(1 << 53) < share {
-                bytes[i] = UInt8(truncatingIfNeeded: next())
+            var random = SplitMix64(seed: seed)
+            for i in bytes.count / 4..<(3 * bytes.count / 4) where random.unit() < share {
+                bytes[i] = UInt8(truncatingIfNeeded: random.next())
             }
         case .empty:
             bytes = []

@@ -59,7 +59,7 @@ public final class TrainingRun {
         try OutputPaths.checkFile(modelPath, what: "the model file")
         // Checkpoint temporaries of a run killed outright (kill -9) go; they never stand for a checkpoint.
         let modelFolder = (modelPath as NSString).deletingLastPathComponent
-        for name in removeTemporariesOfEndedProcesses(in: modelFolder.isEmpty ? "." : modelFolder) {
+        for name in removeTemporariesOfEndedProcesses(in: modelFolder) {
             events(.note("removed \(name), the unfinished file of a run that was killed"))
         }
         detector = try options.detector.load()
