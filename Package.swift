@@ -27,7 +27,9 @@ let package = Package(
         .target(name: "AtomicFile", dependencies: ["CSignalCleanup"]),
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "AtomicFile"]),
         .target(name: "Randomness"),
-        .target(name: "NeuralNet", dependencies: ["CBLAS", "AtomicFile"]),
+        // The direct 3x3x3 convolution of the RGB first layer (C: AVX2 + FMA chosen at run time).
+        .target(name: "CConvKernels"),
+        .target(name: "NeuralNet", dependencies: ["CBLAS", "CConvKernels", "AtomicFile"]),
         .target(name: "SSMTL", dependencies: ["VideoIO", "Randomness", "NeuralNet", "Detection", "Evaluation", "AtomicFile"]),
         .target(name: "SyntheticData", dependencies: ["VideoIO", "Randomness", "Evaluation"]),
         .target(name: "Evaluation", dependencies: ["VideoIO", "CZlib"]),

@@ -41,6 +41,12 @@ public final class Conv: Layer {
     /// Default for useWinograd of new layers (A/B switch for benchmarks).
     nonisolated(unsafe) public static var preferWinograd = true
     private var winogradWeight: Tensor?, flippedWeight: Tensor?, winogradWork: Tensor?
+    /// Inference's 3x3x3 convolutions with fewer than 8 input channels (the RGB first layer) by the direct AVX2 kernel
+    /// (ConvDirect.swift) when the CPU has it, instead of frame-shifted GEMMs. Training keeps the GEMMs.
+    public var useDirect = Conv.preferDirect
+    /// Default for useDirect of new layers (A/B switch for benchmarks).
+    nonisolated(unsafe) public static var preferDirect = true
+    private var directWeight: Tensor?
     private var shape: ConvShape?
 
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
@@ -67,6 +73,7 @@ public final class Conv: Layer {
 
     public init(sharing other: Conv) {
         weight = other.weight; bias = other.bias; is3D = other.is3D; useShifted = other.useShifted; useWinograd = other.useWinograd
+        useDirect = other.useDirect
         kernel = other.kernel; stride = other.stride; padding = other.padding
         computeInputGrad = other.computeInputGrad
     }
@@ -158,6 +165,10 @@ public final class Conv: Layer {
             let u = ensure(&winogradWeight, [pl.weightSize]), work = ensure(&col, [pl.workspaceSize])
             winogradTransformWeight(u.data, wp, pl)
             convWinogradForward(out: y.data, work: work.data, inp: x.data, u: u.data, bias: bp, pl, outputFrames: outputFrames)
+        } else if inference, let pl = direct(s) {
+            let packed = ensure(&directWeight, [pl.weightSize]), work = ensure(&col, [pl.workspaceSize])
+            directPackWeight(packed.data, wp, pl)
+            convDirectForward(out: y.data, work: work.data, inp: x.data, packed: packed.data, bias: bp, pl, outputFrames: outputFrames)
         } else if shifted(s) {
             let pl = ShiftedConvPlan(s)
             let c = ensure(&col, [pl.colSize]), w = ensure(&wr, [pl.weightSize])
@@ -171,6 +182,12 @@ public final class Conv: Layer {
     }
 
     private func shifted(_ s: ConvShape) -> Bool { useShifted && is3D && s.kd > 1 && s.sd == 1 }
+
+    /// The direct kernel's plan when it applies: the layers Winograd leaves to the GEMMs (fewer than 8 inputs).
+    private func direct(_ s: ConvShape) -> DirectConvPlan? {
+        guard useDirect, is3D, s.c < 8 else { return nil }
+        return DirectConvPlan(s)
+    }
 
     /// The Winograd plans of the backward pass (the weight gradient's, the forward shape, and the input gradient's) when
     /// they apply. The transposed convolution is the convolution of the output gradient with the flipped kernel when

@@ -26,6 +26,8 @@ struct BenchNN: ParsableCommand {
     var vol2col = false
     @Flag(name: .customLong("no-winograd"), help: "Run inference's 3x3 3D convolutions on frame-shifted GEMMs instead of Winograd F(2x2, 3x3).")
     var noWinograd = false
+    @Flag(name: .customLong("no-direct"), help: "Run inference's first 3D convolution (3 input channels) on frame-shifted GEMMs instead of the direct AVX2 kernel.")
+    var noDirect = false
     @Option(name: .customLong("iterations"), help: "Run exactly this many batches per phase instead of --seconds.")
     var iterationsLimit: Int?
     @Flag(help: "Print the time spent in each layer (forward and backward) after each phase.")
@@ -45,6 +47,7 @@ struct BenchNN: ParsableCommand {
         let plan = Threads.configure(threads: threads, preferBLAS: blasThreads)
         Conv.preferShifted = !vol2col
         Conv.preferWinograd = !noWinograd
+        Conv.preferDirect = !noDirect
         let config = NetworkConfig(variant: Variant(rawValue: variant)!)
         let net = MultiTaskNet(config: config, seed: seed)
         var rng = RNG(seed: seed &+ 1)
@@ -58,7 +61,7 @@ struct BenchNN: ParsableCommand {
                                aotLabels: labelsA, miLabels: labelsM)
         let adam = Adam(params: net.parameters, lr: 1e-3)
         let nParams = net.parameters.reduce(0) { $0 + $1.value.count }
-        print("variant=\(variant) batch=\(batch) params=\(nParams) threads=\(plan) blas_core=\(Threads.blasCoreName)")
+        print("variant=\(variant) batch=\(batch) params=\(nParams) threads=\(plan) blas_core=\(Threads.blasCoreName) direct_conv=\(noDirect ? "off" : DirectConvPlan.available ? "avx2-fma" : "unavailable")")
 
         func measure(_ body: () -> Void) -> Double {
             body()  // warm-up: allocates workspaces

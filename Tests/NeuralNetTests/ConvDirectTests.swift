@@ -1,0 +1,99 @@
+import XCTest
+@testable import NeuralNet
+
+/// The direct 3x3x3 kernel (conv_direct.c) of inference's first layer, against the naive loops. Skipped where the CPU
+/// lacks AVX2 + FMA (the layer then keeps the GEMMs, which ConvTests cover).
+final class ConvDirectTests: XCTestCase {
+    private func plan(_ s: ConvShape) throws -> DirectConvPlan {
+        try XCTSkipUnless(DirectConvPlan.available, "no AVX2 + FMA on this CPU")
+        return try XCTUnwrap(DirectConvPlan(s))
+    }
+
+    private func direct(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ pl: DirectConvPlan, into y: Tensor,
+                        outputFrames: [Range<Int>]? = nil) {
+        let packed = Tensor(shape: [pl.weightSize]), work = Tensor(shape: [pl.workspaceSize])
+        directPackWeight(packed.data, w.data, pl)
+        convDirectForward(out: y.data, work: work.data, inp: x.data, packed: packed.data, bias: b?.data, pl,
+                          outputFrames: outputFrames)
+    }
+
+    /// Widths that take every block size (8, 16, 24 pixels) and a partial last vector, output channels that are and
+    /// are not a multiple of 4, one frame, and the network's first layer (3 -> 16, 7 x 64 x 64); serial and
+    /// batch-parallel.
+    func testMatchesNaive() throws {
+        let shapes: [ConvShape] = [
+            ConvShape(n: 2, c: 3, d: 4, h: 6, w: 8, o: 4, kernel: (3, 3, 3), padding: (1, 1, 1)),
+            ConvShape(n: 1, c: 1, d: 1, h: 5, w: 3, o: 1, kernel: (3, 3, 3), padding: (1, 1, 1)),
+            ConvShape(n: 3, c: 2, d: 5, h: 7, w: 37, o: 6, kernel: (3, 3, 3), padding: (1, 1, 1)),
+            ConvShape(n: 2, c: 5, d: 3, h: 4, w: 16, o: 9, kernel: (3, 3, 3), padding: (1, 1, 1)),
+            ConvShape(n: 3, c: 3, d: 7, h: 64, w: 64, o: 16, kernel: (3, 3, 3), padding: (1, 1, 1)),
+        ]
+        for parallel in [false, true] {
+            Threads.configure(threads: 2, preferBLAS: !parallel)
+            defer { Threads.configure(threads: 1) }
+            for (i, s) in shapes.enumerated() {
+                let pl = try plan(s)
+                let x = randomTensor([s.n * s.inSize], seed: UInt64(i)), w = randomTensor([s.o * s.k], seed: UInt64(10 + i))
+                let b = i == 1 ? nil : randomTensor([s.o], seed: UInt64(20 + i))
+                let yd = Tensor(shape: [s.n * s.outSize]), yn = Tensor(shape: [s.n * s.outSize])
+                direct(x, w, b, pl, into: yd)
+                convForwardNaive(out: yn.data, inp: x.data, weight: w.data, bias: b?.data, s)
+                assertClose(yd.array, yn.array, rtol: 1e-5, atol: 1e-5, "shape \(i), parallel \(parallel)")
+            }
+        }
+    }
+
+    /// Only the requested runs of output frames are written; the others keep what the caller put there.
+    func testOutputFrameRuns() throws {
+        let s = ConvShape(n: 2, c: 3, d: 6, h: 10, w: 20, o: 5, kernel: (3, 3, 3), padding: (1, 1, 1))
+        let pl = try plan(s)
+        let x = randomTensor([s.n * s.inSize], seed: 1), w = randomTensor([s.o * s.k], seed: 2), b = randomTensor([s.o], seed: 3)
+        let yn = Tensor(shape: [s.n * s.outSize]), yd = Tensor(shape: [s.n * s.outSize])
+        convForwardNaive(out: yn.data, inp: x.data, weight: w.data, bias: b.data, s)
+        yd.fill(7)
+        direct(x, w, b, pl, into: yd, outputFrames: [0..<1, 3..<6])
+        let frame = s.oh * s.ow
+        for i in 0..<yd.count {
+            let z = (i / frame) % s.od
+            if [0, 3, 4, 5].contains(z) {
+                XCTAssertEqual(yd[i], yn[i], accuracy: 1e-5 * max(1, abs(yn[i])), "computed frame \(z)")
+            } else {
+                XCTAssertEqual(yd[i], 7, "frame \(z) is left alone")
+            }
+        }
+    }
+
+    func testPlanOnlyForItsShapes() throws {
+        try XCTSkipUnless(DirectConvPlan.available, "no AVX2 + FMA on this CPU")
+        XCTAssertNotNil(DirectConvPlan(ConvShape(n: 1, c: 3, d: 3, h: 5, w: 7, o: 2, kernel: (3, 3, 3), padding: (1, 1, 1))))
+        XCTAssertNil(DirectConvPlan(ConvShape(n: 1, c: 3, d: 3, h: 4, w: 4, o: 1, kernel: (1, 3, 3), padding: (0, 1, 1))), "depth kernel 1")
+        XCTAssertNil(DirectConvPlan(ConvShape(n: 1, c: 3, d: 3, h: 4, w: 4, o: 1, kernel: (3, 3, 3), stride: (1, 2, 2), padding: (1, 1, 1))), "stride 2")
+        XCTAssertNil(DirectConvPlan(ConvShape(n: 1, c: 3, d: 3, h: 4, w: 4, o: 1, kernel: (3, 3, 3))), "no padding")
+    }
+
+    /// The layer in inference (batch norm folded) runs the direct kernel for 3 input channels and gives what the
+    /// GEMMs give; training's forward does not use it.
+    func testLayerFoldedInference() throws {
+        try XCTSkipUnless(DirectConvPlan.available, "no AVX2 + FMA on this CPU")
+        var rng = RNG(seed: 5)
+        let conv = Conv(name: "c", inChannels: 3, outChannels: 16, kernel: (3, 3, 3), padding: (1, 1, 1), rng: &rng)
+        let gemm = Conv(sharing: conv)
+        gemm.useDirect = false
+        XCTAssertTrue(conv.useDirect)
+        let bn = BatchNorm(name: "bn", channels: 16)
+        let stats = randomTensor([32], seed: 6)
+        for k in 0..<16 {
+            bn.runningMean[k] = stats[k]
+            bn.runningVar[k] = 0.5 + abs(stats[16 + k])
+            bn.gamma.value[k] = 1 + 0.1 * Float(k)
+            bn.beta.value[k] = -0.2 * Float(k)
+        }
+        let x = randomTensor([2, 3, 7, 16, 24], seed: 7)
+        let fast = conv.forward(x, foldingInference: bn).array
+        let reference = gemm.forward(x, foldingInference: bn).array
+        XCTAssertNotEqual(fast, reference, "the two paths sum in other orders: equal bits would mean one path ran twice")
+        assertClose(fast, reference, rtol: 1e-5, atol: 1e-5, "direct vs frame-shifted GEMMs")
+        XCTAssertEqual(conv.forward(x, training: false).array, gemm.forward(x, training: false).array,
+                       "outside folded inference both run the GEMMs")
+    }
+}
