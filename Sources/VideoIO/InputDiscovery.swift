@@ -39,7 +39,8 @@ public func discoverVideos(_ inputs: [String]) throws -> [VideoSource] {
         for entry in entries {
             let path = (input as NSString).appendingPathComponent(entry)
             var entryIsDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: path, isDirectory: &entryIsDirectory)
+            // An entry removed since the listing (or a dangling link) is not an input.
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &entryIsDirectory) else { continue }
             if entryIsDirectory.boolValue {
                 if try !imageFiles(inFolder: path).isEmpty {
                     inFolder.append(VideoSource(name: entry, path: path, isFrameFolder: true))
