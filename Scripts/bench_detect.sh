@@ -29,7 +29,7 @@ fi
 # (the speed is the same; the boxes are not).
 WEIGHTS=Models/yolov3-tiny.weights
 if [ -f "$WEIGHTS" ]; then
-  echo "== yolov3-tiny 416x416, real COCO weights, $FRAMES frames, OpenBLAS kernel $("$BIN" bench nn --iterations 1 --batch 2 | sed -n 's/.*blas_core=//p' | head -n 1)"
+  echo "== yolov3-tiny 416x416, real COCO weights, $FRAMES frames, OpenBLAS kernel $("$BIN" bench nn --iterations 1 --batch 2 | sed -n 's/.*blas_core=\([^ ]*\).*/\1/p' | head -n 1)"
 else
   echo "== yolov3-tiny 416x416, random weights (no $WEIGHTS: Scripts/fetch_models.sh), $FRAMES frames"
   WEIGHTS="$WORK/yolov3-tiny.weights"

@@ -19,7 +19,7 @@ BIN=.build/release/ssmtl
 YOLO="--cfg Models/yolov3-tiny.cfg --weights Models/yolov3-tiny.weights"
 swift build -c release --product ssmtl >/dev/null
 mkdir -p "$WORK"
-echo "OpenBLAS kernel: $("$BIN" bench nn --iterations 1 --batch 2 | sed -n 's/.*blas_core=//p' | head -n 1)"
+echo "OpenBLAS kernel: $("$BIN" bench nn --iterations 1 --batch 2 | sed -n 's/.*blas_core=\([^ ]*\).*/\1/p' | head -n 1)"
 if [ ! -f "$WORK/people/done" ]; then
   "$BIN" detect "$DATA/avenue/training_videos" --out "$WORK/people" --detector yolo --classes person --conf 0.5 $YOLO --quiet
   touch "$WORK/people/done"

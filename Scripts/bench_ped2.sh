@@ -62,7 +62,7 @@ for seed in "${seed_list[@]}"; do
 done
 
 # Speed figures depend on the kernels OpenBLAS picks for this CPU (OPENBLAS_CORETYPE overrides it): name them.
-echo "OpenBLAS kernel: $("$ssmtl" bench nn --iterations 1 --batch 2 | sed -n 's/.*blas_core=//p' | head -n 1)"
+echo "OpenBLAS kernel: $("$ssmtl" bench nn --iterations 1 --batch 2 | sed -n 's/.*blas_core=\([^ ]*\).*/\1/p' | head -n 1)"
 python3 - "$work" "${seed_list[@]}" <<'PY'
 import json, statistics, sys, pathlib
 work, seeds = pathlib.Path(sys.argv[1]), sys.argv[2:]
