@@ -25,7 +25,7 @@ else echo "fuzz: unknown target '$target' (one of: all ${all_targets[*]})" >&2; 
 
 build=.build-fuzz
 bin=$build/release
-modules=(AtomicFile CSignalCleanup VideoIO Randomness NeuralNet Evaluation Detection SSMTL)
+modules=(AtomicFile CSignalCleanup CConvKernels VideoIO Randomness NeuralNet Evaluation Detection SSMTL)
 
 if [ "${FUZZ_SKIP_BUILD:-0}" != 1 ]; then
   start=$(date +%s)
@@ -44,6 +44,7 @@ if [ "${FUZZ_SKIP_BUILD:-0}" != 1 ]; then
     swiftc -O -sanitize=fuzzer,address -parse-as-library -I "$bin/Modules" \
       -I Sources/CFFmpeg -I Sources/CBLAS -I Sources/CZlib \
       -Xcc -fmodule-map-file="$bin/CSignalCleanup.build/module.modulemap" -Xcc -I -Xcc Sources/CSignalCleanup/include \
+      -Xcc -fmodule-map-file="$bin/CConvKernels.build/module.modulemap" -Xcc -I -Xcc Sources/CConvKernels/include \
       "$driver" "${objects[@]}" -lavformat -lavcodec -lswscale -lavutil -lopenblas -lz \
       -o "$bin/fuzz-$t" 2>&1 | grep -v "Cannot export local symbol" || true
     [ -x "$bin/fuzz-$t" ] && [ "$bin/fuzz-$t" -nt "$driver" ] || { echo "fuzz: linking $driver failed" >&2; exit 1; }
