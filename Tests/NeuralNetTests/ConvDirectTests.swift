@@ -28,18 +28,8 @@ final class ConvDirectTests: XCTestCase {
             ConvShape(n: 2, c: 5, d: 3, h: 4, w: 16, o: 9, kernel: (3, 3, 3), padding: (1, 1, 1)),
             ConvShape(n: 3, c: 3, d: 7, h: 64, w: 64, o: 16, kernel: (3, 3, 3), padding: (1, 1, 1)),
         ]
-        for parallel in [false, true] {
-            Threads.configure(threads: 2, preferBLAS: !parallel)
-            defer { Threads.configure(threads: 1) }
-            for (i, s) in shapes.enumerated() {
-                let pl = try plan(s)
-                let x = randomTensor([s.n * s.inSize], seed: UInt64(i)), w = randomTensor([s.o * s.k], seed: UInt64(10 + i))
-                let b = i == 1 ? nil : randomTensor([s.o], seed: UInt64(20 + i))
-                let yd = Tensor(shape: [s.n * s.outSize]), yn = Tensor(shape: [s.n * s.outSize])
-                direct(x, w, b, pl, into: yd)
-                convForwardNaive(out: yn.data, inp: x.data, weight: w.data, bias: b?.data, s)
-                assertClose(yd.array, yn.array, rtol: 1e-5, atol: 1e-5, "shape \(i), parallel \(parallel)")
-            }
+        try assertForwardMatchesNaive(shapes, withoutBias: [1], tolerance: 1e-5) { s, x, w, b, y in
+            direct(x, w, b, try plan(s), into: y)
         }
     }
 
@@ -52,15 +42,7 @@ final class ConvDirectTests: XCTestCase {
         convForwardNaive(out: yn.data, inp: x.data, weight: w.data, bias: b.data, s)
         yd.fill(7)
         direct(x, w, b, pl, into: yd, outputFrames: [0..<1, 3..<6])
-        let frame = s.oh * s.ow
-        for i in 0..<yd.count {
-            let z = (i / frame) % s.od
-            if [0, 3, 4, 5].contains(z) {
-                XCTAssertEqual(yd[i], yn[i], accuracy: 1e-5 * max(1, abs(yn[i])), "computed frame \(z)")
-            } else {
-                XCTAssertEqual(yd[i], 7, "frame \(z) is left alone")
-            }
-        }
+        assertOnlyFramesComputed(yd, yn, s, computed: [0, 3, 4, 5], untouched: 7, relativeAccuracy: 1e-5)
     }
 
     func testPlanOnlyForItsShapes() throws {
@@ -80,14 +62,7 @@ final class ConvDirectTests: XCTestCase {
         let gemm = Conv(sharing: conv)
         gemm.useDirect = false
         XCTAssertTrue(conv.useDirect)
-        let bn = BatchNorm(name: "bn", channels: 16)
-        let stats = randomTensor([32], seed: 6)
-        for k in 0..<16 {
-            bn.runningMean[k] = stats[k]
-            bn.runningVar[k] = 0.5 + abs(stats[16 + k])
-            bn.gamma.value[k] = 1 + 0.1 * Float(k)
-            bn.beta.value[k] = -0.2 * Float(k)
-        }
+        let bn = batchNormWithRandomStatistics(channels: 16, seed: 6)
         let x = randomTensor([2, 3, 7, 16, 24], seed: 7)
         let fast = conv.forward(x, foldingInference: bn).array
         let reference = gemm.forward(x, foldingInference: bn).array

@@ -9,6 +9,57 @@ func randomTensor(_ shape: [Int], seed: UInt64, std: Float = 1) -> Tensor {
     return t
 }
 
+/// A batch norm of `channels` with random running statistics (variances at least 0.5) and graded gamma and beta: the
+/// folded-inference tests' second layer.
+func batchNormWithRandomStatistics(channels: Int, seed: UInt64) -> BatchNorm {
+    let bn = BatchNorm(name: "bn", channels: channels)
+    let stats = randomTensor([2 * channels], seed: seed)
+    for k in 0..<channels {
+        bn.runningMean[k] = stats[k]
+        bn.runningVar[k] = 0.5 + abs(stats[channels + k])
+        bn.gamma.value[k] = 1 + 0.1 * Float(k)
+        bn.beta.value[k] = -0.2 * Float(k)
+    }
+    return bn
+}
+
+/// Asserts that the output frames in `computed` of `y` (N, O, D, H, W flattened, `shape`'s output extent) equal
+/// `reference`, and that every other frame still holds `untouched`.
+func assertOnlyFramesComputed(_ y: Tensor, _ reference: Tensor, _ shape: ConvShape, computed: Set<Int>, untouched: Float,
+                              relativeAccuracy: Float, file: StaticString = #filePath, line: UInt = #line) {
+    let frame = shape.oh * shape.ow
+    for i in 0..<y.count {
+        let z = (i / frame) % shape.od
+        if computed.contains(z) {
+            XCTAssertEqual(y[i], reference[i], accuracy: relativeAccuracy * max(1, abs(reference[i])), "computed frame \(z)",
+                           file: file, line: line)
+        } else {
+            XCTAssertEqual(y[i], untouched, "frame \(z) is left alone", file: file, line: line)
+        }
+    }
+}
+
+/// A fast forward convolution against `convForwardNaive` on each shape, serial and batch-parallel (2 Swift workers):
+/// random input, weight and bias (none for the shapes in `withoutBias`); `fast` writes its output into the last
+/// argument.
+func assertForwardMatchesNaive(_ shapes: [ConvShape], withoutBias: Set<Int> = [], tolerance: Float,
+                               file: StaticString = #filePath, line: UInt = #line,
+                               _ fast: (_ shape: ConvShape, _ x: Tensor, _ w: Tensor, _ b: Tensor?, _ y: Tensor) throws -> Void) rethrows {
+    for parallel in [false, true] {
+        Threads.configure(threads: 2, preferBLAS: !parallel)
+        defer { Threads.configure(threads: 1) }
+        for (i, s) in shapes.enumerated() {
+            let x = randomTensor([s.n * s.inSize], seed: UInt64(i)), w = randomTensor([s.o * s.k], seed: UInt64(10 + i))
+            let b = withoutBias.contains(i) ? nil : randomTensor([s.o], seed: UInt64(20 + i))
+            let y = Tensor(shape: [s.n * s.outSize]), reference = Tensor(shape: [s.n * s.outSize])
+            try fast(s, x, w, b, y)
+            convForwardNaive(out: reference.data, inp: x.data, weight: w.data, bias: b?.data, s)
+            assertClose(y.array, reference.array, rtol: tolerance, atol: tolerance, "shape \(i), parallel \(parallel)",
+                        file: file, line: line)
+        }
+    }
+}
+
 /// Asserts |a - b| <= atol + rtol * |b| elementwise.
 func assertClose(_ a: [Float], _ b: [Float], rtol: Float = 1e-4, atol: Float = 1e-5, _ label: String,
                  file: StaticString = #filePath, line: UInt = #line) {

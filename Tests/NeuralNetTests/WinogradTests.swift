@@ -21,18 +21,8 @@ final class WinogradTests: XCTestCase {
             ConvShape(n: 2, c: 3, d: 3, h: 32, w: 34, o: 16, kernel: (3, 3, 3), padding: (1, 1, 1)),
             ConvShape(n: 2, c: 4, d: 3, h: 32, w: 34, o: 32, kernel: (3, 3, 3), padding: (1, 1, 1)),
         ]
-        for parallel in [false, true] {
-            Threads.configure(threads: 2, preferBLAS: !parallel)
-            defer { Threads.configure(threads: 1) }
-            for (i, s) in shapes.enumerated() {
-                let pl = try XCTUnwrap(WinogradConvPlan(s), "shape \(i)")
-                let x = randomTensor([s.n * s.inSize], seed: UInt64(i)), w = randomTensor([s.o * s.k], seed: UInt64(10 + i))
-                let b = randomTensor([s.o], seed: UInt64(20 + i))
-                let yw = Tensor(shape: [s.n * s.outSize]), yn = Tensor(shape: [s.n * s.outSize])
-                winograd(x, w, b, pl, into: yw)
-                convForwardNaive(out: yn.data, inp: x.data, weight: w.data, bias: b.data, s)
-                assertClose(yw.array, yn.array, rtol: 1e-4, atol: 1e-4, "shape \(i), parallel \(parallel)")
-            }
+        try assertForwardMatchesNaive(shapes, tolerance: 1e-4) { s, x, w, b, y in
+            winograd(x, w, b!, try XCTUnwrap(WinogradConvPlan(s), "\(s)"), into: y)
         }
     }
 
@@ -45,15 +35,7 @@ final class WinogradTests: XCTestCase {
         convForwardNaive(out: yn.data, inp: x.data, weight: w.data, bias: b.data, s)
         yw.fill(7)
         winograd(x, w, b, pl, into: yw, outputFrames: [0..<1, 2..<5])
-        let frame = s.oh * s.ow
-        for i in 0..<yw.count {
-            let z = (i / frame) % s.od
-            if [0, 2, 3, 4].contains(z) {
-                XCTAssertEqual(yw[i], yn[i], accuracy: 1e-4 * max(1, abs(yn[i])), "computed frame \(z)")
-            } else {
-                XCTAssertEqual(yw[i], 7, "frame \(z) is left alone")
-            }
-        }
+        assertOnlyFramesComputed(yw, yn, s, computed: [0, 2, 3, 4], untouched: 7, relativeAccuracy: 1e-4)
     }
 
     func testPlanOnlyForItsShapes() {
@@ -72,14 +54,7 @@ final class WinogradTests: XCTestCase {
         let plain = Conv(sharing: conv)
         plain.useWinograd = false
         XCTAssertTrue(conv.useWinograd)
-        let bn = BatchNorm(name: "bn", channels: 6)
-        let stats = randomTensor([12], seed: 6)
-        for k in 0..<6 {
-            bn.runningMean[k] = stats[k]
-            bn.runningVar[k] = 0.5 + abs(stats[6 + k])
-            bn.gamma.value[k] = 1 + 0.1 * Float(k)
-            bn.beta.value[k] = -0.2 * Float(k)
-        }
+        let bn = batchNormWithRandomStatistics(channels: 6, seed: 6)
         let x = randomTensor([3, 4, 5, 8, 6], seed: 7)
         let fast = conv.forward(x, foldingInference: bn).array
         let reference = plain.forward(x, foldingInference: bn).array
