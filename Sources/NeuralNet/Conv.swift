@@ -28,6 +28,13 @@ public struct ConvShape: Sendable, Equatable {
     public var p: Int { od * oh * ow }
     public var inSize: Int { c * d * h * w }   // per batch item
     public var outSize: Int { o * p }          // per batch item
+    /// The Swift workers a batch of this shape is split over (one item at least each).
+    public var workers: Int { min(Threads.swiftWorkers, max(n, 1)) }
+    /// The runs of output frames a forward pass computes: `outputFrames` (all frames when nil) clipped to the output,
+    /// empty runs dropped.
+    public func outputFrameRuns(_ outputFrames: [Range<Int>]?) -> [Range<Int>] {
+        (outputFrames ?? [0..<od]).map { $0.clamped(to: 0..<od) }.filter { !$0.isEmpty }
+    }
 }
 
 // col (K, P) <- inp_n (C, D, H, W); out-of-range taps read 0.
@@ -136,7 +143,7 @@ public func convForward(out: UnsafeMutablePointer<Float>, col: UnsafeMutablePoin
 }
 
 /// Floats needed by the col (and dcol) workspace of convForward / convBackward.
-public func convWorkspaceSize(_ s: ConvShape) -> Int { min(Threads.swiftWorkers, max(s.n, 1)) * s.k * s.p }
+public func convWorkspaceSize(_ s: ConvShape) -> Int { s.workers * s.k * s.p }
 
 /// Accumulates: dinp (N, C, D, H, W) +=, dweight (O, K) +=, dbias (O) +=.
 /// dout (N, O, P). col, dcol: workspaces of convWorkspaceSize floats. dinp may be nil (first layer).
@@ -147,7 +154,7 @@ public func convBackward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMuta
                          dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                          _ s: ConvShape, partial: UnsafeMutablePointer<Float>? = nil) {
     let k = s.k, p = s.p, ok = s.o * k
-    let workers = min(Threads.swiftWorkers, max(s.n, 1))
+    let workers = s.workers
     precondition(workers <= 1 || partial != nil, "convBackward: parallel plan needs a partial-gradient workspace")
     parallelChunks(s.n) { worker, items in
         let colW = col + worker * k * p, dcolW = dcol + worker * k * p
@@ -204,7 +211,7 @@ public struct ShiftedConvPlan: Sendable {
         s2 = ConvShape(n: 1, c: s.c, d: 1, h: s.h, w: s.w, o: s.o, kernel: (1, s.kh, s.kw),
                        stride: (1, s.sh, s.sw), padding: (0, s.ph, s.pw))
     }
-    public var workers: Int { min(Threads.swiftWorkers, max(s.n, 1)) }
+    public var workers: Int { s.workers }
     /// Floats of col (and dcol) workspace for all workers.
     public var colSize: Int { workers * k2 * frames * q }
     /// Floats of the reordered weight (KD, O, K2).
@@ -241,7 +248,7 @@ public func convShiftedForward(out: UnsafeMutablePointer<Float>, col: UnsafeMuta
                                inp: UnsafePointer<Float>, wr: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                _ pl: ShiftedConvPlan, outputFrames: [Range<Int>]? = nil) {
     let s = pl.s, k2 = pl.k2, ld = pl.frames * pl.q, q = pl.q, n = s.od * q
-    let runs = (outputFrames ?? [0..<s.od]).map { $0.clamped(to: 0..<s.od) }.filter { !$0.isEmpty }
+    let runs = s.outputFrameRuns(outputFrames)
     parallelChunks(s.n) { worker, items in
         let colW = col + worker * k2 * ld
         for b in items {

@@ -15,12 +15,11 @@ public struct DirectConvPlan: Sendable {
               (s.pd, s.ph, s.pw) == (1, 1, 1) else { return nil }
         self.s = s
     }
-    public var workers: Int { min(Threads.swiftWorkers, max(s.n, 1)) }
     /// Floats of the packed weights (C, 3, 3, 3, O rounded up to 4).
     public var weightSize: Int { ssmtl_conv333_weight_floats(Int32(s.c), Int32(s.o)) }
     /// Floats of workspace per worker: the zero-padded frames of one item and a row block of outputs.
     public var workspacePerWorker: Int { ssmtl_conv333_scratch_floats(Int32(s.c), Int32(s.d), Int32(s.h), Int32(s.w)) }
-    public var workspaceSize: Int { workers * workspacePerWorker }
+    public var workspaceSize: Int { s.workers * workspacePerWorker }
 }
 
 /// packed (C, 3, 3, 3, O4) <- weight (O, C, 3, 3, 3)
@@ -34,7 +33,7 @@ public func convDirectForward(out: UnsafeMutablePointer<Float>, work: UnsafeMuta
                               inp: UnsafePointer<Float>, packed: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                               _ pl: DirectConvPlan, outputFrames: [Range<Int>]? = nil) {
     let s = pl.s, perWorker = pl.workspacePerWorker
-    let runs = (outputFrames ?? [0..<s.od]).map { $0.clamped(to: 0..<s.od) }.filter { !$0.isEmpty }
+    let runs = s.outputFrameRuns(outputFrames)
     parallelChunks(s.n) { worker, items in
         for b in items {
             for run in runs {

@@ -183,9 +183,13 @@ public final class Conv: Layer {
 
     private func shifted(_ s: ConvShape) -> Bool { useShifted && is3D && s.kd > 1 && s.sd == 1 }
 
-    /// The direct kernel's plan when it applies: the layers Winograd leaves to the GEMMs (fewer than 8 inputs).
+    /// Input channels from which Winograd's 16 GEMMs (inner dimension KD*C) beat the shifted GEMMs; below, the
+    /// direct kernel takes inference's 3x3x3 convolutions.
+    static let winogradMinimumInputs = 8
+
+    /// The direct kernel's plan when it applies: the layers Winograd leaves to the GEMMs.
     private func direct(_ s: ConvShape) -> DirectConvPlan? {
-        guard useDirect, is3D, s.c < 8 else { return nil }
+        guard useDirect, is3D, s.c < Self.winogradMinimumInputs else { return nil }
         return DirectConvPlan(s)
     }
 
@@ -203,7 +207,7 @@ public final class Conv: Layer {
     /// The Winograd plan when it applies. With few input channels its 16 GEMMs are too thin (their inner dimension
     /// is KD*C) to beat the shifted GEMMs (inner dimension 9C, a longer output row): the RGB first layer stays on them.
     private func winograd(_ s: ConvShape) -> WinogradConvPlan? {
-        guard useWinograd, s.c >= 8 else { return nil }
+        guard useWinograd, s.c >= Self.winogradMinimumInputs else { return nil }
         return WinogradConvPlan(s)
     }
 

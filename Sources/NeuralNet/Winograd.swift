@@ -34,7 +34,7 @@ public struct WinogradConvPlan: Sendable {
         tileColumns = s.w / 2
     }
 
-    public var workers: Int { min(Threads.swiftWorkers, max(s.n, 1)) }
+    public var workers: Int { s.workers }
     /// Floats of the transformed weights U.
     public var weightSize: Int { 16 * s.o * s.kd * s.c }
     /// The padded frame, rows split into even and odd columns, and room for one vector read past its end.
@@ -183,7 +183,7 @@ public func convWinogradForward(out: UnsafeMutablePointer<Float>, work: UnsafeMu
                                 inp: UnsafePointer<Float>, u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                 _ pl: WinogradConvPlan, outputFrames: [Range<Int>]? = nil) {
     let s = pl.s
-    let runs = (outputFrames ?? [0..<s.od]).map { $0.clamped(to: 0..<s.od) }.filter { !$0.isEmpty }
+    let runs = s.outputFrameRuns(outputFrames)
     parallelChunks(s.n) { worker, items in
         let base = work + worker * pl.workerSize
         let scratch = base, v = base + pl.paddedSize, m = v + pl.vSize

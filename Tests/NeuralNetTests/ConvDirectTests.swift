@@ -57,17 +57,14 @@ final class ConvDirectTests: XCTestCase {
     /// GEMMs give; training's forward does not use it.
     func testLayerFoldedInference() throws {
         try XCTSkipUnless(DirectConvPlan.available, "no AVX2 + FMA on this CPU")
-        var rng = RNG(seed: 5)
-        let conv = Conv(name: "c", inChannels: 3, outChannels: 16, kernel: (3, 3, 3), padding: (1, 1, 1), rng: &rng)
-        let gemm = Conv(sharing: conv)
-        gemm.useDirect = false
+        let (conv, _, x, fast, reference) = foldedInferenceWithAndWithout(outChannels: 16, inputShape: [2, 3, 7, 16, 24]) {
+            $0.useDirect = false
+        }
         XCTAssertTrue(conv.useDirect)
-        let bn = batchNormWithRandomStatistics(channels: 16, seed: 6)
-        let x = randomTensor([2, 3, 7, 16, 24], seed: 7)
-        let fast = conv.forward(x, foldingInference: bn).array
-        let reference = gemm.forward(x, foldingInference: bn).array
         XCTAssertNotEqual(fast, reference, "the two paths sum in other orders: equal bits would mean one path ran twice")
         assertClose(fast, reference, rtol: 1e-5, atol: 1e-5, "direct vs frame-shifted GEMMs")
+        let gemm = Conv(sharing: conv)
+        gemm.useDirect = false
         XCTAssertEqual(conv.forward(x, training: false).array, gemm.forward(x, training: false).array,
                        "outside folded inference both run the GEMMs")
     }

@@ -23,6 +23,20 @@ func batchNormWithRandomStatistics(channels: Int, seed: UInt64) -> BatchNorm {
     return bn
 }
 
+/// A 3x3x3 convolution (padding 1, seeded weights) followed by a batch norm with random statistics, run in folded
+/// inference on a random input of `inputShape` (N, C, D, H, W) with its fast path, and by a copy that `switchOff`
+/// sends down another path: the layer, the batch norm, the input and both outputs.
+func foldedInferenceWithAndWithout(outChannels o: Int, inputShape: [Int], switchOff: (Conv) -> Void)
+    -> (conv: Conv, bn: BatchNorm, x: Tensor, fast: [Float], reference: [Float]) {
+    var rng = RNG(seed: 5)
+    let conv = Conv(name: "c", inChannels: inputShape[1], outChannels: o, kernel: (3, 3, 3), padding: (1, 1, 1), rng: &rng)
+    let other = Conv(sharing: conv)
+    switchOff(other)
+    let bn = batchNormWithRandomStatistics(channels: o, seed: 6)
+    let x = randomTensor(inputShape, seed: 7)
+    return (conv, bn, x, conv.forward(x, foldingInference: bn).array, other.forward(x, foldingInference: bn).array)
+}
+
 /// Asserts that the output frames in `computed` of `y` (N, O, D, H, W flattened, `shape`'s output extent) equal
 /// `reference`, and that every other frame still holds `untouched`.
 func assertOnlyFramesComputed(_ y: Tensor, _ reference: Tensor, _ shape: ConvShape, computed: Set<Int>, untouched: Float,

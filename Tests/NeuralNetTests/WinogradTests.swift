@@ -49,15 +49,10 @@ final class WinogradTests: XCTestCase {
 
     /// The layer: inference with folded batch norm gives the same output with and without Winograd.
     func testLayerFoldedInference() {
-        var rng = RNG(seed: 5)
-        let conv = Conv(name: "c", inChannels: 4, outChannels: 6, kernel: (3, 3, 3), padding: (1, 1, 1), rng: &rng)
-        let plain = Conv(sharing: conv)
-        plain.useWinograd = false
+        let (conv, bn, x, fast, reference) = foldedInferenceWithAndWithout(outChannels: 6, inputShape: [3, 4, 5, 8, 6]) {
+            $0.useWinograd = false
+        }
         XCTAssertTrue(conv.useWinograd)
-        let bn = batchNormWithRandomStatistics(channels: 6, seed: 6)
-        let x = randomTensor([3, 4, 5, 8, 6], seed: 7)
-        let fast = conv.forward(x, foldingInference: bn).array
-        let reference = plain.forward(x, foldingInference: bn).array
         assertClose(fast, reference, rtol: 1e-4, atol: 1e-4, "Winograd vs frame-shifted GEMMs")
         let naive = Conv(sharing: conv)
         naive.useNaive = true
