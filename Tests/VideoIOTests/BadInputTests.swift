@@ -123,4 +123,13 @@ final class BadInputTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("no videos found"))
         }
     }
+
+    /// A link to nothing with a video's name (or a file removed after the listing) is not an input.
+    func testADanglingLinkInAFolderIsNotAVideo() throws {
+        let folder = try makeScratchFolder("ssmtl-tests")
+        try FileManager.default.createSymbolicLink(atPath: folder + "/gone.mp4", withDestinationPath: folder + "/missing.mp4")
+        XCTAssertThrowsError(try discoverVideos([folder])) { error in
+            XCTAssertTrue("\(error)".contains("no videos found"), "\(error)")
+        }
+    }
 }
