@@ -11,6 +11,7 @@ BIN=.build/release/ssmtl
 last() { tail -n 1 | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 echo "OpenBLAS kernel: $("$BIN" bench nn --iterations 1 --batch 2 | sed -n 's/.*blas_core=\([^ ]*\).*/\1/p' | head -n 1)"
 echo "First-layer inference kernel: $("$BIN" bench nn --iterations 1 --batch 2 | sed -n 's/.*direct_conv=\([^ ]*\).*/\1/p' | head -n 1)"
+echo "Inference Winograd: $("$BIN" bench nn --iterations 1 --batch 2 | sed -n 's/.*winograd=\([^ ]*\).*/\1/p' | head -n 1)"
 printf '%-15s %10s %10s %7s %10s %10s %7s\n' variant train_ours train_torch ratio infer_ours infer_torch ratio
 for v in shallow-narrow shallow-wide deep-narrow deep-wide; do
   ours=$("$BIN" bench nn --variant "$v" --batch "$BATCH" --seconds "$SECONDS_PER_PHASE" --threads "$THREADS")

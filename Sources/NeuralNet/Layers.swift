@@ -47,6 +47,11 @@ public final class Conv: Layer {
     /// Default for useDirect of new layers (A/B switch for benchmarks).
     nonisolated(unsafe) public static var preferDirect = true
     private var directWeight: Tensor?
+    /// Inference's 3x3 convolutions on frames of at least 32x32 pixels by Winograd's F(4x4, 3x3) (Winograd4.swift)
+    /// instead of F(2x2, 3x3) when the CPU has AVX2. Training keeps F(2x2, 3x3).
+    public var useWinograd4 = Conv.preferWinograd4
+    /// Default for useWinograd4 of new layers (A/B switch for benchmarks).
+    nonisolated(unsafe) public static var preferWinograd4 = true
     private var shape: ConvShape?
 
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
@@ -73,7 +78,7 @@ public final class Conv: Layer {
 
     public init(sharing other: Conv) {
         weight = other.weight; bias = other.bias; is3D = other.is3D; useShifted = other.useShifted; useWinograd = other.useWinograd
-        useDirect = other.useDirect
+        useDirect = other.useDirect; useWinograd4 = other.useWinograd4
         kernel = other.kernel; stride = other.stride; padding = other.padding
         computeInputGrad = other.computeInputGrad
     }
@@ -140,10 +145,22 @@ public final class Conv: Layer {
         let wp = ensure(&upsampleWeight, [4 * o, c * 9])
         upsampleConvFoldWeights(wp.data, weight.value.data, scale: scale.data, o: o, c: c)
         let s = upsampleConvShape(n: n, c: c, h: h, w: w, o: o)
-        let parities = ensure(&upsampleParities, [n, 4 * o, h, w]), cw = ensure(&col, [convWorkspaceSize(s)])
+        let parities = ensure(&upsampleParities, [n, 4 * o, h, w])
         let y = ensure(&out, [n, o, 2 * h, 2 * w])
-        upsampleConvForward(out: y.data, parities: parities.data, col: cw.data, inp: x.data, wp: wp.data, bias: b.data,
-                            n: n, c: c, h: h, w: w, o: o)
+        // The low-resolution 3x3 convolution (4*O outputs) by the paths of `run`'s inference.
+        if let pl = winograd4(s) {
+            let u = ensure(&winogradWeight, [pl.weightSize]), work = ensure(&col, [pl.workspaceSize])
+            winograd4TransformWeight(u.data, wp.data, pl)
+            convWinograd4Forward(out: parities.data, work: work.data, inp: x.data, u: u.data, bias: nil, pl)
+        } else if let pl = winograd(s) {
+            let u = ensure(&winogradWeight, [pl.weightSize]), work = ensure(&col, [pl.workspaceSize])
+            winogradTransformWeight(u.data, wp.data, pl)
+            convWinogradForward(out: parities.data, work: work.data, inp: x.data, u: u.data, bias: nil, pl)
+        } else {
+            let cw = ensure(&col, [convWorkspaceSize(s)])
+            convForward(out: parities.data, col: cw.data, inp: x.data, weight: wp.data, bias: nil, s)
+        }
+        upsampleConvInterleave(out: y.data, parities: parities.data, bias: b.data, n: n, h: h, w: w, o: o)
         return y
     }
 
@@ -161,6 +178,10 @@ public final class Conv: Layer {
         let y = ensure(&out, is3D ? [s.n, o, s.od, s.oh, s.ow] : [s.n, o, s.oh, s.ow])
         if useNaive {
             convForwardNaive(out: y.data, inp: x.data, weight: wp, bias: bp, s)
+        } else if inference, let pl = winograd4(s) {
+            let u = ensure(&winogradWeight, [pl.weightSize]), work = ensure(&col, [pl.workspaceSize])
+            winograd4TransformWeight(u.data, wp, pl)
+            convWinograd4Forward(out: y.data, work: work.data, inp: x.data, u: u.data, bias: bp, pl, outputFrames: outputFrames)
         } else if let pl = winograd(s) {
             let u = ensure(&winogradWeight, [pl.weightSize]), work = ensure(&col, [pl.workspaceSize])
             winogradTransformWeight(u.data, wp, pl)
@@ -210,6 +231,17 @@ public final class Conv: Layer {
         guard useWinograd, s.c >= Self.winogradMinimumInputs else { return nil }
         return WinogradConvPlan(s)
     }
+
+    /// Inference's F(4x4, 3x3) plan when it applies: where F(2x2, 3x3) would run, the CPU has the transforms' AVX2
+    /// paths, and the frame is at least 32x32 (with fewer than 64 tiles a frame, the 36 GEMMs get too thin).
+    private func winograd4(_ s: ConvShape) -> Winograd4ConvPlan? {
+        guard useWinograd4, Winograd4ConvPlan.available, winograd(s) != nil, s.h * s.w >= Self.winograd4MinimumPixels
+        else { return nil }
+        return Winograd4ConvPlan(s)
+    }
+
+    /// Pixels a frame from which inference takes F(4x4, 3x3).
+    static let winograd4MinimumPixels = 32 * 32
 
     public func backward(_ dy: Tensor) -> Tensor {
         guard let s = shape, let x = input else { preconditionFailure("Conv.backward before forward") }

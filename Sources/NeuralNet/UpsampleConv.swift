@@ -29,11 +29,19 @@ public func upsampleConvFoldWeights(_ wp: UnsafeMutablePointer<Float>, _ weight:
 
 /// out (N, O, 2H, 2W) = conv3x3(upsample2x(inp (N, C, H, W))) + bias, with wp from upsampleConvFoldWeights.
 /// parities: N*4*O*H*W floats of workspace; col: convWorkspaceSize of the low-resolution 3x3 convolution.
+/// (The layer runs that convolution by Winograd where it applies, then upsampleConvInterleave.)
 public func upsampleConvForward(out: UnsafeMutablePointer<Float>, parities: UnsafeMutablePointer<Float>,
                                 col: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                                 wp: UnsafePointer<Float>, bias: UnsafePointer<Float>?, n: Int, c: Int, h: Int, w: Int, o: Int) {
     let s = upsampleConvShape(n: n, c: c, h: h, w: w, o: o)
     convForward(out: parities, col: col, inp: inp, weight: wp, bias: nil, s)
+    upsampleConvInterleave(out: out, parities: parities, bias: bias, n: n, h: h, w: w, o: o)
+}
+
+/// out (N, O, 2H, 2W) + bias from the low-resolution convolution's output parities (N, 4*O, H, W): parity (py, px)
+/// of channel o fills the output pixels (2i + py, 2j + px).
+public func upsampleConvInterleave(out: UnsafeMutablePointer<Float>, parities: UnsafePointer<Float>,
+                                   bias: UnsafePointer<Float>?, n: Int, h: Int, w: Int, o: Int) {
     let hw = h * w, w2 = 2 * w
     parallelChunks(n) { _, items in
         for b in items {

@@ -13,7 +13,8 @@
 // differs from the direct sum by a few ulps, which the tests bound against `convForwardNaive`.
 //
 // Layouts, per batch item: input (C, D, H, W); V (16, F, C, T) with F = D + 2*PD padded frames; M (16, O, T) for one
-// output frame; U (16, O, KD*C); output (O, OD, H, W). A tile t = ty * (W/2) + tx covers output rows 2ty, 2ty+1 and
+// output frame; U (16, O, KD*C); output (O, OD, H, W). The 16 matrices of V and of M are one cache line further
+// apart than their size (WinogradConvPlan.xiV, xiM). A tile t = ty * (W/2) + tx covers output rows 2ty, 2ty+1 and
 // columns 2tx, 2tx+1, and reads input rows 2ty-1 ... 2ty+2, columns 2tx-1 ... 2tx+2 (zeros outside the frame).
 import CBLAS
 
@@ -40,9 +41,16 @@ public struct WinogradConvPlan: Sendable {
     /// The padded frame, rows split into even and odd columns, and room for one vector read past its end.
     var paddedSize: Int { (s.h + 2) * (s.w + 2) + 8 }
     /// V of the padded frames.
-    var vSize: Int { 16 * s.c * frames * tiles }
+    /// Distances between the 16 matrices of V, of M and of the weight gradient's dM. The transforms touch all 16 at
+    /// once; at a multiple of 4 KiB apart (as the network's layers make them) they would all fall into one set of the
+    /// L1 cache, which holds 8, and evict each other: one cache line more puts each into a set of its own (the
+    /// second layer's F(4x4, 3x3) ran 1.8 times as fast with it, Winograd4.swift). Layout only: results are the same.
+    var xiV: Int { frames * s.c * tiles + 16 }
+    var xiM: Int { s.o * tiles + 16 }
+    var xiDM: Int { s.o * s.od * tiles + 16 }
+    var vSize: Int { 16 * xiV }
     /// M of one output frame, and room for one vector read past its end.
-    var mSize: Int { 16 * s.o * tiles + 8 }
+    var mSize: Int { 16 * xiM + 8 }
     /// Floats of workspace per worker: the padded frame, V and M.
     var workerSize: Int { paddedSize + vSize + mSize }
     /// Floats of workspace for all workers.
@@ -94,7 +102,7 @@ func winogradTransformInput(_ v: UnsafeMutablePointer<Float>, _ scratch: UnsafeM
     let s = pl.s, t = pl.tiles, f = pl.frames, tw = pl.tileColumns
     let half = tw + 1                 // E and O lengths of a padded row
     let rowStride = 2 * half          // scratch row: E then O
-    let xiStride = f * s.c * t        // between tile positions ξ
+    let xiStride = pl.xiV             // between tile positions ξ
     // The zero rows above and below the frame.
     scratch.update(repeating: 0, count: rowStride)
     (scratch + (s.h + 1) * rowStride).update(repeating: 0, count: rowStride)
@@ -204,10 +212,10 @@ private func winogradMultiplyAndTransformOutput(_ outB: UnsafeMutablePointer<Flo
                                                 v: UnsafePointer<Float>, u: UnsafePointer<Float>,
                                                 bias: UnsafePointer<Float>?, _ pl: WinogradConvPlan, frame z: Int) {
     let s = pl.s, t = pl.tiles, tw = pl.tileColumns, k = s.kd * s.c
-    let mXi = s.o * t                // between tile positions ξ in M
+    let mXi = pl.xiM                 // between tile positions ξ in M
     for xi in 0..<16 {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(s.o), Int32(t), Int32(k),
-                    1, u + xi * s.o * k, Int32(k), v + (xi * pl.frames + z) * s.c * t, Int32(t),
+                    1, u + xi * s.o * k, Int32(k), v + xi * pl.xiV + z * s.c * t, Int32(t),
                     0, m + xi * mXi, Int32(t))
     }
     let frameSize = s.h * s.w
@@ -284,7 +292,7 @@ public func flipConvWeight(_ flipped: UnsafeMutablePointer<Float>, _ weight: Uns
 extension WinogradConvPlan {
     /// Floats of the weight-gradient workspace per worker: the padded frame and V as in the forward pass, dM of every
     /// output frame (16, O, OD, T), and the worker's dU (16, O, KD*C).
-    var gradientMSize: Int { 16 * s.o * s.od * tiles }
+    var gradientMSize: Int { 16 * xiDM }
     var gradientWorkerSize: Int { paddedSize + vSize + gradientMSize + weightSize }
     /// Floats of the weight-gradient workspace for all workers.
     public var gradientWorkspaceSize: Int { workers * gradientWorkerSize }
@@ -310,7 +318,7 @@ public func convWinogradWeightGradient(dweight: UnsafeMutablePointer<Float>, dbi
                 for kz in 0..<s.kd {
                     // Rows c of V_ξ: frames kz ..< kz + OD of channel c, row stride F*T; dU columns kz*C ..< (kz+1)*C.
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(s.o), Int32(s.c), Int32(inner),
-                                1, dm + xi * s.o * inner, Int32(inner), v + (xi * s.c * pl.frames + kz) * t, Int32(pl.frames * t),
+                                1, dm + xi * pl.xiDM, Int32(inner), v + xi * pl.xiV + kz * t, Int32(pl.frames * t),
                                 1, du + xi * s.o * k + kz * s.c, Int32(k))
                 }
             }
@@ -358,7 +366,7 @@ public func convWinogradWeightGradient(dweight: UnsafeMutablePointer<Float>, dbi
 /// its columns, and the same across.
 private func winogradTransformOutputGradient(_ dm: UnsafeMutablePointer<Float>, _ doutB: UnsafePointer<Float>,
                                              _ pl: WinogradConvPlan, frame z: Int) {
-    let s = pl.s, t = pl.tiles, tw = pl.tileColumns, xiStride = s.o * s.od * t
+    let s = pl.s, t = pl.tiles, tw = pl.tileColumns, xiStride = pl.xiDM
     for o in 0..<s.o {
         let frame = doutB + (o * s.od + z) * s.h * s.w
         let out = dm + (o * s.od + z) * t

@@ -28,6 +28,8 @@ struct BenchNN: ParsableCommand {
     var noWinograd = false
     @Flag(name: .customLong("no-direct"), help: "Run inference's first 3D convolution (3 input channels) on frame-shifted GEMMs instead of the direct AVX2 kernel.")
     var noDirect = false
+    @Flag(name: .customLong("no-winograd4"), help: "Run inference's 3x3 3D convolutions on frames of 32x32 pixels or more by Winograd F(2x2, 3x3) instead of F(4x4, 3x3).")
+    var noWinograd4 = false
     @Option(name: .customLong("iterations"), help: "Run exactly this many batches per phase instead of --seconds.")
     var iterationsLimit: Int?
     @Flag(help: "Print the time spent in each layer (forward and backward) after each phase.")
@@ -48,6 +50,7 @@ struct BenchNN: ParsableCommand {
         Conv.preferShifted = !vol2col
         Conv.preferWinograd = !noWinograd
         Conv.preferDirect = !noDirect
+        Conv.preferWinograd4 = !noWinograd4
         let config = NetworkConfig(variant: Variant(rawValue: variant)!)
         let net = MultiTaskNet(config: config, seed: seed)
         var rng = RNG(seed: seed &+ 1)
@@ -61,7 +64,7 @@ struct BenchNN: ParsableCommand {
                                aotLabels: labelsA, miLabels: labelsM)
         let adam = Adam(params: net.parameters, lr: 1e-3)
         let nParams = net.parameters.reduce(0) { $0 + $1.value.count }
-        print("variant=\(variant) batch=\(batch) params=\(nParams) threads=\(plan) blas_core=\(Threads.blasCoreName) direct_conv=\(noDirect ? "off" : DirectConvPlan.available ? "avx2-fma" : "unavailable")")
+        print("variant=\(variant) batch=\(batch) params=\(nParams) threads=\(plan) blas_core=\(Threads.blasCoreName) direct_conv=\(noDirect ? "off" : DirectConvPlan.available ? "avx2-fma" : "unavailable") winograd=\(noWinograd4 || !Winograd4ConvPlan.available ? "f2x2" : "f4x4+f2x2")")
 
         func measure(_ body: () -> Void) -> Double {
             body()  // warm-up: allocates workspaces

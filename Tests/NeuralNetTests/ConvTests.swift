@@ -59,6 +59,30 @@ final class ConvTests: XCTestCase {
         }
     }
 
+    /// The fused upsampling's low-resolution convolution takes Winograd where `run` would: F(2x2, 3x3) from 8 input
+    /// channels and even sizes, F(4x4, 3x3) from 32x32 (with AVX2). Each against upsample2xForward then the naive
+    /// convolution, and against the layer with that path switched off (other rounding, so not bit-equal: the path ran).
+    func testUpsampleConvWinogradPaths() throws {
+        for (n, c, h, w, o, f4) in [(2, 8, 6, 8, 3, false), (1, 8, 32, 32, 3, true)] {
+            if f4 { try XCTSkipUnless(Winograd4ConvPlan.available, "no AVX2 on this CPU") }
+            var rng = RNG(seed: UInt64(60 + h))
+            let conv = Conv(name: "c", inChannels: c, outChannels: o, kernel: (3, 3), padding: (1, 1), rng: &rng)
+            let x = randomTensor([n, c, h, w], seed: UInt64(70 + h))
+            let up = Tensor(shape: [n, c, 2 * h, 2 * w])
+            upsample2xForward(out: up.data, inp: x.data, nc: n * c, h: h, w: w)
+            let s = ConvShape(n: n, c: c, h: 2 * h, w: 2 * w, o: o, kernel: (3, 3), padding: (1, 1))
+            let reference = Tensor(shape: [n, o, 2 * h, 2 * w])
+            convForwardNaive(out: reference.data, inp: up.data, weight: conv.weight.value.data, bias: conv.bias!.value.data, s)
+            let fast = conv.forward(upsampling: x, foldingInference: nil).array
+            assertClose(fast, reference.array, rtol: 2e-4, atol: 2e-4, "\(h)x\(w), \(f4 ? "F(4x4)" : "F(2x2)")")
+            let other = Conv(sharing: conv)
+            if f4 { other.useWinograd4 = false } else { other.useWinograd = false }
+            let slower = other.forward(upsampling: x, foldingInference: nil).array
+            XCTAssertNotEqual(fast, slower, "\(h)x\(w): switching the path off changes the rounding")
+            assertClose(slower, reference.array, rtol: 1e-4, atol: 1e-4, "\(h)x\(w), switched off")
+        }
+    }
+
     /// The batch-parallel plan (BLAS 1 thread, Swift workers over the batch) gives the same results.
     func testParallelPlanMatchesNaive() {
         Threads.configure(threads: 2, preferBLAS: false)
