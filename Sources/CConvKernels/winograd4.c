@@ -4,7 +4,7 @@
 // direct sum 144. Its transformed input V is also smaller, 36 values per 16 input pixels instead of 64, which
 // matters because the transforms stream V and M through memory. The price is rounding: the transforms multiply by up to 8 and by 1/24, so outputs differ
 // from the direct sum by about 1e-5 relative, not a few ulps (the tests bound it against the naive loops).
-// Inference only; training keeps F(2x2, 3x3).
+// Inference mode only; training's gradient passes keep F(2x2, 3x3).
 //
 // The interpolation points are 0, ±1, ±2 and ∞:
 //   Bᵀ = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]

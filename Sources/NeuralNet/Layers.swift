@@ -48,7 +48,7 @@ public final class Conv: Layer {
     nonisolated(unsafe) public static var preferDirect = true
     private var directWeight: Tensor?
     /// Inference's 3x3 convolutions on frames of at least 32x32 pixels by Winograd's F(4x4, 3x3) (Winograd4.swift)
-    /// instead of F(2x2, 3x3) when the CPU has AVX2. Training keeps F(2x2, 3x3).
+    /// instead of F(2x2, 3x3) when the CPU has AVX2. Training's gradient passes keep F(2x2, 3x3).
     public var useWinograd4 = Conv.preferWinograd4
     /// Default for useWinograd4 of new layers (A/B switch for benchmarks).
     nonisolated(unsafe) public static var preferWinograd4 = true

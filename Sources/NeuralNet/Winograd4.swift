@@ -6,8 +6,8 @@
 // 36 multiplications give 16 outputs where F(2x2, 3x3) needs 64: 1.78 times fewer, and V and M shrink by the same
 // factor. The transforms are C
 // (CConvKernels/winograd4.c, AVX2 for eight tiles at a time); rounding differs from the direct sum by about 1e-5
-// relative (multiplications by up to 8 and by 1/24 inside the transforms), so this runs in inference only and
-// training keeps F(2x2, 3x3), whose gradients the tests check.
+// relative (multiplications by up to 8 and by 1/24 inside the transforms), so it runs in inference mode only
+// (folded Conv+BN, the fused upsampling) and training's gradient passes keep F(2x2, 3x3), which the tests check.
 //
 // Layouts, per batch item: input (C, D, H, W); V (36, F, C, T) with F = D + 2*PD padded frames; M (36, O, T) for one
 // output frame; U (36, O, KD*C); output (O, OD, H, W). The 36 matrices of V and of M are one cache line further apart
