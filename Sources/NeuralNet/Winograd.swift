@@ -18,6 +18,15 @@
 // columns 2tx, 2tx+1, and reads input rows 2ty-1 ... 2ty+2, columns 2tx-1 ... 2tx+2 (zeros outside the frame).
 import CBLAS
 
+extension ConvShape {
+    /// Can Winograd's F(m x m, 3x3) with output blocks of side m = `blockSide` take this convolution? 3x3 in space
+    /// with stride 1 and padding 1 there, depth stride 1, and a frame whose sides are multiples of m.
+    func isWinogradShape(blockSide m: Int) -> Bool {
+        kh == 3 && kw == 3 && sd == 1 && sh == 1 && sw == 1 && ph == 1 && pw == 1 &&
+            h % m == 0 && w % m == 0 && h > 0 && w > 0 && od > 0
+    }
+}
+
 public struct WinogradConvPlan: Sendable {
     public let s: ConvShape
     /// Tiles per frame: (H/2) x (W/2).
@@ -28,8 +37,7 @@ public struct WinogradConvPlan: Sendable {
     /// nil unless the convolution is 3x3 in space with stride 1 and padding 1 everywhere spatially, depth stride 1,
     /// and an even frame height and width.
     public init?(_ s: ConvShape) {
-        guard s.kh == 3, s.kw == 3, s.sd == 1, s.sh == 1, s.sw == 1, s.ph == 1, s.pw == 1,
-              s.h % 2 == 0, s.w % 2 == 0, s.h > 0, s.w > 0, s.od > 0 else { return nil }
+        guard s.isWinogradShape(blockSide: 2) else { return nil }
         self.s = s
         tileRows = s.h / 2
         tileColumns = s.w / 2

@@ -27,8 +27,7 @@ public struct Winograd4ConvPlan: Sendable {
     /// nil unless the convolution is 3x3 in space with stride 1 and padding 1 spatially, depth stride 1, and the
     /// frame's height and width are multiples of 4.
     public init?(_ s: ConvShape) {
-        guard s.kh == 3, s.kw == 3, s.sd == 1, s.sh == 1, s.sw == 1, s.ph == 1, s.pw == 1,
-              s.h % 4 == 0, s.w % 4 == 0, s.h > 0, s.w > 0, s.od > 0 else { return nil }
+        guard s.isWinogradShape(blockSide: 4) else { return nil }
         self.s = s
         tileRows = s.h / 4
         tileColumns = s.w / 4

@@ -35,6 +35,17 @@ final class ConvTests: XCTestCase {
         }
     }
 
+    /// The 2D 3x3 convolution `conv` of upsample2x(x), x (N, C, H, W), by the naive loops: the fused path's reference.
+    private func upsampleThenNaiveConv(_ conv: Conv, _ x: Tensor) -> Tensor {
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]), o = conv.weight.value.shape[0]
+        let up = Tensor(shape: [n, c, 2 * h, 2 * w])
+        upsample2xForward(out: up.data, inp: x.data, nc: n * c, h: h, w: w)
+        let s = ConvShape(n: n, c: c, h: 2 * h, w: 2 * w, o: o, kernel: (3, 3), padding: (1, 1))
+        let reference = Tensor(shape: [n, o, 2 * h, 2 * w])
+        convForwardNaive(out: reference.data, inp: up.data, weight: conv.weight.value.data, bias: conv.bias!.value.data, s)
+        return reference
+    }
+
     /// Fused upsample x2 + 3x3 convolution (+ folded BN) against upsample2xForward then the naive convolution, on
     /// non-square maps, under the serial and the batch-parallel plans.
     func testUpsampleConvMatchesUpsampleThenNaiveConv() {
@@ -47,11 +58,7 @@ final class ConvTests: XCTestCase {
             rng.fillUniform(bn.runningMean, -0.5, 0.5); rng.fillUniform(bn.runningVar, 0.5, 2)
             rng.fillUniform(bn.gamma.value, 0.5, 1.5); rng.fillUniform(bn.beta.value, -0.5, 0.5)
             let x = randomTensor([n, c, h, w], seed: UInt64(50 + h))
-            let up = Tensor(shape: [n, c, 2 * h, 2 * w])
-            upsample2xForward(out: up.data, inp: x.data, nc: n * c, h: h, w: w)
-            let s = ConvShape(n: n, c: c, h: 2 * h, w: 2 * w, o: o, kernel: (3, 3), padding: (1, 1))
-            let reference = Tensor(shape: [n, o, 2 * h, 2 * w])
-            convForwardNaive(out: reference.data, inp: up.data, weight: conv.weight.value.data, bias: conv.bias!.value.data, s)
+            let reference = upsampleThenNaiveConv(conv, x)
             XCTAssertTrue(conv.fusesWithUpsampling)
             assertClose(conv.forward(upsampling: x, foldingInference: nil).array, reference.array, rtol: 1e-5, atol: 1e-5, "plain \(h)x\(w)")
             let normalised = bn.forward(reference, training: false).array
@@ -68,11 +75,7 @@ final class ConvTests: XCTestCase {
             var rng = RNG(seed: UInt64(60 + h))
             let conv = Conv(name: "c", inChannels: c, outChannels: o, kernel: (3, 3), padding: (1, 1), rng: &rng)
             let x = randomTensor([n, c, h, w], seed: UInt64(70 + h))
-            let up = Tensor(shape: [n, c, 2 * h, 2 * w])
-            upsample2xForward(out: up.data, inp: x.data, nc: n * c, h: h, w: w)
-            let s = ConvShape(n: n, c: c, h: 2 * h, w: 2 * w, o: o, kernel: (3, 3), padding: (1, 1))
-            let reference = Tensor(shape: [n, o, 2 * h, 2 * w])
-            convForwardNaive(out: reference.data, inp: up.data, weight: conv.weight.value.data, bias: conv.bias!.value.data, s)
+            let reference = upsampleThenNaiveConv(conv, x)
             let fast = conv.forward(upsampling: x, foldingInference: nil).array
             assertClose(fast, reference.array, rtol: 2e-4, atol: 2e-4, "\(h)x\(w), \(f4 ? "F(4x4)" : "F(2x2)")")
             let other = Conv(sharing: conv)

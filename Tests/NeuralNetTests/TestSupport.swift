@@ -53,6 +53,21 @@ func assertOnlyFramesComputed(_ y: Tensor, _ reference: Tensor, _ shape: ConvSha
     }
 }
 
+/// A fast forward convolution asked for the runs `outputFrames` of shape `s` writes exactly those frames (matching
+/// `convForwardNaive` to `relativeAccuracy`) and leaves the others as the caller filled them. `fast` writes into its
+/// last argument.
+func assertComputesOnlyOutputFrameRuns(_ s: ConvShape, _ outputFrames: [Range<Int>], relativeAccuracy: Float,
+                                       file: StaticString = #filePath, line: UInt = #line,
+                                       _ fast: (_ x: Tensor, _ w: Tensor, _ b: Tensor, _ runs: [Range<Int>], _ y: Tensor) throws -> Void) rethrows {
+    let x = randomTensor([s.n * s.inSize], seed: 1), w = randomTensor([s.o * s.k], seed: 2), b = randomTensor([s.o], seed: 3)
+    let reference = Tensor(shape: [s.n * s.outSize]), y = Tensor(shape: [s.n * s.outSize])
+    convForwardNaive(out: reference.data, inp: x.data, weight: w.data, bias: b.data, s)
+    y.fill(7)
+    try fast(x, w, b, outputFrames, y)
+    assertOnlyFramesComputed(y, reference, s, computed: Set(outputFrames.flatMap { Array($0) }), untouched: 7,
+                             relativeAccuracy: relativeAccuracy, file: file, line: line)
+}
+
 /// A fast forward convolution against `convForwardNaive` on each shape, serial and batch-parallel (2 Swift workers):
 /// random input, weight and bias (none for the shapes in `withoutBias`); `fast` writes its output into the last
 /// argument.
