@@ -148,15 +148,7 @@ public final class Conv: Layer {
         let parities = ensure(&upsampleParities, [n, 4 * o, h, w])
         let y = ensure(&out, [n, o, 2 * h, 2 * w])
         // The low-resolution 3x3 convolution (4*O outputs) by the paths of `run`'s inference.
-        if let pl = winograd4(s) {
-            let u = ensure(&winogradWeight, [pl.weightSize]), work = ensure(&col, [pl.workspaceSize])
-            winograd4TransformWeight(u.data, wp.data, pl)
-            convWinograd4Forward(out: parities.data, work: work.data, inp: x.data, u: u.data, bias: nil, pl)
-        } else if let pl = winograd(s) {
-            let u = ensure(&winogradWeight, [pl.weightSize]), work = ensure(&col, [pl.workspaceSize])
-            winogradTransformWeight(u.data, wp.data, pl)
-            convWinogradForward(out: parities.data, work: work.data, inp: x.data, u: u.data, bias: nil, pl)
-        } else {
+        if !runWinograd(out: parities.data, inp: x.data, weight: wp.data, bias: nil, s, inference: true) {
             let cw = ensure(&col, [convWorkspaceSize(s)])
             convForward(out: parities.data, col: cw.data, inp: x.data, weight: wp.data, bias: nil, s)
         }
@@ -178,14 +170,7 @@ public final class Conv: Layer {
         let y = ensure(&out, is3D ? [s.n, o, s.od, s.oh, s.ow] : [s.n, o, s.oh, s.ow])
         if useNaive {
             convForwardNaive(out: y.data, inp: x.data, weight: wp, bias: bp, s)
-        } else if inference, let pl = winograd4(s) {
-            let u = ensure(&winogradWeight, [pl.weightSize]), work = ensure(&col, [pl.workspaceSize])
-            winograd4TransformWeight(u.data, wp, pl)
-            convWinograd4Forward(out: y.data, work: work.data, inp: x.data, u: u.data, bias: bp, pl, outputFrames: outputFrames)
-        } else if let pl = winograd(s) {
-            let u = ensure(&winogradWeight, [pl.weightSize]), work = ensure(&col, [pl.workspaceSize])
-            winogradTransformWeight(u.data, wp, pl)
-            convWinogradForward(out: y.data, work: work.data, inp: x.data, u: u.data, bias: bp, pl, outputFrames: outputFrames)
+        } else if runWinograd(out: y.data, inp: x.data, weight: wp, bias: bp, s, inference: inference, outputFrames: outputFrames) {
         } else if inference, let pl = direct(s) {
             let packed = ensure(&directWeight, [pl.weightSize]), work = ensure(&col, [pl.workspaceSize])
             directPackWeight(packed.data, wp, pl)
@@ -200,6 +185,26 @@ public final class Conv: Layer {
             convForward(out: y.data, col: c.data, inp: x.data, weight: wp, bias: bp, s)
         }
         return y
+    }
+
+    /// The convolution of shape `s` by Winograd when a plan applies (F(4x4) in inference when its plan applies, else
+    /// F(2x2)); returns false, computing nothing, when neither applies.
+    private func runWinograd(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight wp: UnsafePointer<Float>,
+                             bias bp: UnsafePointer<Float>?, _ s: ConvShape, inference: Bool,
+                             outputFrames: [Range<Int>]? = nil) -> Bool {
+        if inference, let pl = winograd4(s) {
+            let u = ensure(&winogradWeight, [pl.weightSize]), work = ensure(&col, [pl.workspaceSize])
+            winograd4TransformWeight(u.data, wp, pl)
+            convWinograd4Forward(out: out, work: work.data, inp: inp, u: u.data, bias: bp, pl, outputFrames: outputFrames)
+            return true
+        }
+        if let pl = winograd(s) {
+            let u = ensure(&winogradWeight, [pl.weightSize]), work = ensure(&col, [pl.workspaceSize])
+            winogradTransformWeight(u.data, wp, pl)
+            convWinogradForward(out: out, work: work.data, inp: inp, u: u.data, bias: bp, pl, outputFrames: outputFrames)
+            return true
+        }
+        return false
     }
 
     private func shifted(_ s: ConvShape) -> Bool { useShifted && is3D && s.kd > 1 && s.sd == 1 }
