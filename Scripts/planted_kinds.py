@@ -23,12 +23,14 @@ def auc(pos, neg):
     return (rank_sum - n1 * (n1 + 1) / 2.0) / (n1 * n0) if n1 and n0 else float("nan")
 
 def main(runs):
-    columns = ["score", "aot", "mi", "mb", "kd", "app"]
-    print(f"{'run':<40} {'kind':<8} " + " ".join(f"{c:>6}" for c in columns))
     for run in runs:
         planted = os.path.join(run, "planted")
         frames = os.path.join(planted, "frames")
         videos = sorted(os.listdir(frames))
+        # Every score column the CSVs hold (score, then the model's heads), whatever the model scores.
+        with open(os.path.join(planted, "scores", videos[0] + ".csv")) as f:
+            columns = [c for c in next(csv.reader(f)) if c != "frame"]
+        print(f"{'run':<40} {'kind':<8} " + " ".join(f"{c:>6}" for c in columns))
         kind_of = {}   # (video, frame) -> kind
         for video in videos:
             source = os.path.realpath(os.path.join(frames, video))
