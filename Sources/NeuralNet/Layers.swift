@@ -171,6 +171,7 @@ public final class Conv: Layer {
         if useNaive {
             convForwardNaive(out: y.data, inp: x.data, weight: wp, bias: bp, s)
         } else if runWinograd(out: y.data, inp: x.data, weight: wp, bias: bp, s, inference: inference, outputFrames: outputFrames) {
+            // y computed by Winograd.
         } else if inference, let pl = direct(s) {
             let packed = ensure(&directWeight, [pl.weightSize]), work = ensure(&col, [pl.workspaceSize])
             directPackWeight(packed.data, wp, pl)
