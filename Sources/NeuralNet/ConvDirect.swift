@@ -44,3 +44,23 @@ public func convDirectForward(out: UnsafeMutablePointer<Float>, work: UnsafeMuta
         }
     }
 }
+
+/// pooled (N, O, D, H/2, W/2) = max(0, 2x2 max pooling of conv(inp) + bias), the direct convolution with ReLU and
+/// (1, 2, 2) max pooling fused: the full-size output is never written. H and W even; outputFrames as in
+/// convDirectForward. Equals convDirectForward then maxPool2x2ReLUForward bit for bit.
+public func convDirectForwardReLUPool2(out: UnsafeMutablePointer<Float>, work: UnsafeMutablePointer<Float>,
+                                       inp: UnsafePointer<Float>, packed: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                       _ pl: DirectConvPlan, outputFrames: [Range<Int>]? = nil) {
+    let s = pl.s, perWorker = pl.workspacePerWorker
+    precondition(s.h % 2 == 0 && s.w % 2 == 0, "convDirectForwardReLUPool2: odd frame \(s.h)x\(s.w)")
+    let runs = s.outputFrameRuns(outputFrames), pooledSize = s.o * s.d * (s.h / 2) * (s.w / 2)
+    parallelChunks(s.n) { worker, items in
+        for b in items {
+            for run in runs {
+                ssmtl_conv333_forward_relu_pool2(out + b * pooledSize, work + worker * perWorker, inp + b * s.inSize,
+                                                 packed, bias, Int32(s.c), Int32(s.d), Int32(s.h), Int32(s.w),
+                                                 Int32(s.o), Int32(run.lowerBound), Int32(run.upperBound))
+            }
+        }
+    }
+}

@@ -101,6 +101,12 @@ public final class Conv: Layer {
     /// the other frames of the output are then left as they were (the caller fills them). Other paths compute every
     /// frame.
     public func forward(_ x: Tensor, foldingInference bn: BatchNorm, outputFrames: [Range<Int>]? = nil) -> Tensor {
+        let w = foldWeights(bn)
+        return run(x, weight: w.data, bias: foldedBias!.data, outputFrames: outputFrames, inference: true)
+    }
+
+    /// The weights with `bn` folded in (returned), and the folded bias (in foldedBias).
+    private func foldWeights(_ bn: BatchNorm) -> Tensor {
         let o = weight.value.shape[0], perOutput = weight.value.count / o
         let scale = foldBatchNorm(bn)
         let w = ensure(&foldedWeight, weight.value.shape)
@@ -108,10 +114,37 @@ public final class Conv: Layer {
             let src = weight.value.data + k * perOutput, dst = w.data + k * perOutput
             for j in 0..<perOutput { dst[j] = src[j] * scale[k] }
         }
-        return run(x, weight: w.data, bias: foldedBias!.data, outputFrames: outputFrames, inference: true)
+        return w
     }
 
-    private var foldedScale: Tensor?
+    private var foldedScale: Tensor?, pooledOut: Tensor?
+
+    /// The direct kernel's plan when inference can run this convolution with ReLU and (1, 2, 2) max pooling fused
+    /// (`forwardReLUPooled`): the direct kernel takes it and the frames of `x` have even sides; nil otherwise.
+    public func reluPoolingPlan(for x: Tensor) -> DirectConvPlan? {
+        guard !useNaive, is3D, x.shape.count == 5, x.shape[1] == weight.value.shape[1] else { return nil }
+        let s = ConvShape(n: x.shape[0], c: x.shape[1], d: x.shape[2], h: x.shape[3], w: x.shape[4],
+                          o: weight.value.shape[0], kernel: kernel, stride: stride, padding: padding)
+        guard s.h % 2 == 0, s.w % 2 == 0, winograd4(s) == nil, winograd(s) == nil else { return nil }
+        return direct(s)
+    }
+
+    /// Inference only: this convolution folded with `bn` (as `forward(_:foldingInference:outputFrames:)`), then ReLU
+    /// and (1, 2, 2) max pooling, in one pass of the direct kernel that never writes the full-size output (for the
+    /// RGB first layer, a quarter of the memory traffic). `plan` from `reluPoolingPlan(for: x)`.
+    public func forwardReLUPooled(_ x: Tensor, foldingInference bn: BatchNorm, _ plan: DirectConvPlan,
+                                  outputFrames: [Range<Int>]? = nil) -> Tensor {
+        let s = plan.s
+        precondition(x.shape == [s.n, s.c, s.d, s.h, s.w], "Conv: the plan is for another input shape")
+        let w = foldWeights(bn)
+        shape = s; input = x
+        let y = ensure(&pooledOut, [s.n, s.o, s.od, s.oh / 2, s.ow / 2])
+        let packed = ensure(&directWeight, [plan.weightSize]), work = ensure(&col, [plan.workspaceSize])
+        directPackWeight(packed.data, w.data, plan)
+        convDirectForwardReLUPool2(out: y.data, work: work.data, inp: x.data, packed: packed.data, bias: foldedBias!.data,
+                                   plan, outputFrames: outputFrames)
+        return y
+    }
 
     /// Per output channel: the factor gamma / sqrt(var + eps) that `bn` applies (returned), and the folded bias
     /// (b - mean) * factor + beta (in foldedBias). Without BN: factor 1, bias b.
@@ -568,10 +601,17 @@ public final class Sequential: Layer {
             return (LayerProfiler.time("fwd \(type(of: l)) \(x.shape)") { l.forward(x, training: false) }, i + 1)
         }
         let label = outputFrames == nil ? "" : " (frames \(outputFrames!.map { "\($0.lowerBound)..<\($0.upperBound)" }.joined(separator: ",")))"
+        let pool = i + 3 < layers.count && layers[i + 2] is ReLU ? layers[i + 3] as? MaxPool : nil
+        if let pool, pool.kernel == (1, 2, 2), pool.is3D, let plan = conv.reluPoolingPlan(for: x) {
+            let pooled = LayerProfiler.time("fwd Conv+BN+ReLU+MaxPool \(x.shape)\(label)") {
+                conv.forwardReLUPooled(x, foldingInference: bn, plan, outputFrames: outputFrames)
+            }
+            return (pooled, i + 4)
+        }
         let convOut = LayerProfiler.time("fwd Conv+BN \(x.shape)\(label)") {
             conv.forward(x, foldingInference: bn, outputFrames: outputFrames)
         }
-        guard i + 3 < layers.count, layers[i + 2] is ReLU, let pool = layers[i + 3] as? MaxPool else { return (convOut, i + 2) }
+        guard let pool else { return (convOut, i + 2) }
         let pooled = LayerProfiler.time("fwd MaxPool+ReLU \(convOut.shape)") {
             if let fused = pool.forwardReLUInference(convOut) { return fused }
             let pooled = pool.forward(convOut, training: false)

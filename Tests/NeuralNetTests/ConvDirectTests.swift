@@ -65,4 +65,79 @@ final class ConvDirectTests: XCTestCase {
         XCTAssertEqual(conv.forward(x, training: false).array, gemm.forward(x, training: false).array,
                        "outside folded inference both run the GEMMs")
     }
+
+    /// The fused convolution + ReLU + 2x2 pooling gives, bit for bit, what the direct convolution followed by the
+    /// separate fused ReLU + pooling gives: widths that take every block size and a partial last vector, output
+    /// channels that are and are not a multiple of 4, the network's first layer, requested runs of output frames
+    /// (the other frames keep what the caller put there), serial and batch-parallel.
+    func testReLUPoolingFusedEqualsSeparate() throws {
+        let cases: [(ConvShape, [Range<Int>]?)] = [
+            (ConvShape(n: 2, c: 3, d: 4, h: 6, w: 8, o: 4, kernel: (3, 3, 3), padding: (1, 1, 1)), nil),
+            (ConvShape(n: 1, c: 1, d: 1, h: 2, w: 2, o: 1, kernel: (3, 3, 3), padding: (1, 1, 1)), nil),
+            (ConvShape(n: 3, c: 2, d: 5, h: 8, w: 38, o: 6, kernel: (3, 3, 3), padding: (1, 1, 1)), nil),
+            (ConvShape(n: 2, c: 5, d: 3, h: 4, w: 16, o: 9, kernel: (3, 3, 3), padding: (1, 1, 1)), nil),
+            (ConvShape(n: 3, c: 3, d: 7, h: 64, w: 64, o: 16, kernel: (3, 3, 3), padding: (1, 1, 1)), nil),
+            (ConvShape(n: 2, c: 3, d: 6, h: 10, w: 20, o: 5, kernel: (3, 3, 3), padding: (1, 1, 1)), [0..<1, 3..<6]),
+        ]
+        for (index, (s, runs)) in cases.enumerated() {
+            let pl = try plan(s)
+            let x = randomTensor([s.n, s.c, s.d, s.h, s.w], seed: UInt64(10 + index))
+            let w = randomTensor([s.o, s.c, 3, 3, 3], seed: UInt64(20 + index)), b = randomTensor([s.o], seed: UInt64(30 + index))
+            let full = Tensor(shape: [s.n, s.o, s.d, s.h, s.w])
+            direct(x, w, b, pl, into: full)
+            let separate = Tensor(shape: [s.n, s.o, s.d, s.h / 2, s.w / 2])
+            maxPool2x2ReLUForward(out: separate.data, inp: full.data, planes: s.n * s.o * s.d, h: s.h, w: s.w)
+            let untouched: Float = -7
+            let fused = Tensor(shape: separate.shape)
+            for i in 0..<fused.count { fused[i] = untouched }
+            let packed = Tensor(shape: [pl.weightSize]), work = Tensor(shape: [pl.workspaceSize])
+            directPackWeight(packed.data, w.data, pl)
+            convDirectForwardReLUPool2(out: fused.data, work: work.data, inp: x.data, packed: packed.data, bias: b.data, pl,
+                                       outputFrames: runs)
+            let computed = Set((runs ?? [0..<s.d]).flatMap { Array($0) })
+            let frame = (s.h / 2) * (s.w / 2)
+            var positive = 0, zero = 0
+            for i in 0..<fused.count {
+                let z = (i / frame) % s.d
+                if computed.contains(z) {
+                    XCTAssertEqual(fused[i].bitPattern, separate[i].bitPattern, "case \(index), value \(i)")
+                    if fused[i] > 0 { positive += 1 } else { zero += 1 }
+                } else {
+                    XCTAssertEqual(fused[i], untouched, "case \(index): frame \(z) is left alone")
+                }
+            }
+            XCTAssertGreaterThan(positive, 0, "case \(index): some windows pass the ReLU")
+            if s.o * s.d * frame > 16 { XCTAssertGreaterThan(zero, 0, "case \(index): some windows are cut by the ReLU") }
+        }
+    }
+
+    /// A network's Conv + BatchNorm + ReLU + MaxPool (1, 2, 2) block takes the fused pass in inference, with the same
+    /// bits as the folded convolution followed by the separate pooling; odd frames and the GEMM path keep the
+    /// separate layers.
+    func testSequentialTakesTheFusedPass() throws {
+        try XCTSkipUnless(DirectConvPlan.available, "no AVX2 + FMA on this CPU")
+        var rng = RNG(seed: 3)
+        let conv = Conv(name: "c", inChannels: 3, outChannels: 16, kernel: (3, 3, 3), padding: (1, 1, 1), rng: &rng)
+        let bn = batchNormWithRandomStatistics(channels: 16, seed: 4)
+        let pool = MaxPool(kernel: (1, 2, 2))
+        let net = Sequential([conv, bn, ReLU(), pool])
+        func profiledKeys(_ x: Tensor) -> (output: [Float], keys: String) {
+            LayerProfiler.reset()
+            LayerProfiler.enabled = true
+            defer { LayerProfiler.enabled = false; LayerProfiler.reset() }
+            let y = net.forward(x, training: false).array
+            return (y, LayerProfiler.report().joined(separator: "\n"))
+        }
+        let x = randomTensor([2, 3, 7, 16, 24], seed: 8)
+        let (fused, keys) = profiledKeys(x)
+        XCTAssertTrue(keys.contains("Conv+BN+ReLU+MaxPool"), keys)
+        let separateConv = Conv(sharing: conv)
+        let reference = MaxPool(kernel: (1, 2, 2)).forwardReLUInference(separateConv.forward(x, foldingInference: bn))!
+        XCTAssertEqual(fused.map(\.bitPattern), reference.array.map(\.bitPattern))
+
+        let odd = randomTensor([1, 3, 3, 5, 8], seed: 9)
+        XCTAssertFalse(profiledKeys(odd).keys.contains("Conv+BN+ReLU+MaxPool"), "odd height: separate layers")
+        conv.useDirect = false
+        XCTAssertFalse(profiledKeys(x).keys.contains("Conv+BN+ReLU+MaxPool"), "GEMM path: separate layers")
+    }
 }
