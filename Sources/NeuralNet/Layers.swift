@@ -123,9 +123,9 @@ public final class Conv: Layer {
     /// (`forwardReLUPooled`): the direct kernel takes it and the frames of `x` have even sides; nil otherwise.
     public func reluPoolingPlan(for x: Tensor) -> DirectConvPlan? {
         guard !useNaive, is3D, x.shape.count == 5, x.shape[1] == weight.value.shape[1] else { return nil }
-        let s = ConvShape(n: x.shape[0], c: x.shape[1], d: x.shape[2], h: x.shape[3], w: x.shape[4],
-                          o: weight.value.shape[0], kernel: kernel, stride: stride, padding: padding)
-        guard s.h % 2 == 0, s.w % 2 == 0, winograd4(s) == nil, winograd(s) == nil else { return nil }
+        let s = convShape(x.shape)
+        // `direct` takes only the layers Winograd leaves (fewer input channels), as in `run`'s order of paths.
+        guard s.h % 2 == 0, s.w % 2 == 0 else { return nil }
         return direct(s)
     }
 
@@ -189,15 +189,21 @@ public final class Conv: Layer {
         return y
     }
 
+    /// The shape of this convolution on an input of shape `xs` ((N, C, D, H, W), or (N, C, H, W) for a 2D layer).
+    private func convShape(_ xs: [Int]) -> ConvShape {
+        let o = weight.value.shape[0]
+        return is3D
+            ? ConvShape(n: xs[0], c: xs[1], d: xs[2], h: xs[3], w: xs[4], o: o, kernel: kernel, stride: stride, padding: padding)
+            : ConvShape(n: xs[0], c: xs[1], d: 1, h: xs[2], w: xs[3], o: o, kernel: kernel, stride: stride, padding: padding)
+    }
+
     /// inference: the caller asks for output frames only this path computes.
     private func run(_ x: Tensor, weight wp: UnsafePointer<Float>, bias bp: UnsafePointer<Float>?,
                      outputFrames: [Range<Int>]? = nil, inference: Bool = false) -> Tensor {
         let xs = x.shape
         precondition(xs.count == (is3D ? 5 : 4), "Conv: unexpected input shape \(xs)")
         let o = weight.value.shape[0]
-        let s = is3D
-            ? ConvShape(n: xs[0], c: xs[1], d: xs[2], h: xs[3], w: xs[4], o: o, kernel: kernel, stride: stride, padding: padding)
-            : ConvShape(n: xs[0], c: xs[1], d: 1, h: xs[2], w: xs[3], o: o, kernel: kernel, stride: stride, padding: padding)
+        let s = convShape(xs)
         precondition(s.c == weight.value.shape[1], "Conv: input has \(s.c) channels, weight expects \(weight.value.shape[1])")
         shape = s; input = x
         let y = ensure(&out, is3D ? [s.n, o, s.od, s.oh, s.ow] : [s.n, o, s.oh, s.ow])
