@@ -21,7 +21,7 @@ final class HelpTests: XCTestCase {
             }
         }
         let hidden = try CLI.run(["train", "--help-hidden"])
-        for option in ["--encoder", "--batch", "--lr", "--appearance-bank", "--margin", "--teacher"] {
+        for option in ["--encoder", "--batch", "--lr", "--appearance-bank", "--ema-decay", "--margin", "--teacher"] {
             XCTAssertTrue(hidden.stdout.contains(option), option)
             XCTAssertFalse(train.stdout.contains(option + " "), "\(option) is for experts: --help-hidden only")
         }
