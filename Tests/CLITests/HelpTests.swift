@@ -29,7 +29,7 @@ final class HelpTests: XCTestCase {
 
     func testRemovedOptionsAreUsageErrors() throws {
         let scratch = try makeScratchFolder("ssmtl-cli")
-        let train = [("--jigsaw-grid", "4"), ("--members", "3"), ("--ema-decay", "0.9"), ("--calibration", "tail"),
+        let train = [("--jigsaw-grid", "4"), ("--members", "3"), ("--calibration", "tail"),
                      ("--appearance-score", "gaussian"), ("--crop-shape", "square"), ("--head-statistics", "all"),
                      ("--lr-schedule", "constant"), ("--select-epoch", "loss"), ("--select-student", "loss"), ("--split-seed", "2"),
                      ("--checked-epochs", "5"), ("--check-frame-stride", "8")]

@@ -159,8 +159,8 @@ public struct CheckpointInfo: Sendable, Equatable {
         // (A previous-format file's ema_decay is a retired setting: `RetiredSettings` refuses to resume it.)
         if m["format"] == CheckpointInfo.format, m["ema_decay"] != nil {
             weightAverageDecay = try number("ema_decay")
-            guard weightAverageDecay > 0 && weightAverageDecay < 1 else {
-                throw CheckpointError(path, "metadata 'ema_decay' must lie in (0, 1)")
+            guard weightAverageDecay >= 0 && weightAverageDecay < 1 else {
+                throw CheckpointError(path, "metadata 'ema_decay' must be 0 (off) or lie in (0, 1)")
             }
         }
         batchSize = try number("batch_size")
