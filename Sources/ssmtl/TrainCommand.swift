@@ -94,7 +94,6 @@ struct Train: ParsableCommand {
         o.shuffleCapacity = expert.shuffleBuffer
         o.appearanceBankCapacity = expert.appearanceBank
         o.objectsPerEpoch = expert.objectsPerEpoch
-        o.weightAverageDecay = expert.emaDecay
         o.detector = teacherOptions.applied(to: try detectorOptions.settingsFromDefaults())
         return o
     }
@@ -148,9 +147,6 @@ struct ExpertTrainingOptions: ParsableArguments {
 
     @Option(name: .customLong("objects-per-epoch"), help: ArgumentHelp("About how many objects each epoch trains on: the objects of one frame in k, a different frame each epoch (consecutive frames hold nearly the same objects). 0 = every object in every epoch (slower in proportion to the videos' length).", valueName: "N"))
     var objectsPerEpoch = TrainingOptions().objectsPerEpoch
-
-    @Option(name: .customLong("ema-decay"), help: ArgumentHelp("Keep a moving average of the weights during the main epochs (after every update t of the weights: average = d x average + (1 - d) x weights, d = min(D, (1 + t)/(10 + t))); validation, the kept epoch and everything after the main epochs use the average. 0 = off.", valueName: "D", visibility: .hidden))
-    var emaDecay: Float = 0
 
     @Option(name: .customLong("appearance-bank"), help: ArgumentHelp("Most training objects in the sample of normal appearance (2 kB each in the model with shallow-narrow).", valueName: "N", visibility: .hidden))
     var appearanceBank = AppearanceSampler.defaultCapacity

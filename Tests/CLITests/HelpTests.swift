@@ -21,7 +21,7 @@ final class HelpTests: XCTestCase {
             }
         }
         let hidden = try CLI.run(["train", "--help-hidden"])
-        for option in ["--encoder", "--batch", "--lr", "--appearance-bank", "--ema-decay", "--margin", "--teacher"] {
+        for option in ["--encoder", "--batch", "--lr", "--appearance-bank", "--margin", "--teacher"] {
             XCTAssertTrue(hidden.stdout.contains(option), option)
             XCTAssertFalse(train.stdout.contains(option + " "), "\(option) is for experts: --help-hidden only")
         }
@@ -29,7 +29,7 @@ final class HelpTests: XCTestCase {
 
     func testRemovedOptionsAreUsageErrors() throws {
         let scratch = try makeScratchFolder("ssmtl-cli")
-        let train = [("--jigsaw-grid", "4"), ("--members", "3"), ("--calibration", "tail"),
+        let train = [("--jigsaw-grid", "4"), ("--members", "3"), ("--ema-decay", "0.9"), ("--calibration", "tail"),
                      ("--appearance-score", "gaussian"), ("--crop-shape", "square"), ("--head-statistics", "all"),
                      ("--lr-schedule", "constant"), ("--select-epoch", "loss"), ("--select-student", "loss"), ("--split-seed", "2"),
                      ("--checked-epochs", "5"), ("--check-frame-stride", "8")]

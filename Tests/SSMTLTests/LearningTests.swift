@@ -102,59 +102,6 @@ final class LearningTests: XCTestCase {
         XCTAssertEqual(model.net.parameters.map { $0.value.array }, before, "the teacher is frozen")
     }
 
-    /// Averaging the weights (`TrainingOptions.weightAverageDecay`) leaves training alone and changes only what is
-    /// measured and kept: the training losses equal those of the same run without averaging, the weights validation
-    /// used equal an average kept independently (in doubles) from the plain run's weights after every step, and a
-    /// training checkpoint holds the live weights with the average, which loading restores.
-    func testWeightAverageFollowsTheLiveWeightsWithoutChangingTraining() throws {
-        let (averaged, trainer) = try tinyTrainer()
-        let (plain, _) = try tinyTrainer()
-        averaged.enableWeightAverage(decay: 0.9)
-        let recorder = AverageRecorder(plain, decay: 0.9)
-        let withAverage = try trainer.runEpoch(0, model: averaged)
-        let without = try trainer.runEpoch(0, model: recorder)
-        XCTAssertEqual(withAverage.train, without.train, "the training steps are the same")
-        XCTAssertNotEqual(withAverage.validation, without.validation, "validation measures other (averaged) weights")
-
-        XCTAssertTrue(averaged.averagedWeightsInPlace, "validation leaves the averaged weights in the network")
-        let tracked = averaged.net.stateDict.filter { !$0.0.hasPrefix("student.") }
-        XCTAssertEqual(tracked.count, recorder.expected.count)
-        var largest = 0.0, moved = 0.0
-        for ((_, t), e) in zip(tracked, recorder.expected) {
-            for (a, b) in zip(t.array, e) { largest = max(largest, abs(Double(a) - b)) }
-        }
-        for ((_, t), (_, p)) in zip(tracked, plain.net.stateDict.filter { !$0.0.hasPrefix("student.") }) {
-            for (a, b) in zip(t.array, p.array) { moved = max(moved, abs(Double(a - b))) }
-        }
-        XCTAssertLessThan(largest, 1e-5, "averaged weights = the independently kept average")
-        XCTAssertGreaterThan(moved, 1e-3, "and they differ from the live weights")
-
-        let folder = try makeScratchFolder("ssmtl-ema")
-        var info = CheckpointInfo(network: averaged.net.config, teacherWidth: 0, learningRate: 3e-3, batchSize: 16, seed: 3,
-                                  epochsPlanned: 2, detector: [:])
-        info.epoch = 1
-        info.weightAverageDecay = 0.9
-        let path = folder + "/m.last.safetensors"
-        try ModelCheckpoint.save(averaged, info: info, to: path, includeOptimizer: true)
-        XCTAssertFalse(averaged.averagedWeightsInPlace, "a training checkpoint puts the live weights back")
-        let (loaded, loadedInfo) = try ModelCheckpoint.load(path, restoreOptimizer: true)
-        XCTAssertEqual(loadedInfo.weightAverageDecay, 0.9)
-        XCTAssertEqual(loaded.net.stateDict.map { $0.1.array }, plain.net.stateDict.map { $0.1.array }, "live weights saved")
-        let restored = try XCTUnwrap(loaded.weightAverage)
-        XCTAssertEqual(restored.updates, averaged.weightAverage!.updates)
-        XCTAssertEqual(restored.shadow.map(\.array), averaged.weightAverage!.shadow.map(\.array))
-
-        // A finished main phase needs no average; an unfinished one without it cannot be resumed.
-        averaged.endWeightAverage()
-        try ModelCheckpoint.save(averaged, info: info, to: path, includeOptimizer: true)
-        XCTAssertThrowsError(try ModelCheckpoint.load(path, restoreOptimizer: true)) { error in
-            XCTAssertTrue("\(error)".contains("m.last.safetensors") && "\(error)".contains("no averaged weights"), "\(error)")
-        }
-        info.epoch = 2
-        try ModelCheckpoint.save(averaged, info: info, to: path, includeOptimizer: true)
-        XCTAssertNil(try ModelCheckpoint.load(path, restoreOptimizer: true).0.weightAverage)
-    }
-
     /// A tiny network (16-pixel crops) and a trainer over five moving-squares clips, every setting fixed.
     private func tinyTrainer() throws -> (MultiTaskModel, Trainer) {
         let clips = try MovingSquares.make(videos: 5, seed: 7, in: makeScratchFolder("ssmtl-learn"))
@@ -176,28 +123,4 @@ final class LearningTests: XCTestCase {
         }, options: options)
         return (model, trainer)
     }
-}
-
-/// Trains a model as it is and keeps, beside it, the moving average of its tensors after every step (the arithmetic
-/// of `WeightAverage`, in doubles, written out again as the independent reference).
-private final class AverageRecorder: TrainableModel {
-    let model: MultiTaskModel, decay: Double
-    var expected: [[Double]]
-    private var updates = 0
-    init(_ model: MultiTaskModel, decay: Double) {
-        self.model = model
-        self.decay = decay
-        expected = model.net.stateDict.filter { !$0.0.hasPrefix("student.") }.map { $0.1.array.map(Double.init) }
-    }
-    func trainStep(_ batch: TrainingBatch) throws -> TaskMetrics {
-        let m = try model.trainStep(batch)
-        let d = min(decay, Double(1 + updates) / Double(10 + updates))
-        for (k, (_, t)) in model.net.stateDict.filter({ !$0.0.hasPrefix("student.") }).enumerated() {
-            expected[k] = zip(expected[k], t.array).map { d * $0 + (1 - d) * Double($1) }
-        }
-        updates += 1
-        return m
-    }
-    func evaluate(_ batch: TrainingBatch) throws -> TaskMetrics { try model.evaluate(batch) }
-    func reseed(_ seed: UInt64) { model.reseed(seed) }
 }

@@ -75,41 +75,6 @@ final class TrainingRunTests: XCTestCase {
         XCTAssertEqual(leftovers, [])
     }
 
-    /// A run that averages its weights: stopped after the first epoch and resumed, it writes the uninterrupted run's
-    /// bytes (the training checkpoint carries the average); its model differs from the same run without averaging
-    /// and records the decay; a resume with another decay is refused.
-    func testAnAveragedRunResumesToTheUninterruptedModel() throws {
-        let scratch = try makeScratchFolder("ssmtl-run")
-        let videos = try TinyScene.makeVideos(in: scratch + "/train", count: 2, frames: 24)
-        var options = Self.tinyOptions(epochs: 3, studentEpochs: 1)
-        options.weightAverageDecay = 0.99
-        let (info, _) = try Self.train(videos, to: scratch + "/straight.safetensors", options)
-        XCTAssertEqual(info.weightAverageDecay, 0.99)
-        XCTAssertEqual(try ModelCheckpoint.load(scratch + "/straight.safetensors").1.weightAverageDecay, 0.99)
-        let reference = try XCTUnwrap(FileManager.default.contents(atPath: scratch + "/straight.safetensors"))
-        var plain = options
-        plain.weightAverageDecay = 0
-        try Self.train(videos, to: scratch + "/plain.safetensors", plain)
-        XCTAssertNotEqual(try SafetensorsContents(scratch + "/plain.safetensors").body,
-                          try SafetensorsContents(scratch + "/straight.safetensors").body, "averaging changes the kept weights")
-
-        let model = scratch + "/stopped.safetensors"
-        XCTAssertThrowsError(try Self.train(videos, to: model, options) {
-            if case .epochFinished(let r) = $0 { return r.phase == .main(epoch: 1, of: 3) }
-            return false
-        })
-        var other = options
-        other.resume = true
-        other.weightAverageDecay = 0.9
-        XCTAssertThrowsError(try Self.train(videos, to: model, other)) { error in
-            XCTAssertTrue("\(error)".contains("stopped.last.safetensors") && "\(error)".contains("weight-average decay 0.99"), "\(error)")
-        }
-        var resumed = options
-        resumed.resume = true
-        try Self.train(videos, to: model, resumed)
-        XCTAssertEqual(FileManager.default.contents(atPath: model), reference, "stopped and resumed: the uninterrupted run's bytes")
-    }
-
     /// The kept epoch is the first with the lowest validation loss; a run stopped after two epochs and resumed keeps the
     /// same one, to the bytes; the finished model has statistics and the σ chosen on the replays, and no epoch was
     /// replayed before it.

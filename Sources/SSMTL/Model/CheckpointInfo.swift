@@ -17,9 +17,6 @@ public struct CheckpointInfo: Sendable, Equatable {
     /// written before they existed: 0 and 1.
     public var objectsPerEpoch = 0
     public var frameStride = 1
-    /// Decay of the moving average of the weights during the main epochs (`ema_decay`, written only when on; 0 =
-    /// none, as in every file written without it).
-    public var weightAverageDecay: Float = 0
     public var batchSize: Int
     public var seed: UInt64
     /// Epochs completed when the file was written.
@@ -85,7 +82,6 @@ public struct CheckpointInfo: Sendable, Equatable {
             "epochs_planned": "\(epochsPlanned)", "best_epoch": "\(bestEpoch)", "best_validation_loss": "\(bestValidationLoss)",
             "detector": detector.keys.sorted().map { "\($0)=\(detector[$0]!)" }.joined(separator: ";"),
         ]
-        if weightAverageDecay > 0 { m["ema_decay"] = "\(weightAverageDecay)" }
         if let scoreSigma { m["score_sigma"] = "\(scoreSigma)" }
         if let scoreSigmaValidation { m["score_sigma_validation_auc"] = scoreSigmaValidation }
         if let headStatisticsObjects { m["head_statistics_objects"] = headStatisticsObjects }
@@ -156,13 +152,6 @@ public struct CheckpointInfo: Sendable, Equatable {
             return value
         }
         objectsPerEpoch = try count("objects_per_epoch")
-        // (A previous-format file's ema_decay is a retired setting: `RetiredSettings` refuses to resume it.)
-        if m["format"] == CheckpointInfo.format, m["ema_decay"] != nil {
-            weightAverageDecay = try number("ema_decay")
-            guard weightAverageDecay >= 0 && weightAverageDecay < 1 else {
-                throw CheckpointError(path, "metadata 'ema_decay' must be 0 (off) or lie in (0, 1)")
-            }
-        }
         batchSize = try number("batch_size")
         seed = try number("seed")
         epoch = try number("epoch")
@@ -244,7 +233,7 @@ enum RetiredSettings {
     /// ("lr_schedule constant", ...), empty when the file's training matches this version's.
     static func check(_ m: [String: String], path: String) throws -> [String] {
         let previous = m["format"] == CheckpointInfo.previousFormat
-        // This version's format holds none of the scoring keys and no split training; its ema_decay is a current setting.
+        // This version's format holds none of the scoring keys, and no averaged or otherwise split training.
         for (key, current, absent) in scoring where previous {
             let value = m[key] ?? absent
             if value != current && !(key == "jigsaw_grid" && Int(value) == 0) {

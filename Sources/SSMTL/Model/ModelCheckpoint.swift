@@ -5,25 +5,14 @@ import NeuralNet
 /// under PyTorch-style names (`encoder.0.weight`, `aot.1.running_mean`, ...), for training checkpoints the Adam
 /// moments (`adam.m.<name>`, `adam.v.<name>`, `adam_step`), and the run's `CheckpointInfo` in `__metadata__`.
 public enum ModelCheckpoint {
-    /// With `includeOptimizer` (a training checkpoint, to resume from) the network's live weights are saved with the
-    /// Adam states and, while the weights are being averaged, the averages (`ema.<name>`, metadata `ema_updates`).
-    /// Without it, whatever weights the network holds are saved.
+    /// With `includeOptimizer` (a training checkpoint, to resume from) the Adam states are saved too.
     public static func save(_ model: MultiTaskModel, info: CheckpointInfo, to path: String, includeOptimizer: Bool) throws {
-        var extra = model.appearanceBank.map {
+        let extra = model.appearanceBank.map {
             [NamedTensor(name: AppearanceBank.tensorName, shape: [$0.count, $0.dimension], values: $0.entries)]
         } ?? []
-        var metadata = info.metadata
-        if includeOptimizer, let average = model.weightAverage {
-            model.useLiveWeights()
-            extra += average.namedShadow(prefix: averagePrefix).map { NamedTensor(name: $0.0, shape: $0.1.shape, values: $0.1.array) }
-            metadata["ema_updates"] = "\(average.updates)"
-        }
-        try model.net.save(to: path, metadata: metadata, optimizer: includeOptimizer ? model.optimizer : nil,
+        try model.net.save(to: path, metadata: info.metadata, optimizer: includeOptimizer ? model.optimizer : nil,
                            studentOptimizer: includeOptimizer ? model.studentOptimizer : nil, extra: extra)
     }
-
-    /// Tensor-name prefix of the averaged weights in a training checkpoint.
-    static let averagePrefix = "ema"
 
     /// The appearance bank of a checkpoint file (nil when it has none), checked against the network's feature size.
     static func appearanceBank(in file: SafetensorsFile, config: NetworkConfig, path: String) throws -> AppearanceBank? {
@@ -61,7 +50,7 @@ public enum ModelCheckpoint {
         }
         let model = MultiTaskModel(config: info.network, teacherWidth: info.teacherWidth, learningRate: info.learningRate, seed: info.seed)
         let expected = Set(model.net.stateDict.map(\.0))
-        // (`ema.*`: the averaged weights of a training checkpoint.)
+        // (`ema.*`: an older training checkpoint's averaged weights, which only its own version could resume with.)
         if let stray = file.order.first(where: { !expected.contains($0) && !$0.hasPrefix("adam.") && !$0.hasPrefix("student_adam.")
                                                  && !$0.hasPrefix("ema.") && $0 != AppearanceBank.tensorName }) {
             throw CheckpointError(path, "unexpected tensor \(stray) (a checkpoint of another network?)")
@@ -77,22 +66,7 @@ public enum ModelCheckpoint {
         model.studentTrained = info.studentEpoch > 0
         model.appearanceBank = try appearanceBank(in: file, config: info.network, path: path)
         try checkAppearance(info, bank: model.appearanceBank, path: path)
-        if restoreOptimizer && info.weightAverageDecay > 0 && info.epoch < info.epochsPlanned {
-            try restoreWeightAverage(of: model, decay: info.weightAverageDecay, from: file, path: path)
-        }
         return (model, info)
-    }
-
-    /// The moving average of a training checkpoint whose main epochs are not finished.
-    private static func restoreWeightAverage(of model: MultiTaskModel, decay: Float, from file: SafetensorsFile, path: String) throws {
-        guard let text = file.metadata["ema_updates"] else {
-            throw CheckpointError(path, "was trained with ema_decay \(decay) but holds no averaged weights to resume from")
-        }
-        guard let updates = Int(text), updates >= 0 else { throw CheckpointError(path, "bad ema_updates '\(text)'") }
-        model.enableWeightAverage(decay: decay)
-        let average = model.weightAverage!
-        try Safetensors.load(file, into: average.namedShadow(prefix: averagePrefix), path: path)
-        average.setUpdates(updates)
     }
 
     /// A finished model, ready to score: the network, its checkpoint info and the statistics that standardise its

@@ -20,11 +20,6 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
     public var appearanceSampler: AppearanceSampler?
     /// Self-distillation replaces the external teacher when there is none.
     public var selfDistillation: Bool { teacherWidth == 0 }
-    /// Moving average of the main network's weights during the main epochs (`TrainingOptions.weightAverageDecay`);
-    /// nil when off and after the main epochs.
-    public private(set) var weightAverage: WeightAverage?
-    /// True while the averaged weights sit in the network (after validation, while the best epoch is saved).
-    public private(set) var averagedWeightsInPlace = false
 
     public var cropSide: Int { net.config.cropSize }
 
@@ -41,35 +36,6 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
         optimizer = Adam(params: net.parameters, lr: learningRate)
         studentOptimizer = Adam(params: net.studentParameters, lr: learningRate)
         self.teacherWidth = teacherWidth
-    }
-
-    // MARK: - Weight averaging
-
-    /// Starts averaging the main network's tensors (parameters and BN running statistics; the student's are left
-    /// out: they do not change in the main epochs) from their current values.
-    public func enableWeightAverage(decay: Float) {
-        weightAverage = WeightAverage(decay: decay, tracking: net.stateDict.filter { !$0.0.hasPrefix("student.") })
-        averagedWeightsInPlace = false
-    }
-
-    /// Ends averaging: the network keeps whatever weights it holds now.
-    public func endWeightAverage() {
-        weightAverage = nil
-        averagedWeightsInPlace = false
-    }
-
-    /// Puts the averaged weights into the network (nothing without averaging or when they are already there).
-    public func useAveragedWeights() {
-        guard let weightAverage, !averagedWeightsInPlace else { return }
-        weightAverage.swap()
-        averagedWeightsInPlace = true
-    }
-
-    /// Puts the live (optimised) weights back into the network.
-    public func useLiveWeights() {
-        guard let weightAverage, averagedWeightsInPlace else { return }
-        weightAverage.swap()
-        averagedWeightsInPlace = false
     }
 
     // MARK: - Training
@@ -106,7 +72,6 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
     }
 
     public func trainStep(_ batch: TrainingBatch) throws -> TaskMetrics {
-        useLiveWeights()
         let b = networkBatch(batch)
         zeroGrad(net.parameters)
         let out = net.forward(sequence: b.sequence, middleInput: b.middleInput, training: true)
@@ -114,13 +79,10 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
         let m = metrics(out, losses, batch)
         net.backward(out, b)
         optimizer.update()
-        weightAverage?.update()
         return m
     }
 
-    /// Measured with the averaged weights while averaging is on (they are what the best checkpoint keeps).
     public func evaluate(_ batch: TrainingBatch) throws -> TaskMetrics {
-        useAveragedWeights()
         let b = networkBatch(batch)
         let out = net.forward(sequence: b.sequence, middleInput: b.middleInput, training: false)
         return metrics(out, net.losses(out, b), batch)

@@ -30,10 +30,6 @@ public struct TrainingOptions: Sendable, Equatable {
     /// epoch than a sample of its frames, and an epoch costs the same whatever the length of the videos. 0 = every
     /// object in every epoch.
     public var objectsPerEpoch = 3000
-    /// Decay of a moving average of the weights kept during the main epochs (Polyak averaging; after every step
-    /// average = d·average + (1 − d)·weights, d = min(decay, (1 + t)/(10 + t)) at update t): validation, the kept
-    /// epoch and everything after the main epochs use the average. 0 = off.
-    public var weightAverageDecay: Float = 0
     /// Training examples held in the shuffle buffer (about 172 kB each with 64-pixel crops): bounds memory.
     public var shuffleCapacity = 2048
     /// Most training objects in the appearance bank (a seeded sample when there are more; 2 kB each in the model with
@@ -71,9 +67,6 @@ public struct TrainingOptions: Sendable, Equatable {
         }
         if threads < 0 { return "the thread count must not be negative" }
         if objectsPerEpoch < 0 { return "the objects per epoch must not be negative" }
-        if !(weightAverageDecay == 0 || (weightAverageDecay > 0 && weightAverageDecay < 1)) {
-            return "the weight-average decay must be 0 (off) or lie in (0, 1)"
-        }
         if !NormalFrameScores.falseAlarmPercentRange.contains(falseAlarmPercent) { return "the false-alarm percentage must lie in 0...50" }
         return detector.problem
     }

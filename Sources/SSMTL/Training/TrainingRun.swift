@@ -7,8 +7,7 @@ import VideoIO
 /// One training run on normal videos, from the first epoch (or a resumed one) to the finished model:
 ///
 /// 1. main epochs (`Trainer`): all four tasks on about `objectsPerEpoch` objects each, the learning rate lowered
-///    along half a cosine; the epoch with the lowest validation loss is kept (with `weightAverageDecay`, validation
-///    and the kept weights are the moving average of the weights);
+///    along half a cosine; the epoch with the lowest validation loss is kept;
 /// 2. student epochs (self-distillation, motion detector only); the one with the lowest validation discrepancy is kept;
 /// 3. the normal statistics and the appearance bank, with the kept weights (`NormalStatistics`);
 /// 4. the scoring σ, chosen on the validation videos' replays (`SigmaCalibration`).
@@ -99,9 +98,7 @@ public final class TrainingRun {
             info.fastForwardShare = options.fastForwardShare
             info.mirror = options.mirror
             info.objectsPerEpoch = options.objectsPerEpoch
-            info.weightAverageDecay = options.weightAverageDecay
             info.studentEpochsPlanned = model.selfDistillation ? options.studentEpochs : 0
-            if options.weightAverageDecay > 0 { model.enableWeightAverage(decay: options.weightAverageDecay) }
             return (model, info)
         }
         let (model, loaded) = try ModelCheckpoint.load(lastPath, restoreOptimizer: true)
@@ -158,8 +155,8 @@ public final class TrainingRun {
     private func checkSettings(_ info: CheckpointInfo, path: String, teacherWidth: Int) throws {
         guard info.network == options.network, info.seed == options.seed, info.batchSize == options.batchSize,
               info.teacherWidth == teacherWidth, info.fastForwardShare == options.fastForwardShare, info.mirror == options.mirror,
-              info.objectsPerEpoch == options.objectsPerEpoch, info.weightAverageDecay == options.weightAverageDecay else {
-            throw CheckpointError(path, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), seed \(info.seed), batch \(info.batchSize), distillation target of \(info.teacherWidth) values, fast-forward share \(info.fastForwardShare), mirror \(info.mirror), objects per epoch \(info.objectsPerEpoch), weight-average decay \(info.weightAverageDecay)); resume with the same ones")
+              info.objectsPerEpoch == options.objectsPerEpoch else {
+            throw CheckpointError(path, "was written with other settings (variant \(info.variant.rawValue), encoder \(info.network.encoderPlanText), crop size \(info.network.cropSize), seed \(info.seed), batch \(info.batchSize), distillation target of \(info.teacherWidth) values, fast-forward share \(info.fastForwardShare), mirror \(info.mirror), objects per epoch \(info.objectsPerEpoch)); resume with the same ones")
         }
         // The cosine schedule is laid out over the planned epochs: another count would change the rates.
         guard info.epochsPlanned == options.epochs else {
@@ -184,14 +181,10 @@ public final class TrainingRun {
             if report.validationLoss < info.bestValidationLoss {
                 info.bestValidationLoss = report.validationLoss
                 info.bestEpoch = epoch + 1
-                // The kept weights are the averaged ones when averaging (validation measured those).
-                model.useAveragedWeights()
                 try ModelCheckpoint.save(model, info: info, to: modelPath, includeOptimizer: false)
             }
             try ModelCheckpoint.save(model, info: info, to: lastPath, includeOptimizer: true)
         }
-        // The student and the statistics start from the kept checkpoint: the average has done its work.
-        model.endWeightAverage()
     }
 
     /// One epoch of `model` (the network or its student phase), reported as it goes.
