@@ -3,9 +3,13 @@
 of each score column when the anomalous frames are those of one kind only (speed, reverse, paste) against all
 normal frames of the same planted videos. Pure Python (no NumPy): AUC by ranks with ties averaged.
 
-    python3 Scripts/planted_kinds.py RUN...
+    python3 Scripts/planted_kinds.py [--regions] RUN...
+
+--regions also prints each kind's micro AUC, RBDC and TBDC from `ssmtl eval` (the binary in $SSMTL, else
+.build/release/ssmtl): every planted copy keeps its normal frames and that kind's frames only (renumbered, with their
+region predictions and ground-truth tracks), so false regions are counted over the same normal frames for every kind.
 """
-import csv, os, sys
+import csv, json, os, shutil, subprocess, sys, tempfile
 from collections import defaultdict
 
 def auc(pos, neg):
@@ -22,7 +26,7 @@ def auc(pos, neg):
     n1, n0 = len(pos), len(neg)
     return (rank_sum - n1 * (n1 + 1) / 2.0) / (n1 * n0) if n1 and n0 else float("nan")
 
-def main(runs):
+def main(runs, regions=False):
     for run in runs:
         planted = os.path.join(run, "planted")
         frames = os.path.join(planted, "frames")
@@ -49,6 +53,42 @@ def main(runs):
         for kind in ["speed", "reverse", "paste"]:
             cells = " ".join(f"{100 * auc(values[kind][c], values['normal'][c]):6.2f}" for c in columns)
             print(f"{run:<40} {kind:<8} {cells}")
+        if regions:
+            for kind in ["speed", "reverse", "paste"]:
+                m = evaluate_kind(planted, videos, kind_of, kind)
+                print(f"{run:<40} {kind:<8} regions: micro {100 * m['microAUC']:.2f} RBDC {100 * m['rbdc']:.2f} TBDC {100 * m['tbdc']:.2f}")
+
+def evaluate_kind(planted, videos, kind_of, kind):
+    """`ssmtl eval` of the planted copies reduced to their normal frames and `kind`'s, renumbered from 0."""
+    ssmtl = os.environ.get("SSMTL") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".build", "release", "ssmtl")
+    tmp = tempfile.mkdtemp()
+    try:
+        os.makedirs(os.path.join(tmp, "scores")); os.makedirs(os.path.join(tmp, "gt", "tracks"))
+        for video in videos:
+            labels = open(os.path.join(planted, "gt", video + ".txt")).read().split()
+            keep = [f for f in range(len(labels)) if kind_of.get((video, f), "normal") in ("normal", kind)]
+            new = {f: i for i, f in enumerate(keep)}
+            def renumber(source, target, frame_column, header=False):
+                with open(source) as src, open(target, "w") as dst:
+                    for n, line in enumerate(src):
+                        fields = line.rstrip("\n").split(",")
+                        if header and n == 0:
+                            dst.write(line)
+                        elif len(fields) > frame_column and fields[frame_column].strip().isdigit() and int(fields[frame_column]) in new:
+                            fields[frame_column] = str(new[int(fields[frame_column])])
+                            dst.write(",".join(fields) + "\n")
+            with open(os.path.join(tmp, "gt", video + ".txt"), "w") as dst:
+                dst.write("".join(labels[f] + "\n" for f in keep))
+            renumber(os.path.join(planted, "gt", "tracks", video + ".txt"), os.path.join(tmp, "gt", "tracks", video + ".txt"), 1)
+            renumber(os.path.join(planted, "scores", video + ".csv"), os.path.join(tmp, "scores", video + ".csv"), 0, header=True)
+            renumber(os.path.join(planted, "scores", video + ".regions.txt"), os.path.join(tmp, "scores", video + ".regions.txt"), 0)
+        subprocess.run([ssmtl, "eval", "--scores", os.path.join(tmp, "scores"), "--gt", os.path.join(tmp, "gt"),
+                        "--dataset", "generic", "--json", os.path.join(tmp, "metrics.json"), "--quiet"],
+                       check=True, stdout=subprocess.DEVNULL)
+        return json.load(open(os.path.join(tmp, "metrics.json")))
+    finally:
+        shutil.rmtree(tmp)
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    arguments = sys.argv[1:]
+    main([a for a in arguments if a != "--regions"], regions="--regions" in arguments)
