@@ -12,6 +12,8 @@ region predictions and ground-truth tracks), so false regions are counted over t
 import csv, json, os, shutil, subprocess, sys, tempfile
 from collections import defaultdict
 
+KINDS = ["speed", "reverse", "paste"]
+
 def auc(pos, neg):
     values = sorted([(v, 1) for v in pos] + [(v, 0) for v in neg])
     ranks, i = {}, 0
@@ -50,13 +52,24 @@ def main(runs, regions=False):
                     kind = kind_of.get((video, int(row["frame"])), "normal")
                     for c in columns:
                         values[kind][c].append(float(row[c]))
-        for kind in ["speed", "reverse", "paste"]:
+        for kind in KINDS:
             cells = " ".join(f"{100 * auc(values[kind][c], values['normal'][c]):6.2f}" for c in columns)
             print(f"{run:<40} {kind:<8} {cells}")
         if regions:
-            for kind in ["speed", "reverse", "paste"]:
+            for kind in KINDS:
                 m = evaluate_kind(planted, videos, kind_of, kind)
                 print(f"{run:<40} {kind:<8} regions: micro {100 * m['microAUC']:.2f} RBDC {100 * m['rbdc']:.2f} TBDC {100 * m['tbdc']:.2f}")
+
+def renumber(source, target, frame_column, new, header=False):
+    """Copies the CSV rows whose frame (column `frame_column`) is a key of `new`, with the frame renumbered to its value."""
+    with open(source) as src, open(target, "w") as dst:
+        for n, line in enumerate(src):
+            fields = line.rstrip("\n").split(",")
+            if header and n == 0:
+                dst.write(line)
+            elif len(fields) > frame_column and fields[frame_column].strip().isdigit() and int(fields[frame_column]) in new:
+                fields[frame_column] = str(new[int(fields[frame_column])])
+                dst.write(",".join(fields) + "\n")
 
 def evaluate_kind(planted, videos, kind_of, kind):
     """`ssmtl eval` of the planted copies reduced to their normal frames and `kind`'s, renumbered from 0."""
@@ -68,20 +81,11 @@ def evaluate_kind(planted, videos, kind_of, kind):
             labels = open(os.path.join(planted, "gt", video + ".txt")).read().split()
             keep = [f for f in range(len(labels)) if kind_of.get((video, f), "normal") in ("normal", kind)]
             new = {f: i for i, f in enumerate(keep)}
-            def renumber(source, target, frame_column, header=False):
-                with open(source) as src, open(target, "w") as dst:
-                    for n, line in enumerate(src):
-                        fields = line.rstrip("\n").split(",")
-                        if header and n == 0:
-                            dst.write(line)
-                        elif len(fields) > frame_column and fields[frame_column].strip().isdigit() and int(fields[frame_column]) in new:
-                            fields[frame_column] = str(new[int(fields[frame_column])])
-                            dst.write(",".join(fields) + "\n")
             with open(os.path.join(tmp, "gt", video + ".txt"), "w") as dst:
                 dst.write("".join(labels[f] + "\n" for f in keep))
-            renumber(os.path.join(planted, "gt", "tracks", video + ".txt"), os.path.join(tmp, "gt", "tracks", video + ".txt"), 1)
-            renumber(os.path.join(planted, "scores", video + ".csv"), os.path.join(tmp, "scores", video + ".csv"), 0, header=True)
-            renumber(os.path.join(planted, "scores", video + ".regions.txt"), os.path.join(tmp, "scores", video + ".regions.txt"), 0)
+            renumber(os.path.join(planted, "gt", "tracks", video + ".txt"), os.path.join(tmp, "gt", "tracks", video + ".txt"), 1, new)
+            renumber(os.path.join(planted, "scores", video + ".csv"), os.path.join(tmp, "scores", video + ".csv"), 0, new, header=True)
+            renumber(os.path.join(planted, "scores", video + ".regions.txt"), os.path.join(tmp, "scores", video + ".regions.txt"), 0, new)
         subprocess.run([ssmtl, "eval", "--scores", os.path.join(tmp, "scores"), "--gt", os.path.join(tmp, "gt"),
                         "--dataset", "generic", "--json", os.path.join(tmp, "metrics.json"), "--quiet"],
                        check=True, stdout=subprocess.DEVNULL)
