@@ -10,14 +10,15 @@
 #          yolo="--detector yolo" union="--detector yolo+motion"
 # YOLO settings get --cfg/--weights of Models/yolov3-tiny (Scripts/fetch_models.sh). Needs OpenCV 4.x for the Ped2
 # recall (CV4=/tmp/cv4 by default: pip install --target /tmp/cv4 'opencv-python-headless<5').
+# SSMTL=BIN measures another build of ssmtl (e.g. the incumbent's, beside a candidate's) instead of building this one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -ge 3 ] || { sed -n '2,12p' "$0"; exit 64; }
+[ $# -ge 3 ] || { sed -n '2,13p' "$0"; exit 64; }
 DATA=$1 WORK=$2; shift 2
 CV4=${CV4:-/tmp/cv4}
-BIN=.build/release/ssmtl
+BIN=${SSMTL:-.build/release/ssmtl}
 YOLO="--cfg Models/yolov3-tiny.cfg --weights Models/yolov3-tiny.weights"
-swift build -c release --product ssmtl >/dev/null
+[ -n "${SSMTL:-}" ] || swift build -c release --product ssmtl >/dev/null
 mkdir -p "$WORK"
 echo "OpenBLAS kernel: $("$BIN" bench nn --iterations 1 --batch 2 | sed -n 's/.*blas_core=\([^ ]*\).*/\1/p' | head -n 1)"
 if [ ! -f "$WORK/people/done" ]; then

@@ -74,6 +74,7 @@ public struct DetectorSettings: Sendable, Equatable {
             r["min_area"] = "\(motion.minArea)"; r["margin"] = "\(motion.margin)"; r["split_area"] = "\(motion.splitMinPieceArea)"
             r["split_valley"] = "\(motion.splitValley)"
             if motion.referenceHeight > 0 { r["reference_height"] = "\(motion.referenceHeight)" }
+            if motion.colour { r["colour"] = "1" }
         }
         if let teacherCfg, let teacherWeights { r["teacher"] = teacherCfg; r["teacher_weights"] = teacherWeights }
         return r
@@ -98,6 +99,12 @@ public struct DetectorSettings: Sendable, Equatable {
         motion.splitValley = try number("split_valley", motion.splitValley)
         // Absent in models trained before the sizes could scale: they keep the sizes as given.
         motion.referenceHeight = r["reference_height"] == nil ? 0 : try number("reference_height", motion.referenceHeight)
+        // Absent in models trained before the detector compared colours: they keep grey levels.
+        switch r["colour"] {
+        case nil, "0": motion.colour = false
+        case "1": motion.colour = true
+        case let other?: throw DetectorSettingsError(source, "detector setting colour=\(other) is neither 0 nor 1")
+        }
         confidence = try number("conf", confidence)
         cfg = r["cfg"]
         weights = r["weights"]
@@ -166,7 +173,7 @@ public final class LoadedDetector {
         var motion: MotionDetector?
         if settings.kind.usesMotion {
             let detector = MotionDetector(parameters: settings.motion)
-            if settings.prepass, let background = try BackgroundEstimate.median(of: video.path) {
+            if settings.prepass, let background = try BackgroundEstimate.median(of: video.path, layout: settings.motion.frameLayout) {
                 detector.prime(background: background.pixels, width: background.width, height: background.height)
             }
             motion = detector

@@ -102,7 +102,7 @@ struct Detect: ParsableCommand {
 
     /// Detects every frame of one video and writes its CSV atomically; returns (frames, boxes).
     private func process(_ video: VideoSource, with detector: ObjectDetector) throws -> (Int, Int) {
-        let reader = try FrameReader(path: video.path, layout: detector is MotionDetector && overlay == nil ? .gray8 : .rgb24)
+        let reader = try FrameReader(path: video.path, layout: overlay == nil ? (detector as? MotionDetector)?.parameters.frameLayout ?? .rgb24 : .rgb24)
         let bar = ProgressBar(video.name, total: reader.info.frameCount, quiet: quiet)
         var writer: VideoWriter?
         if let overlay {

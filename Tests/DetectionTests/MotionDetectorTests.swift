@@ -147,3 +147,95 @@ final class ComponentSplitTests: XCTestCase {
                                DetectionBox(x1: 28, y1: 25, x2: 39, y2: 41)])
     }
 }
+
+/// Colour differences (`MotionParameters.colour`): an object of the background's luminance but another hue.
+final class MotionColourTests: XCTestCase {
+    let w = 120, h = 80
+
+    /// A textured grey background (R = G = B) and, from frame 0, a 16 x 16 square moving 3 px a frame whose colour
+    /// (200, 80, 112) has the grey level 120 of the background's mean: grey differences barely see it.
+    func colourFrame(_ t: Int, square: [UInt8] = [200, 80, 112]) -> Frame {
+        var pixels = [UInt8](repeating: 0, count: w * h * 3)
+        for y in 0..<h { for x in 0..<w { for c in 0..<3 { pixels[(y * w + x) * 3 + c] = UInt8(118 + (x * 7 + y * 13) % 5) } } }
+        for y in 30..<46 { for x in (10 + 3 * t)..<(26 + 3 * t) { for c in 0..<3 { pixels[(y * w + x) * 3 + c] = square[c] } } }
+        return Frame(index: t, width: w, height: h, layout: .rgb24, pixels: pixels)
+    }
+
+    func lastBoxes(colour: Bool, frames: [Frame]) throws -> [DetectionBox] {
+        var p = MotionParameters()
+        p.colour = colour
+        let detector = MotionDetector(parameters: p)
+        var boxes: [DetectionBox] = []
+        for frame in frames { boxes = try detector.detect(frame) }
+        return boxes
+    }
+
+    func testColourFindsAnObjectOfTheBackgroundsLuminance() throws {
+        XCTAssertEqual(Frame(width: 1, height: 1, layout: .rgb24, pixels: [200, 80, 112]).grayscale().pixels, [120],
+                       "the square's grey level is the background's")
+        let frames = (0..<20).map { colourFrame($0) }
+        XCTAssertEqual(try lastBoxes(colour: false, frames: frames), [], "grey levels do not see it")
+        let found = try lastBoxes(colour: true, frames: frames)
+        XCTAssertEqual(found.count, 1, "\(found)")
+        let truth = DetectionBox(x1: 10 + 57, y1: 30, x2: 10 + 57 + 15, y2: 45)
+        XCTAssertTrue(found[0].x1 <= truth.x1 && found[0].x2 >= truth.x2 && found[0].y1 <= truth.y1 && found[0].y2 >= truth.y2,
+                      "the box covers the whole square: \(found[0])")
+        XCTAssertGreaterThan(found[0].iou(truth), 0.25)
+        // A square of another luminance is found either way (the colour path keeps the grey one's objects).
+        let bright = (0..<20).map { colourFrame($0, square: [230, 230, 230]) }
+        XCTAssertEqual(try lastBoxes(colour: false, frames: bright), try lastBoxes(colour: true, frames: bright))
+    }
+
+    func testGreyVideoGivesTheSameBoxesInColour() throws {
+        // Three equal channels: the largest channel difference is the grey one, frame by frame, primed or not.
+        // MotionDetectorTests' scene: a textured background and a bright square moving 3 px a frame.
+        let background = (0..<(w * h)).map { UInt8(60 + (($0 % w) * 7 + ($0 / w) * 13) % 40) }
+        func grey(_ t: Int) -> Frame {
+            var pixels = background
+            for y in 30..<46 { for x in (10 + 3 * t)..<(26 + 3 * t) { pixels[y * w + x] = 230 } }
+            return Frame(index: t, width: w, height: h, layout: .gray8, pixels: pixels)
+        }
+        for primed in [false, true] {
+            var p = MotionParameters()
+            p.colour = false
+            let greyDetector = MotionDetector(parameters: p)
+            p.colour = true
+            let colourDetector = MotionDetector(parameters: p)
+            if primed {
+                greyDetector.prime(background: background, width: w, height: h)
+                colourDetector.prime(background: background.flatMap { [$0, $0, $0] }, width: w, height: h)
+            }
+            for t in 0..<20 {
+                let g = grey(t)
+                let rgb = Frame(index: t, width: w, height: h, layout: .rgb24, pixels: g.pixels.flatMap { [$0, $0, $0] })
+                let expected = try greyDetector.detect(g)
+                XCTAssertEqual(try colourDetector.detect(rgb), expected, "frame \(t), primed \(primed)")
+                if t == 19 { XCTAssertEqual(expected.count, 1, "the square is found") }
+            }
+        }
+    }
+
+    func testColourIsRecordedAndOldModelsKeepGreyLevels() throws {
+        var s = DetectorSettings()
+        XCTAssertTrue(s.motion.colour, "the default compares colours")
+        XCTAssertEqual(s.motion.frameLayout, .rgb24)
+        XCTAssertEqual(s.record["colour"], "1")
+        XCTAssertTrue(try DetectorSettings(record: s.record, source: "m").motion.colour)
+        var old = s.record
+        old["colour"] = nil
+        XCTAssertFalse(try DetectorSettings(record: old, source: "m").motion.colour, "models without the key compared grey levels")
+        s.motion.colour = false
+        XCTAssertNil(s.record["colour"])
+        XCTAssertEqual(s.motion.frameLayout, .gray8)
+        old["colour"] = "yes"
+        XCTAssertThrowsError(try DetectorSettings(record: old, source: "m.safetensors")) { error in
+            XCTAssertTrue("\(error)".contains("m.safetensors") && "\(error)".contains("colour=yes"), "\(error)")
+        }
+    }
+
+    func testColourMedianIsTakenPerChannel() {
+        // Two pixels of three channels, three images: each of the six values' own median.
+        let images: [[UInt8]] = [[1, 50, 9, 0, 0, 255], [3, 40, 7, 1, 2, 0], [2, 60, 8, 2, 1, 128]]
+        XCTAssertEqual(BackgroundEstimate.median(images, count: 6), [2, 50, 8, 1, 1, 128])
+    }
+}

@@ -1,11 +1,13 @@
 import VideoIO
 
-/// A first, cheap pass over a video: the per-pixel median of up to `samples` evenly spaced grey frames.
+/// A first, cheap pass over a video: the per-pixel (per-channel for `.rgb24`) median of up to `samples` evenly spaced
+/// frames.
 /// Memory is bounded by `samples` frames (not the video length). Gives the motion detector a background that
 /// does not contain the objects of the first frames.
 public enum BackgroundEstimate {
-    public static func median(of path: String, samples: Int = 48) throws -> (width: Int, height: Int, pixels: [UInt8])? {
-        let reader = try FrameReader(path: path, layout: .gray8)
+    public static func median(of path: String, layout: PixelLayout = .gray8, samples: Int = 48) throws
+        -> (width: Int, height: Int, pixels: [UInt8])? {
+        let reader = try FrameReader(path: path, layout: layout)
         let count = reader.info.frameCount ?? 0
         let stride = count > samples ? Int((Double(count) / Double(samples)).rounded(.up)) : 1
         var kept: [[UInt8]] = []
@@ -20,10 +22,10 @@ public enum BackgroundEstimate {
             if kept.count >= 4 * samples { break }   // unknown length: stay bounded
         }
         guard !kept.isEmpty else { return nil }
-        return (width, height, median(kept, count: width * height))
+        return (width, height, median(kept, count: width * height * layout.channels))
     }
 
-    /// Per-pixel median of equally sized grey images (lower median for an even count).
+    /// Per-value median of equally sized images (lower median for an even count).
     public static func median(_ images: [[UInt8]], count: Int) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)
         var histogram = [Int](repeating: 0, count: 256)

@@ -2,7 +2,8 @@ import VideoIO
 
 /// Motion-region proposals (no weights): a running-median background over the video, foreground =
 /// |frame - background| > T_bg OR |frame - previous| > T_fd, opening + closing, 8-connected components,
-/// components confirmed by frame-difference pixels, size filter, boxes padded by a margin.
+/// components confirmed by frame-difference pixels, size filter, boxes padded by a margin. With `colour` and RGB
+/// frames the differences are taken per channel and the largest counts (a grey shirt on grey pavement differs in hue).
 /// Streaming: holds the background, the previous frame and a few masks (bounded memory).
 public final class MotionDetector: ObjectDetector {
     public let parameters: MotionParameters
@@ -32,26 +33,29 @@ public final class MotionDetector: ObjectDetector {
         primed = nil
     }
 
-    /// Starts the video from a background estimated beforehand (`BackgroundEstimate.median`): objects present in
-    /// the first frames are then foreground at once, there are no ghosts, and components need no motion pixels.
+    /// Starts the video from a background estimated beforehand (`BackgroundEstimate.median`, in the layout
+    /// `parameters.frameLayout`): objects present in the first frames are then foreground at once, there are no
+    /// ghosts, and components need no motion pixels. A background of another layout than the frames is not used.
     public func prime(background: [UInt8], width: Int, height: Int) {
         reset()
-        guard width > 0, height > 0, background.count == width * height else { return }
+        guard width > 0, height > 0, background.count == width * height || background.count == 3 * width * height else { return }
         primed = background
         primedWidth = width
         primedHeight = height
     }
 
     public func detect(_ frame: Frame) throws -> [DetectionBox] {
-        let grey = frame.grayscale().pixels
+        // Colour differences need RGB frames; grey frames (or grey levels asked for) take the grey path.
+        let channels = parameters.colour && frame.layout == .rgb24 ? 3 : 1
+        let values = channels == 3 ? frame.pixels : frame.grayscale().pixels
         let w = frame.width, h = frame.height
-        guard w > 0, h > 0, grey.count == w * h else { return [] }
-        if w != width || h != height || framesSeen == 0 {
-            let usePrime = primed != nil && primedWidth == w && primedHeight == h
+        guard w > 0, h > 0, values.count == w * h * channels else { return [] }
+        if w != width || h != height || framesSeen == 0 || previous.count != values.count {
+            let usePrime = primed != nil && primedWidth == w && primedHeight == h && primed!.count == values.count
             if !usePrime { primed = nil }
             width = w; height = h; framesSeen = 0
-            background = (usePrime ? primed! : grey).map(Float.init)
-            previous = grey
+            background = (usePrime ? primed! : values).map(Float.init)
+            previous = values
             mask = [UInt8](repeating: 0, count: w * h)
             motion = mask
             effective = parameters.scaled(toHeight: h)
@@ -59,19 +63,25 @@ public final class MotionDetector: ObjectDetector {
         let p = effective
         let tb = Float(p.backgroundThreshold), tf = Int(p.frameDifferenceThreshold)
         let step = framesSeen < p.warmupFrames && primed == nil ? p.warmupStep : p.backgroundStep
-        grey.withUnsafeBufferPointer { g in
+        values.withUnsafeBufferPointer { g in
             previous.withUnsafeMutableBufferPointer { prev in
                 background.withUnsafeMutableBufferPointer { bg in
                     mask.withUnsafeMutableBufferPointer { m in
                         motion.withUnsafeMutableBufferPointer { mo in
                             for i in 0..<(w * h) {
-                                let v = Float(g[i])
-                                let d = v - bg[i]
-                                let moving: UInt8 = abs(Int(g[i]) - Int(prev[i])) > tf ? 1 : 0
+                                // Foreground (moving) when any channel differs by more than the threshold, i.e.
+                                // the largest channel difference does; one channel is the grey level itself.
+                                var foreground: UInt8 = 0, moving: UInt8 = 0
+                                for j in (i * channels)..<((i + 1) * channels) {
+                                    let v = Float(g[j])
+                                    let d = v - bg[j]
+                                    if abs(Int(g[j]) - Int(prev[j])) > tf { moving = 1 }
+                                    if abs(d) > tb { foreground = 1 }
+                                    bg[j] += max(-step, min(step, d))
+                                    prev[j] = g[j]
+                                }
                                 mo[i] = moving
-                                m[i] = (abs(d) > tb ? 1 : 0) | moving
-                                bg[i] += max(-step, min(step, d))
-                                prev[i] = g[i]
+                                m[i] = foreground | moving
                             }
                         }
                     }

@@ -1,3 +1,5 @@
+import VideoIO
+
 /// Settings of the motion detector. Defaults chosen on the UCSD Ped2 *training* videos only (360x240 grey, static
 /// camera): `Scripts/ped2_detection_recall.py train` scores how well the boxes (with the background pre-pass) cover
 /// the objects an offline whole-video median background finds (|frame - median| > 15: walking pedestrians, also the
@@ -41,6 +43,14 @@ public struct MotionParameters: Sendable, Equatable {
     /// training videos (360 high) scaling took the boxes from 20.5 to 13.2 a frame and the people matched whole by one
     /// box from 16.1 % to 21.7 %; Ped2 is unchanged.
     public var referenceHeight: Int = 240
+    /// Compare colours, not grey levels: on RGB frames the background is kept per channel and a pixel is foreground
+    /// (moving) when the largest of its three channels' differences exceeds the threshold, so a person whose clothes
+    /// have the pavement's luminance but another colour is found whole. Grey frames (three equal channels) give the
+    /// same boxes either way. false = grey levels (models trained before detection step 2, which record no `colour`).
+    public var colour: Bool = true
+
+    /// The pixel layout the detector wants its frames and its pre-pass background in.
+    public var frameLayout: PixelLayout { colour ? .rgb24 : .gray8 }
 
     public init() {}
 

@@ -131,13 +131,17 @@ public enum PlantRun {
         return summary
     }
 
-    /// One pass of the motion detector (default parameters, which the detector scales to the frame height itself,
+    /// One pass of the motion detector (default sizes, which the detector scales to the frame height itself, grey levels,
     /// primed with the median background).
     static func analyse(_ video: VideoSource, maxFrames: Int) throws -> Analysis {
         guard let background = try BackgroundEstimate.median(of: video.path) else {
             throw PlantError(video.path, "has no frames")
         }
-        let detector = MotionDetector(parameters: MotionParameters())
+        // Grey levels, as when the criterion was made: the planted copies are the yardstick candidates are judged
+        // by, so they do not change with the detector's defaults.
+        var parameters = MotionParameters()
+        parameters.colour = false
+        let detector = MotionDetector(parameters: parameters)
         detector.prime(background: background.pixels, width: background.width, height: background.height)
         let reader = try FrameReader(path: video.path)
         var boxes: [[PixelRect]] = []
