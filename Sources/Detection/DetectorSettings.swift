@@ -55,6 +55,7 @@ public struct DetectorSettings: Sendable, Equatable {
         }
         guard m.splitValley >= 0, m.splitValley < 1 else { return "the split valley must lie in [0, 1)" }
         guard (0...1 << 16).contains(m.referenceHeight) else { return "the motion reference height must lie in 0...65536" }
+        guard m.colourScale >= 0, m.colourScale <= 65536 else { return "the colour scale must lie in 0...65536" }
         return nil
     }
 
@@ -74,7 +75,7 @@ public struct DetectorSettings: Sendable, Equatable {
             r["min_area"] = "\(motion.minArea)"; r["margin"] = "\(motion.margin)"; r["split_area"] = "\(motion.splitMinPieceArea)"
             r["split_valley"] = "\(motion.splitValley)"
             if motion.referenceHeight > 0 { r["reference_height"] = "\(motion.referenceHeight)" }
-            if motion.colour { r["colour"] = "1" }
+            if motion.colourScale > 0 { r["colour_scale"] = "\(motion.colourScale)" }
         }
         if let teacherCfg, let teacherWeights { r["teacher"] = teacherCfg; r["teacher_weights"] = teacherWeights }
         return r
@@ -100,11 +101,7 @@ public struct DetectorSettings: Sendable, Equatable {
         // Absent in models trained before the sizes could scale: they keep the sizes as given.
         motion.referenceHeight = r["reference_height"] == nil ? 0 : try number("reference_height", motion.referenceHeight)
         // Absent in models trained before the detector compared colours: they keep grey levels.
-        switch r["colour"] {
-        case nil, "0": motion.colour = false
-        case "1": motion.colour = true
-        case let other?: throw DetectorSettingsError(source, "detector setting colour=\(other) is neither 0 nor 1")
-        }
+        motion.colourScale = r["colour_scale"] == nil ? 0 : try number("colour_scale", motion.colourScale)
         confidence = try number("conf", confidence)
         cfg = r["cfg"]
         weights = r["weights"]

@@ -48,6 +48,9 @@ struct DetectorOptions<Choice: HelpVisibility, Tuning: HelpVisibility>: Parsable
     @Option(name: .customLong("motion-reference-height"), help: ArgumentHelp("motion: the frame height the sizes (--min-area, --margin, --split-area, the closing) are meant for; other heights scale them (default 240; 0 = pixels as given).", visibility: .hidden))
     var motionReferenceHeight: Int?
 
+    @Option(name: .customLong("colour-scale"), help: ArgumentHelp("motion: on colour video a pixel also counts as foreground (moving) when its largest channel difference exceeds this times --bg-threshold (--diff-threshold); 0 = grey levels only (default 2).", visibility: .hidden))
+    var colourScale: Float?
+
     /// `base` with the options given applied.
     func applied(to base: DetectorSettings) -> DetectorSettings {
         var s = base
@@ -63,6 +66,7 @@ struct DetectorOptions<Choice: HelpVisibility, Tuning: HelpVisibility>: Parsable
         if let splitArea { s.motion.splitMinPieceArea = splitArea }
         if let splitValley { s.motion.splitValley = splitValley }
         if let motionReferenceHeight { s.motion.referenceHeight = motionReferenceHeight }
+        if let colourScale { s.motion.colourScale = colourScale }
         return s
     }
 
@@ -70,6 +74,7 @@ struct DetectorOptions<Choice: HelpVisibility, Tuning: HelpVisibility>: Parsable
         if let conf { guard (0...1).contains(conf) else { throw ValidationError("--conf must be in [0, 1]") } }
         if let classes, case let .failure(error) = CocoClasses.parse(classes) { throw ValidationError("--classes: \(error)") }
         if let splitValley { guard splitValley >= 0, splitValley < 1 else { throw ValidationError("--split-valley must be in [0, 1)") } }
+        if let colourScale { guard colourScale >= 0, colourScale <= 65536 else { throw ValidationError("--colour-scale must be in [0, 65536]") } }
         let sizes = [bgThreshold, diffThreshold, minArea, margin, splitArea, motionReferenceHeight].compactMap { $0 }
         guard sizes.allSatisfy({ $0 >= 0 }) else {
             throw ValidationError("motion thresholds, --min-area, --margin, --split-area and --motion-reference-height must not be negative")

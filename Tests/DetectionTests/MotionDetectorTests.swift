@@ -148,47 +148,69 @@ final class ComponentSplitTests: XCTestCase {
     }
 }
 
-/// Colour differences (`MotionParameters.colour`): an object of the background's luminance but another hue.
+/// Colour differences (`MotionParameters.colourScale`): an object of the background's luminance but another hue.
 final class MotionColourTests: XCTestCase {
     let w = 120, h = 80
 
-    /// A textured grey background (R = G = B) and, from frame 0, a 16 x 16 square moving 3 px a frame whose colour
-    /// (200, 80, 112) has the grey level 120 of the background's mean: grey differences barely see it.
-    func colourFrame(_ t: Int, square: [UInt8] = [200, 80, 112]) -> Frame {
-        var pixels = [UInt8](repeating: 0, count: w * h * 3)
-        for y in 0..<h { for x in 0..<w { for c in 0..<3 { pixels[(y * w + x) * 3 + c] = UInt8(118 + (x * 7 + y * 13) % 5) } } }
+    /// A textured grey background (R = G = B, 118-122) and, from frame 0, a 16 x 16 square moving 3 px a frame whose
+    /// colour has the background's grey level: grey differences barely see it.
+    /// `textured: false`: a flat background of 120, so that every difference is known exactly.
+    func colourFrame(_ t: Int, square: [UInt8], textured: Bool = true) -> Frame {
+        var pixels = [UInt8](repeating: 120, count: w * h * 3)
+        if textured {
+            for y in 0..<h { for x in 0..<w { for c in 0..<3 { pixels[(y * w + x) * 3 + c] = UInt8(118 + (x * 7 + y * 13) % 5) } } }
+        }
         for y in 30..<46 { for x in (10 + 3 * t)..<(26 + 3 * t) { for c in 0..<3 { pixels[(y * w + x) * 3 + c] = square[c] } } }
         return Frame(index: t, width: w, height: h, layout: .rgb24, pixels: pixels)
     }
 
-    func lastBoxes(colour: Bool, frames: [Frame]) throws -> [DetectionBox] {
+    /// `primed`: the detector starts from the flat background (as the pre-pass gives it), so that a faint square is
+    /// not absorbed by the warm-up's fast background steps.
+    func lastBoxes(scale: Float, square: [UInt8], textured: Bool = true, primed: Bool = false) throws -> [DetectionBox] {
         var p = MotionParameters()
-        p.colour = colour
+        p.colourScale = scale
         let detector = MotionDetector(parameters: p)
+        if primed { detector.prime(background: [UInt8](repeating: 120, count: w * h * (scale > 0 ? 3 : 1)), width: w, height: h) }
         var boxes: [DetectionBox] = []
-        for frame in frames { boxes = try detector.detect(frame) }
+        for t in 0..<20 { boxes = try detector.detect(colourFrame(t, square: square, textured: textured)) }
         return boxes
     }
 
     func testColourFindsAnObjectOfTheBackgroundsLuminance() throws {
-        XCTAssertEqual(Frame(width: 1, height: 1, layout: .rgb24, pixels: [200, 80, 112]).grayscale().pixels, [120],
+        let red: [UInt8] = [200, 80, 112]   // channel differences up to 80 grey levels
+        XCTAssertEqual(Frame(width: 1, height: 1, layout: .rgb24, pixels: red).grayscale().pixels, [120],
                        "the square's grey level is the background's")
-        let frames = (0..<20).map { colourFrame($0) }
-        XCTAssertEqual(try lastBoxes(colour: false, frames: frames), [], "grey levels do not see it")
-        let found = try lastBoxes(colour: true, frames: frames)
+        XCTAssertEqual(try lastBoxes(scale: 0, square: red), [], "grey levels do not see it")
+        let found = try lastBoxes(scale: 2, square: red)
         XCTAssertEqual(found.count, 1, "\(found)")
         let truth = DetectionBox(x1: 10 + 57, y1: 30, x2: 10 + 57 + 15, y2: 45)
         XCTAssertTrue(found[0].x1 <= truth.x1 && found[0].x2 >= truth.x2 && found[0].y1 <= truth.y1 && found[0].y2 >= truth.y2,
                       "the box covers the whole square: \(found[0])")
         XCTAssertGreaterThan(found[0].iou(truth), 0.25)
         // A square of another luminance is found either way (the colour path keeps the grey one's objects).
-        let bright = (0..<20).map { colourFrame($0, square: [230, 230, 230]) }
-        XCTAssertEqual(try lastBoxes(colour: false, frames: bright), try lastBoxes(colour: true, frames: bright))
+        let bright: [UInt8] = [230, 230, 230]
+        XCTAssertEqual(try lastBoxes(scale: 0, square: bright).count, 1)
+        XCTAssertEqual(try lastBoxes(scale: 0, square: bright), try lastBoxes(scale: 2, square: bright))
+    }
+
+    func testColourChangesBelowTheScaledThresholdAreIgnored() throws {
+        // On a flat background of 120, channel differences of +23, -10 and -9 at the same grey level: above the
+        // background and frame-difference thresholds (20, 12) but below twice them (40, 24), so the scale decides.
+        let faint: [UInt8] = [143, 110, 111]
+        XCTAssertEqual(Frame(width: 1, height: 1, layout: .rgb24, pixels: faint).grayscale().pixels, [120])
+        XCTAssertEqual(try lastBoxes(scale: 0, square: faint, textured: false, primed: true), [], "grey levels do not see it")
+        XCTAssertEqual(try lastBoxes(scale: 2, square: faint, textured: false, primed: true), [], "23 < 2 x 20: not foreground")
+        let found = try lastBoxes(scale: 1, square: faint, textured: false, primed: true)
+        XCTAssertEqual(found.count, 1, "23 > 1 x 20: foreground")
+        let square = DetectionBox(x1: 67, y1: 30, x2: 82, y2: 45)
+        XCTAssertTrue(found.allSatisfy { $0.x1 <= square.x1 && $0.x2 >= square.x2 && $0.y1 <= square.y1 && $0.y2 >= square.y2 },
+                      "the box covers the square (with the margin and the last step's trail): \(found)")
+        XCTAssertGreaterThan(found.first?.iou(square) ?? 0, 0.3, "\(found)")
     }
 
     func testGreyVideoGivesTheSameBoxesInColour() throws {
-        // Three equal channels: the largest channel difference is the grey one, frame by frame, primed or not.
-        // MotionDetectorTests' scene: a textured background and a bright square moving 3 px a frame.
+        // Three equal channels: the luminance and the largest channel difference are the grey one, frame by frame,
+        // primed or not, whatever the scale.
         let background = (0..<(w * h)).map { UInt8(60 + (($0 % w) * 7 + ($0 / w) * 13) % 40) }
         func grey(_ t: Int) -> Frame {
             var pixels = background
@@ -196,40 +218,44 @@ final class MotionColourTests: XCTestCase {
             return Frame(index: t, width: w, height: h, layout: .gray8, pixels: pixels)
         }
         for primed in [false, true] {
-            var p = MotionParameters()
-            p.colour = false
-            let greyDetector = MotionDetector(parameters: p)
-            p.colour = true
-            let colourDetector = MotionDetector(parameters: p)
-            if primed {
-                greyDetector.prime(background: background, width: w, height: h)
-                colourDetector.prime(background: background.flatMap { [$0, $0, $0] }, width: w, height: h)
-            }
-            for t in 0..<20 {
-                let g = grey(t)
-                let rgb = Frame(index: t, width: w, height: h, layout: .rgb24, pixels: g.pixels.flatMap { [$0, $0, $0] })
-                let expected = try greyDetector.detect(g)
-                XCTAssertEqual(try colourDetector.detect(rgb), expected, "frame \(t), primed \(primed)")
-                if t == 19 { XCTAssertEqual(expected.count, 1, "the square is found") }
+            for scale: Float in [1, 2, 3] {
+                var p = MotionParameters()
+                p.colourScale = 0
+                let greyDetector = MotionDetector(parameters: p)
+                p.colourScale = scale
+                let colourDetector = MotionDetector(parameters: p)
+                if primed {
+                    greyDetector.prime(background: background, width: w, height: h)
+                    colourDetector.prime(background: background.flatMap { [$0, $0, $0] }, width: w, height: h)
+                }
+                for t in 0..<20 {
+                    let g = grey(t)
+                    let rgb = Frame(index: t, width: w, height: h, layout: .rgb24, pixels: g.pixels.flatMap { [$0, $0, $0] })
+                    let expected = try greyDetector.detect(g)
+                    XCTAssertEqual(try colourDetector.detect(rgb), expected, "frame \(t), primed \(primed), scale \(scale)")
+                    if t == 19 { XCTAssertEqual(expected.count, 1, "the square is found") }
+                }
             }
         }
     }
 
-    func testColourIsRecordedAndOldModelsKeepGreyLevels() throws {
+    func testColourScaleIsRecordedAndOldModelsKeepGreyLevels() throws {
         var s = DetectorSettings()
-        XCTAssertTrue(s.motion.colour, "the default compares colours")
+        XCTAssertEqual(s.motion.colourScale, 2, "the default")
         XCTAssertEqual(s.motion.frameLayout, .rgb24)
-        XCTAssertEqual(s.record["colour"], "1")
-        XCTAssertTrue(try DetectorSettings(record: s.record, source: "m").motion.colour)
+        XCTAssertEqual(s.record["colour_scale"], "2.0")
+        XCTAssertEqual(try DetectorSettings(record: s.record, source: "m").motion.colourScale, 2)
         var old = s.record
-        old["colour"] = nil
-        XCTAssertFalse(try DetectorSettings(record: old, source: "m").motion.colour, "models without the key compared grey levels")
-        s.motion.colour = false
-        XCTAssertNil(s.record["colour"])
+        old["colour_scale"] = nil
+        XCTAssertEqual(try DetectorSettings(record: old, source: "m").motion.colourScale, 0, "models without the key compared grey levels")
+        s.motion.colourScale = 0
+        XCTAssertNil(s.record["colour_scale"])
         XCTAssertEqual(s.motion.frameLayout, .gray8)
-        old["colour"] = "yes"
-        XCTAssertThrowsError(try DetectorSettings(record: old, source: "m.safetensors")) { error in
-            XCTAssertTrue("\(error)".contains("m.safetensors") && "\(error)".contains("colour=yes"), "\(error)")
+        for (bad, message) in [("red", "colour_scale=red is not a number"), ("-1", "colour scale must lie in 0...65536")] {
+            old["colour_scale"] = bad
+            XCTAssertThrowsError(try DetectorSettings(record: old, source: "m.safetensors")) { error in
+                XCTAssertTrue("\(error)".contains("m.safetensors") && "\(error)".contains(message), "\(error)")
+            }
         }
     }
 

@@ -2,8 +2,9 @@ import VideoIO
 
 /// Motion-region proposals (no weights): a running-median background over the video, foreground =
 /// |frame - background| > T_bg OR |frame - previous| > T_fd, opening + closing, 8-connected components,
-/// components confirmed by frame-difference pixels, size filter, boxes padded by a margin. With `colour` and RGB
-/// frames the differences are taken per channel and the largest counts (a grey shirt on grey pavement differs in hue).
+/// components confirmed by frame-difference pixels, size filter, boxes padded by a margin. With `colourScale` and RGB
+/// frames a pixel is also foreground (moving) when its largest channel difference exceeds the scaled threshold (a grey
+/// shirt on grey pavement differs in hue, not in luminance).
 /// Streaming: holds the background, the previous frame and a few masks (bounded memory).
 public final class MotionDetector: ObjectDetector {
     public let parameters: MotionParameters
@@ -46,7 +47,7 @@ public final class MotionDetector: ObjectDetector {
 
     public func detect(_ frame: Frame) throws -> [DetectionBox] {
         // Colour differences need RGB frames; grey frames (or grey levels asked for) take the grey path.
-        let channels = parameters.colour && frame.layout == .rgb24 ? 3 : 1
+        let channels = parameters.colourScale > 0 && frame.layout == .rgb24 ? 3 : 1
         let values = channels == 3 ? frame.pixels : frame.grayscale().pixels
         let w = frame.width, h = frame.height
         guard w > 0, h > 0, values.count == w * h * channels else { return [] }
@@ -68,20 +69,37 @@ public final class MotionDetector: ObjectDetector {
                 background.withUnsafeMutableBufferPointer { bg in
                     mask.withUnsafeMutableBufferPointer { m in
                         motion.withUnsafeMutableBufferPointer { mo in
-                            for i in 0..<(w * h) {
-                                // Foreground (moving) when any channel differs by more than the threshold, i.e.
-                                // the largest channel difference does; one channel is the grey level itself.
-                                var foreground: UInt8 = 0, moving: UInt8 = 0
-                                for j in (i * channels)..<((i + 1) * channels) {
-                                    let v = Float(g[j])
-                                    let d = v - bg[j]
-                                    if abs(Int(g[j]) - Int(prev[j])) > tf { moving = 1 }
-                                    if abs(d) > tb { foreground = 1 }
-                                    bg[j] += max(-step, min(step, d))
-                                    prev[j] = g[j]
+                            if channels == 1 {
+                                for i in 0..<(w * h) {
+                                    let v = Float(g[i])
+                                    let d = v - bg[i]
+                                    let moving: UInt8 = abs(Int(g[i]) - Int(prev[i])) > tf ? 1 : 0
+                                    mo[i] = moving
+                                    m[i] = (abs(d) > tb ? 1 : 0) | moving
+                                    bg[i] += max(-step, min(step, d))
+                                    prev[i] = g[i]
                                 }
-                                mo[i] = moving
-                                m[i] = foreground | moving
+                                return
+                            }
+                            // Luminance difference (weights x 1000, exact: the differences are multiples of 1/2 or
+                            // whole grey levels) against the threshold, or the largest channel difference against
+                            // the scaled one. Three equal channels: the luminance difference is the channel's.
+                            let tcb = p.colourScale * tb, tcf = p.colourScale * Float(tf)
+                            let tb1000 = 1000 * tb, tf1000 = 1000 * tf
+                            for i in 0..<(w * h) {
+                                let j = 3 * i
+                                let dr = Float(g[j]) - bg[j], dg = Float(g[j + 1]) - bg[j + 1], db = Float(g[j + 2]) - bg[j + 2]
+                                let fr = Int(g[j]) - Int(prev[j]), fg = Int(g[j + 1]) - Int(prev[j + 1]), fb = Int(g[j + 2]) - Int(prev[j + 2])
+                                let foreground = abs(299 * dr + 587 * dg + 114 * db) > tb1000
+                                    || max(abs(dr), abs(dg), abs(db)) > tcb
+                                let moving = abs(299 * fr + 587 * fg + 114 * fb) > tf1000
+                                    || Float(max(abs(fr), abs(fg), abs(fb))) > tcf
+                                mo[i] = moving ? 1 : 0
+                                m[i] = foreground || moving ? 1 : 0
+                                bg[j] += max(-step, min(step, dr))
+                                bg[j + 1] += max(-step, min(step, dg))
+                                bg[j + 2] += max(-step, min(step, db))
+                                prev[j] = g[j]; prev[j + 1] = g[j + 1]; prev[j + 2] = g[j + 2]
                             }
                         }
                     }

@@ -43,14 +43,15 @@ public struct MotionParameters: Sendable, Equatable {
     /// training videos (360 high) scaling took the boxes from 20.5 to 13.2 a frame and the people matched whole by one
     /// box from 16.1 % to 21.7 %; Ped2 is unchanged.
     public var referenceHeight: Int = 240
-    /// Compare colours, not grey levels: on RGB frames the background is kept per channel and a pixel is foreground
-    /// (moving) when the largest of its three channels' differences exceeds the threshold, so a person whose clothes
-    /// have the pavement's luminance but another colour is found whole. Grey frames (three equal channels) give the
-    /// same boxes either way. false = grey levels (models trained before detection step 2, which record no `colour`).
-    public var colour: Bool = true
+    /// Colour as well as grey levels: on RGB frames the background is kept per channel, and a pixel is also foreground
+    /// (moving) when the largest of its three channels' differences exceeds `colourScale` times the background
+    /// (frame-difference) threshold, so a person whose clothes have the pavement's luminance but another colour is
+    /// found whole. Grey frames (three equal channels) give the same boxes for any value. 0 = grey levels only
+    /// (models trained before detection step 2b, which record no `colour_scale`).
+    public var colourScale: Float = 2
 
     /// The pixel layout the detector wants its frames and its pre-pass background in.
-    public var frameLayout: PixelLayout { colour ? .rgb24 : .gray8 }
+    public var frameLayout: PixelLayout { colourScale > 0 ? .rgb24 : .gray8 }
 
     public init() {}
 

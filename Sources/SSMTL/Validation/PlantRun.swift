@@ -140,7 +140,7 @@ public enum PlantRun {
         // Grey levels, as when the criterion was made: the planted copies are the yardstick candidates are judged
         // by, so they do not change with the detector's defaults.
         var parameters = MotionParameters()
-        parameters.colour = false
+        parameters.colourScale = 0
         let detector = MotionDetector(parameters: parameters)
         detector.prime(background: background.pixels, width: background.width, height: background.height)
         let reader = try FrameReader(path: video.path)
