@@ -48,7 +48,7 @@ struct DetectorOptions<Choice: HelpVisibility, Tuning: HelpVisibility>: Parsable
     @Option(name: .customLong("motion-reference-height"), help: ArgumentHelp("motion: the frame height the sizes (--min-area, --margin, --split-area, the closing) are meant for; other heights scale them (default 240; 0 = pixels as given).", visibility: .hidden))
     var motionReferenceHeight: Int?
 
-    @Option(name: .customLong("colour-scale"), help: ArgumentHelp("motion: on colour video a pixel also counts as foreground (moving) when its largest channel difference exceeds this times --bg-threshold (--diff-threshold); 0 = grey levels only (default 2).", visibility: .hidden))
+    @Option(name: .customLong("colour-scale"), help: ArgumentHelp("motion: on colour video a pixel also counts as foreground (moving) when its largest channel difference exceeds this times --bg-threshold (--diff-threshold); 0 = grey levels only (default 1.5).", visibility: Tuning.visibility))
     var colourScale: Float?
 
     /// `base` with the options given applied.

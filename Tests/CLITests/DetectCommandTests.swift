@@ -44,6 +44,11 @@ final class DetectCommandTests: XCTestCase {
         let negativeHeight = try CLI.run(["detect", clip, "--out", scratch, "--motion-reference-height=-240"])
         XCTAssertEqual(negativeHeight.status, 64)
         XCTAssertTrue(negativeHeight.stderr.contains("--motion-reference-height must not be negative"), negativeHeight.stderr)
+        for bad in ["-1", "nan", "1e9"] {
+            let scale = try CLI.run(["detect", clip, "--out", scratch, "--colour-scale=\(bad)"])
+            XCTAssertEqual(scale.status, 64, bad)
+            XCTAssertTrue(scale.stderr.contains("--colour-scale must be in [0, 65536]"), scale.stderr)
+        }
     }
 }
 

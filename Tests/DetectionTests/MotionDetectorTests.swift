@@ -241,10 +241,10 @@ final class MotionColourTests: XCTestCase {
 
     func testColourScaleIsRecordedAndOldModelsKeepGreyLevels() throws {
         var s = DetectorSettings()
-        XCTAssertEqual(s.motion.colourScale, 2, "the default")
+        XCTAssertEqual(s.motion.colourScale, 1.5, "the default")
         XCTAssertEqual(s.motion.frameLayout, .rgb24)
-        XCTAssertEqual(s.record["colour_scale"], "2.0")
-        XCTAssertEqual(try DetectorSettings(record: s.record, source: "m").motion.colourScale, 2)
+        XCTAssertEqual(s.record["colour_scale"], "1.5")
+        XCTAssertEqual(try DetectorSettings(record: s.record, source: "m").motion.colourScale, 1.5)
         var old = s.record
         old["colour_scale"] = nil
         XCTAssertEqual(try DetectorSettings(record: old, source: "m").motion.colourScale, 0, "models without the key compared grey levels")
