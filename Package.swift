@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "VideoIO", "NeuralNet"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SyntheticDataTests", dependencies: ["TestScratch", "SyntheticData", "VideoIO"]),
         // Runs the built `ssmtl` binary as a user would (exit codes, stderr lines, files left behind).
-        .testTarget(name: "CLITests", dependencies: ["TestScratch", "VideoIO"]),
+        .testTarget(name: "CLITests", dependencies: ["TestScratch", "VideoIO", "Detection"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "SSMTL"], resources: [.copy("Fixtures")]),
     ]
 )

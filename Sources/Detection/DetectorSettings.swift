@@ -44,19 +44,7 @@ public struct DetectorSettings: Sendable, Equatable {
         if classes.contains(where: { $0 < 0 || $0 > 1 << 16 }) { return "class indices must lie in 0...65536" }
         if (teacherCfg == nil) != (teacherWeights == nil) { return "a teacher needs both its .cfg and its .weights file" }
         if !(0...1).contains(confidence) || !(0...1).contains(nms) { return "the confidence and NMS thresholds must lie in [0, 1]" }
-        let m = motion
-        guard m.backgroundThreshold >= 0, m.frameDifferenceThreshold >= 0, m.minArea >= 0, m.margin >= 0, m.splitMinPieceArea >= 0 else {
-            return "motion thresholds, the minimum area, the margin and the split area must not be negative"
-        }
-        // Values beyond any pixel value or frame size only overflow the box arithmetic (a huge margin trapped).
-        guard m.backgroundThreshold <= 1 << 16, m.frameDifferenceThreshold <= 1 << 16, m.minArea <= 1 << 30,
-              m.margin <= 1 << 16, m.splitMinPieceArea <= 1 << 30 else {
-            return "motion thresholds and the margin must be at most 65536, the minimum and split areas at most 2^30"
-        }
-        guard m.splitValley >= 0, m.splitValley < 1 else { return "the split valley must lie in [0, 1)" }
-        guard (0...1 << 16).contains(m.referenceHeight) else { return "the motion reference height must lie in 0...65536" }
-        guard m.colourScale >= 0, m.colourScale <= 65536 else { return "the colour scale must lie in 0...65536" }
-        return nil
+        return motion.problem { $0.key }
     }
 
     /// The settings a model records (`CheckpointInfo.detector`): what changes the objects found and the

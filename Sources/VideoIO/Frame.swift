@@ -6,6 +6,14 @@ public enum PixelLayout: String, Sendable, CaseIterable {
     public var channels: Int { self == .rgb24 ? 3 : 1 }
 }
 
+/// ITU-R BT.601 luma weights in thousandths (they sum to 1000, so integer arithmetic on them stays exact). Inlinable:
+/// the detector's per-pixel loop sees constants.
+public enum Luma {
+    @inlinable public static var red: Int { 299 }
+    @inlinable public static var green: Int { 587 }
+    @inlinable public static var blue: Int { 114 }
+}
+
 /// One decoded picture, packed, row-major, top row first.
 /// pixels.count == width * height * layout.channels
 public struct Frame: Sendable {
@@ -35,7 +43,7 @@ public struct Frame: Sendable {
         pixels.withUnsafeBufferPointer { rgb in
             for i in 0..<(width * height) {
                 let r = Int(rgb[3 * i]), g = Int(rgb[3 * i + 1]), b = Int(rgb[3 * i + 2])
-                grey[i] = UInt8((299 * r + 587 * g + 114 * b + 500) / 1000)
+                grey[i] = UInt8((Luma.red * r + Luma.green * g + Luma.blue * b + 500) / 1000)
             }
         }
         return Frame(index: index, timestamp: timestamp, width: width, height: height, layout: .gray8, pixels: grey)

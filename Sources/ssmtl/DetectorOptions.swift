@@ -73,16 +73,8 @@ struct DetectorOptions<Choice: HelpVisibility, Tuning: HelpVisibility>: Parsable
     func validate() throws {
         if let conf { guard (0...1).contains(conf) else { throw ValidationError("--conf must be in [0, 1]") } }
         if let classes, case let .failure(error) = CocoClasses.parse(classes) { throw ValidationError("--classes: \(error)") }
-        if let splitValley { guard splitValley >= 0, splitValley < 1 else { throw ValidationError("--split-valley must be in [0, 1)") } }
-        if let colourScale { guard colourScale >= 0, colourScale <= 65536 else { throw ValidationError("--colour-scale must be in [0, 65536]") } }
-        let sizes = [bgThreshold, diffThreshold, minArea, margin, splitArea, motionReferenceHeight].compactMap { $0 }
-        guard sizes.allSatisfy({ $0 >= 0 }) else {
-            throw ValidationError("motion thresholds, --min-area, --margin, --split-area and --motion-reference-height must not be negative")
-        }
-        // Values beyond any pixel value or frame size only overflow the box arithmetic (a huge --margin trapped).
-        guard [bgThreshold, diffThreshold, margin].allSatisfy({ ($0 ?? 0) <= 1 << 16 }),
-              [minArea, splitArea].allSatisfy({ ($0 ?? 0) <= 1 << 30 }) else {
-            throw ValidationError("motion thresholds and --margin must be at most 65536, --min-area and --split-area at most 2^30")
+        if let problem = applied(to: DetectorSettings()).motion.problem(naming: { "--" + $0.option }) {
+            throw ValidationError(problem)
         }
     }
 

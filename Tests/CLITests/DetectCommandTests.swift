@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import TestScratch
+import Detection
 
 final class DetectCommandTests: XCTestCase {
     func testMotionDetectWritesOneCSVPerVideo() throws {
@@ -43,11 +44,18 @@ final class DetectCommandTests: XCTestCase {
         }
         let negativeHeight = try CLI.run(["detect", clip, "--out", scratch, "--motion-reference-height=-240"])
         XCTAssertEqual(negativeHeight.status, 64)
-        XCTAssertTrue(negativeHeight.stderr.contains("--motion-reference-height must not be negative"), negativeHeight.stderr)
+        XCTAssertTrue(negativeHeight.stderr.contains("--motion-reference-height must lie in 0...65536"), negativeHeight.stderr)
+        // Every motion setting of the shared table is refused above its range, by its own option's name.
+        for limit in MotionParameters.limits {
+            let above = limit.highest == limit.highest.rounded() && !limit.highestExcluded ? String(Int(limit.highest) + 1) : String(limit.highest)
+            let refused = try CLI.run(["detect", clip, "--out", scratch, "--\(limit.option)=\(above)"])
+            XCTAssertEqual(refused.status, 64, limit.option)
+            XCTAssertTrue(refused.stderr.contains("--\(limit.option) must lie in \(limit.rangeText)"), refused.stderr)
+        }
         for bad in ["-1", "nan", "1e9"] {
             let scale = try CLI.run(["detect", clip, "--out", scratch, "--colour-scale=\(bad)"])
             XCTAssertEqual(scale.status, 64, bad)
-            XCTAssertTrue(scale.stderr.contains("--colour-scale must be in [0, 65536]"), scale.stderr)
+            XCTAssertTrue(scale.stderr.contains("--colour-scale must lie in 0...65536"), scale.stderr)
         }
     }
 }

@@ -194,7 +194,7 @@ final class ScoreBatchTests: XCTestCase {
                                          ("--sigma", "1e19", "--sigma must lie in 0...1000"),
                                          ("--batch", "0", "--batch must lie in 1...4096"),
                                          ("--threads", "100000", "--threads must lie in 0...256"),
-                                         ("--margin", "9223372036854775807", "--margin must be at most 65536")] {
+                                         ("--margin", "9223372036854775807", "--margin must lie in 0...65536")] {
             let r = try CLI.run(["score", scratch + "/missing.mp4", "--model", scratch + "/missing.safetensors",
                                  "--out", out, "\(option)=\(value)"])  // "=": a bare -1 would read as an option
             XCTAssertEqual(r.status, 64, "\(option) \(value): \(r.stderr)")

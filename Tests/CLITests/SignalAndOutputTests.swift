@@ -91,7 +91,7 @@ final class SignalAndOutputTests: XCTestCase {
                                    "the encoder has 63 pooling stages (M), at most 9"),
                                   (["train", clip, "--out", scratch + "/m.safetensors", "--head-channels", "100000000000"],
                                    "head and decoder channels must lie in 1...4096"),
-                                  (["detect", clip, "--out", scratch + "/d", "--margin", "9223372036854775807"], "--margin must be at most 65536")] {
+                                  (["detect", clip, "--out", scratch + "/d", "--margin", "9223372036854775807"], "--margin must lie in 0...65536")] {
             let r = try CLI.run(arguments)
             XCTAssertEqual(r.status, 64, "\(arguments): \(r.stderr)")
             XCTAssertEqual(r.stderrLines.count, 1, "\(arguments): \(r.stderr)")

@@ -111,10 +111,28 @@ final class MotionScalingTests: XCTestCase {
         old["reference_height"] = nil
         XCTAssertEqual(try DetectorSettings(record: old, source: "m").motion.referenceHeight, 0)
         // A damaged record is an error naming the model and the key, never a silent default.
-        for (bad, message) in [("tall", "reference_height=tall is not a number"), ("-240", "reference height must lie in 0...65536")] {
+        for (bad, message) in [("tall", "reference_height=tall is not a number"), ("-240", "reference_height must lie in 0...65536")] {
             old["reference_height"] = bad
             XCTAssertThrowsError(try DetectorSettings(record: old, source: "m.safetensors")) { error in
                 XCTAssertTrue("\(error)".contains("m.safetensors") && "\(error)".contains(message), "\(error)")
+            }
+        }
+    }
+
+    func testEveryRecordedMotionSettingIsCheckedByItsKey() throws {
+        let record = DetectorSettings().record
+        XCTAssertEqual(Set(MotionParameters.limits.map(\.key)).subtracting(record.keys), [], "every limit names a recorded key")
+        for limit in MotionParameters.limits {
+            var damaged = record
+            damaged[limit.key] = "-1"
+            XCTAssertThrowsError(try DetectorSettings(record: damaged, source: "m.safetensors"), limit.key) { error in
+                XCTAssertTrue("\(error)".contains("m.safetensors: recorded detector settings are unusable: \(limit.key) must lie in \(limit.rangeText)"), "\(error)")
+            }
+            damaged[limit.key] = String(Int(limit.highest))   // every range ends at a whole number
+            if limit.highestExcluded {
+                XCTAssertThrowsError(try DetectorSettings(record: damaged, source: "m"), limit.key)
+            } else {
+                XCTAssertNoThrow(try DetectorSettings(record: damaged, source: "m"), limit.key)
             }
         }
     }

@@ -2,16 +2,20 @@ import XCTest
 import VideoIO
 @testable import Detection
 
-final class MotionDetectorTests: XCTestCase {
-    /// A static textured background with a bright 16x16 square moving 3 px per frame.
-    func frame(_ t: Int, width: Int = 120, height: Int = 80) -> Frame {
-        var pixels = [UInt8](repeating: 0, count: width * height)
-        for y in 0..<height { for x in 0..<width { pixels[y * width + x] = UInt8(60 + (x * 7 + y * 13) % 40) } }
-        let sx = 10 + 3 * t, sy = 30
-        for y in sy..<min(height, sy + 16) { for x in sx..<min(width, sx + 16) { pixels[y * width + x] = 230 } }
-        return Frame(index: t, width: width, height: height, layout: .gray8, pixels: pixels)
-    }
+/// The static textured background of `frame`.
+private func texture(width: Int = 120, height: Int = 80) -> [UInt8] {
+    (0..<(width * height)).map { UInt8(60 + (($0 % width) * 7 + ($0 / width) * 13) % 40) }
+}
 
+/// A static textured background with a bright 16x16 square moving 3 px per frame.
+private func frame(_ t: Int, width: Int = 120, height: Int = 80) -> Frame {
+    var pixels = texture(width: width, height: height)
+    let sx = 10 + 3 * t, sy = 30
+    for y in sy..<min(height, sy + 16) { for x in sx..<min(width, sx + 16) { pixels[y * width + x] = 230 } }
+    return Frame(index: t, width: width, height: height, layout: .gray8, pixels: pixels)
+}
+
+final class MotionDetectorTests: XCTestCase {
     func testFindsTheMovingSquare() throws {
         let detector = MotionDetector()
         var last: [DetectionBox] = []
@@ -211,12 +215,7 @@ final class MotionColourTests: XCTestCase {
     func testGreyVideoGivesTheSameBoxesInColour() throws {
         // Three equal channels: the luminance and the largest channel difference are the grey one, frame by frame,
         // primed or not, whatever the scale.
-        let background = (0..<(w * h)).map { UInt8(60 + (($0 % w) * 7 + ($0 / w) * 13) % 40) }
-        func grey(_ t: Int) -> Frame {
-            var pixels = background
-            for y in 30..<46 { for x in (10 + 3 * t)..<(26 + 3 * t) { pixels[y * w + x] = 230 } }
-            return Frame(index: t, width: w, height: h, layout: .gray8, pixels: pixels)
-        }
+        let background = texture(width: w, height: h)
         for primed in [false, true] {
             for scale: Float in [1, 2, 3] {
                 var p = MotionParameters()
@@ -228,15 +227,41 @@ final class MotionColourTests: XCTestCase {
                     greyDetector.prime(background: background, width: w, height: h)
                     colourDetector.prime(background: background.flatMap { [$0, $0, $0] }, width: w, height: h)
                 }
+                // Primed with a grey background (the pre-pass's for a grey video), the colour detector compares
+                // grey levels on RGB frames.
+                let greyPrimed = MotionDetector(parameters: p)
+                if primed { greyPrimed.prime(background: background, width: w, height: h) }
                 for t in 0..<20 {
-                    let g = grey(t)
+                    let g = frame(t, width: w, height: h)
                     let rgb = Frame(index: t, width: w, height: h, layout: .rgb24, pixels: g.pixels.flatMap { [$0, $0, $0] })
                     let expected = try greyDetector.detect(g)
                     XCTAssertEqual(try colourDetector.detect(rgb), expected, "frame \(t), primed \(primed), scale \(scale)")
+                    XCTAssertEqual(try greyPrimed.detect(rgb), expected, "frame \(t), primed \(primed), scale \(scale)")
                     if t == 19 { XCTAssertEqual(expected.count, 1, "the square is found") }
                 }
             }
         }
+    }
+
+    func testThePrepassGivesAGreyVideoAGreyBackground() throws {
+        let folder = NSTemporaryDirectory() + "ssmtl-grey-prepass-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let grey = texture(width: w, height: h)
+        for t in 0..<5 {
+            let rgb = frame(t, width: w, height: h).pixels.flatMap { [$0, $0, $0] }
+            try ImageFile.write(Frame(index: t, width: w, height: h, layout: .rgb24, pixels: rgb), to: folder + "/\(t).png")
+        }
+        let greyEstimate = try XCTUnwrap(BackgroundEstimate.median(of: folder, layout: .rgb24))
+        XCTAssertEqual(greyEstimate.pixels.count, w * h, "three equal channels in every frame: a grey background")
+        XCTAssertEqual(greyEstimate.pixels, try XCTUnwrap(BackgroundEstimate.median(of: folder, layout: .gray8)).pixels)
+        XCTAssertEqual(greyEstimate.pixels[0], grey[0])
+        // One coloured pixel in one sampled frame: the video is a colour video.
+        var tinted = frame(2, width: w, height: h).pixels.flatMap { [$0, $0, $0] }
+        tinted[3 * (5 * w + 7)] &+= 1
+        try ImageFile.write(Frame(index: 2, width: w, height: h, layout: .rgb24, pixels: tinted), to: folder + "/2.png")
+        let colourEstimate = try XCTUnwrap(BackgroundEstimate.median(of: folder, layout: .rgb24))
+        XCTAssertEqual(colourEstimate.pixels.count, 3 * w * h)
     }
 
     func testColourScaleIsRecordedAndOldModelsKeepGreyLevels() throws {
@@ -251,7 +276,7 @@ final class MotionColourTests: XCTestCase {
         s.motion.colourScale = 0
         XCTAssertNil(s.record["colour_scale"])
         XCTAssertEqual(s.motion.frameLayout, .gray8)
-        for (bad, message) in [("red", "colour_scale=red is not a number"), ("-1", "colour scale must lie in 0...65536")] {
+        for (bad, message) in [("red", "colour_scale=red is not a number"), ("-1", "colour_scale must lie in 0...65536")] {
             old["colour_scale"] = bad
             XCTAssertThrowsError(try DetectorSettings(record: old, source: "m.safetensors")) { error in
                 XCTAssertTrue("\(error)".contains("m.safetensors") && "\(error)".contains(message), "\(error)")

@@ -36,7 +36,9 @@ public final class MotionDetector: ObjectDetector {
 
     /// Starts the video from a background estimated beforehand (`BackgroundEstimate.median`, in the layout
     /// `parameters.frameLayout`): objects present in the first frames are then foreground at once, there are no
-    /// ghosts, and components need no motion pixels. A background of another layout than the frames is not used.
+    /// ghosts, and components need no motion pixels. A grey background (`width * height` values) makes the detector
+    /// compare grey levels even with `colourScale` on RGB frames (the pre-pass gives one for grey videos). A background
+    /// of another size than the frames is not used.
     public func prime(background: [UInt8], width: Int, height: Int) {
         reset()
         guard width > 0, height > 0, background.count == width * height || background.count == 3 * width * height else { return }
@@ -46,8 +48,10 @@ public final class MotionDetector: ObjectDetector {
     }
 
     public func detect(_ frame: Frame) throws -> [DetectionBox] {
-        // Colour differences need RGB frames; grey frames (or grey levels asked for) take the grey path.
-        let channels = parameters.colourScale > 0 && frame.layout == .rgb24 ? 3 : 1
+        // Colour differences need RGB frames; grey frames, grey videos (a grey primed background) and grey levels
+        // asked for take the grey path.
+        let greyVideo = primed.map { $0.count == frame.width * frame.height && primedWidth == frame.width && primedHeight == frame.height } ?? false
+        let channels = parameters.colourScale > 0 && frame.layout == .rgb24 && !greyVideo ? 3 : 1
         let values = channels == 3 ? frame.pixels : frame.grayscale().pixels
         let w = frame.width, h = frame.height
         guard w > 0, h > 0, values.count == w * h * channels else { return [] }
@@ -86,13 +90,15 @@ public final class MotionDetector: ObjectDetector {
                             // the scaled one. Three equal channels: the luminance difference is the channel's.
                             let tcb = p.colourScale * tb, tcf = p.colourScale * Float(tf)
                             let tb1000 = 1000 * tb, tf1000 = 1000 * tf
+                            let wr = Luma.red, wg = Luma.green, wb = Luma.blue
+                            let wrf = Float(wr), wgf = Float(wg), wbf = Float(wb)
                             for i in 0..<(w * h) {
                                 let j = 3 * i
                                 let dr = Float(g[j]) - bg[j], dg = Float(g[j + 1]) - bg[j + 1], db = Float(g[j + 2]) - bg[j + 2]
                                 let fr = Int(g[j]) - Int(prev[j]), fg = Int(g[j + 1]) - Int(prev[j + 1]), fb = Int(g[j + 2]) - Int(prev[j + 2])
-                                let foreground = abs(299 * dr + 587 * dg + 114 * db) > tb1000
+                                let foreground = abs(wrf * dr + wgf * dg + wbf * db) > tb1000
                                     || max(abs(dr), abs(dg), abs(db)) > tcb
-                                let moving = abs(299 * fr + 587 * fg + 114 * fb) > tf1000
+                                let moving = abs(wr * fr + wg * fg + wb * fb) > tf1000
                                     || Float(max(abs(fr), abs(fg), abs(fb))) > tcf
                                 mo[i] = moving ? 1 : 0
                                 m[i] = foreground || moving ? 1 : 0

@@ -58,6 +58,44 @@ public struct MotionParameters: Sendable, Equatable {
 
     public init() {}
 
+    /// One setting a user or a model chooses: its `detect` option, the key a model records it under, and the values
+    /// that work (beyond them a value only overflows the box arithmetic: a huge margin trapped). The CLI and the
+    /// model reader check the same table.
+    public struct Limit: Sendable {
+        public let option: String, key: String
+        public let lowest: Double, highest: Double
+        /// The highest value itself is refused (the split valley: a cut where every line is a gap cuts nowhere).
+        public let highestExcluded: Bool
+        let value: @Sendable (MotionParameters) -> Double
+
+        public var rangeText: String {
+            func text(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(v) }
+            return highestExcluded ? "[\(text(lowest)), \(text(highest)))" : "\(text(lowest))...\(text(highest))"
+        }
+
+        func admits(_ parameters: MotionParameters) -> Bool {
+            let v = value(parameters)
+            return v >= lowest && (highestExcluded ? v < highest : v <= highest)
+        }
+    }
+
+    public static let limits: [Limit] = [
+        Limit(option: "bg-threshold", key: "bg_threshold", lowest: 0, highest: 65536, highestExcluded: false) { Double($0.backgroundThreshold) },
+        Limit(option: "diff-threshold", key: "diff_threshold", lowest: 0, highest: 65536, highestExcluded: false) { Double($0.frameDifferenceThreshold) },
+        Limit(option: "min-area", key: "min_area", lowest: 0, highest: 1_073_741_824, highestExcluded: false) { Double($0.minArea) },
+        Limit(option: "margin", key: "margin", lowest: 0, highest: 65536, highestExcluded: false) { Double($0.margin) },
+        Limit(option: "split-area", key: "split_area", lowest: 0, highest: 1_073_741_824, highestExcluded: false) { Double($0.splitMinPieceArea) },
+        Limit(option: "split-valley", key: "split_valley", lowest: 0, highest: 1, highestExcluded: true) { Double($0.splitValley) },
+        Limit(option: "motion-reference-height", key: "reference_height", lowest: 0, highest: 65536, highestExcluded: false) { Double($0.referenceHeight) },
+        Limit(option: "colour-scale", key: "colour_scale", lowest: 0, highest: 65536, highestExcluded: false) { Double($0.colourScale) },
+    ]
+
+    /// "NAME must lie in RANGE" for the first setting outside its range (NAME chosen by `name`: the option for the
+    /// CLI, the key for a model), or nil. NaN lies in no range.
+    public func problem(naming name: (Limit) -> String) -> String? {
+        Self.limits.first { !$0.admits(self) }.map { "\(name($0)) must lie in \($0.rangeText)" }
+    }
+
     /// The parameters for frames `height` pixels tall (see `referenceHeight`); unchanged up to the reference height.
     public func scaled(toHeight height: Int) -> MotionParameters {
         guard referenceHeight > 0, height > referenceHeight else { return self }

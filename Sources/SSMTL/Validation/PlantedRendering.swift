@@ -27,7 +27,7 @@ public enum PlantedRendering {
                 let p = 3 * (fy * frame.width + fx), q = 3 * (y * w + x)
                 let r = Double(frame.pixels[p]), g = Double(frame.pixels[p + 1]), b = Double(frame.pixels[p + 2])
                 rgb[q] = frame.pixels[p]; rgb[q + 1] = frame.pixels[p + 1]; rgb[q + 2] = frame.pixels[p + 2]
-                let grey = 0.299 * r + 0.587 * g + 0.114 * b
+                let grey = Double(Luma.red) / 1000 * r + Double(Luma.green) / 1000 * g + Double(Luma.blue) / 1000 * b
                 let difference = abs(grey - Double(background[fy * frame.width + fx]))
                 raw[y * w + x] = Float(min(1, max(0, (difference - low) / (high - low))))
             }
