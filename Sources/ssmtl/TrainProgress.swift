@@ -26,7 +26,13 @@ final class TrainProgress {
         case .epochFinished(let r):
             finishBar()
             note(Self.line(r))
+        case .statisticsStarted(let videos, let frames):
+            note("train: scoring every object of the \(videos) videos (\(frames) frames) for the heads' normal spread and the appearance bank")
+            bar = ProgressBar("statistics", total: frames, unit: "frames", quiet: quiet)
+        case .statisticsProgress(let frames):
+            bar?.advance(by: frames - (bar?.count ?? frames))
         case .appearanceBank(let entries, let offered, let dimension, let mean, let std):
+            finishBar()
             note("train: appearance bank of \(entries) of \(offered) training objects (\(dimension) features each); normal nearest distance "
                  + String(format: "%.4f ± %.4f", mean, std))
         case .sigmaChosen(let sigma, let table, let frames):
@@ -35,6 +41,7 @@ final class TrainProgress {
             finishBar()
             Terminal.note("train: warning: \(text)")
         case .note(let text):
+            finishBar()
             note("train: \(text)")
         case .finished(let t):
             guard timings else { return }

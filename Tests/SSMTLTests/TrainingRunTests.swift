@@ -123,6 +123,16 @@ final class TrainingRunTests: XCTestCase {
         XCTAssertEqual(losses.count, 2)
         XCTAssertEqual(info.bestEpoch, losses.firstIndex(of: losses.min()!)! + 1)
         XCTAssertNil(info.scoreSigma, "no replay: no sigma")
+        // The statistics pass announces every frame of the three videos and reports its progress up to them, before
+        // the appearance bank.
+        let started = events.compactMap { if case .statisticsStarted(let v, let f) = $0 { [v, f] } else { nil } }
+        XCTAssertEqual(started, [[3, 3 * 24]])
+        let done = events.compactMap { if case .statisticsProgress(let f) = $0 { f } else { nil } }
+        XCTAssertEqual(done.last, 3 * 24)
+        XCTAssertEqual(done, done.sorted(), "progress only grows")
+        let bankAt = try XCTUnwrap(events.firstIndex { if case .appearanceBank = $0 { true } else { false } })
+        let lastProgressAt = try XCTUnwrap(events.lastIndex { if case .statisticsProgress = $0 { true } else { false } })
+        XCTAssertLessThan(lastProgressAt, bankAt)
         // The last event says where the time went; the parts fit in the whole.
         guard case .finished(let t) = events.last else { return XCTFail("the last event is the timings") }
         XCTAssertGreaterThan(t.stages.train, 0)

@@ -19,16 +19,17 @@ struct NormalStatistics {
     static let minimumHeldOut = 30
 
     /// One scoring pass over every training video with `model`'s weights; sets `model.appearanceBank`. Warnings go to
-    /// `warn`. `isCancelled` is polled between videos (`TrainingStopped`).
+    /// `warn`. `isCancelled` is polled between batches (`TrainingStopped`); `progress` gets the frames scored so far.
     static func measure(model: MultiTaskModel, videos: [VideoSource], detections: DetectionCache, split: ValidationSplit,
                         batch: Int, bankCapacity: Int, seed: UInt64, warn: (String) -> Void,
-                        isCancelled: () -> Bool) throws -> NormalStatistics {
+                        isCancelled: () -> Bool, progress: (Int) -> Void = { _ in }) throws -> NormalStatistics {
         let bankVideos = split.byObject ? Set(videos.indices) : Set(videos.indices).subtracting(split.validationVideos)
         let heldOutVideos = Set(split.videosWithValidationObjects(videoCount: videos.count))
         var all = HeadMoments(), heldOut = HeadMoments()
         let sampler = AppearanceSampler(capacity: bankCapacity, seed: seed)
         model.appearanceBank = nil
         defer { model.appearanceSampler = nil }
+        var framesBefore = 0
         for (v, video) in videos.enumerated() {
             if isCancelled() { throw TrainingStopped(epoch: -1) }
             sampler.beginVideo(v)
@@ -36,10 +37,14 @@ struct NormalStatistics {
             var options = VideoScorer.Options()
             options.batchSize = batch
             let scorer = VideoScorer(detector: detections.detector(video: v), scorer: model, statistics: .raw, options: options)
-            for object in try scorer.score(FrameReader(path: video.path)).objects {
+            // Objects stream into the moments (a long video keeps no list of them).
+            let heldOutVideo = heldOutVideos.contains(v)
+            _ = try scorer.score(FrameReader(path: video.path), objects: { object in
                 all.add(object.heads)
-                if heldOutVideos.contains(v) { heldOut.add(object.heads) }
-            }
+                if heldOutVideo { heldOut.add(object.heads) }
+            }, isCancelled: isCancelled, progress: { progress(framesBefore + $0) })
+            framesBefore += detections.frameCount(video: v)
+            progress(framesBefore)
         }
         let heldOutAsked = heldOutVideos.count < videos.count
         let useHeldOut = heldOutAsked && heldOut.count >= minimumHeldOut

@@ -300,6 +300,9 @@ public final class DetectionCache {
         self.makeDetector = makeDetector
     }
 
+    /// Frames of `video` whose objects are cached (all of them after the first pass).
+    public func frameCount(video: Int) -> Int { cache[video]?.count ?? 0 }
+
     /// Total objects cached so far.
     public var objectCount: Int { cache.values.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.count } } }
 

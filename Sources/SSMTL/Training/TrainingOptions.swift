@@ -86,6 +86,11 @@ public enum TrainingEvent: Sendable {
     /// After every training batch: objects trained so far in the epoch, and the running mean losses.
     case batchTrained(TrainingPhase, objects: Int, running: TaskMetrics)
     case epochFinished(EpochReport)
+    /// The final statistics pass begins: every object of every training video is scored once, `frames` frames in
+    /// all (about as long as scoring them).
+    case statisticsStarted(videos: Int, frames: Int)
+    /// Frames of the statistics pass scored so far.
+    case statisticsProgress(frames: Int)
     /// The appearance bank of the final statistics pass.
     case appearanceBank(entries: Int, offered: Int, dimension: Int, mean: Float, std: Float)
     /// The scoring σ, chosen on the validation replays: its value, every σ's frame AUC ("sigma:auc,...") and the

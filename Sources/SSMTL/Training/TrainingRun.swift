@@ -230,7 +230,7 @@ public final class TrainingRun {
             return try NormalStatistics.measure(model: model, videos: videos, detections: detections, split: trainer.split,
                                                 batch: options.batchSize, bankCapacity: options.appearanceBankCapacity,
                                                 seed: options.seed, warn: warn,
-                                                isCancelled: isCancelled)
+                                                isCancelled: isCancelled, progress: { self.events(.statisticsProgress(frames: $0)) })
         } catch is TrainingStopped {
             throw cancelled(during: "the head statistics pass", savedEpochs: savedEpochs)
         }
@@ -250,6 +250,7 @@ public final class TrainingRun {
         // activation memory), and the detections cached during training are reused.
         var final = try ModelCheckpoint.loadWeights(modelPath, into: model)
         let statisticsStart = Date()
+        events(.statisticsStarted(videos: videos.count, frames: videos.indices.reduce(0) { $0 + detections.frameCount(video: $1) }))
         let measured = try normalStatistics(model: model, savedEpochs: info.epoch) { self.events(.warning($0)) }
         timings.statistics = Date().timeIntervalSince(statisticsStart)
         if let bank = measured.bank {
