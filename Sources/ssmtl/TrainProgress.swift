@@ -27,8 +27,10 @@ final class TrainProgress {
             finishBar()
             note(Self.line(r))
         case .statisticsStarted(let videos, let frames):
-            note("train: scoring every object of the \(videos) videos (\(frames) frames) for the heads' normal spread and the appearance bank")
-            bar = ProgressBar("statistics", total: frames, unit: "frames", quiet: quiet)
+            // A finished run resumed has detected nothing yet: its frame count is unknown (0) until the pass ends.
+            let extent = frames > 0 ? "\(frames) frames of \(videos) video\(videos == 1 ? "" : "s")" : "\(videos) video\(videos == 1 ? "" : "s")"
+            note("train: scoring every training object once (\(extent)) for the heads' normal spread and the appearance bank")
+            bar = ProgressBar("statistics", total: frames > 0 ? frames : nil, unit: "frames", quiet: quiet)
         case .statisticsProgress(let frames):
             bar?.advance(by: frames - (bar?.count ?? frames))
         case .appearanceBank(let entries, let offered, let dimension, let mean, let std):

@@ -43,6 +43,8 @@ final class KillResumeTests: XCTestCase {
         let straight = try CLI.run(common + ["--out", reference])
         XCTAssertEqual(straight.status, 0, straight.stderr)
         XCTAssertTrue(straight.stderr.contains("train: choosing the scoring sigma"), "the run calibrates sigma: \(straight.stderr)")
+        XCTAssertTrue(straight.stderr.contains("train: scoring every training object once (96 frames of 2 videos)"),
+                      "the statistics pass says what it scores: \(straight.stderr)")
 
         let model = scratch + "/m.safetensors", last = scratch + "/m.last.safetensors"
         let args = common + ["--out", model]
@@ -56,7 +58,8 @@ final class KillResumeTests: XCTestCase {
         try runAndKill(args, when: { $0.contains("epoch 1:") && checkpointSays("\"epoch\":\"1\"") }, what: "in epoch 2")
         XCTAssertTrue(checkpointSays("\"epoch\":\"1\""), "epoch 1's checkpoint")
         // 2. Once the student epoch is saved: in the statistics pass.
-        try runAndKill(args + ["--resume"], when: { _ in checkpointSays("\"student_epoch\":\"1\"") }, what: "in the statistics pass")
+        try runAndKill(args + ["--resume"], when: { $0.contains("train: scoring every training object once") && checkpointSays("\"student_epoch\":\"1\"") },
+                       what: "in the statistics pass")
         // 3. In the sigma calibration, the model file already written with the statistics.
         try runAndKill(args + ["--resume"], when: { $0.contains("train: choosing the scoring sigma") }, what: "in the sigma calibration")
         let resumed = try CLI.run(args + ["--resume"])

@@ -87,7 +87,7 @@ public enum TrainingEvent: Sendable {
     case batchTrained(TrainingPhase, objects: Int, running: TaskMetrics)
     case epochFinished(EpochReport)
     /// The final statistics pass begins: every object of every training video is scored once, `frames` frames in
-    /// all (about as long as scoring them).
+    /// all (about as long as scoring them; 0 when a finished run is resumed and nothing was detected yet).
     case statisticsStarted(videos: Int, frames: Int)
     /// Frames of the statistics pass scored so far.
     case statisticsProgress(frames: Int)
