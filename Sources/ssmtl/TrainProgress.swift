@@ -28,7 +28,8 @@ final class TrainProgress {
             note(Self.line(r))
         case .statisticsStarted(let videos, let frames):
             // A finished run resumed has detected nothing yet: its frame count is unknown (0) until the pass ends.
-            let extent = frames > 0 ? "\(frames) frames of \(videos) video\(videos == 1 ? "" : "s")" : "\(videos) video\(videos == 1 ? "" : "s")"
+            let named = "\(videos) video\(videos == 1 ? "" : "s")"
+            let extent = frames > 0 ? "\(frames) frames of \(named)" : named
             note("train: scoring every training object once (\(extent)) for the heads' normal spread and the appearance bank")
             bar = ProgressBar("statistics", total: frames > 0 ? frames : nil, unit: "frames", quiet: quiet)
         case .statisticsProgress(let frames):
