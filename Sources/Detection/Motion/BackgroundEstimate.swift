@@ -27,7 +27,7 @@ public enum BackgroundEstimate {
         }
         guard !kept.isEmpty else { return nil }
         if grey {
-            return (width, height, median(kept.map { rgb in (0..<(width * height)).map { rgb[3 * $0] } }, count: width * height))
+            return (width, height, median(kept, count: width * height, every: 3))
         }
         return (width, height, median(kept, count: width * height * layout.channels))
     }
@@ -42,14 +42,15 @@ public enum BackgroundEstimate {
         }
     }
 
-    /// Per-value median of equally sized images (lower median for an even count).
-    public static func median(_ images: [[UInt8]], count: Int) -> [UInt8] {
+    /// Per-value median of equally sized images (lower median for an even count): `count` values, value i read at
+    /// `every * i` (3 reads the first channel of packed RGB, without copying it out).
+    public static func median(_ images: [[UInt8]], count: Int, every: Int = 1) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)
         var histogram = [Int](repeating: 0, count: 256)
         let half = (images.count - 1) / 2
         for i in 0..<count {
             for v in 0..<256 { histogram[v] = 0 }
-            for image in images { histogram[Int(image[i])] += 1 }
+            for image in images { histogram[Int(image[every * i])] += 1 }
             var seen = 0
             for v in 0..<256 {
                 seen += histogram[v]

@@ -47,19 +47,25 @@ public final class MotionDetector: ObjectDetector {
         primedHeight = height
     }
 
+    /// The primed background when it was estimated for frames of this size with `valuesPerPixel` values a pixel.
+    private func primedBackground(width w: Int, height h: Int, valuesPerPixel: Int) -> [UInt8]? {
+        guard let primed, primedWidth == w, primedHeight == h, primed.count == w * h * valuesPerPixel else { return nil }
+        return primed
+    }
+
     public func detect(_ frame: Frame) throws -> [DetectionBox] {
         // Colour differences need RGB frames; grey frames, grey videos (a grey primed background) and grey levels
         // asked for take the grey path.
-        let greyVideo = primed.map { $0.count == frame.width * frame.height && primedWidth == frame.width && primedHeight == frame.height } ?? false
+        let greyVideo = primedBackground(width: frame.width, height: frame.height, valuesPerPixel: 1) != nil
         let channels = parameters.colourScale > 0 && frame.layout == .rgb24 && !greyVideo ? 3 : 1
         let values = channels == 3 ? frame.pixels : frame.grayscale().pixels
         let w = frame.width, h = frame.height
         guard w > 0, h > 0, values.count == w * h * channels else { return [] }
         if w != width || h != height || framesSeen == 0 || previous.count != values.count {
-            let usePrime = primed != nil && primedWidth == w && primedHeight == h && primed!.count == values.count
-            if !usePrime { primed = nil }
+            let prime = primedBackground(width: w, height: h, valuesPerPixel: channels)
+            if prime == nil { primed = nil }
             width = w; height = h; framesSeen = 0
-            background = (usePrime ? primed! : values).map(Float.init)
+            background = (prime ?? values).map(Float.init)
             previous = values
             mask = [UInt8](repeating: 0, count: w * h)
             motion = mask
