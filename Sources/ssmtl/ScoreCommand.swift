@@ -168,7 +168,7 @@ final class ScoreProgress {
         case .videoStarted(let name, let frames):
             bar = ProgressBar(name, total: frames, quiet: quiet)
         case .progress(_, let frames):
-            bar?.advance(by: frames - (bar?.count ?? 0))
+            bar?.advance(to: frames)
         case .videoFinished:
             bar?.finish()
             bar = nil

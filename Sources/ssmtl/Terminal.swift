@@ -41,6 +41,9 @@ final class ProgressBar {
         draw()
     }
 
+    /// Advances to `done` in all (the runs report running totals).
+    func advance(to done: Int) { advance(by: done - count) }
+
     func finish() {
         guard enabled else { return }
         draw()

@@ -22,7 +22,7 @@ final class TrainProgress {
             case .main: bar.detail = String(format: "aot %.3f mi %.3f mb %.4f kd %.4f", running.aotLoss, running.miLoss, running.middleBoxLoss, running.distillationLoss)
             case .student: bar.detail = String(format: "student L1 %.4f", running.distillationLoss)
             }
-            bar.advance(by: objects - bar.count)
+            bar.advance(to: objects)
         case .epochFinished(let r):
             finishBar()
             note(Self.line(r))
@@ -33,7 +33,7 @@ final class TrainProgress {
             note("train: scoring every training object once (\(extent)) for the heads' normal spread and the appearance bank")
             bar = ProgressBar("statistics", total: frames > 0 ? frames : nil, unit: "frames", quiet: quiet)
         case .statisticsProgress(let frames):
-            bar?.advance(by: frames - (bar?.count ?? frames))
+            bar?.advance(to: frames)
         case .appearanceBank(let entries, let offered, let dimension, let mean, let std):
             finishBar()
             note("train: appearance bank of \(entries) of \(offered) training objects (\(dimension) features each); normal nearest distance "
