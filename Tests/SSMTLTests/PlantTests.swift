@@ -199,4 +199,130 @@ final class PlantTests: XCTestCase {
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch), ["in"])
     }
+
+    // MARK: photographs of another class
+
+    /// A folder with one 12 x 8 photograph whose mask covers an 8 x 4 rectangle: opaque, except its left column at
+    /// half opacity. The photograph is red with green rising to the right, so a mirror image shows.
+    private func objectFolder(in scratch: String) throws -> String {
+        let folder = scratch + "/objects"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var photo = [UInt8](repeating: 0, count: 12 * 8 * 3), mask = [UInt8](repeating: 0, count: 12 * 8)
+        for y in 2..<6 {
+            for x in 2..<10 {
+                let p = y * 12 + x
+                photo[3 * p] = 200; photo[3 * p + 1] = UInt8(10 * x); photo[3 * p + 2] = 40
+                mask[p] = x == 2 ? 128 : 255
+            }
+        }
+        try ImageFile.write(Frame(width: 12, height: 8, layout: .rgb24, pixels: photo), to: folder + "/thing.png")
+        try ImageFile.write(Frame(width: 12, height: 8, layout: .gray8, pixels: mask), to: folder + "/thing.mask.png")
+        return folder
+    }
+
+    func testAPhotographIsCutToItsMaskAndAlsoUsedMirrored() throws {
+        let objects = try PlantedObjects.load(folder: try objectFolder(in: try makeScratchFolder("plant-objects")))
+        XCTAssertEqual(objects.map(\.name), ["thing", "thing (mirrored)"])
+        let cut = objects[0].sprite, mirror = objects[1].sprite
+        XCTAssertEqual([cut.width, cut.height, mirror.width, mirror.height], [8, 4, 8, 4], "cut to the mask's bounding box")
+        XCTAssertEqual(cut.alpha[0], 128.0 / 255, accuracy: 1e-6)
+        XCTAssertEqual(cut.alpha[1], 1)
+        XCTAssertEqual(Array(cut.rgb[0..<3]), [200, 20, 40], "the photograph's pixel at (2, 2)")
+        XCTAssertEqual(mirror.alpha[7], 128.0 / 255, accuracy: 1e-6, "the half-opaque column is on the right when mirrored")
+        XCTAssertEqual(Array(mirror.rgb[0..<3]), [200, 90, 40], "the mirror starts with the photograph's right column")
+        let grey = PlantedObjects.grey(cut)
+        let luma: UInt8 = 76   // (299 · 200 + 587 · 20 + 114 · 40 + 500) / 1000
+        XCTAssertEqual(Array(grey.rgb[0..<3]), [luma, luma, luma])
+        XCTAssertEqual(grey.alpha, cut.alpha)
+    }
+
+    func testPhotographFoldersWithoutTheirMaskOrOfAnotherSizeAreErrors() throws {
+        let scratch = try makeScratchFolder("plant-objects-bad")
+        let folder = try objectFolder(in: scratch)
+        func error(_ body: () throws -> Void) -> String {
+            do { try body(); return "" } catch { return "\(error)" }
+        }
+        try ImageFile.write(Frame(width: 4, height: 4, layout: .gray8, pixels: [UInt8](repeating: 255, count: 16)), to: folder + "/thing.mask.png")
+        XCTAssertTrue(error { _ = try PlantedObjects.load(folder: folder) }.contains("thing.mask.png: is 4x4, its photograph 12x8"))
+        try ImageFile.write(Frame(width: 12, height: 8, layout: .gray8, pixels: [UInt8](repeating: 0, count: 96)), to: folder + "/thing.mask.png")
+        XCTAssertTrue(error { _ = try PlantedObjects.load(folder: folder) }.contains("transparent everywhere"))
+        try FileManager.default.removeItem(atPath: folder + "/thing.mask.png")
+        XCTAssertTrue(error { _ = try PlantedObjects.load(folder: folder) }.contains("thing.mask.png: is missing"))
+        try FileManager.default.removeItem(atPath: folder + "/thing.png")
+        XCTAssertTrue(error { _ = try PlantedObjects.load(folder: folder) }.contains("holds no photograph"))
+        XCTAssertTrue(error { _ = try PlantedObjects.load(folder: scratch + "/nowhere") }.contains("nowhere: is not a folder"))
+    }
+
+    func testPhotographsTakeTheirTurnAtWalkingPaceAndTheirOwnShape() {
+        let settings = PlantSettings()
+        let objects = [(width: 30, height: 20), (width: 30, height: 20)]
+        let height = target().medianObjectHeight(minArea: settings.minBoxArea)!
+        var seen = 0
+        for variant in 0..<4 {
+            var rng = PlantPlanner.rng(seed: 1, video: "09", variant: variant)
+            let plan = PlantPlanner.plan(target: target(), donors: donors, objects: objects, variant: variant, rng: &rng)
+            XCTAssertEqual(plan.first?.kind, PlantedKind.allCases[variant % 4], "variant k starts with kind k mod 4")
+            for (s, stretch) in plan.enumerated() {
+                XCTAssertEqual(stretch.kind, PlantedKind.allCases[(variant + s) % 4], "four kinds take turns")
+                guard stretch.kind == .object else { XCTAssertNil(stretch.object); continue }
+                seen += 1
+                XCTAssertTrue((0..<2).contains(stretch.object!))
+                XCTAssertTrue((Int(0.8 * Double(height))...Int(1.3 * Double(height)) + 1).contains(stretch.pasteHeight))
+                XCTAssertEqual(Double(stretch.pasteWidth), 1.5 * Double(stretch.pasteHeight), accuracy: 1, "the photograph's aspect")
+                let speed = (stretch.velocityX * stretch.velocityX + stretch.velocityY * stretch.velocityY).squareRoot()
+                XCTAssertTrue((0.02...0.06).contains(speed / Double(stretch.pasteHeight)), "walking pace: \(speed / Double(stretch.pasteHeight))")
+                XCTAssertEqual(stretch.anomalyRect(at: stretch.start, frameWidth: 320, frameHeight: 240), stretch.region)
+            }
+        }
+        XCTAssertGreaterThanOrEqual(seen, 4)
+        // Without photographs the plan is the three-kind plan, as before the object kind existed.
+        var a = PlantPlanner.rng(seed: 1, video: "09", variant: 3), b = a
+        XCTAssertEqual(PlantPlanner.plan(target: target(), donors: donors, objects: [], variant: 3, rng: &a),
+                       PlantPlanner.plan(target: target(), donors: donors, variant: 3, rng: &b))
+        XCTAssertEqual(PlantPlanner.plan(target: target(), donors: donors, variant: 3, rng: &b).first?.kind, .speed)
+    }
+
+    func testPlantedPhotographsAppearInTheFramesAndThePlanGreyOnGreyVideo() throws {
+        let scratch = try makeScratchFolder("plant-with-objects")
+        let colour = try TinyScene.makeVideos(in: scratch + "/in", count: 1, frames: 80)[0]
+        // The same video in grey levels.
+        let greyFolder = scratch + "/in/grey"
+        try FileManager.default.createDirectory(atPath: greyFolder, withIntermediateDirectories: true)
+        let reader = try FrameReader(path: colour)
+        var f = 0
+        while let frame = try reader.next() {
+            let grey = frame.grayscale()
+            try ImageFile.write(Frame(width: grey.width, height: grey.height, layout: .rgb24, pixels: grey.pixels.flatMap { [$0, $0, $0] }),
+                                to: greyFolder + String(format: "/%04d.png", f))
+            f += 1
+        }
+        var options = PlantRun.Options()
+        options.variants = 4
+        options.objects = try PlantedObjects.load(folder: try objectFolder(in: scratch))
+        let out = scratch + "/out"
+        let summary = try PlantRun.run(targets: try discoverVideos([colour, greyFolder]), donors: nil, out: out, options: options)
+        XCTAssertGreaterThan(summary.stretches[.object] ?? 0, 0)
+        let rows = try String(contentsOfFile: out + "/plan.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let objectRows = rows.filter { $0[2] == "object" }
+        XCTAssertEqual(objectRows.count, summary.stretches[.object])
+        XCTAssertTrue(objectRows.allSatisfy { $0[9] == "thing" || $0[9] == "thing (mirrored)" }, "\(objectRows)")
+        XCTAssertTrue(objectRows.contains { $0[0].hasPrefix("grey") } && objectRows.contains { $0[0].hasPrefix("video0") },
+                      "both videos hold an object stretch: \(objectRows)")
+        // In each object stretch the photograph's red shows on colour video and only grey pixels on grey video.
+        for row in objectRows {
+            let video = String(row[0]), start = Int(row[3])!
+            let frame = try ImageFile.read(path: out + "/frames/\(video)/" + String(format: "%06d.png", start + 8))
+            var reddish = 0, coloured = 0
+            for p in 0..<(frame.width * frame.height) {
+                let r = Int(frame.pixels[3 * p]), g = Int(frame.pixels[3 * p + 1]), b = Int(frame.pixels[3 * p + 2])
+                if r > g + 60 { reddish += 1 }
+                if r != g || r != b { coloured += 1 }
+            }
+            if video.hasPrefix("grey") {
+                XCTAssertEqual(coloured, 0, "\(video): grey video stays grey")
+            } else {
+                XCTAssertGreaterThan(reddish, 10, "\(video): the photograph is pasted")
+            }
+        }
+    }
 }
