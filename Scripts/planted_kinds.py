@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
 """Planted AUC by kind of stretch: for each run folder (RUN/planted from Scripts/planted_criterion.sh), the frame AUC
-of each score column when the anomalous frames are those of one kind only (speed, reverse, paste, and object when
-the copies were planted with photographs) against all normal frames of the same planted videos. A RUN may also name
-the planted folder itself (RUN/planted-objects of `PLANT_OBJECTS=DIR Scripts/planted_criterion.sh`). Pure Python (no NumPy): AUC by ranks with ties averaged.
+of each score column when the anomalous frames are those of one kind only (speed, reverse, paste) against all
+normal frames of the same planted videos. Pure Python (no NumPy): AUC by ranks with ties averaged.
 
     python3 Scripts/planted_kinds.py [--regions] RUN...
 
@@ -13,7 +12,7 @@ region predictions and ground-truth tracks), so false regions are counted over t
 import csv, json, os, shutil, subprocess, sys, tempfile
 from collections import defaultdict
 
-KINDS = ["speed", "reverse", "paste", "object"]
+KINDS = ["speed", "reverse", "paste"]
 
 def auc(pos, neg):
     values = sorted([(v, 1) for v in pos] + [(v, 0) for v in neg])
@@ -31,7 +30,7 @@ def auc(pos, neg):
 
 def main(runs, regions=False):
     for run in runs:
-        planted = run if os.path.isdir(os.path.join(run, "scores")) else os.path.join(run, "planted")
+        planted = os.path.join(run, "planted")
         frames = os.path.join(planted, "frames")
         videos = sorted(os.listdir(frames))
         # Every score column the CSVs hold (score, then the model's heads), whatever the model scores.
@@ -53,12 +52,11 @@ def main(runs, regions=False):
                     kind = kind_of.get((video, int(row["frame"])), "normal")
                     for c in columns:
                         values[kind][c].append(float(row[c]))
-        kinds = [k for k in KINDS if values[k]]
-        for kind in kinds:
+        for kind in KINDS:
             cells = " ".join(f"{100 * auc(values[kind][c], values['normal'][c]):6.2f}" for c in columns)
             print(f"{run:<40} {kind:<8} {cells}")
         if regions:
-            for kind in kinds:
+            for kind in KINDS:
                 m = evaluate_kind(planted, videos, kind_of, kind)
                 print(f"{run:<40} {kind:<8} regions: micro {100 * m['microAUC']:.2f} RBDC {100 * m['rbdc']:.2f} TBDC {100 * m['tbdc']:.2f}")
 

@@ -11,9 +11,6 @@ public enum PlantedKind: String, CaseIterable, Sendable {
     case reverse
     /// An object cut from a donor video moves across the frame in a straight line.
     case paste
-    /// A still photograph of an object of another class (`ssmtl plant --objects`) moves across the frame at walking
-    /// pace: its motion is normal, its appearance is not.
-    case object
 }
 
 /// An inclusive pixel rectangle.
@@ -52,10 +49,6 @@ public struct PlantSettings: Equatable, Sendable {
     public var pasteScale: ClosedRange<Double> = 1.2...2.0
     /// A pasted object's speed, in its own heights per frame (uniform).
     public var pasteSpeed: ClosedRange<Double> = 0.10...0.25
-    /// A planted photograph's height, in median object heights of the target video (uniform).
-    public var objectScale: ClosedRange<Double> = 0.8...1.3
-    /// A planted photograph's speed, in its own heights per frame (uniform): walking pace.
-    public var objectSpeed: ClosedRange<Double> = 0.02...0.06
     /// Boxes smaller than this (pixels) are not planted on.
     public var minBoxArea = 64
     public init() {}
@@ -67,13 +60,10 @@ public struct PlantedStretch: Equatable, Sendable {
     /// First output frame of the stretch.
     public var start: Int
     public var length: Int
-    /// speed and reverse: the region replaced (clipped to the frame). paste and object: the pasted box at `start`.
+    /// speed and reverse: the region replaced (clipped to the frame). paste: the pasted object's box at `start`.
     public var region: PixelRect
-    /// paste: the donor object. paste and object: the pasted size and the motion of its top-left corner in pixels
-    /// per frame.
+    /// paste: the donor object, the pasted size and the motion of its top-left corner in pixels per frame.
     public var donor: DonorObject?
-    /// object: which photograph (an index into the planted objects).
-    public var object: Int?
     public var pasteWidth = 0, pasteHeight = 0
     public var velocityX = 0.0, velocityY = 0.0
     public var speedFactor = 1
@@ -86,7 +76,7 @@ public struct PlantedStretch: Equatable, Sendable {
         switch kind {
         case .speed: return start + speedFactor * k
         case .reverse: return start + length - 1 - k
-        case .paste, .object: return frame
+        case .paste: return frame
         }
     }
 
@@ -111,7 +101,7 @@ public struct PlantedStretch: Equatable, Sendable {
 
     /// The anomalous region at output frame `frame` (the ground-truth track's box).
     public func anomalyRect(at frame: Int, frameWidth: Int, frameHeight: Int) -> PixelRect {
-        kind == .paste || kind == .object ? pasteRect(at: frame, frameWidth: frameWidth, frameHeight: frameHeight) : region
+        kind == .paste ? pasteRect(at: frame, frameWidth: frameWidth, frameHeight: frameHeight) : region
     }
 }
 
@@ -133,16 +123,14 @@ public struct PlantTarget: Sendable {
 }
 
 public enum PlantPlanner {
-    /// Plans the stretches of one variant of a video. The kinds come in turn, starting with kind `variant % 4` with
-    /// photographs and `variant % 3` without them, as before the object kind existed, so that a plan without them
-    /// stays the same (paste is left out when there are no donors, object when there are no photographs; `objects`
-    /// gives each photograph's width and height). A speed or reverse stretch needs an object at its first frame (the
-    /// planner looks up to 8 frames further and otherwise moves on); stretches never overlap in output frames.
-    public static func plan(target: PlantTarget, donors: [DonorObject], objects: [(width: Int, height: Int)] = [], variant: Int,
-                            settings: PlantSettings = PlantSettings(), rng: inout SplitMix64) -> [PlantedStretch] {
-        let kinds = PlantedKind.allCases.filter { ($0 != .paste || !donors.isEmpty) && ($0 != .object || !objects.isEmpty) }
+    /// Plans the stretches of one variant of a video. The kinds come in turn, starting with kind `variant % 3`
+    /// (paste is left out when there are no donors). A speed or reverse stretch needs an object at its first frame
+    /// (the planner looks up to 8 frames further and otherwise moves on); stretches never overlap in output frames.
+    public static func plan(target: PlantTarget, donors: [DonorObject], variant: Int, settings: PlantSettings = PlantSettings(),
+                            rng: inout SplitMix64) -> [PlantedStretch] {
+        let kinds = PlantedKind.allCases.filter { $0 != .paste || !donors.isEmpty }
         let objectHeight = target.medianObjectHeight(minArea: settings.minBoxArea)
-        var turn = variant % (objects.isEmpty ? 3 : 4)
+        var turn = variant % 3
         var stretches: [PlantedStretch] = []
         var t = settings.firstStart + Int(rng.next() % UInt64(settings.gap.lowerBound + 1))
         var attempts = 0
@@ -157,11 +145,6 @@ public enum PlantPlanner {
                 if let objectHeight {
                     stretch = pasteStretch(at: t, target: target, objectHeight: objectHeight, donors: donors,
                                            settings: settings, rng: &rng)
-                }
-            case .object:
-                if let objectHeight {
-                    stretch = objectStretch(at: t, target: target, objectHeight: objectHeight, objects: objects,
-                                            settings: settings, rng: &rng)
                 }
             }
             guard let found = stretch else {
@@ -208,24 +191,6 @@ public enum PlantPlanner {
         let y = Int(rng.next() % UInt64(target.height - height + 1))
         return PlantedStretch(kind: .paste, start: t, length: settings.length,
                               region: PixelRect(x1: x, y1: y, x2: x + width - 1, y2: y + height - 1), donor: donor,
-                              pasteWidth: width, pasteHeight: height,
-                              velocityX: speed * cos(angle), velocityY: speed * sin(angle))
-    }
-
-    private static func objectStretch(at t: Int, target: PlantTarget, objectHeight: Int, objects: [(width: Int, height: Int)],
-                                      settings: PlantSettings, rng: inout SplitMix64) -> PlantedStretch? {
-        guard t + settings.length <= target.frameCount else { return nil }
-        let index = Int(rng.next() % UInt64(objects.count))
-        let scale = uniform(settings.objectScale, &rng)
-        let height = min(target.height - 2, max(8, Int((Double(objectHeight) * scale).rounded())))
-        let aspect = Double(objects[index].width) / Double(objects[index].height)
-        let width = min(target.width - 2, max(4, Int((aspect * Double(height)).rounded())))
-        let angle = uniform(0...(2 * Double.pi), &rng)
-        let speed = uniform(settings.objectSpeed, &rng) * Double(height)
-        let x = Int(rng.next() % UInt64(target.width - width + 1))
-        let y = Int(rng.next() % UInt64(target.height - height + 1))
-        return PlantedStretch(kind: .object, start: t, length: settings.length,
-                              region: PixelRect(x1: x, y1: y, x2: x + width - 1, y2: y + height - 1), object: index,
                               pasteWidth: width, pasteHeight: height,
                               velocityX: speed * cos(angle), velocityY: speed * sin(angle))
     }
