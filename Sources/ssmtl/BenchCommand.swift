@@ -1,11 +1,12 @@
 import ArgumentParser
+import Detection
 import Foundation
 import NeuralNet
 import SSMTL
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Micro-benchmarks.", subcommands: [BenchNN.self])
+        commandName: "bench", abstract: "Micro-benchmarks.", subcommands: [BenchNN.self, BenchDarknet.self])
 }
 
 /// Objects per second for training (forward + backward of all four losses + Adam) and inference.
@@ -82,5 +83,52 @@ struct BenchNN: ParsableCommand {
         let infer = measure { _ = net.forward(sequence: seq, middleInput: mid, training: false, middleIsSequenceWithoutCentre: true) }
         if profile { print("inference profile:"); LayerProfiler.report().forEach { print($0) } }
         print(String(format: "train_objects_per_s=%.2f infer_objects_per_s=%.2f", train, infer))
+    }
+}
+
+/// Inputs per second of a Darknet network (a `--teacher` classifier or a detector) run one input at a time and in
+/// batches (`DarknetRunner.forward(batch:)`, as the teacher runs a frame's objects), measured in the same run.
+struct BenchDarknet: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "darknet",
+        abstract: "Benchmark a Darknet network on random inputs: last line is single_inputs_per_s=X batched_inputs_per_s=Y ratio=Z.")
+
+    @Option(help: ArgumentHelp("The network's .cfg.", valueName: "cfg")) var cfg: String
+    @Option(help: ArgumentHelp("Its .weights (without: random weights of the same shapes).", valueName: "weights")) var weights: String?
+    @Option(help: "Inputs per batch.") var batch: Int = 32
+    @Option(help: "Batches timed in each phase (one more runs first, untimed).") var iterations: Int = 5
+    @Option(help: "Thread budget given to OpenBLAS (0 = all cores; `score` runs the teacher on one).") var threads: Int = 1
+    @Option(help: "Random seed of the inputs (and of the weights when --weights is not given).") var seed: UInt64 = 0
+
+    func validate() throws {
+        guard (1...1024).contains(batch) else { throw ValidationError("--batch must be in 1...1024") }
+        guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
+        try validateThreadCount(threads)
+    }
+
+    func run() throws {
+        let plan = Threads.configure(threads: threads, preferBLAS: true)
+        let network = try DarknetNetwork.load(cfgPath: cfg)
+        var rng = RNG(seed: seed)
+        let loaded = try weights.map { try DarknetWeights.load(path: $0, network: network) }
+            ?? DarknetWeights.generated(for: network) { _, _, _ in rng.uniform(-0.1, 0.1) }
+        let runner = try DarknetRunner(network: network, weights: loaded)
+        let inputs = (0..<batch).map { _ in (0..<network.input.count).map { _ in rng.uniform(0, 1) } }
+        print("network=\(cfg) input=\(network.input) layers=\(network.layers.count) batched_convolutions=\(runner.batchedConvolutions.count) batch=\(batch) threads=\(plan) blas_core=\(Threads.blasCoreName)")
+
+        func inputsPerSecond(_ body: () throws -> Void) rethrows -> Double {
+            try body()  // warm-up
+            let start = Date()
+            for _ in 0..<iterations { try body() }
+            return Double(iterations * batch) / Date().timeIntervalSince(start)
+        }
+        let single = try inputsPerSecond { for input in inputs { _ = try runner.forward(input) } }
+        let together = try inputsPerSecond { _ = try runner.forward(batch: inputs) }
+        // The two paths agree (same sums, rounding aside): checked on the first input.
+        let last = network.layers.count - 1
+        let alone = try runner.forward(inputs[0])[last] ?? [], inBatch = try runner.forward(batch: inputs)[0][last] ?? []
+        let largestDifference = zip(alone, inBatch).map { abs($0 - $1) }.max() ?? 0
+        print(String(format: "largest |batched - single| on input 0: %.3g", largestDifference))
+        print(String(format: "single_inputs_per_s=%.2f batched_inputs_per_s=%.2f ratio=%.2f", single, together, together / single))
     }
 }

@@ -5,7 +5,7 @@ import TestScratch
 /// The help explains the tool as it is: short enough to read, without dates or history, and the options of removed
 /// experiments are gone (an unknown option is a usage error).
 final class HelpTests: XCTestCase {
-    private static let commands = [["info"], ["detect"], ["train"], ["score"], ["eval"], ["report"], ["plant"], ["synth"], ["bench", "nn"]]
+    private static let commands = [["info"], ["detect"], ["train"], ["score"], ["eval"], ["report"], ["plant"], ["synth"], ["bench", "nn"], ["bench", "darknet"]]
 
     func testHelpIsShortAndHasNoHistory() throws {
         let train = try CLI.run(["train", "--help"]), score = try CLI.run(["score", "--help"])

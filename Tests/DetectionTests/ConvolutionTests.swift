@@ -153,6 +153,45 @@ final class BandAndPoolTests: XCTestCase {
         XCTAssertLessThan(diff, 1e-5)
     }
 
+    /// `forward(batch:)` (one GEMM over several inputs' columns, in chunks) against the plan run on each input
+    /// alone: strides 1 and 2, 3 x 3 and 1 x 1, planes of 1 to 35 pixels, a chunk limit that splits the batch.
+    func testBatchedConvolutionMatchesEachInputAlone() {
+        let cases: [(size: Int, stride: Int, h: Int, w: Int)] = [(3, 1, 2, 2), (3, 1, 5, 7), (3, 2, 5, 7), (1, 1, 3, 4), (3, 1, 1, 1)]
+        for (n, c) in cases.enumerated() {
+            let pad = c.size / 2
+            let spec = ConvolutionalSpec(filters: 6, size: c.size, stride: c.stride, padding: pad, groups: 1,
+                                         batchNormalize: false, activation: .leaky)
+            let input = TensorShape(c: 4, h: c.h, w: c.w)
+            let output = TensorShape(c: 6, h: (c.h + 2 * pad - c.size) / c.stride + 1, w: (c.w + 2 * pad - c.size) / c.stride + 1)
+            var weights = LayerWeights()
+            weights.biases = values(6, seed: n + 7)
+            weights.weights = values(6 * 4 * c.size * c.size, seed: n)
+            let k = 4 * c.size * c.size
+            // Room for the columns of 3 inputs: a batch of 7 runs in chunks of 3, 3 and 1.
+            let plan = ConvolutionPlan(spec: spec, input: input, output: output, weights: weights, batchColumnFloats: 3 * k * output.h * output.w)
+            XCTAssertTrue(plan.batchesWell, "case \(n)")
+            let inputs = (0..<7).map { values(input.count, seed: 100 * n + $0) }
+            let batched = plan.forward(batch: inputs)
+            XCTAssertEqual(batched.count, 7)
+            for (i, x) in inputs.enumerated() {
+                var alone = [Float](repeating: .nan, count: output.count)
+                x.withUnsafeBufferPointer { xb in alone.withUnsafeMutableBufferPointer { plan.forward(input: xb.baseAddress!, output: $0.baseAddress!) } }
+                XCTAssertEqual(batched[i].count, output.count)
+                let diff = zip(batched[i], alone).map { abs($0 - $1) }.max()!
+                XCTAssertLessThan(diff, 1e-5, "case \(n), input \(i)")
+                XCTAssertGreaterThan(alone.map(abs).max()!, 0.01, "case \(n), input \(i) is not all zeros")
+            }
+            XCTAssertNotEqual(batched[0], batched[1], "different inputs give different outputs")
+        }
+        // Grouped convolutions and large planes run input by input.
+        let grouped = ConvolutionalSpec(filters: 4, size: 3, stride: 1, padding: 1, groups: 2, batchNormalize: false, activation: .linear)
+        var w = LayerWeights(); w.biases = [0, 0, 0, 0]; w.weights = values(4 * 2 * 9, seed: 1)
+        XCTAssertFalse(ConvolutionPlan(spec: grouped, input: TensorShape(c: 4, h: 2, w: 2), output: TensorShape(c: 4, h: 2, w: 2), weights: w).batchesWell)
+        let plain = ConvolutionalSpec(filters: 4, size: 3, stride: 1, padding: 1, groups: 1, batchNormalize: false, activation: .linear)
+        w.weights = values(4 * 4 * 9, seed: 1)
+        XCTAssertFalse(ConvolutionPlan(spec: plain, input: TensorShape(c: 4, h: 16, w: 16), output: TensorShape(c: 4, h: 16, w: 16), weights: w).batchesWell)
+    }
+
     func testFastMaxpoolMatchesTheReference() {
         for (h, w) in [(8, 6), (9, 7), (2, 2)] {
             let input = TensorShape(c: 3, h: h, w: w)

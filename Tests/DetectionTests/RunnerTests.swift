@@ -24,6 +24,35 @@ final class RunnerTests: XCTestCase {
     func testYolov3MiniMatchesOpenCV() throws { try check("yolov3-mini", layers: [30, 42, 54]) }
     func testClassifierMatchesOpenCV() throws { try check("classifier-mini", layers: [12]) }
 
+    /// A batch gives each input what it gets alone, on networks whose deep convolutions run batched (small planes:
+    /// yolov3-tiny-mini's 3 x 3 and 6 x 6 layers, yolov3-mini's 2 x 2 and 4 x 4 ones) beside routes, upsampling,
+    /// shortcuts, pooling and yolo layers that run input by input, and on one where none does (classifier-mini).
+    func testBatchMatchesOneInputAtATime() throws {
+        for (name, layers, batched) in [("classifier-mini", [7, 12], false), ("yolov3-tiny-mini", [15, 22], true), ("yolov3-mini", [30, 42, 54], true)] {
+            let net = try DarknetNetwork.load(cfgPath: Paths.model("\(name).cfg"))
+            let runner = try DarknetRunner(network: net, weights: try DarknetWeights.load(path: Paths.fixture("\(name).weights"), network: net))
+            XCTAssertEqual(!runner.batchedConvolutions.isEmpty, batched, name)
+            let base = try readFloats(Paths.fixture("\(name).input.f32"))
+            // Five inputs: the fixture's and four variations of it (scaled, shifted, reversed, inverted).
+            let inputs = [base, base.map { $0 * 0.5 }, base.map { min(1, $0 + 0.2) }, base.reversed(), base.map { 1 - $0 }]
+            let outputs = try runner.forward(batch: inputs, keep: Set(layers))
+            XCTAssertEqual(outputs.count, inputs.count)
+            for (i, input) in inputs.enumerated() {
+                let alone = try runner.forward(input, keep: Set(layers))
+                XCTAssertEqual(Set(outputs[i].keys), Set(alone.keys), "\(name) input \(i)")
+                for (k, expected) in alone {
+                    let got = try XCTUnwrap(outputs[i][k])
+                    let scale = max(1, expected.map(abs).max() ?? 1)
+                    let diff = zip(got, expected).map { abs($0 - $1) }.max() ?? .infinity
+                    XCTAssertLessThan(diff, 1e-5 * scale, "\(name) input \(i) layer \(k)")
+                }
+            }
+            XCTAssertNotEqual(outputs[0][layers[1]], outputs[1][layers[1]], "\(name): the inputs differ, so do the outputs")
+        }
+        let net = try DarknetNetwork.load(cfgPath: Paths.model("classifier-mini.cfg"))
+        XCTAssertEqual(try DarknetRunner(network: net, weights: DarknetWeights.generated(for: net) { _, _, _ in 0.1 }).forward(batch: []).count, 0)
+    }
+
     func testRouteGroupsAndConnectedByHand() throws {
         let cfg = """
             [net]
@@ -76,5 +105,6 @@ final class RunnerTests: XCTestCase {
         let net = try DarknetNetwork.load(cfgPath: Paths.model("classifier-mini.cfg"))
         let runner = try DarknetRunner(network: net, weights: DarknetWeights.generated(for: net) { _, _, _ in 0.1 })
         XCTAssertThrowsError(try runner.forward([1, 2, 3]))
+        XCTAssertThrowsError(try runner.forward(batch: [[Float](repeating: 0, count: net.input.count), [1, 2, 3]]))
     }
 }

@@ -17,17 +17,31 @@ public final class ClassifierTeacher: ObjectDetector {
 
     public func detect(_ frame: Frame) throws -> [DetectionBox] {
         var boxes = try base.detect(frame)
-        for i in boxes.indices { boxes[i].classProbabilities += try features(of: boxes[i], in: frame) }
+        var start = 0
+        while start < boxes.count {
+            let end = min(start + batchSize, boxes.count)
+            let outputs = try features(of: Array(boxes[start..<end]), in: frame)
+            for i in start..<end { boxes[i].classProbabilities += outputs[i - start] }
+            start = end
+        }
         return boxes
     }
 
-    /// The classifier's output for one box of a frame (the box is clipped to the frame).
-    public func features(of box: DetectionBox, in frame: Frame) throws -> [Float] {
+    /// Boxes whose crops go through the classifier together (`DarknetRunner.forward(batch:)`, whose deep layers read
+    /// their weights once per batch): 32, or fewer when the network's largest layer output times the batch would
+    /// pass 8 M floats (32 MB), which bounds the memory for large classifier inputs.
+    public var batchSize: Int {
+        let largest = runner.network.layers.map(\.output.count).max() ?? 1
+        return max(1, min(32, (8 << 20) / max(largest, 1)))
+    }
+
+    /// The classifier's output for each box of a frame (each box clipped to the frame), in one batched pass.
+    public func features(of boxes: [DetectionBox], in frame: Frame) throws -> [[Float]] {
         let net = runner.network
-        let input = Preprocess.networkInput(Self.crop(box, of: frame), channels: net.input.c,
-                                            netW: net.input.w, netH: net.input.h, mode: .stretch)
-        let outputs = try runner.forward(input)
-        return outputs[net.layers.count - 1] ?? []
+        let inputs = boxes.map {
+            Preprocess.networkInput(Self.crop($0, of: frame), channels: net.input.c, netW: net.input.w, netH: net.input.h, mode: .stretch)
+        }
+        return try runner.forward(batch: inputs).map { $0[net.layers.count - 1] ?? [] }
     }
 
     /// The pixels of `box` (inclusive, clipped to the frame; at least one pixel) as a frame of their own.

@@ -50,10 +50,11 @@ enum Convolution {
         }
     }
 
-    // col: (c*size*size, rows*outW) for the output rows `outRows` (rows = outRows.count).
+    // col: (c*size*size, rows*outW) for the output rows `outRows` (rows = outRows.count), each row `rowStride` floats
+    // apart (default rows*outW; wider when several images' columns sit side by side, `ConvolutionPlan.forward(batch:)`).
     static func im2colRows(_ x: UnsafePointer<Float>, c: Int, h: Int, w: Int, size: Int, stride: Int, pad: Int,
-                           outRows: Range<Int>, outW: Int, col: UnsafeMutablePointer<Float>) {
-        let n = outRows.count * outW
+                           outRows: Range<Int>, outW: Int, col: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
+        let n = rowStride ?? outRows.count * outW
         for ch in 0..<c {
             for ky in 0..<size {
                 for kx in 0..<size {

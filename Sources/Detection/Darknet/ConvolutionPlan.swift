@@ -26,10 +26,14 @@ final class ConvolutionPlan {
 
     /// Floats of an im2col band (see `im2colInBands`).
     let bandFloats: Int
+    /// Floats of the column matrix `forward(batch:)` builds at most (16 MB by default); more inputs run in chunks.
+    let batchColumnFloats: Int
 
-    init(spec: ConvolutionalSpec, input: TensorShape, output: TensorShape, weights w: LayerWeights, bandFloats: Int = 64 * 1024) {
+    init(spec: ConvolutionalSpec, input: TensorShape, output: TensorShape, weights w: LayerWeights, bandFloats: Int = 64 * 1024,
+         batchColumnFloats: Int = 4 << 20) {
         self.spec = spec
         self.bandFloats = bandFloats
+        self.batchColumnFloats = batchColumnFloats
         inShape = input
         outShape = output
         let filters = spec.filters, perFilter = w.weights.count / max(filters, 1)
@@ -151,6 +155,63 @@ final class ConvolutionPlan {
                 }
             }
         }
+    }
+
+    /// Output planes smaller than this (in pixels, below 8 x 8) run batched in `DarknetRunner.forward(batch:)`: per
+    /// input, their GEMM does a few multiplications per weight read (yolov3-tiny's layer 12 on a 64 x 64 crop: 18.9 MB
+    /// of weights for a 2 x 2 plane), so reading the weights dominates. Larger planes keep their per-input Winograd,
+    /// which does 2.25 times fewer multiplications than the batched im2col (`ssmtl bench darknet`: 256 made
+    /// yolov3-tiny at 416 x 416 slower, its 13 x 13 layers being bound by arithmetic, not by weight reads).
+    static let batchedPlaneLimit = 64
+
+    /// Whether `forward(batch:)` pays off: a small output plane, one group (grouped convolutions run per input).
+    var batchesWell: Bool { spec.groups == 1 && outShape.h * outShape.w < Self.batchedPlaneLimit }
+
+    // inputs: each (c, h, w); returns each (filters, outH, outW). One im2col + GEMM over all inputs' columns side
+    // by side (col: (c*size*size, count*outH*outW), image i's columns at i*outH*outW), so the weights are read once
+    // per chunk instead of once per input. Same sums as `forward(input:output:)`'s im2col path; rounding may differ
+    // from its Winograd path by a few float steps.
+    func forward(batch inputs: [[Float]]) -> [[Float]] {
+        let k = inShape.c * spec.size * spec.size, plane = outShape.h * outShape.w, filters = spec.filters
+        let chunk = max(1, min(inputs.count, batchColumnFloats / max(k * plane, 1)))
+        var col = [Float](repeating: 0, count: k * chunk * plane)
+        var product = [Float](repeating: 0, count: filters * chunk * plane)
+        var results: [[Float]] = []
+        results.reserveCapacity(inputs.count)
+        var start = 0
+        while start < inputs.count {
+            let count = min(chunk, inputs.count - start), columns = count * plane
+            col.withUnsafeMutableBufferPointer { cb in
+                for i in 0..<count {
+                    inputs[start + i].withUnsafeBufferPointer { xb in
+                        Convolution.im2colRows(xb.baseAddress!, c: inShape.c, h: inShape.h, w: inShape.w, size: spec.size,
+                                               stride: spec.stride, pad: spec.padding, outRows: 0..<outShape.h, outW: outShape.w,
+                                               col: cb.baseAddress! + i * plane, rowStride: columns)
+                    }
+                }
+                weights.withUnsafeBufferPointer { wb in
+                    product.withUnsafeMutableBufferPointer { pb in
+                        // product (filters, columns) = W (filters, k) . col (k, columns)
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(filters), Int32(columns), Int32(k),
+                                    1, wb.baseAddress!, Int32(k), cb.baseAddress!, Int32(columns), 0, pb.baseAddress!, Int32(columns))
+                    }
+                }
+            }
+            for i in 0..<count {
+                var out = [Float](repeating: 0, count: filters * plane)
+                out.withUnsafeMutableBufferPointer { ob in
+                    product.withUnsafeBufferPointer { pb in
+                        for f in 0..<filters {
+                            (ob.baseAddress! + f * plane).update(from: pb.baseAddress! + f * columns + i * plane, count: plane)
+                        }
+                    }
+                    epilogue(ob.baseAddress!, plane: plane)
+                }
+                results.append(out)
+            }
+            start += count
+        }
+        return results
     }
 
     /// out = activation(out + shift) per filter, one pass.

@@ -1,6 +1,6 @@
 import Dispatch
 
-/// Runs a Darknet network forward (inference, batch 1) on a CHW float input.
+/// Runs a Darknet network forward (inference) on CHW float inputs, one at a time or a batch of them.
 /// Layer outputs are freed as soon as no later layer reads them (memory stays bounded for yolov3).
 public final class DarknetRunner {
     public let network: DarknetNetwork
@@ -45,6 +45,9 @@ public final class DarknetRunner {
         return kernels
     }
 
+    /// The convolutions `forward(batch:)` runs as one GEMM over the batch (small output planes), by layer index.
+    public var batchedConvolutions: [Int] { plans.indices.filter { plans[$0]?.batchesWell == true } }
+
     public convenience init(cfgPath: String, weightsPath: String) throws {
         let network = try DarknetNetwork.load(cfgPath: cfgPath)
         try self.init(network: network, weights: try DarknetWeights.load(path: weightsPath, network: network))
@@ -57,29 +60,48 @@ public final class DarknetRunner {
     /// (`YoloDetector.detect(frames:)`). Without `profiling`, concurrent calls are safe: the plans are read-only
     /// and every buffer belongs to the call.
     public func forward(_ input: [Float], keep: Set<Int> = []) throws -> [Int: [Float]] {
-        guard input.count == network.input.count else {
+        try forward(batch: [input], keep: keep)[0]
+    }
+
+    /// Forward passes of several inputs at once (the objects of a frame, `ClassifierTeacher`): for each input, what
+    /// `forward` returns for it, to rounding. A convolution whose output plane is small (`ConvolutionPlan.batchesWell`:
+    /// the deep layers of a small input) runs as one GEMM over all the inputs, so its weights are read once for the
+    /// batch instead of once per input; the other layers run input by input. Memory: every input's live layer
+    /// outputs at once, so callers pass a bounded number of inputs.
+    public func forward(batch inputs: [[Float]], keep: Set<Int> = []) throws -> [[Int: [Float]]] {
+        for input in inputs where input.count != network.input.count {
             throw DarknetError(network.file, "input has \(input.count) floats, the network takes \(network.input) = \(network.input.count)")
         }
+        guard !inputs.isEmpty else { return [] }
         let lastIndex = network.layers.count - 1
         var keepAll = keep
         keepAll.insert(lastIndex)
         for i in network.yoloLayers { keepAll.insert(i) }
-        var outputs = [[Float]?](repeating: nil, count: network.layers.count)
-        var previous = input
+        var outputs = [[[Float]?]](repeating: [[Float]?](repeating: nil, count: network.layers.count), count: inputs.count)
+        var previous = inputs
         for layer in network.layers {
             let t0 = profiling ? DispatchTime.now().uptimeNanoseconds : 0
-            let out = run(layer, previous, outputs)
-            if profiling { secondsByKind[layer.kind.name, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
-            outputs[layer.index] = out
-            // Free what nobody reads any more.
-            for j in 0...layer.index where outputs[j] != nil && lastUse[j] <= layer.index && !keepAll.contains(j) && j != layer.index {
-                outputs[j] = nil
+            let outs: [[Float]]
+            if inputs.count > 1, !useReferenceKernels, let plan = plans[layer.index], plan.batchesWell {
+                outs = plan.forward(batch: previous)
+            } else {
+                outs = previous.indices.map { run(layer, previous[$0], outputs[$0]) }
             }
-            previous = out
+            if profiling { secondsByKind[layer.kind.name, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
+            for i in outputs.indices {
+                outputs[i][layer.index] = outs[i]
+                // Free what nobody reads any more.
+                for j in 0..<layer.index where outputs[i][j] != nil && lastUse[j] <= layer.index && !keepAll.contains(j) {
+                    outputs[i][j] = nil
+                }
+            }
+            previous = outs
         }
-        var result: [Int: [Float]] = [:]
-        for i in keepAll { if let o = outputs[i] { result[i] = o } }
-        return result
+        return outputs.map { layerOutputs in
+            var result: [Int: [Float]] = [:]
+            for i in keepAll { if let o = layerOutputs[i] { result[i] = o } }
+            return result
+        }
     }
 
     private func run(_ layer: NetworkLayer, _ x: [Float], _ outputs: [[Float]?]) -> [Float] {

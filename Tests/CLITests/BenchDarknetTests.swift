@@ -1,0 +1,40 @@
+import Foundation
+import XCTest
+import TestScratch
+
+/// `ssmtl bench darknet`: both paths run and agree, and a bad network file is a one-line error.
+final class BenchDarknetTests: XCTestCase {
+    func testReportsBothPathsAndTheirAgreement() throws {
+        // yolov3-tiny-mini (96 x 96) has 3 x 3 and 6 x 6 layers, which run batched.
+        let cfg = CLI.packageRoot.appendingPathComponent("Models/yolov3-tiny-mini.cfg").path
+        let r = try CLI.run(["bench", "darknet", "--cfg", cfg, "--batch", "3", "--iterations", "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.first?.contains("batch=3") == true, r.stdout)
+        let batched = try XCTUnwrap(lines.first?.firstMatch(of: #/batched_convolutions=(\d+)/#)?.1)
+        XCTAssertGreaterThan(Int(batched) ?? 0, 0, r.stdout)
+        let agreement = try XCTUnwrap(r.stdout.firstMatch(of: #/on input 0: ([0-9.e+-]+)/#)?.1)
+        XCTAssertLessThan(Double(agreement) ?? .infinity, 1e-4, r.stdout)
+        let last = try XCTUnwrap(lines.last?.firstMatch(of: #/single_inputs_per_s=([0-9.]+) batched_inputs_per_s=([0-9.]+) ratio=([0-9.]+)/#))
+        XCTAssertGreaterThan(Double(last.1) ?? 0, 0)
+        XCTAssertGreaterThan(Double(last.2) ?? 0, 0)
+    }
+
+    func testMissingOrDamagedNetworkIsAOneLineError() throws {
+        let scratch = try makeScratchFolder("ssmtl-bench-darknet")
+        let missing = scratch + "/none.cfg"
+        var r = try CLI.run(["bench", "darknet", "--cfg", missing])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("none.cfg"), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        // Weights of another network: too few floats.
+        let cfg = CLI.packageRoot.appendingPathComponent("Models/classifier-mini.cfg").path
+        let weights = scratch + "/short.weights"
+        try Data(count: 64).write(to: URL(fileURLWithPath: weights))
+        r = try CLI.run(["bench", "darknet", "--cfg", cfg, "--weights", weights])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("short.weights"), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertEqual(try CLI.run(["bench", "darknet", "--cfg", cfg, "--batch", "0"]).status, 64)
+    }
+}
