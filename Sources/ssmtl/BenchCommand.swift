@@ -109,6 +109,11 @@ struct BenchDarknet: ParsableCommand {
     func run() throws {
         let plan = Threads.configure(threads: threads, preferBLAS: true)
         let network = try DarknetNetwork.load(cfgPath: cfg)
+        // A batch holds every input's live layer outputs at once: keep it under 1 GB of floats.
+        let largest = max(network.input.count, network.layers.map(\.output.count).max() ?? 1)
+        guard batch * largest <= 1 << 28 else {
+            throw ValidationError("--batch \(batch) needs more than 1 GB for this network (its largest layer output is \(largest) floats); use at most \(max(1, (1 << 28) / largest))")
+        }
         var rng = RNG(seed: seed)
         let loaded = try weights.map { try DarknetWeights.load(path: $0, network: network) }
             ?? DarknetWeights.generated(for: network) { _, _, _ in rng.uniform(-0.1, 0.1) }

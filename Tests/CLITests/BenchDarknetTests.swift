@@ -36,5 +36,10 @@ final class BenchDarknetTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("short.weights"), r.stderr)
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
         XCTAssertEqual(try CLI.run(["bench", "darknet", "--cfg", cfg, "--batch", "0"]).status, 64)
+        // yolov3 at 416 x 416: 1024 inputs would hold tens of gigabytes; refused before any work.
+        let big = try CLI.run(["bench", "darknet", "--cfg", CLI.packageRoot.appendingPathComponent("Models/yolov3.cfg").path, "--batch", "1024"])
+        XCTAssertEqual(big.status, 64, big.stderr)
+        XCTAssertTrue(big.stderr.contains("use at most"), big.stderr)
+        XCTAssertEqual(big.stderr.split(separator: "\n").count, 1, big.stderr)
     }
 }
