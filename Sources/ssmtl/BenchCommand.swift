@@ -110,7 +110,7 @@ struct BenchDarknet: ParsableCommand {
         let plan = Threads.configure(threads: threads, preferBLAS: true)
         let network = try DarknetNetwork.load(cfgPath: cfg)
         // A batch holds every input's live layer outputs at once: keep it under 1 GB of floats.
-        let largest = max(network.input.count, network.layers.map(\.output.count).max() ?? 1)
+        let largest = max(network.largestActivationCount, 1)
         guard batch * largest <= 1 << 28 else {
             throw ValidationError("--batch \(batch) needs more than 1 GB for this network (its largest layer output is \(largest) floats); use at most \(max(1, (1 << 28) / largest))")
         }

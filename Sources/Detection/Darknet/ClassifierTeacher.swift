@@ -13,6 +13,7 @@ public final class ClassifierTeacher: ObjectDetector {
     public init(base: ObjectDetector, runner: DarknetRunner) {
         self.base = base
         self.runner = runner
+        batchSize = max(1, min(32, (8 << 20) / max(runner.network.largestActivationCount, 1)))
     }
 
     public func detect(_ frame: Frame) throws -> [DetectionBox] {
@@ -28,12 +29,9 @@ public final class ClassifierTeacher: ObjectDetector {
     }
 
     /// Boxes whose crops go through the classifier together (`DarknetRunner.forward(batch:)`, whose deep layers read
-    /// their weights once per batch): 32, or fewer when the network's largest layer output times the batch would
-    /// pass 8 M floats (32 MB), which bounds the memory for large classifier inputs.
-    public var batchSize: Int {
-        let largest = runner.network.layers.map(\.output.count).max() ?? 1
-        return max(1, min(32, (8 << 20) / max(largest, 1)))
-    }
+    /// their weights once per batch): 32, or fewer when the network's largest activation times the batch would pass
+    /// 8 M floats (32 MB), which bounds the memory for large classifier inputs.
+    public let batchSize: Int
 
     /// The classifier's output for each box of a frame (each box clipped to the frame), in one batched pass.
     public func features(of boxes: [DetectionBox], in frame: Frame) throws -> [[Float]] {
