@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Planted AUC by kind of stretch: for each run folder (RUN/planted from Scripts/planted_criterion.sh), the frame AUC
-of each score column when the anomalous frames are those of one kind only (speed, reverse, paste) against all
-normal frames of the same planted videos. Pure Python (no NumPy): AUC by ranks with ties averaged.
+of each score column when the anomalous frames are those of one kind only (speed, reverse, paste, and ridden when
+the copies were planted with vehicle photographs) against all normal frames of the same planted videos. A RUN may also
+name the planted folder itself (RUN/planted-objects of `PLANT_OBJECTS=DIR Scripts/planted_criterion.sh`). Pure Python (no NumPy): AUC by ranks with ties averaged.
 
     python3 Scripts/planted_kinds.py [--regions] RUN...
 
@@ -12,7 +13,7 @@ region predictions and ground-truth tracks), so false regions are counted over t
 import csv, json, os, shutil, subprocess, sys, tempfile
 from collections import defaultdict
 
-KINDS = ["speed", "reverse", "paste"]
+KINDS = ["speed", "reverse", "paste", "ridden"]
 
 def auc(pos, neg):
     values = sorted([(v, 1) for v in pos] + [(v, 0) for v in neg])
@@ -30,7 +31,7 @@ def auc(pos, neg):
 
 def main(runs, regions=False):
     for run in runs:
-        planted = os.path.join(run, "planted")
+        planted = run if os.path.isdir(os.path.join(run, "scores")) else os.path.join(run, "planted")
         frames = os.path.join(planted, "frames")
         videos = sorted(os.listdir(frames))
         # Every score column the CSVs hold (score, then the model's heads), whatever the model scores.

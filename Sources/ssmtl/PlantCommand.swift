@@ -11,8 +11,9 @@ struct Plant: ParsableCommand {
             OUT/gt/<video>-p<k>.txt (one 0/1 label per frame), OUT/gt/tracks/<video>-p<k>.txt (anomaly tracks) and \
             OUT/plan.csv (every stretch). Stretches of 16 frames, 12-36 normal frames apart, take turns among three \
             kinds: speed (the region around one moving object shows every third frame), reverse (it plays backwards) \
-            and paste (an object cut from a donor video moves across the frame at 1.2-2 times the usual object height). \
-            Objects are found by the motion detector with its default settings. The same seed and inputs give the same \
+            and paste (an object cut from a donor video moves across the frame at 1.2-2 times the usual object height), \
+            and a fourth with --objects: ridden (one of the video's own moving objects, followed by its boxes, gets a \
+            vehicle photograph 0.6 times its height over its lower part). Objects are found by the motion detector with its default settings. The same seed and inputs give the same \
             files. Give it videos the model did not train on (train's validation videos), then:
               ssmtl score OUT/frames --model M --out S && ssmtl eval --scores S --gt OUT/gt --dataset generic
             The micro AUC is the planted AUC, a label-free measure of the model (docs/experiments.md); eval's \
@@ -27,6 +28,9 @@ struct Plant: ParsableCommand {
 
     @Option(parsing: .upToNextOption, help: "Videos whose objects are pasted (another scene makes the pasted objects look foreign). Default: the inputs.")
     var donors: [String] = []
+
+    @Option(help: ArgumentHelp("Folder of vehicle photographs (NAME.png with its opacity in NAME.mask.png), planted as the ridden kind; Scripts/fetch_plant_objects.sh writes one. Default: no ridden kind.", valueName: "dir"))
+    var objects: String?
 
     @Option(help: "Planted copies of each video, each with other stretches.")
     var variants = 4
@@ -52,6 +56,7 @@ struct Plant: ParsableCommand {
         options.variants = variants
         options.seed = seed
         options.maxFrames = maxFrames
+        if let objects { options.objects = try PlantedObjects.load(folder: objects) }
         let summary = try PlantRun.run(targets: targets, donors: donorVideos, out: out, options: options) {
             Terminal.note($0, quiet: quiet)
         }

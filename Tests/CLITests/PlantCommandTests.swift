@@ -34,6 +34,10 @@ final class PlantCommandTests: XCTestCase {
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.stderr.contains("nowhere"), missing.stderr)
         XCTAssertEqual(try CLI.run(["plant"] + held + ["--out", scratch + "/y", "--variants", "0"]).status, 64)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/x") || FileManager.default.fileExists(atPath: scratch + "/y"))
+        let noObjects = try CLI.run(["plant"] + held + ["--out", scratch + "/z", "--objects", scratch + "/no-objects"])
+        XCTAssertNotEqual(noObjects.status, 0)
+        XCTAssertEqual(noObjects.stderrLines.count, 1, noObjects.stderr)
+        XCTAssertTrue(noObjects.stderr.contains("no-objects: is not a folder"), noObjects.stderr)
+        for name in ["x", "y", "z"] { XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/" + name), name) }
     }
 }

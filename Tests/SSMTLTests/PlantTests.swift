@@ -199,4 +199,188 @@ final class PlantTests: XCTestCase {
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch), ["in"])
     }
+
+    // MARK: vehicle photographs on walkers (the ridden kind)
+
+    /// A folder with one 12 x 8 photograph whose mask covers an 8 x 4 rectangle: opaque, except its left column at
+    /// half opacity. The photograph is red with green rising to the right, so a mirror image shows.
+    private func objectFolder(in scratch: String) throws -> String {
+        let folder = scratch + "/objects"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var photo = [UInt8](repeating: 0, count: 12 * 8 * 3), mask = [UInt8](repeating: 0, count: 12 * 8)
+        for y in 2..<6 {
+            for x in 2..<10 {
+                let p = y * 12 + x
+                photo[3 * p] = 200; photo[3 * p + 1] = UInt8(10 * x); photo[3 * p + 2] = 40
+                mask[p] = x == 2 ? 128 : 255
+            }
+        }
+        try ImageFile.write(Frame(width: 12, height: 8, layout: .rgb24, pixels: photo), to: folder + "/thing.png")
+        try ImageFile.write(Frame(width: 12, height: 8, layout: .gray8, pixels: mask), to: folder + "/thing.mask.png")
+        return folder
+    }
+
+    func testAPhotographIsCutToItsMaskAndAlsoUsedMirrored() throws {
+        let objects = try PlantedObjects.load(folder: try objectFolder(in: try makeScratchFolder("plant-objects")))
+        XCTAssertEqual(objects.map(\.name), ["thing", "thing (mirrored)"])
+        let cut = objects[0].sprite, mirror = objects[1].sprite
+        XCTAssertEqual([cut.width, cut.height, mirror.width, mirror.height], [8, 4, 8, 4], "cut to the mask's bounding box")
+        XCTAssertEqual(cut.alpha[0], 128.0 / 255, accuracy: 1e-6)
+        XCTAssertEqual(cut.alpha[1], 1)
+        XCTAssertEqual(Array(cut.rgb[0..<3]), [200, 20, 40], "the photograph's pixel at (2, 2)")
+        XCTAssertEqual(mirror.alpha[7], 128.0 / 255, accuracy: 1e-6, "the half-opaque column is on the right when mirrored")
+        XCTAssertEqual(Array(mirror.rgb[0..<3]), [200, 90, 40], "the mirror starts with the photograph's right column")
+        let grey = PlantedObjects.grey(cut)
+        let luma: UInt8 = 76   // (299 · 200 + 587 · 20 + 114 · 40 + 500) / 1000
+        XCTAssertEqual(Array(grey.rgb[0..<3]), [luma, luma, luma])
+        XCTAssertEqual(grey.alpha, cut.alpha)
+    }
+
+    func testPhotographFoldersWithoutTheirMaskOrOfAnotherSizeAreErrors() throws {
+        let scratch = try makeScratchFolder("plant-objects-bad")
+        let folder = try objectFolder(in: scratch)
+        func error(_ body: () throws -> Void) -> String {
+            do { try body(); return "" } catch { return "\(error)" }
+        }
+        try ImageFile.write(Frame(width: 4, height: 4, layout: .gray8, pixels: [UInt8](repeating: 255, count: 16)), to: folder + "/thing.mask.png")
+        XCTAssertTrue(error { _ = try PlantedObjects.load(folder: folder) }.contains("thing.mask.png: is 4x4, its photograph 12x8"))
+        try ImageFile.write(Frame(width: 12, height: 8, layout: .gray8, pixels: [UInt8](repeating: 0, count: 96)), to: folder + "/thing.mask.png")
+        XCTAssertTrue(error { _ = try PlantedObjects.load(folder: folder) }.contains("transparent everywhere"))
+        try FileManager.default.removeItem(atPath: folder + "/thing.mask.png")
+        XCTAssertTrue(error { _ = try PlantedObjects.load(folder: folder) }.contains("thing.mask.png: is missing"))
+        try FileManager.default.removeItem(atPath: folder + "/thing.png")
+        XCTAssertTrue(error { _ = try PlantedObjects.load(folder: folder) }.contains("holds no photograph"))
+        XCTAssertTrue(error { _ = try PlantedObjects.load(folder: scratch + "/nowhere") }.contains("nowhere: is not a folder"))
+    }
+
+    func testTheFittedLineIsExactOnALineAndTheLeastSquaresOneOtherwise() {
+        let line = PlantPlanner.fittedLine((0..<16).map { 7.0 + 1.5 * Double($0) })
+        XCTAssertEqual(line.intercept, 7, accuracy: 1e-12)
+        XCTAssertEqual(line.slope, 1.5, accuracy: 1e-12)
+        // 0, 2, 1, 3: slope = Σ(k − 1.5)(v − 1.5) / Σ(k − 1.5)² = 3.5 / 5 = 0.8, intercept 1.5 − 0.8 · 1.5 = 0.3.
+        let noisy = PlantPlanner.fittedLine([0, 2, 1, 3])
+        XCTAssertEqual(noisy.slope, 0.8, accuracy: 1e-12)
+        XCTAssertEqual(noisy.intercept, 0.3, accuracy: 1e-12)
+        XCTAssertEqual(PlantPlanner.fittedLine([4]).slope, 0, "one value: a flat line")
+    }
+
+    func testAnObjectIsFollowedByItsMostOverlappingBoxThroughShortGaps() {
+        let settings = PlantSettings()
+        func box(_ x: Int) -> PixelRect { PixelRect(x1: x, y1: 100, x2: x + 19, y2: 129) }
+        // Frames 0-9: the walker moves 2 px a frame; a far box and a small overlapping box are never chosen.
+        var boxes: [[PixelRect]] = (0..<10).map { f in [PixelRect(x1: 250, y1: 10, x2: 279, y2: 49), box(50 + 2 * f),
+                                                          PixelRect(x1: 50 + 2 * f, y1: 100, x2: 55 + 2 * f, y2: 105)] }
+        XCTAssertEqual(PlantPlanner.follow(box(50), from: 0, length: 10, boxes: boxes, settings: settings), (0..<10).map { box(50 + 2 * $0) })
+        // Three frames without a box keep the last one; four end the attempt.
+        for f in 3...5 { boxes[f] = [] }
+        let throughGap = PlantPlanner.follow(box(50), from: 0, length: 10, boxes: boxes, settings: settings)
+        XCTAssertEqual(throughGap?[3...5].map(\.x1), [54, 54, 54], "the last box is kept")
+        XCTAssertEqual(throughGap?[6], box(62), "found again at IoU (20 − 8) · 30 / ((20 + 8) · 30) = 0.43")
+        boxes[6] = []
+        XCTAssertNil(PlantPlanner.follow(box(50), from: 0, length: 10, boxes: boxes, settings: settings))
+        // A box that overlaps too little (IoU below 0.3) is not the same object.
+        let jump = [[box(50)], [box(64)]]
+        XCTAssertEqual(PlantPlanner.follow(box(50), from: 0, length: 2, boxes: jump, settings: settings)?[1], box(50),
+                       "IoU 6 · 30 / (34 · 30) = 0.18: a gap")
+    }
+
+    func testRiddenStretchesTakeTheirTurnAndTheVehicleRidesOnTheWalkersBottomCentre() {
+        let objects = [(width: 30, height: 20), (width: 30, height: 20)]
+        var seen = 0
+        for variant in 0..<4 {
+            var rng = PlantPlanner.rng(seed: 1, video: "09", variant: variant)
+            let plan = PlantPlanner.plan(target: target(), donors: donors, objects: objects, variant: variant, rng: &rng)
+            XCTAssertEqual(plan.first?.kind, PlantedKind.allCases[variant % 4], "variant k starts with kind k mod 4")
+            for (s, stretch) in plan.enumerated() {
+                XCTAssertEqual(stretch.kind, PlantedKind.allCases[(variant + s) % 4], "four kinds take turns")
+                guard stretch.kind == .ridden else { XCTAssertNil(stretch.object); continue }
+                seen += 1
+                XCTAssertTrue((0..<2).contains(stretch.object!))
+                // The target's box is 20 x 30 and moves 1 px a frame: height 0.6 · 30 = 18, width 1.5 · 18 = 27.
+                XCTAssertEqual([stretch.pasteWidth, stretch.pasteHeight], [27, 18])
+                XCTAssertEqual(stretch.followed, stretch.frames.map { target().boxes[$0][0] })
+                XCTAssertEqual(stretch.region, stretch.followed[0])
+                for f in stretch.frames {
+                    let walker = target().boxes[f][0], vehicle = stretch.vehicleRect(at: f)
+                    XCTAssertEqual(vehicle.y2, walker.y2, "the vehicle's bottom on the walker's")
+                    XCTAssertEqual(Double(vehicle.x1 + vehicle.x2) / 2, Double(walker.x1 + walker.x2) / 2, accuracy: 1,
+                                   "the vehicle's centre on the walker's")
+                    XCTAssertEqual(stretch.anomalyRect(at: f, frameWidth: 320, frameHeight: 240),
+                                   PixelRect(x1: min(walker.x1, vehicle.x1), y1: walker.y1, x2: max(walker.x2, vehicle.x2), y2: walker.y2),
+                                   "the track holds the walker and the vehicle")
+                }
+            }
+        }
+        XCTAssertGreaterThanOrEqual(seen, 4)
+        // Without photographs the plan is the three-kind plan, as before the ridden kind existed.
+        var a = PlantPlanner.rng(seed: 1, video: "09", variant: 3), b = a
+        XCTAssertEqual(PlantPlanner.plan(target: target(), donors: donors, objects: [], variant: 3, rng: &a),
+                       PlantPlanner.plan(target: target(), donors: donors, variant: 3, rng: &b))
+        XCTAssertEqual(PlantPlanner.plan(target: target(), donors: donors, variant: 3, rng: &b).first?.kind, .speed)
+    }
+
+    func testAVehiclePartlyOutsideTheFrameIsDrawnWhereItIsInsideAndNothingWhollyOutside() {
+        let sprite = Sprite(width: 2, height: 2, rgb: [UInt8](repeating: 250, count: 12), alpha: [1, 1, 1, 1])
+        var frame = flat(0)
+        PlantedRendering.paste(sprite, into: &frame, at: PixelRect(x1: 17, y1: 8, x2: 22, y2: 12))
+        XCTAssertEqual(frame.pixels[3 * (9 * 20 + 19)], 250, "the part inside is drawn")
+        XCTAssertEqual(frame.pixels[3 * (7 * 20 + 19)], 0)
+        var untouched = flat(0)
+        PlantedRendering.paste(sprite, into: &untouched, at: PixelRect(x1: 25, y1: 12, x2: 30, y2: 16))
+        XCTAssertEqual(untouched.pixels, flat(0).pixels)
+    }
+
+    func testPlantedVehiclesAppearOnWalkersAndInThePlanGreyOnGreyVideo() throws {
+        let scratch = try makeScratchFolder("plant-with-objects")
+        let colour = try TinyScene.makeVideos(in: scratch + "/in", count: 1, frames: 80)[0]
+        // The same video in grey levels.
+        let greyFolder = scratch + "/in/grey"
+        try FileManager.default.createDirectory(atPath: greyFolder, withIntermediateDirectories: true)
+        let reader = try FrameReader(path: colour)
+        var f = 0
+        while let frame = try reader.next() {
+            let grey = frame.grayscale()
+            try ImageFile.write(Frame(width: grey.width, height: grey.height, layout: .rgb24, pixels: grey.pixels.flatMap { [$0, $0, $0] }),
+                                to: greyFolder + String(format: "/%04d.png", f))
+            f += 1
+        }
+        var options = PlantRun.Options()
+        options.variants = 4
+        options.objects = try PlantedObjects.load(folder: try objectFolder(in: scratch))
+        let out = scratch + "/out"
+        let summary = try PlantRun.run(targets: try discoverVideos([colour, greyFolder]), donors: nil, out: out, options: options)
+        XCTAssertGreaterThan(summary.stretches[.ridden] ?? 0, 0)
+        let rows = try String(contentsOfFile: out + "/plan.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let riddenRows = rows.filter { $0[2] == "ridden" }
+        XCTAssertEqual(riddenRows.count, summary.stretches[.ridden])
+        XCTAssertTrue(riddenRows.allSatisfy { $0[9] == "thing" || $0[9] == "thing (mirrored)" }, "\(riddenRows)")
+        XCTAssertTrue(riddenRows.contains { $0[0].hasPrefix("grey") } && riddenRows.contains { $0[0].hasPrefix("video0") },
+                      "both videos hold a ridden stretch: \(riddenRows)")
+        // In each ridden stretch the photograph's red shows on colour video, inside the stretch's track box, and only
+        // grey pixels on grey video.
+        for row in riddenRows {
+            let video = String(row[0]), start = Int(row[3])!
+            let frame = try ImageFile.read(path: out + "/frames/\(video)/" + String(format: "%06d.png", start + 8))
+            let track = try String(contentsOfFile: out + "/gt/tracks/\(video).txt", encoding: .utf8).split(separator: "\n")
+                .map { $0.split(separator: ",").map { Int($0)! } }.first { $0[1] == start + 8 }!
+            var reddish = 0, reddishOutside = 0, coloured = 0
+            for y in 0..<frame.height {
+                for x in 0..<frame.width {
+                    let p = y * frame.width + x
+                    let r = Int(frame.pixels[3 * p]), g = Int(frame.pixels[3 * p + 1]), b = Int(frame.pixels[3 * p + 2])
+                    if r > g + 60 {
+                        reddish += 1
+                        if x < track[2] || x > track[4] || y < track[3] || y > track[5] { reddishOutside += 1 }
+                    }
+                    if r != g || r != b { coloured += 1 }
+                }
+            }
+            if video.hasPrefix("grey") {
+                XCTAssertEqual(coloured, 0, "\(video): grey video stays grey")
+            } else {
+                XCTAssertGreaterThan(reddish, 10, "\(video): the photograph is pasted")
+                XCTAssertEqual(reddishOutside, 0, "\(video): the vehicle lies inside the anomaly track")
+            }
+        }
+    }
 }

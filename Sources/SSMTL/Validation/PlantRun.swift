@@ -10,7 +10,8 @@ import VideoIO
 ///     OUT/frames/<video>-p<k>/000000.png ...   planted copy k (1-based) of each video
 ///     OUT/gt/<video>-p<k>.txt                  one 0/1 label per frame
 ///     OUT/gt/tracks/<video>-p<k>.txt           track_id,frame_idx,x_min,y_min,x_max,y_max (one track per stretch)
-///     OUT/plan.csv                             every stretch: kind, frames, region, donor
+///     OUT/plan.csv                             every stretch: kind, frames, region, donor (video and frame, or
+///                                              the vehicle photograph's name and 0)
 ///
 /// Everything is written into a sibling folder `OUT.partial-<pid>` and renamed to OUT at the end: OUT appears whole
 /// or not at all. A plant stopped by a signal leaves that folder behind (signals only unlink files); the next plant
@@ -23,6 +24,8 @@ public enum PlantRun {
         public var seed: UInt64 = 1
         /// Frames read from each target video (and each donor).
         public var maxFrames = 900
+        /// Vehicle photographs (`PlantedObjects.load`); none leaves the ridden kind out.
+        public var objects: [PlantedObjects.Object] = []
         public init() {}
     }
 
@@ -36,6 +39,8 @@ public enum PlantRun {
         var target: PlantTarget
         /// Grey median background (frame-sized).
         var background: [UInt8]
+        /// Every pixel of the frames read has equal red, green and blue (grey footage stored as colour).
+        var isGrey = true
     }
 
     public static func run(targets: [VideoSource], donors donorVideos: [VideoSource]?, out: String, options: Options,
@@ -83,17 +88,22 @@ public enum PlantRun {
             throw PlantError(donorSources.map(\.path).joined(separator: ", "), "no object whole enough to paste was found in the donor videos")
         }
 
+        let objectSizes = options.objects.map { (width: $0.sprite.width, height: $0.sprite.height) }
         var summary = Summary()
         var plan = "video,stretch,kind,start,length,x_min,y_min,x_max,y_max,donor_video,donor_frame\n"
         for video in targets {
-            let target = try analysis(video).target
+            let analysed = try analysis(video)
+            let target = analysed.target
+            // A photograph takes the footage's colours: grey on grey video, where colour alone would give it away.
+            let objectSprites = options.objects.map { analysed.isGrey ? PlantedObjects.grey($0.sprite) : $0.sprite }
             guard target.frameCount >= settings.firstStart + settings.length else {
                 throw PlantError(video.path, "has \(target.frameCount) frames; planting needs at least \(settings.firstStart + settings.length)")
             }
             if !donorSources.contains(video) { analyses[video.path] = nil }   // not needed again
             let plans = (1...options.variants).map { variant in
                 var rng = PlantPlanner.rng(seed: options.seed, video: video.name, variant: variant)
-                return PlantPlanner.plan(target: target, donors: donorObjects, variant: variant - 1, settings: settings, rng: &rng)
+                return PlantPlanner.plan(target: target, donors: donorObjects, objects: objectSizes, variant: variant - 1,
+                                         settings: settings, rng: &rng)
             }
             // Every variant's pasted objects, cut in one pass over each donor (stretch k of variant v is entry
             // offsets[v] + k).
@@ -105,7 +115,7 @@ public enum PlantRun {
                 let name = "\(video.name)-p\(variant)"
                 progress("plant: writing \(name) (\(stretches.count) stretches)")
                 try render(video, target: target, stretches: stretches, sprites: allSprites, firstSprite: offsets[v],
-                           to: root + "/frames/" + name, feather: settings.feather)
+                           objects: objectSprites, to: root + "/frames/" + name, feather: settings.feather)
                 var labels = [UInt8](repeating: 0, count: target.frameCount)
                 var tracks = ""
                 for (s, stretch) in stretches.enumerated() {
@@ -116,7 +126,8 @@ public enum PlantRun {
                         tracks += "\(s),\(f),\(r.x1),\(r.y1),\(r.x2),\(r.y2)\n"
                     }
                     let r = stretch.region
-                    let donor = stretch.donor.map { "\(donorSources[$0.donor].name),\($0.frame)" } ?? ","
+                    let donor = stretch.donor.map { "\(donorSources[$0.donor].name),\($0.frame)" }
+                        ?? stretch.object.map { "\(csvField(options.objects[$0].name)),0" } ?? ","
                     plan += "\(name),\(s),\(stretch.kind.rawValue),\(stretch.start),\(stretch.length),\(r.x1),\(r.y1),\(r.x2),\(r.y2),\(donor)\n"
                 }
                 try writeFileAtomically(Data(labels.map { $0 == 1 ? "1" : "0" }.joined(separator: "\n").utf8 + [10]),
@@ -145,7 +156,9 @@ public enum PlantRun {
         detector.prime(background: background.pixels, width: background.width, height: background.height)
         let reader = try FrameReader(path: video.path)
         var boxes: [[PixelRect]] = []
+        var isGrey = true
         while boxes.count < maxFrames, let frame = try reader.next() {
+            if isGrey { isGrey = isGreyFrame(frame) }
             guard frame.width == background.width, frame.height == background.height else {
                 throw PlantError(video.path, "frame \(frame.index) is \(frame.width)x\(frame.height), the first frames \(background.width)x\(background.height)")
             }
@@ -153,7 +166,19 @@ public enum PlantRun {
                 .map { PixelRect(x1: $0.x1, y1: $0.y1, x2: $0.x2, y2: $0.y2) })
         }
         return Analysis(target: PlantTarget(frameCount: boxes.count, width: background.width, height: background.height, boxes: boxes),
-                        background: background.pixels)
+                        background: background.pixels, isGrey: isGrey)
+    }
+
+    /// Whether every pixel of a frame has equal red, green and blue.
+    static func isGreyFrame(_ frame: Frame) -> Bool {
+        guard frame.layout == .rgb24 else { return true }
+        let pixels = frame.pixels
+        var p = 0
+        while p + 2 < pixels.count {
+            if pixels[p] != pixels[p + 1] || pixels[p] != pixels[p + 2] { return false }
+            p += 3
+        }
+        return true
     }
 
     /// Donor objects: boxes of at least 12 pixels' height and 2 · minBoxArea, not touching the frame's edge (a cut
@@ -197,10 +222,15 @@ public enum PlantRun {
         return sprites
     }
 
-    /// Writes one planted copy: each frame as read, with the stretch active at it drawn over it. Stretch k pastes
-    /// `sprites[firstSprite + k]`.
+    /// A plan.csv field: quoted when it holds a comma or a quote.
+    private static func csvField(_ text: String) -> String {
+        text.contains(",") || text.contains("\"") ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+
+    /// Writes one planted copy: each frame as read, with the stretch active at it drawn over it. Paste stretch k
+    /// pastes `sprites[firstSprite + k]`, a ridden stretch its photograph `objects[stretch.object]`.
     private static func render(_ video: VideoSource, target: PlantTarget, stretches: [PlantedStretch], sprites: [Int: [Sprite]],
-                               firstSprite: Int, to folder: String, feather: Int) throws {
+                               firstSprite: Int, objects: [Sprite], to folder: String, feather: Int) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let frames = LookaheadFrames(reader: try FrameReader(path: video.path), limit: target.frameCount)
         var active = 0
@@ -215,6 +245,8 @@ public enum PlantRun {
                 case .paste:
                     let rect = stretch.pasteRect(at: f, frameWidth: target.width, frameHeight: target.height)
                     PlantedRendering.paste(sprites[firstSprite + active]![f - stretch.start], into: &frame, at: rect)
+                case .ridden:
+                    PlantedRendering.paste(objects[stretch.object!], into: &frame, at: stretch.vehicleRect(at: f))
                 }
             }
             try ImageFile.write(frame, to: folder + String(format: "/%06d.png", f))

@@ -50,6 +50,8 @@ public enum PlantedRendering {
     public static func paste(_ sprite: Sprite, into frame: inout Frame, at rect: PixelRect) {
         precondition(frame.layout == .rgb24)
         let sx = Double(sprite.width) / Double(rect.width), sy = Double(sprite.height) / Double(rect.height)
+        // A rect wholly outside the frame draws nothing.
+        guard max(0, rect.y1) <= min(frame.height - 1, rect.y2), max(0, rect.x1) <= min(frame.width - 1, rect.x2) else { return }
         for y in max(0, rect.y1)...min(frame.height - 1, rect.y2) {
             // Pixel centres map to pixel centres.
             let v = min(max((Double(y - rect.y1) + 0.5) * sy - 0.5, 0), Double(sprite.height - 1))
