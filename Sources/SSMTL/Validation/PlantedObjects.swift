@@ -4,7 +4,7 @@ import VideoIO
 /// The photographs the `ridden` kind of `ssmtl plant` pastes: vehicles of a class the scene's normal videos do not
 /// show. A folder holds pairs `NAME.png` (the photograph, any size) and `NAME.mask.png` (its opacity as grey levels,
 /// the same size; 0 transparent, 255 opaque). Each photograph is cut to its mask's bounding box and also used
-/// mirrored, so it moves left as well as right facing its way.
+/// mirrored (the planner picks one of them at random for each stretch).
 public enum PlantedObjects {
     public struct Object: Sendable {
         /// `NAME`, or `NAME (mirrored)`.
@@ -18,7 +18,7 @@ public enum PlantedObjects {
     public static func load(folder: String) throws -> [Object] {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
-            throw PlantError(folder, "is not a folder of object photographs")
+            throw PlantError(folder, "is not a folder of vehicle photographs")
         }
         let names = try FileManager.default.contentsOfDirectory(atPath: folder)
             .filter { $0.lowercased().hasSuffix(".png") && !$0.hasSuffix(maskSuffix) }.sorted()
