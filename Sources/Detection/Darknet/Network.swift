@@ -57,11 +57,11 @@ public struct DarknetNetwork: Sendable {
         }
     }
 
-    /// Floats the .weights file must hold after its header.
     /// Floats of the largest activation a forward pass holds: the input or a layer's output (what bounds a batch's
     /// memory, `DarknetRunner.forward(batch:)`).
     public var largestActivationCount: Int { max(input.count, layers.map(\.output.count).max() ?? 0) }
 
+    /// Floats the .weights file must hold after its header.
     public var parameterCount: Int { layers.reduce(0) { $0 + parameterCount(of: $1) } }
 
     /// darknet-style table: one line per layer with its shape change.

@@ -33,7 +33,7 @@ public enum BackgroundEstimate {
     }
 
     /// Whether every pixel of packed RGB values has R = G = B.
-    static func hasEqualChannels(_ rgb: [UInt8]) -> Bool {
+    public static func hasEqualChannels(_ rgb: [UInt8]) -> Bool {
         rgb.withUnsafeBufferPointer { p in
             var differs = false
             var i = 0

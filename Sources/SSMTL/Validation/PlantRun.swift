@@ -158,7 +158,7 @@ public enum PlantRun {
         var boxes: [[PixelRect]] = []
         var isGrey = true
         while boxes.count < maxFrames, let frame = try reader.next() {
-            if isGrey { isGrey = isGreyFrame(frame) }
+            if isGrey { isGrey = frame.layout != .rgb24 || BackgroundEstimate.hasEqualChannels(frame.pixels) }
             guard frame.width == background.width, frame.height == background.height else {
                 throw PlantError(video.path, "frame \(frame.index) is \(frame.width)x\(frame.height), the first frames \(background.width)x\(background.height)")
             }
@@ -167,18 +167,6 @@ public enum PlantRun {
         }
         return Analysis(target: PlantTarget(frameCount: boxes.count, width: background.width, height: background.height, boxes: boxes),
                         background: background.pixels, isGrey: isGrey)
-    }
-
-    /// Whether every pixel of a frame has equal red, green and blue.
-    static func isGreyFrame(_ frame: Frame) -> Bool {
-        guard frame.layout == .rgb24 else { return true }
-        let pixels = frame.pixels
-        var p = 0
-        while p + 2 < pixels.count {
-            if pixels[p] != pixels[p + 1] || pixels[p] != pixels[p + 2] { return false }
-            p += 3
-        }
-        return true
     }
 
     /// Donor objects: boxes of at least 12 pixels' height and 2 · minBoxArea, not touching the frame's edge (a cut
