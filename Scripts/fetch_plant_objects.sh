@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Writes the photographs the `object` kind of `ssmtl plant --objects DIR` pastes (docs/experiments.md, criterion
-# step 8): an object of a class the Ped2 and Avenue training videos do not show, cut out of its background.
+# Writes the vehicle photograph the `ridden` kind of `ssmtl plant --objects DIR` puts on walkers (docs/experiments.md,
+# criterion step 9; first written for step 8's `object` kind): a class the Ped2 and Avenue training videos do not
+# show, cut out of its background.
 #
 #   Scripts/fetch_plant_objects.sh DIR
 #
