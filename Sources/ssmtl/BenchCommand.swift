@@ -99,6 +99,7 @@ struct BenchDarknet: ParsableCommand {
     @Option(help: "Batches timed in each phase (one more runs first, untimed).") var iterations: Int = 5
     @Option(help: "Thread budget given to OpenBLAS (0 = all cores; `score` runs the teacher on one).") var threads: Int = 1
     @Option(help: "Random seed of the inputs (and of the weights when --weights is not given).") var seed: UInt64 = 0
+    @Flag(help: "Print the time each layer takes in the batched phase (seconds, share, kernel).") var profile = false
 
     func validate() throws {
         guard (1...1024).contains(batch) else { throw ValidationError("--batch must be in 1...1024") }
@@ -129,6 +130,18 @@ struct BenchDarknet: ParsableCommand {
         }
         let single = try inputsPerSecond { for input in inputs { _ = try runner.forward(input) } }
         let together = try inputsPerSecond { _ = try runner.forward(batch: inputs) }
+        if profile {
+            runner.profiling = true
+            for _ in 0..<iterations { _ = try runner.forward(batch: inputs) }
+            runner.profiling = false
+            let total = runner.secondsByLayer.values.reduce(0, +)
+            for layer in network.layers {
+                let seconds = runner.secondsByLayer[layer.index] ?? 0
+                let kernel = runner.convolutionKernels[layer.index].map { " \($0)" } ?? ""
+                print(String(format: "%3d %-14@ %8.4f s %5.1f%%  %@ -> %@", layer.index, "\(layer.kind.name)\(kernel)", seconds,
+                             100 * seconds / max(total, 1e-12), "\(layer.input)", "\(layer.output)"))
+            }
+        }
         // The two paths agree (same sums, rounding aside): checked on the first input.
         let last = network.layers.count - 1
         let alone = try runner.forward(inputs[0])[last] ?? [], inBatch = try runner.forward(batch: inputs)[0][last] ?? []

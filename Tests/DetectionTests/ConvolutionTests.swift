@@ -154,9 +154,9 @@ final class BandAndPoolTests: XCTestCase {
     }
 
     /// `forward(batch:)` (one GEMM over several inputs' columns, in chunks) against the plan run on each input
-    /// alone: strides 1 and 2, 3 x 3 and 1 x 1, planes of 1 to 35 pixels, a chunk limit that splits the batch.
+    /// alone: strides 1 and 2, 3 x 3 and 1 x 1, planes of 1 to 35 pixels (dense below 9), a chunk limit that splits the batch.
     func testBatchedConvolutionMatchesEachInputAlone() {
-        let cases: [(size: Int, stride: Int, h: Int, w: Int)] = [(3, 1, 2, 2), (3, 1, 5, 7), (3, 2, 5, 7), (1, 1, 3, 4), (3, 1, 1, 1)]
+        let cases: [(size: Int, stride: Int, h: Int, w: Int)] = [(3, 1, 2, 2), (3, 1, 5, 7), (3, 2, 5, 7), (1, 1, 3, 4), (3, 1, 1, 1), (3, 2, 2, 3)]
         for (n, c) in cases.enumerated() {
             let pad = c.size / 2
             let spec = ConvolutionalSpec(filters: 6, size: c.size, stride: c.stride, padding: pad, groups: 1,
@@ -170,6 +170,8 @@ final class BandAndPoolTests: XCTestCase {
             // Room for the columns of 3 inputs: a batch of 7 runs in chunks of 3, 3 and 1.
             let plan = ConvolutionPlan(spec: spec, input: input, output: output, weights: weights, batchColumnFloats: 3 * k * output.h * output.w)
             XCTAssertTrue(plan.batchesWell, "case \(n)")
+            // Planes with fewer pixels than the kernel (2 x 2 and 1 x 1 under 3 x 3) run as a dense matrix.
+            XCTAssertEqual(plan.batchedKernelName, c.h * c.w < c.size * c.size ? "dense" : "im2col", "case \(n)")
             let inputs = (0..<7).map { values(input.count, seed: 100 * n + $0) }
             let batched = plan.forward(batch: inputs)
             XCTAssertEqual(batched.count, 7)

@@ -23,6 +23,12 @@ final class ConvolutionPlan {
     /// (filters): the bias, or the folded batch norm's shift.
     private let shift: [Float]
     private let kernel: Kernel
+    /// The convolution written out as the dense matrix it is, (filters * outPlane, channels * inPlane), batch norm
+    /// folded in, when the input plane has fewer pixels than the kernel (a 3 x 3 convolution on a 2 x 2 plane):
+    /// `forward(batch:)` then multiplies the inputs by it directly. Most of an im2col column there is zero padding
+    /// (a 2 x 2 output reads 4 of its 9 taps), so the dense product does fewer multiplications (4 / 9 of them for
+    /// 2 x 2) and needs no im2col. nil otherwise.
+    private let dense: [Float]?
 
     /// Floats of an im2col band (see `im2colInBands`).
     let bandFloats: Int
@@ -48,6 +54,12 @@ final class ConvolutionPlan {
         }
         weights = folded
         self.shift = shift
+        let inPlane = input.h * input.w, outPlane = output.h * output.w
+        if spec.groups == 1, inPlane < spec.size * spec.size, outPlane < Self.batchedPlaneLimit {
+            dense = Self.denseMatrix(folded, spec: spec, input: input, output: output)
+        } else {
+            dense = nil
+        }
         if spec.groups == 1, spec.size == 3, spec.stride == 1, spec.padding == 1,
            (input.h + 1) / 2 * ((input.w + 1) / 2) <= Self.winogradMaxTiles, let plan = WinogradConvPlan(Self.winogradShape(spec: spec, input: input)) {
             var u = [Float](repeating: 0, count: plan.weightSize)
@@ -167,11 +179,67 @@ final class ConvolutionPlan {
     /// Whether `forward(batch:)` pays off: a small output plane, one group (grouped convolutions run per input).
     var batchesWell: Bool { spec.groups == 1 && outShape.h * outShape.w < Self.batchedPlaneLimit }
 
+    /// Which kernel `forward(batch:)` runs: "dense" or "im2col" (checked by the tests).
+    var batchedKernelName: String { dense == nil ? "im2col" : "dense" }
+
+    /// D (filters * outPlane, c * inPlane) with out[f, oy, ox] = sum over c, iy, ix of D[(f, oy, ox), (c, iy, ix)] *
+    /// x[c, iy, ix]: each weight W[f, c, ky, kx] lands where iy = oy * stride - pad + ky, ix = ox * stride - pad + kx
+    /// falls inside the input; taps that read the padding have no column.
+    static func denseMatrix(_ w: [Float], spec: ConvolutionalSpec, input: TensorShape, output: TensorShape) -> [Float] {
+        let (c, k) = (input.c, spec.size), inPlane = input.h * input.w, outPlane = output.h * output.w
+        let columns = c * inPlane
+        var d = [Float](repeating: 0, count: spec.filters * outPlane * columns)
+        for f in 0..<spec.filters {
+            for oy in 0..<output.h {
+                for ox in 0..<output.w {
+                    let row = (f * outPlane + oy * output.w + ox) * columns
+                    for ky in 0..<k {
+                        let iy = oy * spec.stride - spec.padding + ky
+                        guard iy >= 0 && iy < input.h else { continue }
+                        for kx in 0..<k {
+                            let ix = ox * spec.stride - spec.padding + kx
+                            guard ix >= 0 && ix < input.w else { continue }
+                            for ch in 0..<c { d[row + ch * inPlane + iy * input.w + ix] = w[((f * c + ch) * k + ky) * k + kx] }
+                        }
+                    }
+                }
+            }
+        }
+        return d
+    }
+
+    /// `forward(batch:)` by the dense matrix: out (count, filters * outPlane) = X (count, c * inPlane) . D^T, the
+    /// inputs being the rows of X as they are (CHW), each output row an output in CHW.
+    private func denseForward(batch inputs: [[Float]], matrix: [Float]) -> [[Float]] {
+        let k = inShape.count, m = outShape.count, count = inputs.count
+        var x = [Float](repeating: 0, count: count * k)
+        x.withUnsafeMutableBufferPointer { xb in
+            for (i, input) in inputs.enumerated() {
+                input.withUnsafeBufferPointer { (xb.baseAddress! + i * k).update(from: $0.baseAddress!, count: k) }
+            }
+        }
+        var product = [Float](repeating: 0, count: count * m)
+        x.withUnsafeBufferPointer { xb in
+            matrix.withUnsafeBufferPointer { db in
+                product.withUnsafeMutableBufferPointer { pb in
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(m), Int32(k),
+                                1, xb.baseAddress!, Int32(k), db.baseAddress!, Int32(k), 0, pb.baseAddress!, Int32(m))
+                }
+            }
+        }
+        return (0..<count).map { i in
+            var out = Array(product[(i * m)..<((i + 1) * m)])
+            out.withUnsafeMutableBufferPointer { epilogue($0.baseAddress!, plane: outShape.h * outShape.w) }
+            return out
+        }
+    }
+
     // inputs: each (c, h, w); returns each (filters, outH, outW). One im2col + GEMM over all inputs' columns side
     // by side (col: (c*size*size, count*outH*outW), image i's columns at i*outH*outW), so the weights are read once
     // per chunk instead of once per input. Same sums as `forward(input:output:)`'s im2col path; rounding may differ
     // from its Winograd path by a few float steps.
     func forward(batch inputs: [[Float]]) -> [[Float]] {
+        if let dense { return denseForward(batch: inputs, matrix: dense) }
         let k = inShape.c * spec.size * spec.size, plane = outShape.h * outShape.w, filters = spec.filters
         let chunk = max(1, min(inputs.count, batchColumnFloats / max(k * plane, 1)))
         var col = [Float](repeating: 0, count: k * chunk * plane)

@@ -7,6 +7,8 @@ public final class DarknetRunner {
     public let weights: DarknetWeights
     /// Seconds spent per layer kind (conv, max, ...) over all forward passes so far, while `profiling` is on.
     public private(set) var secondsByKind: [String: Double] = [:]
+    /// Seconds spent in each layer, by layer index, while `profiling` is on.
+    public private(set) var secondsByLayer: [Int: Double] = [:]
     /// Times each layer (`secondsByKind`). Off, `forward` may run on several threads at once.
     public var profiling = false
     /// Last layer that reads each layer's output.
@@ -87,7 +89,11 @@ public final class DarknetRunner {
             } else {
                 outs = previous.indices.map { run(layer, previous[$0], outputs[$0]) }
             }
-            if profiling { secondsByKind[layer.kind.name, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
+            if profiling {
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                secondsByKind[layer.kind.name, default: 0] += seconds
+                secondsByLayer[layer.index, default: 0] += seconds
+            }
             for i in outputs.indices {
                 outputs[i][layer.index] = outs[i]
                 // Free what nobody reads any more.
