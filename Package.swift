@@ -30,7 +30,7 @@ let package = Package(
         // The direct 3x3x3 convolution of the RGB first layer (C: AVX2 + FMA chosen at run time).
         .target(name: "CConvKernels"),
         .target(name: "NeuralNet", dependencies: ["CBLAS", "CConvKernels", "AtomicFile"]),
-        .target(name: "SSMTL", dependencies: ["VideoIO", "Randomness", "NeuralNet", "Detection", "Evaluation", "AtomicFile"]),
+        .target(name: "SSMTL", dependencies: ["VideoIO", "Randomness", "NeuralNet", "Detection", "Evaluation", "AtomicFile", "CZlib"]),
         .target(name: "SyntheticData", dependencies: ["VideoIO", "Randomness", "Evaluation"]),
         .target(name: "Evaluation", dependencies: ["VideoIO", "CZlib"]),
         .target(name: "Detection", dependencies: ["VideoIO", "NeuralNet", "CBLAS"]),

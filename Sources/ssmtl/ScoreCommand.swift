@@ -70,6 +70,9 @@ struct Score: ParsableCommand {
     @Option(help: "Threads (0 = all cores).")
     var threads = 0
 
+    @Option(name: .customLong("appearance-weights"), help: ArgumentHelp("The COCO YOLOv3-tiny .weights of a model trained with COCO appearance features, when they are no longer where train found them (the checksum must match).", valueName: "weights"))
+    var appearanceWeights: String?
+
     @OptionGroup var detectorOptions: DetectorOptions<Hidden, Hidden>
     @OptionGroup var teacherOptions: TeacherOptions
     @OptionGroup var expert: ExpertScoringOptions
@@ -119,6 +122,7 @@ struct Score: ParsableCommand {
         options.minimumEventGap = eventGap
         options.minimumEventFrames = eventMinFrames
         options.writeNpy = npy
+        options.appearanceWeights = appearanceWeights
         options.batchSize = expert.batch
         options.frameScoring = FrameScorer.Settings(block: expert.block, filter3D: expert.filter3D, normalize: expert.normalize)
         let progress = ScoreProgress(quiet: quiet)

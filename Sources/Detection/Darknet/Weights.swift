@@ -33,7 +33,11 @@ public struct DarknetWeights: Sendable {
         return try decode(data, network: network, file: path)
     }
 
-    public static func decode(_ data: Data, network: DarknetNetwork, file: String = "<weights>") throws -> DarknetWeights {
+    /// `fileParameterCount`: the file holds the weights of a larger network, this many floats, whose first layers
+    /// `network` repeats (a feature extractor cut from a detector); the first `network.parameterCount` floats are read.
+    /// Without it the file must hold exactly the network's.
+    public static func decode(_ data: Data, network: DarknetNetwork, file: String = "<weights>",
+                              fileParameterCount: Int? = nil) throws -> DarknetWeights {
         guard data.count >= 16 else { throw DarknetError(file, "too short for a .weights header (\(data.count) bytes)") }
         let bytes = [UInt8](data)
         func int32(_ at: Int) -> Int32 {
@@ -47,22 +51,27 @@ public struct DarknetWeights: Sendable {
         } else {
             header.seen = UInt64(UInt32(bitPattern: int32(12)))
         }
-        let expected = network.parameterCount
+        let expected = fileParameterCount ?? network.parameterCount
         let payload = data.count - header.byteCount
         guard payload % 4 == 0 else {
             throw DarknetError(file, "size \(data.count) bytes is not a header plus whole floats (\(payload % 4) stray bytes)")
         }
         let found = payload / 4
+        let needs = fileParameterCount == nil ? "the cfg needs" : "the network it should come from has"
         if found < expected {
-            throw DarknetError(file, "too short for \(network.file): \(found) floats after the header, the cfg needs \(expected) (\(expected - found) missing)")
+            throw DarknetError(file, "too short for \(network.file): \(found) floats after the header, \(needs) \(expected) (\(expected - found) missing)")
         }
         if found > expected {
-            throw DarknetError(file, "too long for \(network.file): \(found) floats after the header, the cfg needs \(expected) (\(found - expected) extra)")
+            throw DarknetError(file, "too long for \(network.file): \(found) floats after the header, \(needs) \(expected) (\(found - expected) extra)")
         }
-        var floats = [Float](repeating: 0, count: found)
+        guard network.parameterCount <= found else {
+            throw DarknetError(file, "\(network.file) needs \(network.parameterCount) floats, more than the \(found) of the file")
+        }
+        let used = network.parameterCount
+        var floats = [Float](repeating: 0, count: used)
         floats.withUnsafeMutableBytes { destination in
             bytes.withUnsafeBytes { source in
-                destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[header.byteCount...]))
+                destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[header.byteCount..<(header.byteCount + 4 * used)]))
             }
         }
         #if _endian(big)

@@ -1,6 +1,14 @@
 import Foundation
 import NeuralNet
 
+/// The COCO weights a model's appearance features come from: the path train was given and the CRC-32 of the values
+/// the features use (`PretrainedAppearance.checksum`).
+public struct AppearanceWeights: Sendable, Equatable {
+    public var path: String
+    public var checksum: String
+    public init(path: String, checksum: String) { self.path = path; self.checksum = checksum }
+}
+
 /// Everything a checkpoint says about the run besides the weights, stored as strings in the safetensors
 /// `__metadata__` (so Python's `safetensors` shows it too). docs/design.md lists every key.
 public struct CheckpointInfo: Sendable, Equatable {
@@ -44,6 +52,9 @@ public struct CheckpointInfo: Sendable, Equatable {
     public var falseAlarmPercent = NormalFrameScores.defaultFalseAlarmPercent
     /// Which objects standardised the network heads, e.g. "held-out: 09, 15 (1908 objects)"; informational.
     public var headStatisticsObjects: String?
+    /// The COCO weights whose first layers give the appearance features (`PretrainedAppearance`), as given to train,
+    /// with the checksum of the values used; nil when the features are the network's own (and in older files).
+    public var appearanceWeights: AppearanceWeights?
     /// Training settings of an earlier version that this one no longer has (e.g. "lr_schedule constant"), read from
     /// an older file. Such a model scores as before, but training cannot continue from it.
     public var retiredTrainingSettings: [String] = []
@@ -88,6 +99,11 @@ public struct CheckpointInfo: Sendable, Equatable {
         if let normalFrameScores {
             m["normal_frame_scores"] = normalFrameScores.metadataText
             m["false_alarm_percent"] = "\(falseAlarmPercent)"
+        }
+        if let appearanceWeights {
+            m["appearance_features"] = PretrainedAppearance.name
+            m["appearance_weights"] = appearanceWeights.path
+            m["appearance_weights_crc32"] = appearanceWeights.checksum
         }
         if let stats = headStatistics {
             m["head_mean"] = stats.mean.map { "\($0)" }.joined(separator: ",")
@@ -186,6 +202,16 @@ public struct CheckpointInfo: Sendable, Equatable {
         }
         if let mean = m["head_mean"], let std = m["head_std"] {
             headStatistics = try Self.headStatistics(mean: mean, std: std, path: path)
+        }
+        if let features = m["appearance_features"] {
+            guard features == PretrainedAppearance.name else {
+                throw CheckpointError(path, "metadata 'appearance_features' is '\(features)'; this version knows '\(PretrainedAppearance.name)'")
+            }
+            guard let weights = m["appearance_weights"], let checksum = m["appearance_weights_crc32"],
+                  checksum.count == 8, checksum.allSatisfy(\.isHexDigit) else {
+                throw CheckpointError(path, "metadata 'appearance_features' needs 'appearance_weights' and an 8-digit hex 'appearance_weights_crc32'")
+            }
+            appearanceWeights = AppearanceWeights(path: weights, checksum: checksum)
         }
     }
 

@@ -14,10 +14,13 @@ public enum ModelCheckpoint {
                            studentOptimizer: includeOptimizer ? model.studentOptimizer : nil, extra: extra)
     }
 
-    /// The appearance bank of a checkpoint file (nil when it has none), checked against the network's feature size.
-    static func appearanceBank(in file: SafetensorsFile, config: NetworkConfig, path: String) throws -> AppearanceBank? {
+    /// The appearance bank of a checkpoint file (nil when it has none), checked against the size of the features it
+    /// records (the network's own, or the COCO features').
+    static func appearanceBank(in file: SafetensorsFile, info: CheckpointInfo, path: String) throws -> AppearanceBank? {
         guard let t = file.tensors[AppearanceBank.tensorName] else { return nil }
-        let dimension = config.encoderChannels * (config.mapSize / 2) * (config.mapSize / 2)
+        let config = info.network
+        let dimension = info.appearanceWeights != nil ? PretrainedAppearance.dimension
+            : config.encoderChannels * (config.mapSize / 2) * (config.mapSize / 2)
         guard t.shape.count == 2, t.shape[0] > 0, t.shape[1] == dimension, t.values.count == t.shape[0] * dimension else {
             throw CheckpointError(path, "\(AppearanceBank.tensorName) has shape \(t.shape), expected (entries, \(dimension))")
         }
@@ -64,7 +67,7 @@ public enum ModelCheckpoint {
         try model.net.load(file, path: path, optimizer: restoreOptimizer ? model.optimizer : nil,
                                studentOptimizer: restoreOptimizer ? model.studentOptimizer : nil)
         model.studentTrained = info.studentEpoch > 0
-        model.appearanceBank = try appearanceBank(in: file, config: info.network, path: path)
+        model.appearanceBank = try appearanceBank(in: file, info: info, path: path)
         try checkAppearance(info, bank: model.appearanceBank, path: path)
         return (model, info)
     }
@@ -93,7 +96,7 @@ public enum ModelCheckpoint {
         let metadata = try model.net.load(file, path: path)
         let info = try CheckpointInfo(metadata: metadata, path: path)
         model.studentTrained = info.studentEpoch > 0
-        model.appearanceBank = try appearanceBank(in: file, config: info.network, path: path)
+        model.appearanceBank = try appearanceBank(in: file, info: info, path: path)
         try checkAppearance(info, bank: model.appearanceBank, path: path)
         return info
     }

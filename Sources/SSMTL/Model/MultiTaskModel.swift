@@ -18,6 +18,9 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
     public var appearanceBank: AppearanceBank?
     /// While set, the appearance features of every object scored are handed to it (train's statistics pass).
     public var appearanceSampler: AppearanceSampler?
+    /// Where the appearance features come from: COCO YOLOv3-tiny's first layers on the centre crop, or when nil the
+    /// network's own encoder map (`appearanceFeatures`).
+    public var pretrainedAppearance: PretrainedAppearance?
     /// Self-distillation replaces the external teacher when there is none.
     public var selfDistillation: Bool { teacherWidth == 0 }
 
@@ -104,7 +107,10 @@ public final class MultiTaskModel: TrainableModel, ObjectScorer {
         let student: Tensor? = selfDistillation && studentTrained ? net.studentForward(training: false) : nil
         var appearance = [Float](repeating: 0, count: n)
         if appearanceBank != nil || appearanceSampler != nil, let pooled = net.sequencePooled {
-            let features = appearanceFeatures(pooled)
+            let features = pretrainedAppearance.map { network in
+                (values: batch.middleTarget.values.withUnsafeBufferPointer { network.features($0.baseAddress!, count: n) },
+                 dimension: network.dimension)
+            } ?? appearanceFeatures(pooled)
             appearanceSampler?.add(features.values, count: n, dimension: features.dimension)
             if let bank = appearanceBank { appearance = bank.distances(features.values, count: n) }
         }

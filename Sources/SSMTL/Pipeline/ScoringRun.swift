@@ -32,6 +32,8 @@ public struct ScoringOptions: Sendable {
     public var minimumEventFrames = EventRules.defaultMinimumFrames
     /// Also `<video>.npy`: the frame scores as a float32 array.
     public var writeNpy = false
+    /// Where the COCO weights of a model with COCO appearance features are (nil: the path train was given).
+    public var appearanceWeights: String?
 
     public init(outputFolder: String) { self.outputFolder = outputFolder }
 }
@@ -100,6 +102,7 @@ public final class ScoringRun {
             }
         }
         let detector = try loadDetector(events: events)
+        try loadAppearance(from: options.appearanceWeights, events: events)
         var settings = options.frameScoring
         settings.sigma = options.sigma ?? info.scoreSigma ?? 0
         if options.sigma == nil { events(.sigma(settings.sigma, chosenByTraining: info.scoreSigma != nil)) }
@@ -145,6 +148,25 @@ public final class ScoringRun {
             events(.warning("the \(summary.skipped) videos scored before keep events made with threshold \(String(format: "%.6g", earlier.threshold)), sigma \(earlier.sigma.formatted()), gap \(earlier.minimumGapFrames), length \(earlier.minimumEventFrames) (--force scores them again)"))
         }
         return summary
+    }
+
+    /// The COCO appearance features of a model trained with them (`PretrainedAppearance`), read from `path` or from
+    /// the file train was given, and refused unless their checksum is the one the model recorded.
+    private func loadAppearance(from path: String?, events: (ScoringEvent) -> Void) throws {
+        guard let recorded = info.appearanceWeights else {
+            if let path { events(.warning("--appearance-weights \(path) is not used: the model's appearance features are the network's own")) }
+            return
+        }
+        let file = path ?? recorded.path
+        if let loaded = model.pretrainedAppearance, loaded.weightsPath == file { return }
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw CheckpointError(modelPath, "its appearance features need the COCO YOLOv3-tiny weights it was trained with (\(file), crc32 \(recorded.checksum)), which are not there: give their path with --appearance-weights (Scripts/fetch_models.sh fetches them)")
+        }
+        let network = try PretrainedAppearance(weightsPath: file, side: model.cropSide)
+        guard network.checksum == recorded.checksum else {
+            throw CheckpointError(modelPath, "was trained with appearance weights of crc32 \(recorded.checksum), but \(file) has crc32 \(network.checksum)")
+        }
+        model.pretrainedAppearance = network
     }
 
     /// The detector of `detectorSettings`, checked against the model's distillation target.

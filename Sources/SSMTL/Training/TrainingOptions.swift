@@ -35,6 +35,9 @@ public struct TrainingOptions: Sendable, Equatable {
     /// Most training objects in the appearance bank (a seeded sample when there are more; 2 kB each in the model with
     /// shallow-narrow).
     public var appearanceBankCapacity = AppearanceSampler.defaultCapacity
+    /// A YOLOv3-tiny COCO .weights file whose first layers give the appearance features (`PretrainedAppearance`),
+    /// recorded in the model with its checksum; nil = the network's own features.
+    public var appearanceWeights: String?
     /// The detector that finds the objects, recorded in the model.
     public var detector = DetectorSettings()
     /// Continue from `MODEL.last.safetensors` with the same data and settings: the result equals an uninterrupted

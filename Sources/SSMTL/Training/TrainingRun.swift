@@ -69,6 +69,12 @@ public final class TrainingRun {
 
         let (model, startInfo) = try startingPoint()
         var info = startInfo
+        // The features only serve the final statistics pass, so a finished run resumed with other weights (or none)
+        // measures its bank again with those.
+        model.pretrainedAppearance = try options.appearanceWeights.map { try PretrainedAppearance(weightsPath: $0, side: model.cropSide) }
+        info.appearanceWeights = model.pretrainedAppearance.map { AppearanceWeights(path: $0.weightsPath, checksum: $0.checksum) }
+        events(.note(model.pretrainedAppearance.map { "appearance features: COCO YOLOv3-tiny layers 0-13 (\($0.weightsPath), crc32 \($0.checksum))" }
+                     ?? "appearance features: the network's own"))
         // The trainer's split is known before its stride is.
         var trainerOptions = trainerOptions(side: model.cropSide)
         let split = trainerOptions.split(videoCount: videos.count)
@@ -260,6 +266,7 @@ public final class TrainingRun {
         }
         final.headStatistics = measured.statistics
         final.headStatisticsObjects = measured.objects
+        final.appearanceWeights = info.appearanceWeights
         // The kept checkpoint was written at its own epoch: the counts are the run's.
         final.epoch = info.epoch
         final.epochsPlanned = options.epochs
