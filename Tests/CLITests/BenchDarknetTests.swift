@@ -18,6 +18,13 @@ final class BenchDarknetTests: XCTestCase {
         let last = try XCTUnwrap(lines.last?.firstMatch(of: #/single_inputs_per_s=([0-9.]+) batched_inputs_per_s=([0-9.]+) ratio=([0-9.]+)/#))
         XCTAssertGreaterThan(Double(last.1) ?? 0, 0)
         XCTAssertGreaterThan(Double(last.2) ?? 0, 0)
+        // --profile: a line per layer, its index, kind, time and share, the shares summing to 100 %.
+        let profiled = try CLI.run(["bench", "darknet", "--cfg", cfg, "--batch", "3", "--iterations", "1", "--profile"])
+        XCTAssertEqual(profiled.status, 0, profiled.stderr)
+        let layers = profiled.stdout.split(separator: "\n").compactMap { $0.firstMatch(of: #/^\s*(\d+) (\w+).* s\s+([0-9.]+)%/#) }
+        XCTAssertEqual(layers.map { Int($0.1)! }, Array(0..<layers.count), profiled.stdout)
+        XCTAssertGreaterThan(layers.count, 5, profiled.stdout)
+        XCTAssertEqual(layers.reduce(0.0) { $0 + Double($1.3)! }, 100, accuracy: 0.5, profiled.stdout)
     }
 
     func testMissingOrDamagedNetworkIsAOneLineError() throws {

@@ -42,6 +42,20 @@ final class TrainScoreCommandTests: XCTestCase {
         XCTAssertEqual(result.stderrLines.count, 1, result.stderr)
         XCTAssertTrue(result.stderr.contains("m.last.safetensors"), result.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/m.safetensors"))
+
+        // COCO appearance weights that are missing, or not a YOLOv3-tiny file.
+        let missing = scratch + "/none.weights"
+        result = try CLI.run(["train", clip, "--out", scratch + "/m.safetensors", "--appearance-weights", missing, "--quiet"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderrLines.count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains(missing) && result.stderr.contains("Scripts/fetch_models.sh"), result.stderr)
+        let other = scratch + "/other.weights"
+        try Data(count: 20 + 4 * 1000).write(to: URL(fileURLWithPath: other))
+        result = try CLI.run(["train", clip, "--out", scratch + "/m.safetensors", "--appearance-weights", other, "--quiet"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderrLines.count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains(other) && result.stderr.contains("too short"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/m.safetensors"))
     }
 
     /// Videos in which the detector finds nothing, and a corrupt checkpoint to resume from: one line, exit 1,
