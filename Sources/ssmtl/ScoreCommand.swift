@@ -70,7 +70,7 @@ struct Score: ParsableCommand {
     @Option(help: "Threads (0 = all cores).")
     var threads = 0
 
-    @Option(name: .customLong("appearance-weights"), help: ArgumentHelp("The COCO YOLOv3-tiny .weights of a model trained with COCO appearance features, when they are no longer where train found them (the checksum must match).", valueName: "weights"))
+    @Option(name: .customLong("appearance-weights"), help: ArgumentHelp("Where the COCO weights of a model trained with --appearance-weights are now, if they moved (same checksum).", valueName: "weights", visibility: .hidden))
     var appearanceWeights: String?
 
     @OptionGroup var detectorOptions: DetectorOptions<Hidden, Hidden>

@@ -58,7 +58,7 @@ struct Train: ParsableCommand {
     @Option(help: "Network size: shallow-narrow, shallow-wide, deep-narrow or deep-wide (wider and deeper are slower).")
     var variant = Variant.shallowNarrow
 
-    @Option(name: .customLong("appearance-weights"), help: ArgumentHelp("COCO YOLOv3-tiny .weights whose first layers describe each object's appearance (what a bicycle or a car looks like), or 'none' (the default) for the network's own features.", valueName: "weights|none"))
+    @Option(name: .customLong("appearance-weights"), help: ArgumentHelp("Describe objects by COCO YOLOv3-tiny's first layers (these .weights), not the network's own features.", valueName: "weights"))
     var appearanceWeights: String?
 
     @OptionGroup var detectorOptions: DetectorOptions<Shown, Hidden>
@@ -98,7 +98,7 @@ struct Train: ParsableCommand {
         o.appearanceBankCapacity = expert.appearanceBank
         o.objectsPerEpoch = expert.objectsPerEpoch
         o.detector = teacherOptions.applied(to: try detectorOptions.settingsFromDefaults())
-        o.appearanceWeights = appearanceWeights == "none" ? nil : appearanceWeights
+        o.appearanceWeights = appearanceWeights
         return o
     }
 
