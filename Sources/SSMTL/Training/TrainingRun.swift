@@ -72,15 +72,19 @@ public final class TrainingRun {
         // The features only serve the final statistics pass, so a finished run resumed with other weights (or none)
         // measures its bank again with those.
         model.pretrainedAppearance = try options.appearanceWeights.map { try PretrainedAppearance(weightsPath: $0, side: model.cropSide) }
-        info.appearanceWeights = model.pretrainedAppearance.map { AppearanceWeights(path: $0.weightsPath, checksum: $0.checksum) }
-        events(.note(model.pretrainedAppearance.map { "appearance features: COCO YOLOv3-tiny layers 0-13 (\($0.weightsPath), crc32 \($0.checksum))" }
-                     ?? "appearance features: the network's own"))
+        // The absolute path: `score` may run from another folder.
+        info.appearanceWeights = model.pretrainedAppearance.map {
+            AppearanceWeights(path: URL(fileURLWithPath: $0.weightsPath).standardizedFileURL.path, checksum: $0.checksum)
+        }
         // The trainer's split is known before its stride is.
         var trainerOptions = trainerOptions(side: model.cropSide)
         let split = trainerOptions.split(videoCount: videos.count)
         let held = split.byObject ? "every tenth object" : split.validationVideos.sorted().map { videos[$0].name }.joined(separator: ", ")
         events(.started(TrainingStart(videos: videos.count, validation: held,
                                       resumedAfterEpoch: options.resume ? info.epoch : nil, epochs: options.epochs)))
+        if let appearance = model.pretrainedAppearance {
+            events(.note("appearance features: COCO YOLOv3-tiny layers 0-13 (\(appearance.weightsPath), crc32 \(appearance.checksum))"))
+        }
         info.frameStride = try frameStride(split: split)
         trainerOptions.frameStride = info.frameStride
         trainer = Trainer(videos: videos, detections: detections, options: trainerOptions)
