@@ -58,7 +58,7 @@ struct Train: ParsableCommand {
     @Option(help: "Network size: shallow-narrow, shallow-wide, deep-narrow or deep-wide (wider and deeper are slower).")
     var variant = Variant.shallowNarrow
 
-    @Option(name: .customLong("appearance-weights"), help: ArgumentHelp("Describe objects by COCO YOLOv3-tiny's first layers (these .weights), not the network's own features.", valueName: "weights"))
+    @Option(name: .customLong("appearance-weights"), help: ArgumentHelp("Object features by COCO YOLOv3-tiny (default: Models/ if fetched) or none.", valueName: "weights|none"))
     var appearanceWeights: String?
 
     @OptionGroup var detectorOptions: DetectorOptions<Shown, Hidden>
@@ -98,7 +98,12 @@ struct Train: ParsableCommand {
         o.appearanceBankCapacity = expert.appearanceBank
         o.objectsPerEpoch = expert.objectsPerEpoch
         o.detector = teacherOptions.applied(to: try detectorOptions.settingsFromDefaults())
-        o.appearanceWeights = appearanceWeights
+        switch appearanceWeights {
+        case "none"?: o.appearanceWeights = nil
+        case let path?: o.appearanceWeights = path
+        // As the detector: the pretrained features when the weights are there, the network's own otherwise.
+        case nil: o.appearanceWeights = InstalledModels.file("yolov3-tiny.weights")
+        }
         return o
     }
 

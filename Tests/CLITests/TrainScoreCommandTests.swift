@@ -85,6 +85,36 @@ final class TrainScoreCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/n.safetensors"))
     }
 
+    /// Without the option, train takes the COCO appearance features when the installation's Models/yolov3-tiny.weights
+    /// is there (Scripts/fetch_models.sh; Scripts/test.sh fetches it), and the network's own with `none`.
+    func testTrainTakesTheFetchedCocoWeightsByDefault() throws {
+        let weights = CLI.packageRoot.appendingPathComponent("Models/yolov3-tiny.weights")
+        guard FileManager.default.fileExists(atPath: weights.path) else {
+            throw XCTSkip("\(weights.path) is missing: Scripts/fetch_models.sh fetches it (Scripts/test.sh runs it)")
+        }
+        let scratch = try makeScratchFolder("ssmtl-cli-coco")
+        let videos = try TinyScene.makeVideos(in: scratch + "/train", count: 2, frames: 24)
+        func metadata(_ model: String) throws -> [String: String] {
+            // safetensors: an 8-byte little-endian header length, then the JSON header with __metadata__.
+            let data = try Data(contentsOf: URL(fileURLWithPath: model))
+            let length = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+            let header = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any]
+            return header?["__metadata__"] as? [String: String] ?? [:]
+        }
+        let common = ["--epochs", "1", "--student-epochs", "0"] + TinyScene.trainArguments
+        var result = try CLI.run(["train"] + videos + ["--out", scratch + "/a.safetensors"] + common)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        var m = try metadata(scratch + "/a.safetensors")
+        XCTAssertEqual(m["appearance_features"], "yolov3-tiny-coco")
+        XCTAssertEqual(m["appearance_weights"].map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path },
+                       weights.resolvingSymlinksInPath().path)
+        result = try CLI.run(["train"] + videos + ["--out", scratch + "/b.safetensors", "--appearance-weights", "none"] + common)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        m = try metadata(scratch + "/b.safetensors")
+        XCTAssertNil(m["appearance_features"])
+        XCTAssertNotNil(m["head_mean"], "a finished model")
+    }
+
     func testUsageErrors() throws {
         let result = try CLI.run(["train", "x", "--out", "m.safetensors", "--variant", "huge"])
         XCTAssertNotEqual(result.status, 0)
