@@ -18,20 +18,13 @@ public func cropResizeBilinear(
 ) {
     let channels = frame.layout.channels
     let width = frame.width, height = frame.height
-    let scaleX = Double(box.width) / Double(side), scaleY = Double(box.height) / Double(side)
     let inv255: Float = 1.0 / 255.0
     withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * side) { offsets in
     withUnsafeTemporaryAllocation(of: Float.self, capacity: side) { wxs in
     // Two slots of interpolated source rows, each (channels, side).
     withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * channels * side) { slots in
         let left = offsets.baseAddress!, right = left + side, wx = wxs.baseAddress!
-        for x in 0..<side {
-            let sx = max(0, (Double(x) + 0.5) * scaleX - 0.5)
-            let fx = Int(sx)
-            wx[x] = Float(sx - Double(fx))
-            left[x] = min(max(box.x1 + fx, 0), width - 1) * channels
-            right[x] = min(max(box.x1 + min(fx + 1, box.width - 1), 0), width - 1) * channels
-        }
+        for x in 0..<side { (left[x], right[x], wx[x]) = sampleColumn(x, box: box, side: side, width: width, channels: channels) }
         frame.pixels.withUnsafeBufferPointer { pixels in
             var held = (-1, -1)  // the source row in each slot
             func slot(_ k: Int) -> UnsafeMutablePointer<Float> { slots.baseAddress! + k * channels * side }
@@ -48,11 +41,7 @@ public func cropResizeBilinear(
                 if k == 0 { held.0 = r } else { held.1 = r }
             }
             for y in 0..<side {
-                let sy = max(0, (Double(y) + 0.5) * scaleY - 0.5)
-                let fy = Int(sy)
-                let wy = Float(sy - Double(fy))
-                let r0 = min(max(box.y1 + fy, 0), height - 1)
-                let r1 = min(max(box.y1 + min(fy + 1, box.height - 1), 0), height - 1)
+                let (r0, r1, wy) = sampleRow(y, box: box, side: side, height: height)
                 // The slot of r0 (kept if held; else the one not holding r1), then r1's (the other one).
                 let upperSlot: Int
                 if held.0 == r0 { upperSlot = 0 } else if held.1 == r0 { upperSlot = 1 } else {
@@ -90,45 +79,42 @@ public func cropResizeBilinearReference(
     _ frame: Frame, box: PixelBox, side: Int,
     into out: UnsafeMutablePointer<Float>, planeStride: Int
 ) {
-    let channels = frame.layout.channels
-    let width = frame.width, height = frame.height
-    // Sampling positions are computed in the box's own coordinates; samples outside the frame are clamped
-    // to its edge, so a box touching the border repeats the border pixels.
-    let scaleX = Double(box.width) / Double(side), scaleY = Double(box.height) / Double(side)
+    let channels = frame.layout.channels, rowBytes = frame.width * channels
     let inv255: Float = 1.0 / 255.0
-    // Per output column: byte offsets of the two source pixels within a row, and the weight of the right one.
-    withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * side) { offsets in
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: side) { wxs in
-        let left = offsets.baseAddress!, right = left + side
-        for x in 0..<side {
-            let sx = max(0, (Double(x) + 0.5) * scaleX - 0.5)
-            let fx = Int(sx)
-            wxs[x] = Float(sx - Double(fx))
-            left[x] = min(max(box.x1 + fx, 0), width - 1) * channels
-            right[x] = min(max(box.x1 + min(fx + 1, box.width - 1), 0), width - 1) * channels
-        }
-        frame.pixels.withUnsafeBufferPointer { pixels in
-            for y in 0..<side {
-                let sy = max(0, (Double(y) + 0.5) * scaleY - 0.5)
-                let fy = Int(sy)
-                let wy = Float(sy - Double(fy))
-                let r0 = min(max(box.y1 + fy, 0), height - 1)
-                let r1 = min(max(box.y1 + min(fy + 1, box.height - 1), 0), height - 1)
-                // One channel at a time, so every output row is written in order (planes are planeStride apart).
-                for c in 0..<channels {
-                    let top = pixels.baseAddress! + r0 * width * channels + c
-                    let bottom = pixels.baseAddress! + r1 * width * channels + c
-                    let row = out + c * planeStride + y * side
-                    for x in 0..<side {
-                        let l = left[x], r = right[x], wx = wxs[x]
-                        let a = Float(top[l]), b = Float(top[r])
-                        let d = Float(bottom[l]), e = Float(bottom[r])
-                        let upper = a + (b - a) * wx
-                        let lower = d + (e - d) * wx
-                        row[x] = (upper + (lower - upper) * wy) * inv255
-                    }
-                }
+    for y in 0..<side {
+        let (r0, r1, wy) = sampleRow(y, box: box, side: side, height: frame.height)
+        for c in 0..<channels {
+            for x in 0..<side {
+                let (l, r, wx) = sampleColumn(x, box: box, side: side, width: frame.width, channels: channels)
+                let a = Float(frame.pixels[r0 * rowBytes + l + c]), b = Float(frame.pixels[r0 * rowBytes + r + c])
+                let d = Float(frame.pixels[r1 * rowBytes + l + c]), e = Float(frame.pixels[r1 * rowBytes + r + c])
+                let upper = a + (b - a) * wx
+                let lower = d + (e - d) * wx
+                out[c * planeStride + y * side + x] = (upper + (lower - upper) * wy) * inv255
             }
         }
-    }}
+    }
+}
+
+// Sampling positions are computed in the box's own coordinates; samples outside the frame are clamped to its edge, so
+// a box touching the border repeats the border pixels. Both crops sample through these two, so they read the same
+// pixels with the same weights.
+
+/// Output column x's two source pixels, as offsets within a row (in bytes of the frame's layout), and the weight of
+/// the right one.
+@inline(__always)
+private func sampleColumn(_ x: Int, box: PixelBox, side: Int, width: Int, channels: Int) -> (left: Int, right: Int, weight: Float) {
+    let sx = max(0, (Double(x) + 0.5) * (Double(box.width) / Double(side)) - 0.5)
+    let fx = Int(sx)
+    return (min(max(box.x1 + fx, 0), width - 1) * channels, min(max(box.x1 + min(fx + 1, box.width - 1), 0), width - 1) * channels,
+            Float(sx - Double(fx)))
+}
+
+/// Output row y's two source rows and the weight of the lower one.
+@inline(__always)
+private func sampleRow(_ y: Int, box: PixelBox, side: Int, height: Int) -> (upper: Int, lower: Int, weight: Float) {
+    let sy = max(0, (Double(y) + 0.5) * (Double(box.height) / Double(side)) - 0.5)
+    let fy = Int(sy)
+    return (min(max(box.y1 + fy, 0), height - 1), min(max(box.y1 + min(fy + 1, box.height - 1), 0), height - 1),
+            Float(sy - Double(fy)))
 }
