@@ -137,8 +137,10 @@ struct BenchDarknet: ParsableCommand {
             let total = runner.secondsByLayer.values.reduce(0, +)
             for layer in network.layers {
                 let seconds = runner.secondsByLayer[layer.index] ?? 0
-                let kernel = runner.convolutionKernels[layer.index].map { " \($0)" } ?? ""
-                print(String(format: "%3d %-14@ %8.4f s %5.1f%%  %@ -> %@", layer.index, "\(layer.kind.name)\(kernel)", seconds,
+                // The batched phase's kernel: a small-plane convolution runs over the whole batch (dense or im2col).
+                let kernel = (batch > 1 ? runner.batchedConvolutionKernels[layer.index] : nil)
+                    .map { " \($0), batched" } ?? runner.convolutionKernels[layer.index].map { " \($0)" } ?? ""
+                print(String(format: "%3d %-22@ %8.4f s %5.1f%%  %@ -> %@", layer.index, "\(layer.kind.name)\(kernel)", seconds,
                              100 * seconds / max(total, 1e-12), "\(layer.input)", "\(layer.output)"))
             }
         }

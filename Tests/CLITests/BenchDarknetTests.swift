@@ -25,6 +25,7 @@ final class BenchDarknetTests: XCTestCase {
         XCTAssertEqual(layers.map { Int($0.1)! }, Array(0..<layers.count), profiled.stdout)
         XCTAssertGreaterThan(layers.count, 5, profiled.stdout)
         XCTAssertEqual(layers.reduce(0.0) { $0 + Double($1.3)! }, 100, accuracy: 0.5, profiled.stdout)
+        XCTAssertTrue(profiled.stdout.contains(", batched"), "the small-plane layers name their batched kernel: \(profiled.stdout)")
     }
 
     func testMissingOrDamagedNetworkIsAOneLineError() throws {

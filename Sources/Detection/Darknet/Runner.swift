@@ -50,6 +50,13 @@ public final class DarknetRunner {
     /// The convolutions `forward(batch:)` runs as one GEMM over the batch (small output planes), by layer index.
     public var batchedConvolutions: [Int] { plans.indices.filter { plans[$0]?.batchesWell == true } }
 
+    /// The kernel `forward(batch:)` runs for each of them (dense, im2col), by layer index.
+    public var batchedConvolutionKernels: [Int: String] {
+        var kernels: [Int: String] = [:]
+        for i in batchedConvolutions { kernels[i] = plans[i]!.batchedKernelName }
+        return kernels
+    }
+
     public convenience init(cfgPath: String, weightsPath: String) throws {
         let network = try DarknetNetwork.load(cfgPath: cfgPath)
         try self.init(network: network, weights: try DarknetWeights.load(path: weightsPath, network: network))

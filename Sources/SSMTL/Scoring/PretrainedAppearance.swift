@@ -15,7 +15,7 @@ public final class PretrainedAppearance {
     /// Floats after the header of a YOLOv3-tiny COCO .weights file (Models/yolov3-tiny.cfg): the file given must be
     /// one, of which the features read the first layers.
     public static let yoloV3TinyParameterCount = 8_858_734
-    /// Value of `CheckpointInfo.appearanceFeatures` for these features.
+    /// The checkpoint's `appearance_features` value for these features.
     public static let name = "yolov3-tiny-coco"
 
     public let runner: DarknetRunner
