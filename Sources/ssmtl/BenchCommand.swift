@@ -140,7 +140,7 @@ struct BenchDarknet: ParsableCommand {
                 // The batched phase's kernel: a small-plane convolution runs over the whole batch (dense or im2col).
                 let kernel = (batch > 1 ? runner.batchedConvolutionKernels[layer.index] : nil)
                     .map { " \($0), batched" } ?? runner.convolutionKernels[layer.index].map { " \($0)" } ?? ""
-                print(String(format: "%3d %-22@ %8.4f s %5.1f%%  %@ -> %@", layer.index, "\(layer.kind.name)\(kernel)", seconds,
+                print(String(format: "%3d %@ %8.4f s %5.1f%%  %@ -> %@", layer.index, "\(layer.kind.name)\(kernel)".padding(toLength: 22, withPad: " ", startingAt: 0), seconds,
                              100 * seconds / max(total, 1e-12), "\(layer.input)", "\(layer.output)"))
             }
         }

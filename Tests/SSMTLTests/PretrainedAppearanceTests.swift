@@ -66,10 +66,9 @@ final class PretrainedAppearanceTests: XCTestCase {
         let n = 5, input = 3 * 32 * 32
         var crops = [Float](repeating: 0, count: n * input)
         for i in crops.indices { crops[i] = Float((i * 7919) % 1000) / 1000 }
-        let saved = Threads.plan
         Threads.configure(threads: 2, preferBLAS: false)  // the objects split between two workers
+        defer { Threads.configure(threads: 1) }
         let features = crops.withUnsafeBufferPointer { appearance.features($0.baseAddress!, count: n) }
-        switch saved { case .blas(let k): Threads.configure(threads: k, preferBLAS: true); case .swiftLoops(let k): Threads.configure(threads: k, preferBLAS: false) }
         XCTAssertEqual(features.count, n * 256)
         let whole = try DarknetRunner(network: network, weights: weights)
         for i in 0..<n {

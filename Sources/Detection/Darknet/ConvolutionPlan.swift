@@ -54,8 +54,8 @@ final class ConvolutionPlan {
         }
         weights = folded
         self.shift = shift
-        let inPlane = input.h * input.w, outPlane = output.h * output.w
-        if spec.groups == 1, inPlane < spec.size * spec.size, outPlane < Self.batchedPlaneLimit {
+        let inPlane = input.h * input.w
+        if Self.batchesWell(spec: spec, output: output), inPlane < spec.size * spec.size {
             dense = Self.denseMatrix(folded, spec: spec, input: input, output: output)
         } else {
             dense = nil
@@ -177,7 +177,10 @@ final class ConvolutionPlan {
     static let batchedPlaneLimit = 64
 
     /// Whether `forward(batch:)` pays off: a small output plane, one group (grouped convolutions run per input).
-    var batchesWell: Bool { spec.groups == 1 && outShape.h * outShape.w < Self.batchedPlaneLimit }
+    var batchesWell: Bool { Self.batchesWell(spec: spec, output: outShape) }
+    static func batchesWell(spec: ConvolutionalSpec, output: TensorShape) -> Bool {
+        spec.groups == 1 && output.h * output.w < batchedPlaneLimit
+    }
 
     /// Which kernel `forward(batch:)` runs: "dense" or "im2col" (checked by the tests).
     var batchedKernelName: String { dense == nil ? "im2col" : "dense" }

@@ -18,7 +18,7 @@ public final class PretrainedAppearance {
     /// The checkpoint's `appearance_features` value for these features.
     public static let name = "yolov3-tiny-coco"
 
-    public let runner: DarknetRunner
+    private let runner: DarknetRunner
     /// The weights file, as given.
     public let weightsPath: String
     /// CRC-32 of the weight values the features use (the first layers of the file), as 8 hex digits: a model records
@@ -68,14 +68,14 @@ public final class PretrainedAppearance {
         let input = runner.network.input.count, d = dimension, last = runner.network.layers.count - 1
         var out = [Float](repeating: 0, count: n * d)
         out.withUnsafeMutableBufferPointer { ob in
-            let outBase = UncheckedPointer(ob.baseAddress!)
+            let outBase = ob.baseAddress!
             parallelChunks(n) { _, range in
                 guard !range.isEmpty else { return }
                 let inputs = range.map { Array(UnsafeBufferPointer(start: crops + $0 * input, count: input)) }
                 // The runner's errors are about input sizes, which the plan above fixes.
                 let outputs = try! runner.forward(batch: inputs)
                 for (k, i) in range.enumerated() {
-                    let row = outBase.pointer + i * d
+                    let row = outBase + i * d
                     let values = outputs[k][last]!
                     var norm: Float = 0
                     for j in 0..<d { norm += values[j] * values[j] }
@@ -86,10 +86,4 @@ public final class PretrainedAppearance {
         }
         return out
     }
-}
-
-/// A pointer handed to `parallelChunks`' workers, which write disjoint rows.
-private struct UncheckedPointer: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Float>
-    init(_ pointer: UnsafeMutablePointer<Float>) { self.pointer = pointer }
 }
