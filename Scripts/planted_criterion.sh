@@ -5,8 +5,8 @@
 #
 # TRAINING: the training videos the models were trained on (e.g. ../shared/datasets/ped2/training/frames).
 # DONORS:   videos of another scene whose objects are pasted (Avenue's training videos for Ped2 and vice versa).
-# RUN:      a folder holding model.safetensors and the train.log of its `ssmtl train` (which names the validation
-#           videos it held out).
+# RUN:      a folder holding model.safetensors and the output of its `ssmtl train` (train.log, or train.log and
+#           train.err; the "validation:" line names the videos it held out).
 # Plants every validation video once in WORK/planted (seed 1, 4 variants), scores each model on the planted copies
 # of its own validation videos, and prints one row per run: the planted AUC (micro, score column) and each column's.
 # Results stay in RUN/planted/ (scores and metrics.json). Needs python3 for the JSON.
@@ -19,7 +19,8 @@ ssmtl=${SSMTL:-$(dirname "$0")/../.build/release/ssmtl}
 mkdir -p "$work"
 planted=planted objects=()
 if [ -n "${PLANT_OBJECTS:-}" ]; then planted=planted-objects objects=(--objects "$PLANT_OBJECTS"); fi
-validation_of() { sed -n 's/.*validation: //p' "$1/train.log" | head -1 | tr -d ' ' | tr ',' ' '; }
+# The held-out videos: train's "validation:" line, in train.log or, when stderr went to its own file, train.err.
+validation_of() { cat "$1/train.log" "$1/train.err" 2>/dev/null | sed -n 's/.*validation: //p' | head -1 | tr -d ' ' | tr ',' ' '; }
 needed=$(for run in "$@"; do validation_of "$run"; done | tr ' ' '\n' | sort -u | tr '\n' ' ')
 [ -n "$needed" ] || { echo "$0: no 'validation:' line in the runs' train.log" >&2; exit 1; }
 for video in $needed; do

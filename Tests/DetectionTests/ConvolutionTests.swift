@@ -151,6 +151,14 @@ final class BandAndPoolTests: XCTestCase {
         let diff = planDifference(input: TensorShape(c: 2, h: 80, w: 80), spec: spec, output: TensorShape(c: 3, h: 80, w: 80),
                                   seed: 3, expectedKernel: "im2col")
         XCTAssertLessThan(diff, 1e-5)
+        // Planes with fewer pixels than the kernel (2 x 2, 1 x 3 and 1 x 1 under 3 x 3): the dense matrix, a single
+        // input by one GEMV.
+        for (h, w) in [(2, 2), (1, 3), (1, 1)] {
+            let spec = ConvolutionalSpec(filters: 5, size: 3, stride: 1, padding: 1, groups: 1, batchNormalize: false, activation: .linear)
+            let diff = planDifference(input: TensorShape(c: 4, h: h, w: w), spec: spec, output: TensorShape(c: 5, h: h, w: w),
+                                      seed: 5 + h + w, expectedKernel: "dense")
+            XCTAssertLessThan(diff, 1e-5, "\(h) x \(w)")
+        }
     }
 
     /// `forward(batch:)` (one GEMM over several inputs' columns, in chunks) against the plan run on each input
