@@ -113,6 +113,13 @@ final class TrainScoreCommandTests: XCTestCase {
         m = try metadata(scratch + "/b.safetensors")
         XCTAssertNil(m["appearance_features"])
         XCTAssertNotNil(m["head_mean"], "a finished model")
+        // COCO weights given to score a model with the network's own features: a warning, and the scores.
+        result = try CLI.run(["score", videos[0], "--model", scratch + "/b.safetensors", "--out", scratch + "/scores",
+                              "--appearance-weights", weights.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("--appearance-weights \(weights.path) is not used"), result.stderr)
+        let video = URL(fileURLWithPath: videos[0]).deletingPathExtension().lastPathComponent
+        XCTAssertTrue(FileManager.default.fileExists(atPath: scratch + "/scores/\(video).csv"))
     }
 
     func testUsageErrors() throws {
