@@ -171,6 +171,7 @@ final class TrainingRunTests: XCTestCase {
         let scoring = try ScoringRun(modelPath: model)
         var options = ScoringOptions(outputFolder: scratch + "/scores")
         options.objectTables = true
+        options.reuseScores = false   // every object once, as the statistics saw them
         _ = try scoring.score(try discoverVideos([validation]), options: options)
         let rows = try String(contentsOfFile: scratch + "/scores/\(match.output.1).objects.csv", encoding: .utf8)
             .split(separator: "\n").dropFirst().map { $0.split(separator: ",").map { Double(String($0))! } }

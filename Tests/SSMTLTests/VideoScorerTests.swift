@@ -47,13 +47,16 @@ final class VideoScorerTests: XCTestCase {
         return dir
     }
 
-    private func run(batchSize: Int, video: String, maxFramesPerChunk: Int = 1024) throws -> (VideoScorer.Result, EchoScorer) {
+    /// Every object run (`reuseScores` off), unless `reuse`.
+    private func run(batchSize: Int, video: String, maxFramesPerChunk: Int = 1024, reuse: Bool = false,
+                     detector: ObjectDetector = FakeDetector()) throws -> (VideoScorer.Result, EchoScorer) {
         var options = VideoScorer.Options()
         options.batchSize = batchSize
         options.maxFramesPerChunk = maxFramesPerChunk
         options.frameScoring = .init(block: 4, filter3D: 0)
+        options.reuseScores = reuse
         let echo = EchoScorer()
-        let scorer = VideoScorer(detector: FakeDetector(), scorer: echo,
+        let scorer = VideoScorer(detector: detector, scorer: echo,
                                  statistics: HeadStatistics(mean: [0, 0, 0, 0], std: [1, 1, 1, 1]), options: options)
         return (try scorer.score(FrameReader(path: video)), echo)
     }
@@ -105,6 +108,47 @@ final class VideoScorerTests: XCTestCase {
         XCTAssertEqual(frame0.count, 1)
         XCTAssertEqual(result.rows[0].score, Double(frame0[0].score), accuracy: 1e-4)
         XCTAssertEqual(result.rows[4].score, 0, "frame 4: no object")
+    }
+
+    /// With `reuseScores`, an object overlapping (IoU >= 0.5) an object the network ran in the previous frame takes
+    /// that one's scores with its own box; the next frame runs it again; an object matching nothing is run.
+    func testAnObjectReusesTheScoresOfItsRunInThePreviousFrame() throws {
+        /// A box moving right by one pixel a frame (consecutive boxes overlap at IoU 0.78), and on even frames a
+        /// second box far from it (never in consecutive frames, so always run).
+        final class MovingDetector: ObjectDetector {
+            func detect(_ frame: Frame) throws -> [DetectionBox] {
+                var objects = [DetectionBox(x1: frame.index % 8, y1: 2, x2: frame.index % 8 + 7, y2: 9)]
+                if frame.index % 2 == 0 { objects.append(DetectionBox(x1: 0, y1: 20, x2: 7, y2: 29)) }
+                return objects
+            }
+        }
+        let video = try makeVideo()
+        let (every, everyEcho) = try run(batchSize: 5, video: video, detector: MovingDetector())
+        let (reused, echo) = try run(batchSize: 5, video: video, reuse: true, detector: MovingDetector())
+        XCTAssertEqual(everyEcho.batches.reduce(0, +), 23 + 12)
+        XCTAssertEqual(reused.objects.count, every.objects.count, "every object is in the output")
+        XCTAssertEqual(reused.rows.map(\.frame), Array(0..<23))
+        // The moving box: run on frames 0, 2, 4, ... except where it wraps (x 7 -> 0: frames 8 and 16 match nothing),
+        // reused on the others; the second box always run.
+        let moving = { (objects: [ScoredObject], f: Int) in objects.first { $0.frame == f && $0.box.y1 == 2 }! }
+        var runFrames: [Int] = []
+        for f in 0..<23 {
+            let object = moving(reused.objects, f), own = moving(every.objects, f)
+            XCTAssertEqual(object.box, own.box, "frame \(f): its own box")
+            if f == 0 || f % 8 == 0 || !runFrames.contains(f - 1) {
+                runFrames.append(f)
+                XCTAssertEqual(object.heads, own.heads, "frame \(f): run")
+            } else {
+                XCTAssertEqual(object.heads, moving(every.objects, f - 1).heads, "frame \(f): the scores of frame \(f - 1)")
+                // Frames 0-3 and 19-22 share their window (moved inside the video), so their own scores are equal.
+                if f > 3 && f < 20 { XCTAssertNotEqual(object.heads, own.heads, "frame \(f)") }
+            }
+            let second = reused.objects.filter { $0.frame == f && $0.box.y1 == 20 }
+            XCTAssertEqual(second.map(\.heads), every.objects.filter { $0.frame == f && $0.box.y1 == 20 }.map(\.heads))
+        }
+        XCTAssertEqual(runFrames, [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22])
+        XCTAssertEqual(echo.batches.reduce(0, +), runFrames.count + 12, "the network runs only those")
+        XCTAssertEqual(reused.rows[3].heads, every.rows[2].heads, "frame 3's columns are frame 2's")
     }
 
     func testBatchingDoesNotChangeScores() throws {
@@ -179,8 +223,8 @@ final class VideoScorerTests: XCTestCase {
     /// writer dropped before commit leaves no file behind.
     func testStreamedRegionsEqualTheCollectedOnes() throws {
         let video = try makeVideo()
-        let (collected, _) = try run(batchSize: 3, video: video)
-        var options = VideoScorer.Options()
+        let (collected, _) = try run(batchSize: 3, video: video, reuse: true)
+        var options = VideoScorer.Options()   // reuseScores on, as in ssmtl score
         options.batchSize = 3
         options.frameScoring = .init(block: 4, filter3D: 0)
         let dir = try makeScratchFolder("ssmtl-rg")

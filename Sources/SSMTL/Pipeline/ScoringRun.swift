@@ -34,6 +34,9 @@ public struct ScoringOptions: Sendable {
     public var writeNpy = false
     /// Where the COCO weights of a model with COCO appearance features are (nil: the path train was given).
     public var appearanceWeights: String?
+    /// An object matching one the network scored in the previous frame takes its scores (`VideoScorer.Options`);
+    /// false runs the network on every object.
+    public var reuseScores = true
 
     public init(outputFolder: String) { self.outputFolder = outputFolder }
 }
@@ -216,6 +219,7 @@ public final class ScoringRun {
         var scorerOptions = VideoScorer.Options()
         scorerOptions.batchSize = options.batchSize
         scorerOptions.frameScoring = settings
+        scorerOptions.reuseScores = options.reuseScores
         let scorer = VideoScorer(detector: try detector.detector(for: video), scorer: model, statistics: statistics, options: scorerOptions)
         // Regions stream to their file as objects are scored (memory does not grow with the video); the overlay
         // needs them all afterwards, so it keeps them.

@@ -6,6 +6,11 @@ import VideoIO
 /// Scores one video as a stream: decode -> detect -> crop the same box in frames i-3...i+3 (a sliding window
 /// of 7 frames, moved inside the video at its ends) -> batch objects across frames -> network -> standardise ->
 /// object scores -> frame scores. Memory is bounded by the window, one batch, and one number per frame.
+///
+/// With `reuseScores`, an object whose box overlaps (IoU >= 0.5) a box the network scored in the previous frame takes
+/// that object's scores with its own box instead of being cropped and run: its sequence shares six of seven frames
+/// with that one, and the frame scores are averaged over 5 frames and smoothed over sigma anyway. Each object is
+/// then run about every other frame, a new object in its first (docs/experiments.md, step 43).
 public final class VideoScorer {
     public struct Options {
         public var batchSize = 64
@@ -16,6 +21,9 @@ public final class VideoScorer {
         public var maxFramesPerChunk = 1024
         /// Score only the first this many frames (nil = the whole video).
         public var frameLimit: Int?
+        /// An object matching one the network scored in the previous frame takes its scores (see above). Off where
+        /// every object must be run: the normal statistics and the appearance bank.
+        public var reuseScores = true
         public init() {}
     }
 
@@ -61,7 +69,8 @@ public final class VideoScorer {
         for _ in 0..<3 { buffers.send(BatchSlot(makeBatch())) }
         let producer = BatchProducer(reader: Handed(reader), detector: Handed(detector), messages: messages,
                                      buffers: buffers, batchSize: options.batchSize, radius: options.temporalRadius,
-                                     maxFrames: options.maxFramesPerChunk, frameLimit: options.frameLimit)
+                                     maxFrames: options.maxFramesPerChunk, frameLimit: options.frameLimit,
+                                     reuseScores: options.reuseScores)
         let thread = BackgroundThread { producer.run() }
         do {
             let result = try consume(messages, buffers, frameWidth: reader.info.width, frameHeight: reader.info.height,
@@ -82,7 +91,10 @@ public final class VideoScorer {
         var timings = Timings()
         var frameScorer = FrameScorer(frameWidth: frameWidth, frameHeight: frameHeight, settings: options.frameScoring)
         var pendingFrames: [Int: Int] = [:] // frame -> objects still unscored
-        var framesInOrder: [(index: Int, timestamp: Double)] = []  // frames registered, awaiting the frame scorer
+        // Frames registered, awaiting the frame scorer, with their objects that take the scores of one run in the
+        // previous frame (`source`: its position among that frame's run objects).
+        var framesInOrder: [(index: Int, timestamp: Double, reused: [ReusedObject])] = []
+        var previousRun: [ScoredObject] = []  // the objects the network scored in the last frame released
         var timestamps: [Double] = [], topBoxes: [PixelBox?] = []
         var framesHead = 0
         var scoredByFrame: [Int: [ScoredObject]] = [:]
@@ -91,8 +103,12 @@ public final class VideoScorer {
         func releaseFinishedFrames() throws {
             let start = Clock.now
             while framesHead < framesInOrder.count, pendingFrames[framesInOrder[framesHead].index] == 0 {
-                let (frame, timestamp) = framesInOrder[framesHead]
-                let objects = scoredByFrame.removeValue(forKey: frame) ?? []
+                let (frame, timestamp, reused) = framesInOrder[framesHead]
+                let run = scoredByFrame.removeValue(forKey: frame) ?? []
+                let objects = run + reused.map { item in
+                    ScoredObject(frame: frame, box: item.box, heads: previousRun[item.source].heads, weights: statistics.weights)
+                }
+                previousRun = run
                 frameScorer.addFrame(objects)
                 timestamps.append(timestamp)
                 topBoxes.append(objects.max { $0.score < $1.score }?.box)
@@ -113,7 +129,7 @@ public final class VideoScorer {
                 progress(decoded)
             case .chunk(let chunk):
                 for f in chunk.frames {
-                    framesInOrder.append((f.index, f.timestamp))
+                    framesInOrder.append((f.index, f.timestamp, f.reused))
                     pendingFrames[f.index] = f.objects
                 }
                 if !chunk.objects.isEmpty {
@@ -182,12 +198,19 @@ private final class BatchSlot: @unchecked Sendable {
     init(_ batch: ObjectBatch) { self.batch = batch }
 }
 
+/// An object that takes the scores of the object at `source` among those the network ran in the previous frame.
+private struct ReusedObject {
+    var box: PixelBox
+    var source: Int
+}
+
 /// Objects cropped into one batch buffer, with the frames registered since the previous chunk.
 private struct Chunk {
     var slot: BatchSlot
     var objects: [(frame: Int, object: DetectionBox)] = []
-    /// Frames whose cropping started since the previous chunk, in order, with their object counts and timestamps.
-    var frames: [(index: Int, objects: Int, timestamp: Double)] = []
+    /// Frames whose cropping started since the previous chunk, in order, with the number of their objects the network
+    /// runs, their timestamps and their objects that reuse scores.
+    var frames: [(index: Int, objects: Int, timestamp: Double, reused: [ReusedObject])] = []
     var framesDecoded = 0
     /// Set on the last chunk of the video: the producer's stage timings.
     var finalTimings: VideoScorer.Timings?
@@ -203,15 +226,39 @@ private enum PipeMessage {
 private final class BatchProducer: @unchecked Sendable {
     let reader: FrameReader, detector: ObjectDetector
     let messages: BoundedChannel<PipeMessage>, buffers: BoundedChannel<BatchSlot>
-    let batchSize: Int, radius: Int, maxFrames: Int, frameLimit: Int
+    let batchSize: Int, radius: Int, maxFrames: Int, frameLimit: Int, reuseScores: Bool
     private var timings = VideoScorer.Timings()
+    /// The boxes the network runs in the last frame cropped, in the order the consumer receives their scores.
+    private var previousRun: [PixelBox] = []
+
+    /// An object reuses the scores of a run object of the previous frame whose box overlaps its own at least this much.
+    static let reuseIoU = 0.5
 
     init(reader: Handed<FrameReader>, detector: Handed<ObjectDetector>, messages: BoundedChannel<PipeMessage>,
-         buffers: BoundedChannel<BatchSlot>, batchSize: Int, radius: Int, maxFrames: Int, frameLimit: Int?) {
+         buffers: BoundedChannel<BatchSlot>, batchSize: Int, radius: Int, maxFrames: Int, frameLimit: Int?, reuseScores: Bool) {
         self.reader = reader.value; self.detector = detector.value
         self.messages = messages; self.buffers = buffers
         self.batchSize = batchSize; self.radius = radius; self.maxFrames = max(1, maxFrames)
         self.frameLimit = frameLimit ?? Int.max
+        self.reuseScores = reuseScores
+    }
+
+    /// The objects the network runs, and those that take the scores of a run object of the previous frame (the one
+    /// of largest IoU, at least `reuseIoU`).
+    private func split(_ objects: [DetectionBox]) -> (run: [DetectionBox], reused: [ReusedObject]) {
+        guard reuseScores else { return (objects, []) }
+        var run: [DetectionBox] = [], reused: [ReusedObject] = []
+        for object in objects {
+            let box = object.pixelBox
+            var best = -1, bestIoU = Self.reuseIoU
+            for (i, previous) in previousRun.enumerated() {
+                let overlap = box.iou(previous)
+                if overlap >= bestIoU { best = i; bestIoU = overlap }
+            }
+            if best >= 0 { reused.append(ReusedObject(box: box, source: best)) } else { run.append(object) }
+        }
+        previousRun = run.map(\.pixelBox)
+        return (run, reused)
     }
 
     func run() {
@@ -237,9 +284,10 @@ private final class BatchProducer: @unchecked Sendable {
             chunk = Chunk(slot: next)
         }
 
-        func crop(frame center: Int, timestamp: Double, objects: [DetectionBox]) throws {
+        func crop(frame center: Int, timestamp: Double, objects all: [DetectionBox]) throws {
             if chunk.frames.count >= maxFrames { try handOver() }
-            chunk.frames.append((center, objects.count, timestamp))
+            let (objects, reused) = split(all)
+            chunk.frames.append((center, objects.count, timestamp, reused))
             for object in objects {
                 let start = Clock.now
                 let n = chunk.objects.count

@@ -36,6 +36,7 @@ struct NormalStatistics {
             model.appearanceSampler = bankVideos.contains(v) ? sampler : nil
             var options = VideoScorer.Options()
             options.batchSize = batch
+            options.reuseScores = false   // every object's own scores and features
             let scorer = VideoScorer(detector: detections.detector(video: v), scorer: model, statistics: .raw, options: options)
             // Objects stream into the moments (a long video keeps no list of them).
             let heldOutVideo = heldOutVideos.contains(v)
