@@ -8,22 +8,21 @@ struct Score: ParsableCommand {
         abstract: "Score videos with a trained model: an anomaly score per frame and per object.",
         discussion: """
             Each object is scored on five counts (arrow of time, motion irregularity, middle frame, distillation, \
-            appearance) in standard deviations of the normal objects, and takes the largest (an object overlapping \
-            one scored in the previous frame takes its scores); a frame's score is the highest object score over \
-            its pixels, smoothed in space and time. Writes, per video:
+            appearance) in standard deviations of the normal objects, and takes the largest; a frame's score is the \
+            highest object score over its pixels, smoothed in space and time. Writes, per video:
               DIR/<video>.csv: frame,score,aot,mi,mb,kd,app (a row per frame, from 0)
               DIR/<video>.regions.txt: frame_id,x_min,y_min,x_max,y_max,anomaly_score
               DIR/<video>.events.csv: the anomalous events, highest first (columns: README)
             An event is a run of frames above a threshold (runs under --event-gap frames apart joined, events \
             under --event-min-frames dropped), set on normal footage: the score that --false-alarm-percent of \
             the model's held-out normal frames exceed, or --threshold. DIR/events.json says which.
-            The detector is the one the model was trained with. Videos whose outputs exist are skipped (--force \
-            scores them again), so an interrupted batch continues where it stopped. A video that fails is reported \
-            and the others are still scored; the exit status is then 1. --shard K/N scores one share of the videos \
-            (a Slurm job array: Scripts/slurm/score.sbatch).
+            The detector is the model's own; an object overlapping one scored in the previous frame takes its \
+            scores. Videos whose outputs exist are skipped (--force scores them again), so an interrupted batch \
+            continues where it stopped. A video that fails is reported, the others scored, and the exit status \
+            is 1. --shard K/N scores one share of the videos (a Slurm job array: Scripts/slurm/score.sbatch).
             """)
 
-    @Argument(help: "Videos to score: files, frame folders, or folders of those.")
+    @Argument(help: "Videos: files, frame folders, or folders of those.")
     var inputs: [String]
 
     @Option(help: ArgumentHelp("The trained model (.safetensors from ssmtl train).", valueName: "model"))
@@ -41,7 +40,7 @@ struct Score: ParsableCommand {
     @Flag(name: .customLong("object-heads"), help: "Also write DIR/<video>.objects.csv: every object's box, score and five standardised scores.")
     var objectHeads = false
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Event threshold: a frame score (the score column of <video>.csv).", valueName: "score"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Event threshold: a frame score (the score column).", valueName: "score"))
     var threshold: Double?
 
     @Option(name: .customLong("false-alarm-percent"), parsing: .unconditional, help: ArgumentHelp("Percentage of normal frames above the event threshold (0...50; lower = fewer false alarms, more missed events). Default: the model's (0.5 unless train was told otherwise).", valueName: "percent"))
