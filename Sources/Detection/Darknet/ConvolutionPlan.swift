@@ -5,34 +5,33 @@
 /// - the cheapest kernel the shape allows: Winograd F(2x2, 3x3) for 3x3 stride-1 "same" convolutions (2.25 times
 ///   fewer multiplications) on frames up to 64 x 64, with an odd height or width padded by one zero row or column and
 ///   the extra output row or column dropped; a GEMM straight on the input for 1x1 stride-1 ones; the dense matrix
-///   of the convolution when the input plane has fewer pixels than the kernel (see `dense`); im2col + GEMM in bands
-///   of rows otherwise. Rounding differs from the reference by a few float steps.
+///   of the convolution when the input plane has fewer pixels than the kernel (`Kernel.dense`); im2col + GEMM in
+///   bands of rows otherwise. Rounding differs from the reference by a few float steps.
 import CBLAS
 import NeuralNet
 
 final class ConvolutionPlan {
     private enum Kernel {
         case winograd(WinogradConvPlan, u: [Float])
-        case dense
+        /// The convolution written out as the dense matrix it is, (filters * outPlane, channels * inPlane), batch norm
+        /// folded in, when the input plane has fewer pixels than the kernel (a 3 x 3 convolution on a 2 x 2 plane):
+        /// `forward(batch:)` multiplies the inputs by it directly. Most of an im2col column there is zero padding (a
+        /// 2 x 2 output reads 4 of its 9 taps), so the dense product does fewer multiplications (4 / 9 of them for
+        /// 2 x 2) and needs no im2col. A single input multiplies it too (a GEMV that reads as many floats as
+        /// Winograd's transformed weights would), so such a layer keeps this matrix alone: on yolov3-tiny's layer 12
+        /// at a 64 x 64 crop, 34 MB instead of 34 MB plus 19 MB of folded weights plus 34 MB of Winograd weights.
+        case dense(matrix: [Float])
         case pointwise
         case im2col
     }
 
     let spec: ConvolutionalSpec
     let inShape: TensorShape, outShape: TensorShape
-    /// (filters, channels / groups, size, size), batch norm folded in; empty when `dense` holds the convolution.
+    /// (filters, channels / groups, size, size), batch norm folded in; empty when the kernel is `dense`.
     private let weights: [Float]
     /// (filters): the bias, or the folded batch norm's shift.
     private let shift: [Float]
     private let kernel: Kernel
-    /// The convolution written out as the dense matrix it is, (filters * outPlane, channels * inPlane), batch norm
-    /// folded in, when the input plane has fewer pixels than the kernel (a 3 x 3 convolution on a 2 x 2 plane):
-    /// `forward(batch:)` then multiplies the inputs by it directly. Most of an im2col column there is zero padding
-    /// (a 2 x 2 output reads 4 of its 9 taps), so the dense product does fewer multiplications (4 / 9 of them for
-    /// 2 x 2) and needs no im2col. A single input multiplies it too (a GEMV that reads as many floats as Winograd's
-    /// transformed weights would), so such a layer keeps this matrix alone: on yolov3-tiny's layer 12 at a 64 x 64
-    /// crop, 34 MB instead of 34 MB plus 19 MB of folded weights plus 34 MB of Winograd weights. nil otherwise.
-    private let dense: [Float]?
 
     /// Floats of an im2col band (see `im2colInBands`).
     let bandFloats: Int
@@ -59,12 +58,10 @@ final class ConvolutionPlan {
         self.shift = shift
         let inPlane = input.h * input.w
         if Self.batchesWell(spec: spec, output: output), inPlane < spec.size * spec.size {
-            dense = Self.denseMatrix(folded, spec: spec, input: input, output: output)
             weights = []
-            kernel = .dense
+            kernel = .dense(matrix: Self.denseMatrix(folded, spec: spec, input: input, output: output))
             return
         }
-        dense = nil
         weights = folded
         if spec.groups == 1, spec.size == 3, spec.stride == 1, spec.padding == 1,
            (input.h + 1) / 2 * ((input.w + 1) / 2) <= Self.winogradMaxTiles, let plan = WinogradConvPlan(Self.winogradShape(spec: spec, input: input)) {
@@ -133,9 +130,9 @@ final class ConvolutionPlan {
                     }
                 }
             }
-        case .dense:
+        case let .dense(matrix):
             // out (filters * outPlane) = D (filters * outPlane, c * inPlane) . x (c * inPlane)
-            dense!.withUnsafeBufferPointer { db in
+            matrix.withUnsafeBufferPointer { db in
                 cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(outShape.count), Int32(inShape.count), 1, db.baseAddress!,
                             Int32(inShape.count), input, 1, 0, output, 1)
             }
@@ -196,7 +193,7 @@ final class ConvolutionPlan {
     }
 
     /// Which kernel `forward(batch:)` runs: "dense" or "im2col" (checked by the tests).
-    var batchedKernelName: String { dense == nil ? "im2col" : "dense" }
+    var batchedKernelName: String { kernelName == "dense" ? "dense" : "im2col" }
 
     /// D (filters * outPlane, c * inPlane) with out[f, oy, ox] = sum over c, iy, ix of D[(f, oy, ox), (c, iy, ix)] *
     /// x[c, iy, ix]: each weight W[f, c, ky, kx] lands where iy = oy * stride - pad + ky, ix = ox * stride - pad + kx
@@ -255,7 +252,7 @@ final class ConvolutionPlan {
     // per chunk instead of once per input. Same sums as `forward(input:output:)`'s im2col path; rounding may differ
     // from its Winograd path by a few float steps.
     func forward(batch inputs: [[Float]]) -> [[Float]] {
-        if let dense { return denseForward(batch: inputs, matrix: dense) }
+        if case let .dense(matrix) = kernel { return denseForward(batch: inputs, matrix: matrix) }
         let k = inShape.c * spec.size * spec.size, plane = outShape.h * outShape.w, filters = spec.filters
         let chunk = max(1, min(inputs.count, batchColumnFloats / max(k * plane, 1)))
         var col = [Float](repeating: 0, count: k * chunk * plane)
