@@ -4,11 +4,15 @@ of each score column when the anomalous frames are those of one kind only (speed
 the copies were planted with vehicle photographs) against all normal frames of the same planted videos. A RUN may also
 name the planted folder itself (RUN/planted-objects of `PLANT_OBJECTS=DIR Scripts/planted_criterion.sh`). Pure Python (no NumPy): AUC by ranks with ties averaged.
 
-    python3 Scripts/planted_kinds.py [--regions] RUN...
+    python3 Scripts/planted_kinds.py [--regions] [--guard G] RUN...
 
 --regions also prints each kind's micro AUC, RBDC and TBDC from `ssmtl eval` (the binary in $SSMTL, else
 .build/release/ssmtl): every planted copy keeps its normal frames and that kind's frames only (renumbered, with their
 region predictions and ground-truth tracks), so false regions are counted over the same normal frames for every kind.
+--guard G leaves out of every AUC the normal frames within G frames of a planted stretch (a row "all" gives the
+planted micro AUC over every kind so reduced): the smoothed scores of a stretch spill into its neighbours, and with
+stretches 12-36 frames apart most normal frames of a copy lie there (docs/experiments.md, "The planted criterion's
+boundary frames"). Not with --regions.
 """
 import csv, json, os, shutil, subprocess, sys, tempfile
 from collections import defaultdict
@@ -29,7 +33,7 @@ def auc(pos, neg):
     n1, n0 = len(pos), len(neg)
     return (rank_sum - n1 * (n1 + 1) / 2.0) / (n1 * n0) if n1 and n0 else float("nan")
 
-def main(runs, regions=False):
+def main(runs, regions=False, guard=0):
     for run in runs:
         planted = run if os.path.isdir(os.path.join(run, "scores")) else os.path.join(run, "planted")
         frames = os.path.join(planted, "frames")
@@ -39,23 +43,33 @@ def main(runs, regions=False):
             columns = [c for c in next(csv.reader(f)) if c != "frame"]
         print(f"{'run':<40} {'kind':<8} " + " ".join(f"{c:>6}" for c in columns))
         kind_of = {}   # (video, frame) -> kind
+        stretches = defaultdict(list)   # video -> [(first, last)] frames of its planted stretches
         for video in videos:
             source = os.path.realpath(os.path.join(frames, video))
             with open(os.path.join(os.path.dirname(os.path.dirname(source)), "plan.csv")) as f:
                 for row in csv.DictReader(f):
                     if row["video"] == video:
-                        for k in range(int(row["start"]), int(row["start"]) + int(row["length"])):
+                        start, length = int(row["start"]), int(row["length"])
+                        stretches[video].append((start, start + length - 1))
+                        for k in range(start, start + length):
                             kind_of[(video, k)] = row["kind"]
         values = defaultdict(lambda: defaultdict(list))   # kind or "normal" -> column -> values
         for video in videos:
             with open(os.path.join(planted, "scores", video + ".csv")) as f:
                 for row in csv.DictReader(f):
-                    kind = kind_of.get((video, int(row["frame"])), "normal")
+                    frame = int(row["frame"])
+                    kind = kind_of.get((video, frame), "normal")
+                    if kind == "normal" and guard > 0 and any(first - guard <= frame <= last + guard
+                                                              for first, last in stretches[video]):
+                        continue
                     for c in columns:
                         values[kind][c].append(float(row[c]))
         for kind in KINDS:
             cells = " ".join(f"{100 * auc(values[kind][c], values['normal'][c]):6.2f}" for c in columns)
             print(f"{run:<40} {kind:<8} {cells}")
+        if guard > 0:
+            cells = " ".join(f"{100 * auc([v for k in KINDS for v in values[k][c]], values['normal'][c]):6.2f}" for c in columns)
+            print(f"{run:<40} {'all':<8} {cells}   (normal frames more than {guard} from a stretch: {len(values['normal'][columns[0]])})")
         if regions:
             for kind in KINDS:
                 m = evaluate_kind(planted, videos, kind_of, kind)
@@ -96,4 +110,11 @@ def evaluate_kind(planted, videos, kind_of, kind):
 
 if __name__ == "__main__":
     arguments = sys.argv[1:]
-    main([a for a in arguments if a != "--regions"], regions="--regions" in arguments)
+    guard = 0
+    if "--guard" in arguments:
+        at = arguments.index("--guard")
+        guard = int(arguments[at + 1])
+        del arguments[at:at + 2]
+    if guard and "--regions" in arguments:
+        sys.exit("planted_kinds.py: --guard and --regions do not go together")
+    main([a for a in arguments if a != "--regions"], regions="--regions" in arguments, guard=guard)
