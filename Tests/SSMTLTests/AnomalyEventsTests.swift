@@ -63,7 +63,7 @@ final class AnomalyEventsTests: XCTestCase {
         let normal = NormalFrameScores(videos: [a, b], names: ["a", "b"])
         for percent in [0.0, 0.5, 1, 5, 50] {
             for sigma in [0.0, 3] {
-                let pooled = gaussianSmooth(a, sigma: sigma) + gaussianSmooth(b, sigma: sigma)
+                let pooled = smoothFrameScores(a, sigma: sigma) + smoothFrameScores(b, sigma: sigma)
                 let threshold = try XCTUnwrap(normal.threshold(falseAlarmPercent: percent, sigma: sigma))
                 let allowed = Int(percent / 100 * 400)
                 XCTAssertLessThanOrEqual(pooled.filter { $0 > threshold }.count, allowed, "\(percent) % σ \(sigma)")

@@ -1,6 +1,6 @@
 /// Turns the scored objects of one video, streamed frame by frame, into frame scores:
 /// anomaly map on a grid (max of the boxes over each cell) -> optional K x K x K mean filter -> max of the map ->
-/// temporal Gaussian smoothing -> optional min-max normalisation. Per-head columns follow the same path
+/// temporal smoothing (a Gaussian clamped to the raw scores within 3 frames) -> optional min-max normalisation. Per-head columns follow the same path
 /// without the map: each head's frame value is the max over objects of that head's standardised score
 /// (0 when no object, as for the map).
 ///
@@ -64,8 +64,8 @@ public struct FrameScorer {
     /// The rows of every frame added, after smoothing and normalisation.
     public mutating func finish() -> [Row] {
         if filter != nil { for filtered in filter!.finish() { mapScores.append(Double(filtered.maximum)) } }
-        var score = gaussianSmooth(mapScores, sigma: settings.sigma)
-        var heads = headScores.map { gaussianSmooth($0, sigma: settings.sigma) }
+        var score = smoothFrameScores(mapScores, sigma: settings.sigma)
+        var heads = headScores.map { smoothFrameScores($0, sigma: settings.sigma) }
         if settings.normalize {
             score = minMaxNormalize(score)
             heads = heads.map(minMaxNormalize)

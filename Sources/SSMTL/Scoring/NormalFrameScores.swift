@@ -29,7 +29,7 @@ public struct NormalFrameScores: Sendable, Equatable {
     /// The smallest score that at most `percent` % of the normal frames (smoothed with `sigma`, each video on its own)
     /// exceed; nil without frames.
     public func threshold(falseAlarmPercent percent: Double, sigma: Double) -> Double? {
-        let pooled = videos.flatMap { gaussianSmooth($0, sigma: sigma) }.filter(\.isFinite).sorted()
+        let pooled = videos.flatMap { smoothFrameScores($0, sigma: sigma) }.filter(\.isFinite).sorted()
         guard !pooled.isEmpty else { return nil }
         let allowedAbove = Int((percent / 100 * Double(pooled.count)).rounded(.down))
         return pooled[max(0, pooled.count - 1 - allowedAbove)]

@@ -69,7 +69,7 @@ public enum SigmaCalibration {
         }
         guard !labels.isEmpty else { return nil }
         let allLabels = labels.flatMap { $0 }
-        let aucs = grid.map { sigma in rocAUC(labels: allLabels, scores: raw.flatMap { gaussianSmooth($0, sigma: sigma) }) }
+        let aucs = grid.map { sigma in rocAUC(labels: allLabels, scores: raw.flatMap { smoothFrameScores($0, sigma: sigma) }) }
         var best = 0
         for i in aucs.indices where (aucs[i] ?? -1) > (aucs[best] ?? -1) { best = i }
         return Outcome(sigma: grid[best], aucs: aucs, frames: allLabels.count)
