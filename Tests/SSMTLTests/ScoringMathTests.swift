@@ -144,6 +144,41 @@ final class ScoringMathTests: XCTestCase {
         XCTAssertEqual(gaussianSmooth([1, 2, 3], sigma: 0), [1, 2, 3])
     }
 
+    func testFrameScoreSmoothingMatchesSciPy() throws {
+        let cases = try fixtureCases("smoothed_frame_scores.json")
+        XCTAssertEqual(cases.count, 9)
+        for c in cases {
+            let sigma = c["sigma"] as! Double, reach = c["reach"] as! Int
+            let input = c["input"] as! [Double], expected = c["expected"] as! [Double]
+            let got = smoothFrameScores(input, sigma: sigma, reach: reach)
+            XCTAssertEqual(got.count, expected.count)
+            for (g, e) in zip(got, expected) { XCTAssertEqual(g, e, accuracy: 1e-12, "sigma \(sigma) reach \(reach) n \(input.count)") }
+        }
+    }
+
+    /// An event of 30 frames at 10 after 30 normal frames at 0: the Gaussian alone carries it into the normal frames
+    /// (and pulls its first frames down); clamped, nothing moves beyond 3 frames of the step.
+    func testFrameScoreSmoothingStopsAtTheReach() {
+        let scores = [Double](repeating: 0, count: 30) + [Double](repeating: 10, count: 30)
+        let gaussian = gaussianSmooth(scores, sigma: 5), clamped = smoothFrameScores(scores, sigma: 5)
+        XCTAssertGreaterThan(gaussian[22], 0.1)
+        XCTAssertLessThan(gaussian[33], 9.5)
+        for f in 0..<27 { XCTAssertEqual(clamped[f], 0, "frame \(f)") }
+        for f in 33..<60 { XCTAssertEqual(clamped[f], 10, "frame \(f)") }
+        for f in 27..<33 { XCTAssertEqual(clamped[f], gaussian[f], "frame \(f)") }
+    }
+
+    /// A one-frame spike among equal frames is averaged as by the Gaussian: the range around it includes the spike.
+    func testFrameScoreSmoothingStillAveragesASpike() {
+        var scores = [Double](repeating: 1, count: 21)
+        scores[10] = 9
+        let gaussian = gaussianSmooth(scores, sigma: 2), clamped = smoothFrameScores(scores, sigma: 2)
+        for f in 7...13 { XCTAssertEqual(clamped[f], gaussian[f], "frame \(f)") }
+        XCTAssertLessThan(clamped[10], 3)
+        XCTAssertEqual(clamped[5], 1)
+        XCTAssertEqual(smoothFrameScores([3, 1, 2], sigma: 0), [3, 1, 2])
+    }
+
     func testMinMaxNormalisation() {
         XCTAssertEqual(minMaxNormalize([2, 4, 3]), [0, 1, 0.5])
         XCTAssertEqual(minMaxNormalize([7, 7]), [0, 0])
