@@ -31,7 +31,7 @@ struct Score: ParsableCommand {
     @Option(help: ArgumentHelp("Output folder (created if missing).", valueName: "dir"))
     var out: String
 
-    @Option(help: "Temporal smoothing of the frame scores (Gaussian standard deviation in frames; 0 = none). Default: the value training chose for this scene.")
+    @Option(help: "Temporal smoothing of the frame scores: a Gaussian of this standard deviation in frames, kept within the raw scores 3 frames either side (0 = none). Default: the value training chose for this scene.")
     var sigma: Double?
 
     @Option(help: ArgumentHelp("Also write <video>.mp4 into this folder with boxes, heat map and score curve drawn.", valueName: "dir"))
