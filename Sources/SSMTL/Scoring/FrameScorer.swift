@@ -1,8 +1,8 @@
 /// Turns the scored objects of one video, streamed frame by frame, into frame scores:
 /// anomaly map on a grid (max of the boxes over each cell) -> optional K x K x K mean filter -> max of the map ->
-/// temporal smoothing (a Gaussian clamped to the raw scores within 3 frames) -> optional min-max normalisation. Per-head columns follow the same path
-/// without the map: each head's frame value is the max over objects of that head's standardised score
-/// (0 when no object, as for the map).
+/// temporal smoothing (`smoothFrameScores`: a Gaussian kept within the raw scores 3 frames either side) -> optional
+/// min-max normalisation. Per-head columns follow the same path without the map: each head's frame value is the max
+/// over objects of that head's standardised score (0 when no object, as for the map).
 ///
 /// Memory: one map (K maps with the 3D filter) plus one number per frame per column.
 public struct FrameScorer {

@@ -22,9 +22,8 @@ public func smoothFrameScores(_ scores: [Double], sigma: Double, reach: Int = Fr
     return (0..<n).map { i in
         var low = scores[i], high = scores[i]
         for k in 1...reach {
-            for j in [reflectedIndex(i - k, count: n), reflectedIndex(i + k, count: n)] {
-                low = min(low, scores[j]); high = max(high, scores[j])
-            }
+            let before = scores[reflectedIndex(i - k, count: n)], after = scores[reflectedIndex(i + k, count: n)]
+            low = min(low, before, after); high = max(high, before, after)
         }
         return min(max(smoothed[i], low), high)
     }
