@@ -193,7 +193,10 @@ final class ConvolutionPlan {
     }
 
     /// Which kernel `forward(batch:)` runs: "dense" or "im2col" (checked by the tests).
-    var batchedKernelName: String { kernelName == "dense" ? "dense" : "im2col" }
+    var batchedKernelName: String {
+        if case .dense = kernel { return "dense" }
+        return "im2col"
+    }
 
     /// D (filters * outPlane, c * inPlane) with out[f, oy, ox] = sum over c, iy, ix of D[(f, oy, ox), (c, iy, ix)] *
     /// x[c, iy, ix]: each weight W[f, c, ky, kx] lands where iy = oy * stride - pad + ky, ix = ox * stride - pad + kx
