@@ -113,6 +113,8 @@ if __name__ == "__main__":
     guard = 0
     if "--guard" in arguments:
         at = arguments.index("--guard")
+        if at + 1 >= len(arguments) or not arguments[at + 1].isdigit() or int(arguments[at + 1]) < 1:
+            sys.exit("planted_kinds.py: --guard needs a number of frames, 1 or more")
         guard = int(arguments[at + 1])
         del arguments[at:at + 2]
     if guard and "--regions" in arguments:
