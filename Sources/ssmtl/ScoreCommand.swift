@@ -8,8 +8,9 @@ struct Score: ParsableCommand {
         abstract: "Score videos with a trained model: an anomaly score per frame and per object.",
         discussion: """
             Each object is scored on five counts (arrow of time, motion irregularity, middle frame, distillation, \
-            appearance) in standard deviations of the normal objects, and takes the largest; a frame's score is the \
-            highest object score over its pixels, smoothed in space and time. Writes, per video:
+            appearance) in standard deviations of the normal objects, and takes the largest. A frame's score is the \
+            highest object score over its pixels, smoothed in space and time; a region's, its object's averaged \
+            over overlapping boxes (IoU >= 0.5) 3 frames either side. Writes, per video:
               DIR/<video>.csv: frame,score,aot,mi,mb,kd,app (a row per frame, from 0)
               DIR/<video>.regions.txt: frame_id,x_min,y_min,x_max,y_max,anomaly_score
               DIR/<video>.events.csv: the anomalous events, highest first (columns: README)
@@ -19,7 +20,7 @@ struct Score: ParsableCommand {
             The detector is the model's own; an object overlapping one scored in the previous frame takes its \
             scores. Videos whose outputs exist are skipped (--force scores them again), so an interrupted batch \
             continues where it stopped. A video that fails is reported, the others scored, and the exit status \
-            is 1. --shard K/N scores one share of the videos (a Slurm job array: Scripts/slurm/score.sbatch).
+            is 1. Slurm job arrays: --shard, Scripts/slurm/score.sbatch.
             """)
 
     @Argument(help: "Videos: files, frame folders, or folders of those.")
@@ -37,7 +38,7 @@ struct Score: ParsableCommand {
     @Option(help: ArgumentHelp("Also write <video>.mp4 into this folder with boxes, heat map and score curve drawn.", valueName: "dir"))
     var overlay: String?
 
-    @Flag(name: .customLong("object-heads"), help: "Also write DIR/<video>.objects.csv: every object's box, score and five standardised scores.")
+    @Flag(name: .customLong("object-heads"), help: "Also write DIR/<video>.objects.csv: every object's box, region score and five standardised scores.")
     var objectHeads = false
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Event threshold: a frame score (the score column).", valueName: "score"))

@@ -21,7 +21,8 @@ final class CheckpointCompatibilityTests: XCTestCase {
     /// made from the object score (the frame score, the region score) are the only ones that differ. The frame
     /// columns of the five scores are now smoothed within the range of their raw values 3 frames either side (step
     /// 44): each is that version's Gaussian column clamped to the range of its frame maxima, which its objects table
-    /// gives.
+    /// gives. The region score (the regions file's and the objects table's score column) is the object score
+    /// averaged along the object's links (step 45), which the objects table's boxes and scores give too.
     func testAModelOfThePreviousFormatScoresAsItDid() throws {
         let scratch = try makeScratchFolder("ssmtl-legacy")
         let scoring = try ScoringRun(modelPath: legacy + "/model.safetensors")
@@ -35,7 +36,10 @@ final class CheckpointCompatibilityTests: XCTestCase {
         XCTAssertEqual(summary.scored, 1)
         let frameColumns = try clampedHeadColumns(frames: try rows(legacy + "/test_01.csv"),
                                                   objects: try rows(legacy + "/test_01.objects.csv"))
-        var clampedCells = 0
+        let legacyObjects = try rows(legacy + "/test_01.objects.csv")
+        let regionScores = try linkedRegionScores(objects: legacyObjects)
+        let objectScores = try legacyObjects.map { try $0[6..<11].map { try XCTUnwrap($0) }.max()! }
+        var clampedCells = 0, linkedRegions = 0
         for (file, columns) in [("test_01.csv", 7), ("test_01.regions.txt", 6), ("test_01.objects.csv", 11)] {
             var before = try rows(legacy + "/" + file)
             let now = try rows(scratch + "/" + file)
@@ -49,7 +53,7 @@ final class CheckpointCompatibilityTests: XCTestCase {
             }
             XCTAssertEqual(now.count, before.count, file)
             XCTAssertGreaterThan(now.count, 10, file)
-            for (a, b) in zip(before, now) {
+            for (i, (a, b)) in zip(before, now).enumerated() {
                 XCTAssertEqual(b.count, columns, file)
                 if a.count > columns { XCTAssertEqual(a[columns...].map { $0 ?? 1 }, [0], "\(file): the jigsaw column was always 0") }
                 let objectScore = ["test_01.csv": 1, "test_01.regions.txt": 5, "test_01.objects.csv": 5][file]!
@@ -57,13 +61,30 @@ final class CheckpointCompatibilityTests: XCTestCase {
                     let (x, y) = (try XCTUnwrap(a[k], "\(file) \(a)"), try XCTUnwrap(b[k], "\(file) \(b)"))
                     XCTAssertEqual(y, x, accuracy: 1e-4 * max(1, abs(x)), "\(file) column \(k)")
                 }
-                if file == "test_01.objects.csv" {
-                    let largest = try a[6..<11].map { try XCTUnwrap($0) }.max()!
-                    XCTAssertEqual(try XCTUnwrap(b[5]), largest, accuracy: 1e-4 * max(1, abs(largest)), "the object score: the largest of its five")
+                if file != "test_01.csv" {
+                    let linked = regionScores[i]
+                    XCTAssertEqual(try XCTUnwrap(b[5]), linked, accuracy: 1e-4 * max(1, abs(linked)),
+                                   "\(file): the region score, the largest of the five averaged along the links")
+                    if file == "test_01.regions.txt", abs(objectScores[i] - linked) > 1e-3 { linkedRegions += 1 }
                 }
             }
         }
         XCTAssertGreaterThan(clampedCells, 0, "the fixture holds frames where the Gaussian spilled beyond the raw scores")
+        XCTAssertGreaterThan(linkedRegions, 0, "the fixture holds regions whose links change their score")
+    }
+
+    /// The region scores of that version's objects (rows of its objects table: frame, box, score, five scores) as this
+    /// version writes them: each object's largest score averaged along its links (`RegionLinks.linkedScores`).
+    private func linkedRegionScores(objects: [[Double?]]) throws -> [Double] {
+        var frames: [[ScoredObject]] = []
+        for row in objects {
+            let frame = Int(try XCTUnwrap(row[0]))
+            let box = PixelBox(x1: Int(try XCTUnwrap(row[1])), y1: Int(try XCTUnwrap(row[2])),
+                               x2: Int(try XCTUnwrap(row[3])), y2: Int(try XCTUnwrap(row[4])))
+            while frames.count <= frame { frames.append([]) }
+            frames[frame].append(ScoredObject(frame: frame, box: box, heads: try row[6..<11].map { Float(try XCTUnwrap($0)) }))
+        }
+        return RegionLinks.linkedScores(frames: frames).joined().map { Double($0.score) }
     }
 
     /// That version's five smoothed frame columns (`frames`: rows of its <video>.csv, frame, score, aot, mi, mb, kd,

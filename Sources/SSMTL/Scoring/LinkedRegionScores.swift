@@ -75,6 +75,9 @@ public final class LinkedRegionStream {
         }
     }
 
+    /// Frames held (for the memory bound's test): at most 2 · reach + 1.
+    var heldFrames: Int { window.count }
+
     /// Emits every object still held.
     public func finish() throws {
         try emitFrames(through: Int.max - 1)
