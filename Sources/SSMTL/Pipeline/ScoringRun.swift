@@ -226,10 +226,7 @@ public final class ScoringRun {
         let regionsFile = try RegionsFileWriter(path: Self.output(video, ".regions.txt", in: options.outputFolder))
         let objectsFile = options.objectTables
             ? try RegionsFileWriter(path: Self.output(video, ".objects.csv", in: options.outputFolder), withHeads: true) : nil
-        // Each region's score is its object's averaged along the object's links (`RegionLinks`), so the files get
-        // each frame's objects `RegionLinks.reach` frames late.
-        let linked = LinkedRegionStream { try regionsFile.write($0); try objectsFile?.write($0) }
-        let write: (ScoredObject) throws -> Void = { try linked.add($0) }
+        let write: (ScoredObject) throws -> Void = { try regionsFile.write($0); try objectsFile?.write($0) }
         let result: VideoScorer.Result
         do {
             result = try scorer.score(reader, objects: options.overlayFolder == nil ? write : nil, isCancelled: isCancelled) {
@@ -239,7 +236,6 @@ public final class ScoringRun {
             throw ScoringCancelled(video: video.name)
         }
         for object in result.objects { try write(object) }
-        try linked.finish()
         try regionsFile.commit()
         try objectsFile?.commit()
         if options.writeNpy {

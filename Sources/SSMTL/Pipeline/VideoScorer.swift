@@ -100,6 +100,15 @@ public final class VideoScorer {
         var scoredByFrame: [Int: [ScoredObject]] = [:]
         var allObjects: [ScoredObject] = []
 
+        // Each object's score becomes its mean along its links (`RegionLinks`): frames reach the frame scorer, the
+        // events and the sink `RegionLinks.reach` frames after they are scored.
+        let linked = LinkedFrameStream<Double> { frame in
+            frameScorer.addFrame(frame.objects)
+            timestamps.append(frame.extra)
+            topBoxes.append(frame.objects.max { $0.score < $1.score }?.box)
+            if let sink { for object in frame.objects { try sink(object) } } else { allObjects += frame.objects }
+        }
+
         func releaseFinishedFrames() throws {
             let start = Clock.now
             while framesHead < framesInOrder.count, pendingFrames[framesInOrder[framesHead].index] == 0 {
@@ -109,10 +118,7 @@ public final class VideoScorer {
                     ScoredObject(frame: frame, box: item.box, heads: previousRun[item.source].heads, weights: statistics.weights)
                 }
                 previousRun = run
-                frameScorer.addFrame(objects)
-                timestamps.append(timestamp)
-                topBoxes.append(objects.max { $0.score < $1.score }?.box)
-                if let sink { for object in objects { try sink(object) } } else { allObjects += objects }
+                try linked.add(frame, extra: timestamp, objects: objects)
                 pendingFrames[frame] = nil
                 framesHead += 1
             }
@@ -154,6 +160,7 @@ public final class VideoScorer {
                     timings.detect = producerTimings.detect
                     timings.crop = producerTimings.crop
                     let start = Clock.now
+                    try linked.finish()
                     let rows = frameScorer.finish()
                     timings.map += Clock.seconds(since: start)
                     return Result(rows: rows, objects: allObjects, timings: timings, timestamps: timestamps, topBoxes: topBoxes)

@@ -46,66 +46,59 @@ public enum RegionLinks {
     }
 }
 
-/// `RegionLinks.linkedScores` on a stream: objects arrive in frame order and leave, with their linked scores, `reach`
-/// frames later (or at `finish`). Holds at most 2 · reach + 1 frames of objects, so memory does not grow with the
-/// video.
-public final class LinkedRegionStream {
+/// `RegionLinks.linkedScores` on a stream of frames: every frame (with its objects, maybe none) arrives in order and
+/// leaves, its objects with their linked scores, `reach` frames later (or at `finish`). Holds at most 2 · reach + 1
+/// frames, so memory does not grow with the video.
+public final class LinkedFrameStream<Extra> {
+    public typealias Frame = (index: Int, extra: Extra, objects: [ScoredObject])
     private let reach: Int
-    private let emit: (ScoredObject) throws -> Void
-    /// Frames with objects not yet emitted, and up to `reach` emitted ones before them, in frame order.
-    private var window: [(frame: Int, objects: [ScoredObject])] = []
-    /// The first frame whose objects are not yet emitted (nil before the first object).
-    private var nextToEmit: Int?
+    private let emit: (Frame) throws -> Void
+    /// The frames not yet emitted, and up to `reach` emitted ones before them, in order.
+    private var window: [Frame] = []
+    /// How many frames of the window are emitted already.
+    private var emitted = 0
 
-    public init(reach: Int = RegionLinks.reach, emit: @escaping (ScoredObject) throws -> Void) {
+    /// `extra`: what travels with each frame (its timestamp, say).
+    public init(reach: Int = RegionLinks.reach, emit: @escaping (Frame) throws -> Void) {
         self.reach = max(0, reach)
         self.emit = emit
-    }
-
-    /// Adds an object of frame `object.frame` (not before the previous object's frame).
-    public func add(_ object: ScoredObject) throws {
-        if let last = window.last, last.frame == object.frame {
-            window[window.count - 1].objects.append(object)
-        } else {
-            precondition(window.last.map { $0.frame < object.frame } ?? true, "objects must arrive in frame order")
-            if nextToEmit == nil { nextToEmit = object.frame }
-            // Frames before this one that are `reach` or more behind it have all the future they will get.
-            try emitFrames(through: object.frame - reach - 1)
-            window.append((object.frame, [object]))
-        }
     }
 
     /// Frames held (for the memory bound's test): at most 2 · reach + 1.
     var heldFrames: Int { window.count }
 
-    /// Emits every object still held.
+    /// Adds the next frame (`index` one more than the previous frame's).
+    public func add(_ index: Int, extra: Extra, objects: [ScoredObject]) throws {
+        precondition(window.last.map { $0.index + 1 == index } ?? true, "frames must arrive one after another")
+        window.append((index, extra, objects))
+        // The frame `reach` before this one has all the future it will get.
+        if window.count - emitted > reach { try emitNext() }
+    }
+
+    /// Emits every frame still held.
     public func finish() throws {
-        try emitFrames(through: Int.max - 1)
+        while emitted < window.count { try emitNext() }
         window.removeAll()
+        emitted = 0
     }
 
-    private func emitFrames(through lastFrame: Int) throws {
-        guard var next = nextToEmit else { return }
-        for entry in window where entry.frame >= next && entry.frame <= lastFrame {
-            for object in entry.objects { try emit(linked(object, at: entry.frame)) }
-            next = entry.frame + 1
-        }
-        nextToEmit = next
-        // Only the frames within `reach` before the next one to emit are still needed as its past.
-        window.removeAll { $0.frame < next - reach }
+    private func emitNext() throws {
+        let position = emitted
+        let frame = window[position]
+        try emit((frame.index, frame.extra, frame.objects.map { linked($0, at: position) }))
+        emitted += 1
+        // Only `reach` frames before the next one to emit are still needed as its past.
+        let drop = max(0, emitted - reach)
+        if drop > 0 { window.removeFirst(drop); emitted -= drop }
     }
 
-    private func objects(at frame: Int) -> [ScoredObject]? {
-        window.first { $0.frame == frame }?.objects
-    }
-
-    private func linked(_ object: ScoredObject, at frame: Int) -> ScoredObject {
+    private func linked(_ object: ScoredObject, at position: Int) -> ScoredObject {
         var sum = Double(object.score), count = 1
         for direction in [1, -1] {
             var box = object.box
             for k in stride(from: 1, through: reach, by: 1) {
-                guard let candidates = objects(at: frame + direction * k),
-                      let next = RegionLinks.bestLink(from: box, among: candidates) else { break }
+                let u = position + direction * k
+                guard window.indices.contains(u), let next = RegionLinks.bestLink(from: box, among: window[u].objects) else { break }
                 sum += Double(next.score); count += 1
                 box = next.box
             }
