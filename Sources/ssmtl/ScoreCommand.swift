@@ -8,9 +8,9 @@ struct Score: ParsableCommand {
         abstract: "Score videos with a trained model: an anomaly score per frame and per object.",
         discussion: """
             Each object is scored on five counts (arrow of time, motion irregularity, middle frame, distillation, \
-            appearance) in standard deviations of the normal objects, and takes the largest. A frame's score is the \
-            highest object score over its pixels, smoothed in space and time; a region's, its object's averaged \
-            over overlapping boxes (IoU >= 0.5) 3 frames either side. Writes, per video:
+            appearance) in standard deviations of the normal objects, takes the largest, averaged over the boxes \
+            overlapping it (IoU >= 0.5) 3 frames either side. A frame's score is the highest object score over its \
+            pixels, smoothed in space and time; a region's, its object's. Per video:
               DIR/<video>.csv: frame,score,aot,mi,mb,kd,app (a row per frame, from 0)
               DIR/<video>.regions.txt: frame_id,x_min,y_min,x_max,y_max,anomaly_score
               DIR/<video>.events.csv: the anomalous events, highest first (columns: README)

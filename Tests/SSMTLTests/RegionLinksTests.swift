@@ -10,12 +10,18 @@ final class RegionLinksTests: XCTestCase {
                      heads: [score, score, score, score, score])
     }
 
+    /// The frames through a `LinkedFrameStream`, each with its index as the extra: they must come out in order, whole.
     private func streamed(_ frames: [[ScoredObject]], reach: Int = RegionLinks.reach) throws -> [ScoredObject] {
-        var out: [ScoredObject] = []
-        let stream = LinkedRegionStream(reach: reach) { out.append($0) }
-        for object in frames.joined() { try stream.add(object) }
+        var out: [[ScoredObject]] = []
+        let stream = LinkedFrameStream<Int>(reach: reach) { frame in
+            XCTAssertEqual(frame.index, out.count)
+            XCTAssertEqual(frame.extra, frame.index)
+            out.append(frame.objects)
+        }
+        for (t, objects) in frames.enumerated() { try stream.add(t, extra: t, objects: objects) }
         try stream.finish()
-        return out
+        XCTAssertEqual(out.count, frames.count, "every frame, with objects or not")
+        return Array(out.joined())
     }
 
     /// One walker moving 2 pixels a frame over 9 frames (IoU of consecutive 20-pixel boxes 0.82) with scores 1...9:
@@ -95,10 +101,9 @@ final class RegionLinksTests: XCTestCase {
     /// Memory stays bounded: after each frame of a long stream the stream holds at most 2 · reach + 1 frames.
     func testTheStreamHoldsABoundedWindow() throws {
         var emitted = 0
-        let stream = LinkedRegionStream { _ in emitted += 1 }
+        let stream = LinkedFrameStream<Void> { emitted += $0.objects.count }
         for t in 0..<10_000 {
-            try stream.add(object(t, 10 + (t % 5), 10, score: 1))
-            try stream.add(object(t, 300, 10 + (t % 3), score: 2))
+            try stream.add(t, extra: (), objects: [object(t, 10 + (t % 5), 10, score: 1), object(t, 300, 10 + (t % 3), score: 2)])
             XCTAssertLessThanOrEqual(stream.heldFrames, 2 * RegionLinks.reach + 1)
         }
         try stream.finish()

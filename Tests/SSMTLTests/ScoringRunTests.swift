@@ -89,8 +89,8 @@ final class ScoringRunTests: XCTestCase {
 
     /// The model carries its normal validation frames' scores; the threshold is the score that the model's share of
     /// them exceeds at the σ in use, events.csv holds the events of the frame scores written, the peak box is the
-    /// box of the peak frame's highest-scoring object (its largest head score in the objects table: the frame score's
-    /// own object, not the region score averaged along links); --threshold and the share override it; a changed threshold with videos
+    /// box of the peak frame's highest-scoring object (its score averaged along links, the objects table's score
+    /// column); --threshold and the share override it; a changed threshold with videos
     /// skipped is a warning; `writeNpy` adds the scores as float32.
     func testEventsFollowTheThresholdSetOnTheModelsNormalFrames() throws {
         let scratch = try makeScratchFolder("ssmtl-scoring")
@@ -141,7 +141,7 @@ final class ScoringRunTests: XCTestCase {
                 XCTAssertEqual(Double(f[3])!, Double(start) / 25, accuracy: 1e-3, "frame folders: index / 25 s")
                 XCTAssertEqual(Double(f[7])!, scores[peak], accuracy: 1e-5 * max(1, abs(scores[peak])))
                 XCTAssertEqual(scores[start...end].max(), scores[peak])
-                let best = objects.filter { Int($0[0]) == peak }.max { $0[6...].max()! < $1[6...].max()! }
+                let best = objects.filter { Int($0[0]) == peak }.max { $0[5] < $1[5] }
                 XCTAssertEqual(f[9...12].map { Double($0) }, best.map { Array($0[1...4]) } ?? [nil, nil, nil, nil], "\(name): \(line)")
                 peaks.append(Double(f[7])!)
             }

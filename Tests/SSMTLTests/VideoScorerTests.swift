@@ -218,6 +218,22 @@ final class VideoScorerTests: XCTestCase {
             .score(FrameReader(path: video))) { XCTAssertEqual($0 as? Boom, Boom(side: "detector")) }
     }
 
+    /// Each object's score is its own (the largest of its heads) averaged along its links (`RegionLinks`), and the frame
+    /// scores are built from those linked scores: the frame scorer fed the returned objects gives the returned rows.
+    /// The fixed box of the fake detector links from frame to frame, so the linked scores differ from the raw ones.
+    func testObjectAndFrameScoresUseTheLinkedScores() throws {
+        let video = try makeVideo()
+        let (result, _) = try run(batchSize: 3, video: video)
+        var frames = [[ScoredObject]](repeating: [], count: 23)
+        for object in result.objects { frames[object.frame].append(ScoredObject(frame: object.frame, box: object.box, heads: object.heads)) }
+        let expected = RegionLinks.linkedScores(frames: frames)
+        XCTAssertEqual(result.objects.map(\.score), expected.joined().map(\.score))
+        XCTAssertNotEqual(result.objects.map(\.score), frames.joined().map(\.score), "the links change some scores")
+        var frameScorer = FrameScorer(frameWidth: 16, frameHeight: 32, settings: .init(block: 4, filter3D: 0))
+        for objects in expected { frameScorer.addFrame(objects) }
+        XCTAssertEqual(result.rows, frameScorer.finish())
+    }
+
     /// With an object sink, the scorer keeps no objects and hands them over in frame order, the same ones it would
     /// have returned; the regions file streamed from the sink equals the one written from the returned list, and a
     /// writer dropped before commit leaves no file behind.

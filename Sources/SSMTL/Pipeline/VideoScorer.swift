@@ -5,7 +5,8 @@ import VideoIO
 
 /// Scores one video as a stream: decode -> detect -> crop the same box in frames i-3...i+3 (a sliding window
 /// of 7 frames, moved inside the video at its ends) -> batch objects across frames -> network -> standardise ->
-/// object scores -> frame scores. Memory is bounded by the window, one batch, and one number per frame.
+/// object scores -> each averaged along the object's links within 3 frames (`RegionLinks`) -> frame scores. Memory is
+/// bounded by the window, one batch, 7 frames of scored objects, and one number per frame.
 ///
 /// With `reuseScores`, an object whose box overlaps (IoU >= 0.5) a box the network scored in the previous frame takes
 /// that object's scores with its own box instead of being cropped and run: its sequence shares six of seven frames

@@ -1,11 +1,10 @@
-/// Region scores averaged along each object's links (docs/experiments.md, step 45).
+/// Object scores averaged along each object's links (docs/experiments.md, steps 45 and 46).
 ///
-/// RBDC ranks every written region of every frame by its score. An object's score in one frame is the largest of its
-/// standardised head scores, which jumps from frame to frame; a real anomaly stays high over the frames it lasts
-/// while a normal object's jump does not. So the score written for a region is the mean of its object's score along
-/// the object's links: forwards, the box of the next frame that overlaps the current one most, if at least
-/// `minimumIoU`, then from that box the next, up to `reach` frames or until no box qualifies; backwards alike. The
-/// frame scores do not read region scores and are not changed.
+/// An object's score in one frame is the largest of its standardised head scores, which jumps from frame to frame; a
+/// real anomaly stays high over the frames it lasts while a normal object's jump does not. So the score an object
+/// keeps (for its region, and for the frame score built from the objects) is the mean of its score along its links:
+/// forwards, the box of the next frame that overlaps the current one most, if at least `minimumIoU`, then from that
+/// box the next, up to `reach` frames or until no box qualifies; backwards alike. Its head scores stay as they are.
 public enum RegionLinks {
     /// Frames followed either way: the temporal radius of an object's sequence (frames i-3...i+3).
     public static let reach = 3
@@ -19,7 +18,7 @@ public enum RegionLinks {
         frames.indices.map { t in
             frames[t].map { object in
                 var sum = Double(object.score), count = 1
-                for direction in [1, -1] {
+                for direction in stride(from: 1, through: -1, by: -2) {   // forwards, then backwards
                     var box = object.box
                     for k in stride(from: 1, through: reach, by: 1) {
                         let u = t + direction * k
@@ -94,7 +93,7 @@ public final class LinkedFrameStream<Extra> {
 
     private func linked(_ object: ScoredObject, at position: Int) -> ScoredObject {
         var sum = Double(object.score), count = 1
-        for direction in [1, -1] {
+        for direction in stride(from: 1, through: -1, by: -2) {   // forwards, then backwards
             var box = object.box
             for k in stride(from: 1, through: reach, by: 1) {
                 let u = position + direction * k
