@@ -38,7 +38,7 @@ final class ScoreBatchTests: XCTestCase {
 
         // --object-heads: the region rows again, with the five standardised scores whose largest is the object score (the
         // model has an appearance bank: its training video was split into ten parts to measure the normal spread). The
-        // region score averages object scores along links within 3 frames (SSMTLTests' RegionLinksTests check how), so
+        // region score averages object scores along links within 3 frames (SSMTLTests' ObjectLinksTests check how), so
         // it lies within the range of the object scores of those frames.
         let regions = try String(contentsOfFile: again + "/a.regions.txt", encoding: .utf8).split(separator: "\n")
         let objects = try String(contentsOfFile: again + "/a.objects.csv", encoding: .utf8).split(separator: "\n")

@@ -74,7 +74,7 @@ final class CheckpointCompatibilityTests: XCTestCase {
     }
 
     /// The region scores of that version's objects (rows of its objects table: frame, box, score, five scores) as this
-    /// version writes them: each object's largest score averaged along its links (`RegionLinks.linkedScores`).
+    /// version writes them: each object's largest score averaged along its links (`ObjectLinks.linkedScores`).
     private func linkedRegionScores(objects: [[Double?]]) throws -> [Double] {
         var frames: [[ScoredObject]] = []
         for row in objects {
@@ -84,7 +84,7 @@ final class CheckpointCompatibilityTests: XCTestCase {
             while frames.count <= frame { frames.append([]) }
             frames[frame].append(ScoredObject(frame: frame, box: box, heads: try row[6..<11].map { Float(try XCTUnwrap($0)) }))
         }
-        return RegionLinks.linkedScores(frames: frames).joined().map { Double($0.score) }
+        return ObjectLinks.linkedScores(frames: frames).joined().map { Double($0.score) }
     }
 
     /// That version's five smoothed frame columns (`frames`: rows of its <video>.csv, frame, score, aot, mi, mb, kd,

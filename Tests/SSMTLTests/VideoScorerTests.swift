@@ -218,7 +218,7 @@ final class VideoScorerTests: XCTestCase {
             .score(FrameReader(path: video))) { XCTAssertEqual($0 as? Boom, Boom(side: "detector")) }
     }
 
-    /// Each object's score is its own (the largest of its heads) averaged along its links (`RegionLinks`), and the frame
+    /// Each object's score is its own (the largest of its heads) averaged along its links (`ObjectLinks`), and the frame
     /// scores are built from those linked scores: the frame scorer fed the returned objects gives the returned rows.
     /// The fixed box of the fake detector links from frame to frame, so the linked scores differ from the raw ones.
     func testObjectAndFrameScoresUseTheLinkedScores() throws {
@@ -226,7 +226,7 @@ final class VideoScorerTests: XCTestCase {
         let (result, _) = try run(batchSize: 3, video: video)
         var frames = [[ScoredObject]](repeating: [], count: 23)
         for object in result.objects { frames[object.frame].append(ScoredObject(frame: object.frame, box: object.box, heads: object.heads)) }
-        let expected = RegionLinks.linkedScores(frames: frames)
+        let expected = ObjectLinks.linkedScores(frames: frames)
         XCTAssertEqual(result.objects.map(\.score), expected.joined().map(\.score))
         XCTAssertNotEqual(result.objects.map(\.score), frames.joined().map(\.score), "the links change some scores")
         var frameScorer = FrameScorer(frameWidth: 16, frameHeight: 32, settings: .init(block: 4, filter3D: 0))

@@ -5,7 +5,7 @@ import VideoIO
 
 /// Scores one video as a stream: decode -> detect -> crop the same box in frames i-3...i+3 (a sliding window
 /// of 7 frames, moved inside the video at its ends) -> batch objects across frames -> network -> standardise ->
-/// object scores -> each averaged along the object's links within 3 frames (`RegionLinks`) -> frame scores. Memory is
+/// object scores -> each averaged along the object's links within 3 frames (`ObjectLinks`) -> frame scores. Memory is
 /// bounded by the window, one batch, 7 frames of scored objects, and one number per frame.
 ///
 /// With `reuseScores`, an object whose box overlaps (IoU >= 0.5) a box the network scored in the previous frame takes
@@ -101,8 +101,8 @@ public final class VideoScorer {
         var scoredByFrame: [Int: [ScoredObject]] = [:]
         var allObjects: [ScoredObject] = []
 
-        // Each object's score becomes its mean along its links (`RegionLinks`): frames reach the frame scorer, the
-        // events and the sink `RegionLinks.reach` frames after they are scored.
+        // Each object's score becomes its mean along its links (`ObjectLinks`): frames reach the frame scorer, the
+        // events and the sink `ObjectLinks.reach` frames after they are scored.
         let linked = LinkedFrameStream<Double> { frame in
             frameScorer.addFrame(frame.objects)
             timestamps.append(frame.extra)

@@ -2,8 +2,8 @@ import XCTest
 @testable import SSMTL
 import Randomness
 
-/// Region scores averaged along the object's links (`RegionLinks`, docs/experiments.md step 45).
-final class RegionLinksTests: XCTestCase {
+/// Object scores averaged along the object's links (`ObjectLinks`, docs/experiments.md steps 45 and 46).
+final class ObjectLinksTests: XCTestCase {
     /// An object whose every head is `score` (so its object score is `score`).
     private func object(_ frame: Int, _ x: Int, _ y: Int, size: Int = 20, score: Float) -> ScoredObject {
         ScoredObject(frame: frame, box: PixelBox(x1: x, y1: y, x2: x + size - 1, y2: y + size - 1),
@@ -11,7 +11,7 @@ final class RegionLinksTests: XCTestCase {
     }
 
     /// The frames through a `LinkedFrameStream`, each with its index as the extra: they must come out in order, whole.
-    private func streamed(_ frames: [[ScoredObject]], reach: Int = RegionLinks.reach) throws -> [ScoredObject] {
+    private func streamed(_ frames: [[ScoredObject]], reach: Int = ObjectLinks.reach) throws -> [ScoredObject] {
         var out: [[ScoredObject]] = []
         let stream = LinkedFrameStream<Int>(reach: reach) { frame in
             XCTAssertEqual(frame.index, out.count)
@@ -28,7 +28,7 @@ final class RegionLinksTests: XCTestCase {
     /// frame t's region is the mean of the scores of frames t-3...t+3 inside the video.
     func testAPersistentObjectTakesTheMeanOverThreeFramesEitherSide() {
         let frames = (0..<9).map { t in [object(t, 10 + 2 * t, 10, score: Float(t + 1))] }
-        let linked = RegionLinks.linkedScores(frames: frames).map { $0[0].score }
+        let linked = ObjectLinks.linkedScores(frames: frames).map { $0[0].score }
         let expected: [Float] = (0..<9).map { t in
             let window = max(0, t - 3)...min(8, t + 3)
             return Float(window.map { Double($0 + 1) }.reduce(0, +) / Double(window.count))
@@ -43,7 +43,7 @@ final class RegionLinksTests: XCTestCase {
     func testASpikeIsAveragedAndAnUnlinkedObjectKeepsItsScore() {
         var frames = (0..<7).map { t in [object(t, 10 + t, 10, score: t == 3 ? 8 : 1)] }
         frames[3].append(object(3, 200, 200, score: 6))   // far from everything
-        let linked = RegionLinks.linkedScores(frames: frames)
+        let linked = ObjectLinks.linkedScores(frames: frames)
         XCTAssertEqual(linked[3][0].score, Float(6 + 8) / 7, accuracy: 1e-6)
         XCTAssertEqual(linked[3][1].score, 6)
         XCTAssertEqual(linked[3][1].heads, frames[3][1].heads, "the heads are written as they are")
@@ -53,18 +53,18 @@ final class RegionLinksTests: XCTestCase {
     /// overlapping box of the next frame is followed, and a frame without objects ends the chain.
     func testLinksNeedHalfTheBoxFollowTheBestOverlapAndStopAtAnEmptyFrame() {
         let far = [[object(0, 10, 10, score: 1)], [object(1, 17, 10, score: 5)]]
-        XCTAssertEqual(RegionLinks.linkedScores(frames: far)[0][0].score, 1)
+        XCTAssertEqual(ObjectLinks.linkedScores(frames: far)[0][0].score, 1)
         let near = [[object(0, 10, 10, score: 1)], [object(1, 16, 10, score: 5)]]
-        XCTAssertEqual(RegionLinks.linkedScores(frames: near)[0][0].score, 3)
+        XCTAssertEqual(ObjectLinks.linkedScores(frames: near)[0][0].score, 3)
 
         let choice = [[object(0, 10, 10, score: 0)],
                       [object(1, 16, 10, score: 9), object(1, 11, 10, score: 3)],   // IoU 0.54 and 0.90
                       [object(2, 12, 10, score: 6)]]
         // From frame 0: frame 1's better box (3), then from it frame 2's (6): (0 + 3 + 6) / 3.
-        XCTAssertEqual(RegionLinks.linkedScores(frames: choice)[0][0].score, 3, accuracy: 1e-6)
+        XCTAssertEqual(ObjectLinks.linkedScores(frames: choice)[0][0].score, 3, accuracy: 1e-6)
 
         let gap = [[object(0, 10, 10, score: 1)], [], [object(2, 10, 10, score: 7)]]
-        let linked = RegionLinks.linkedScores(frames: gap)
+        let linked = ObjectLinks.linkedScores(frames: gap)
         XCTAssertEqual(linked[0][0].score, 1)
         XCTAssertEqual(linked[2][0].score, 7)
     }
@@ -85,7 +85,7 @@ final class RegionLinksTests: XCTestCase {
                 frames.append(empty ? [] : walkers.map { object(t, $0.x, $0.y, score: Float(rng.next() % 1000) / 100) })
             }
             let reach = trial % 5
-            let expected = Array(RegionLinks.linkedScores(frames: frames, reach: reach).joined())
+            let expected = Array(ObjectLinks.linkedScores(frames: frames, reach: reach).joined())
             XCTAssertEqual(try streamed(frames, reach: reach), expected, "trial \(trial), reach \(reach)")
         }
     }
@@ -104,7 +104,7 @@ final class RegionLinksTests: XCTestCase {
         let stream = LinkedFrameStream<Void> { emitted += $0.objects.count }
         for t in 0..<10_000 {
             try stream.add(t, extra: (), objects: [object(t, 10 + (t % 5), 10, score: 1), object(t, 300, 10 + (t % 3), score: 2)])
-            XCTAssertLessThanOrEqual(stream.heldFrames, 2 * RegionLinks.reach + 1)
+            XCTAssertLessThanOrEqual(stream.heldFrames, 2 * ObjectLinks.reach + 1)
         }
         try stream.finish()
         XCTAssertEqual(emitted, 20_000)

@@ -5,14 +5,14 @@
 /// keeps (for its region, and for the frame score built from the objects) is the mean of its score along its links:
 /// forwards, the box of the next frame that overlaps the current one most, if at least `minimumIoU`, then from that
 /// box the next, up to `reach` frames or until no box qualifies; backwards alike. Its head scores stay as they are.
-public enum RegionLinks {
+public enum ObjectLinks {
     /// Frames followed either way: the temporal radius of an object's sequence (frames i-3...i+3).
     public static let reach = 3
     /// A box links to the box of the neighbouring frame it overlaps most when their IoU is at least this (the test
     /// by which an object takes the scores of the previous frame's, `VideoScorer`).
     public static let minimumIoU = 0.5
 
-    /// The naive reference: every region of a video at once. `frames[t]` holds frame t's objects (frames without
+    /// The naive reference: every object of a video at once. `frames[t]` holds frame t's objects (frames without
     /// objects are empty). Returns the same objects with their linked-mean scores.
     public static func linkedScores(frames: [[ScoredObject]], reach: Int = reach) -> [[ScoredObject]] {
         frames.indices.map { t in
@@ -45,7 +45,7 @@ public enum RegionLinks {
     }
 }
 
-/// `RegionLinks.linkedScores` on a stream of frames: every frame (with its objects, maybe none) arrives in order and
+/// `ObjectLinks.linkedScores` on a stream of frames: every frame (with its objects, maybe none) arrives in order and
 /// leaves, its objects with their linked scores, `reach` frames later (or at `finish`). Holds at most 2 · reach + 1
 /// frames, so memory does not grow with the video.
 public final class LinkedFrameStream<Extra> {
@@ -58,7 +58,7 @@ public final class LinkedFrameStream<Extra> {
     private var emitted = 0
 
     /// `extra`: what travels with each frame (its timestamp, say).
-    public init(reach: Int = RegionLinks.reach, emit: @escaping (Frame) throws -> Void) {
+    public init(reach: Int = ObjectLinks.reach, emit: @escaping (Frame) throws -> Void) {
         self.reach = max(0, reach)
         self.emit = emit
     }
@@ -97,7 +97,7 @@ public final class LinkedFrameStream<Extra> {
             var box = object.box
             for k in stride(from: 1, through: reach, by: 1) {
                 let u = position + direction * k
-                guard window.indices.contains(u), let next = RegionLinks.bestLink(from: box, among: window[u].objects) else { break }
+                guard window.indices.contains(u), let next = ObjectLinks.bestLink(from: box, among: window[u].objects) else { break }
                 sum += Double(next.score); count += 1
                 box = next.box
             }
