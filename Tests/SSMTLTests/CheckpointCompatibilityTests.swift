@@ -22,7 +22,7 @@ final class CheckpointCompatibilityTests: XCTestCase {
     /// columns of the five scores are now smoothed within the range of their raw values 3 frames either side (step
     /// 44): each is that version's Gaussian column clamped to the range of its frame maxima, which its objects table
     /// gives. The region score (the regions file's and the objects table's score column) is the object score
-    /// averaged along the object's links (step 45), which the objects table's boxes and scores give too.
+    /// averaged along the object's links (steps 45 and 46), which the objects table's boxes and scores give too.
     func testAModelOfThePreviousFormatScoresAsItDid() throws {
         let scratch = try makeScratchFolder("ssmtl-legacy")
         let scoring = try ScoringRun(modelPath: legacy + "/model.safetensors")
@@ -64,7 +64,7 @@ final class CheckpointCompatibilityTests: XCTestCase {
                 if file != "test_01.csv" {
                     let linked = regionScores[i]
                     XCTAssertEqual(try XCTUnwrap(b[5]), linked, accuracy: 1e-4 * max(1, abs(linked)),
-                                   "\(file): the region score, the largest of the five averaged along the links")
+                                   "\(file): the region score: the largest of the five, averaged along the links")
                     if file == "test_01.regions.txt", abs(objectScores[i] - linked) > 1e-3 { linkedRegions += 1 }
                 }
             }

@@ -89,8 +89,7 @@ final class ScoringRunTests: XCTestCase {
 
     /// The model carries its normal validation frames' scores; the threshold is the score that the model's share of
     /// them exceeds at the σ in use, events.csv holds the events of the frame scores written, the peak box is the
-    /// box of the peak frame's highest-scoring object (its score averaged along links, the objects table's score
-    /// column); --threshold and the share override it; a changed threshold with videos
+    /// highest region of the peak frame; --threshold and the share override it; a changed threshold with videos
     /// skipped is a warning; `writeNpy` adds the scores as float32.
     func testEventsFollowTheThresholdSetOnTheModelsNormalFrames() throws {
         let scratch = try makeScratchFolder("ssmtl-scoring")
@@ -103,7 +102,6 @@ final class ScoringRunTests: XCTestCase {
         var options = ScoringOptions(outputFolder: scratch + "/s")
         options.sigma = 2
         options.writeNpy = true
-        options.objectTables = true
         options.minimumEventGap = 0
         options.minimumEventFrames = 1
         var thresholds: [Double?] = []
@@ -119,9 +117,8 @@ final class ScoringRunTests: XCTestCase {
         for name in ["video0", "video1"] {
             let rows = try String(contentsOfFile: scratch + "/s/\(name).csv", encoding: .utf8).split(separator: "\n").dropFirst()
             let scores = rows.map { Double($0.split(separator: ",")[1])! }
-            // frame, box, score, then the five head scores: the object's own score is the largest of them.
-            let objects = try String(contentsOfFile: scratch + "/s/\(name).objects.csv", encoding: .utf8).split(separator: "\n")
-                .dropFirst().map { $0.split(separator: ",").map { Double($0)! } }
+            let regions = try String(contentsOfFile: scratch + "/s/\(name).regions.txt", encoding: .utf8).split(separator: "\n")
+                .map { $0.split(separator: ",").map { Double($0)! } }
             let eventRows = try String(contentsOfFile: scratch + "/s/\(name).events.csv", encoding: .utf8).split(separator: "\n")
             XCTAssertEqual(String(eventRows[0]), EventFileFormat.header)
             // The events are the runs of frames above the threshold. The CSV holds 6 significant digits and the
@@ -141,7 +138,7 @@ final class ScoringRunTests: XCTestCase {
                 XCTAssertEqual(Double(f[3])!, Double(start) / 25, accuracy: 1e-3, "frame folders: index / 25 s")
                 XCTAssertEqual(Double(f[7])!, scores[peak], accuracy: 1e-5 * max(1, abs(scores[peak])))
                 XCTAssertEqual(scores[start...end].max(), scores[peak])
-                let best = objects.filter { Int($0[0]) == peak }.max { $0[5] < $1[5] }
+                let best = regions.filter { Int($0[0]) == peak }.max { $0[5] < $1[5] }
                 XCTAssertEqual(f[9...12].map { Double($0) }, best.map { Array($0[1...4]) } ?? [nil, nil, nil, nil], "\(name): \(line)")
                 peaks.append(Double(f[7])!)
             }
