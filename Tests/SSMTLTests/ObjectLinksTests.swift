@@ -69,7 +69,8 @@ final class ObjectLinksTests: XCTestCase {
         XCTAssertEqual(linked[2][0].score, 7)
     }
 
-    /// The stream gives the reference's objects, scores and order on random videos: empty frames, several objects a
+    /// The stream gives the reference's objects, scores and order (both walk the links with `ObjectLinks.linked`, so
+    /// this checks what the window holds and when it emits) on random videos: empty frames, several objects a
     /// frame, boxes that drift, appear and vanish, and reaches 0-4.
     func testTheStreamMatchesTheReference() throws {
         var rng = SplitMix64(seed: 45)

@@ -17,21 +17,26 @@ public enum ObjectLinks {
     public static func linkedScores(frames: [[ScoredObject]], reach: Int = reach) -> [[ScoredObject]] {
         frames.indices.map { t in
             frames[t].map { object in
-                var sum = Double(object.score), count = 1
-                for direction in stride(from: 1, through: -1, by: -2) {   // forwards, then backwards
-                    var box = object.box
-                    for k in stride(from: 1, through: reach, by: 1) {
-                        let u = t + direction * k
-                        guard frames.indices.contains(u), let next = bestLink(from: box, among: frames[u]) else { break }
-                        sum += Double(next.score); count += 1
-                        box = next.box
-                    }
-                }
-                var linked = object
-                linked.score = Float(sum / Double(count))
-                return linked
+                linked(object, reach: reach) { k in frames.indices.contains(t + k) ? frames[t + k] : nil }
             }
         }
+    }
+
+    /// `object` with its score averaged along its links within `reach` frames. `objects(k)`: the objects k frames after
+    /// the object's own (k < 0: before), nil where the video (or the stream's window) holds no such frame.
+    static func linked(_ object: ScoredObject, reach: Int, objects: (Int) -> [ScoredObject]?) -> ScoredObject {
+        var sum = Double(object.score), count = 1
+        for direction in stride(from: 1, through: -1, by: -2) {   // forwards, then backwards
+            var box = object.box
+            for k in stride(from: 1, through: reach, by: 1) {
+                guard let candidates = objects(direction * k), let next = bestLink(from: box, among: candidates) else { break }
+                sum += Double(next.score); count += 1
+                box = next.box
+            }
+        }
+        var result = object
+        result.score = Float(sum / Double(count))
+        return result
     }
 
     /// The object of `candidates` whose box overlaps `box` most, if by at least `minimumIoU` (the first on ties).
@@ -92,18 +97,8 @@ public final class LinkedFrameStream<Extra> {
     }
 
     private func linked(_ object: ScoredObject, at position: Int) -> ScoredObject {
-        var sum = Double(object.score), count = 1
-        for direction in stride(from: 1, through: -1, by: -2) {   // forwards, then backwards
-            var box = object.box
-            for k in stride(from: 1, through: reach, by: 1) {
-                let u = position + direction * k
-                guard window.indices.contains(u), let next = ObjectLinks.bestLink(from: box, among: window[u].objects) else { break }
-                sum += Double(next.score); count += 1
-                box = next.box
-            }
+        ObjectLinks.linked(object, reach: reach) { k in
+            window.indices.contains(position + k) ? window[position + k].objects : nil
         }
-        var result = object
-        result.score = Float(sum / Double(count))
-        return result
     }
 }
