@@ -18,6 +18,23 @@ final class SequenceTests: XCTestCase {
                        PixelBox(x1: 0, y1: 2, x2: 359, y2: 7))
     }
 
+    /// The match of score reuse and of links: the box overlapping most, at an IoU of at least the threshold, the
+    /// first of equal overlaps.
+    func testBestOverlapTakesTheLargestIoUAboveTheThresholdAndTheFirstOnTies() {
+        let box = PixelBox(x1: 0, y1: 0, x2: 9, y2: 9)
+        let left = PixelBox(x1: -2, y1: 0, x2: 7, y2: 9), right = PixelBox(x1: 2, y1: 0, x2: 11, y2: 9)  // IoU 8/12 each
+        let closer = PixelBox(x1: 1, y1: 0, x2: 10, y2: 9)                                            // IoU 9/11
+        let far = PixelBox(x1: 20, y1: 0, x2: 29, y2: 9)
+        XCTAssertEqual(box.iou(left), box.iou(right))
+        XCTAssertEqual(box.bestOverlap(among: [far, left, right], minimumIoU: 0.5), 1, "the first of two equal overlaps")
+        XCTAssertEqual(box.bestOverlap(among: [far, right, left], minimumIoU: 0.5), 1)
+        XCTAssertEqual(box.bestOverlap(among: [left, right, closer], minimumIoU: 0.5), 2, "the largest overlap")
+        XCTAssertEqual(box.bestOverlap(among: [left], minimumIoU: 8.0 / 12.0), 0, "an IoU equal to the threshold counts")
+        XCTAssertNil(box.bestOverlap(among: [left, right], minimumIoU: 0.7), "none reaches the threshold")
+        XCTAssertNil(box.bestOverlap(among: [far], minimumIoU: 0.5))
+        XCTAssertNil(box.bestOverlap(among: [], minimumIoU: 0.5))
+    }
+
     func testOffsets() {
         XCTAssertEqual(TemporalOffsets.forward(), [-3, -2, -1, 0, 1, 2, 3])
         XCTAssertEqual(TemporalOffsets.backward(), [3, 2, 1, 0, -1, -2, -3])

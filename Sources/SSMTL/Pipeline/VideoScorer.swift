@@ -252,18 +252,17 @@ private final class BatchProducer: @unchecked Sendable {
     }
 
     /// The objects the network runs, and those that take the scores of a run object of the previous frame (the one
-    /// of largest IoU, at least `reuseIoU`).
+    /// of largest IoU, at least `reuseIoU`, the first on ties: `PixelBox.bestOverlap`).
     private func split(_ objects: [DetectionBox]) -> (run: [DetectionBox], reused: [ReusedObject]) {
         guard reuseScores else { return (objects, []) }
         var run: [DetectionBox] = [], reused: [ReusedObject] = []
         for object in objects {
             let box = object.pixelBox
-            var best = -1, bestIoU = Self.reuseIoU
-            for (i, previous) in previousRun.enumerated() {
-                let overlap = box.iou(previous)
-                if overlap >= bestIoU { best = i; bestIoU = overlap }
+            if let best = box.bestOverlap(among: previousRun, minimumIoU: Self.reuseIoU) {
+                reused.append(ReusedObject(box: box, source: best))
+            } else {
+                run.append(object)
             }
-            if best >= 0 { reused.append(ReusedObject(box: box, source: best)) } else { run.append(object) }
         }
         previousRun = run.map(\.pixelBox)
         return (run, reused)

@@ -41,12 +41,7 @@ public enum ObjectLinks {
 
     /// The object of `candidates` whose box overlaps `box` most, if by at least `minimumIoU` (the first on ties).
     static func bestLink(from box: PixelBox, among candidates: [ScoredObject]) -> ScoredObject? {
-        var best: ScoredObject?, bestIoU = minimumIoU
-        for candidate in candidates {
-            let overlap = box.iou(candidate.box)
-            if overlap >= bestIoU && (best == nil || overlap > bestIoU) { best = candidate; bestIoU = overlap }
-        }
-        return best
+        box.bestOverlap(among: candidates.map(\.box), minimumIoU: minimumIoU).map { candidates[$0] }
     }
 }
 

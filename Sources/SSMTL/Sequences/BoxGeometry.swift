@@ -25,4 +25,16 @@ public struct PixelBox: Sendable, Equatable, Hashable {
         let intersection = Double(ix * iy)
         return intersection / (Double(area) + Double(other.area) - intersection)
     }
+
+    /// The index of the box of `candidates` this one overlaps most, if by an IoU of at least `minimumIoU` (the first on
+    /// ties): the one match by which an object takes the previous frame's scores (`VideoScorer`) and by which links
+    /// follow an object from frame to frame (`ObjectLinks`).
+    public func bestOverlap(among candidates: [PixelBox], minimumIoU: Double) -> Int? {
+        var best: Int?, bestIoU = minimumIoU
+        for (i, candidate) in candidates.enumerated() {
+            let overlap = iou(candidate)
+            if overlap >= bestIoU && (best == nil || overlap > bestIoU) { best = i; bestIoU = overlap }
+        }
+        return best
+    }
 }
