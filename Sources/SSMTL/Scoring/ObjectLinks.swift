@@ -41,7 +41,7 @@ public enum ObjectLinks {
 
     /// The object of `candidates` whose box overlaps `box` most, if by at least `minimumIoU` (the first on ties).
     static func bestLink(from box: PixelBox, among candidates: [ScoredObject]) -> ScoredObject? {
-        box.bestOverlap(among: candidates.map(\.box), minimumIoU: minimumIoU).map { candidates[$0] }
+        box.bestOverlap(among: candidates.lazy.map(\.box), minimumIoU: minimumIoU).map { candidates[$0] }
     }
 }
 

@@ -29,7 +29,9 @@ public struct PixelBox: Sendable, Equatable, Hashable {
     /// The index of the box of `candidates` this one overlaps most, if by an IoU of at least `minimumIoU` (the first on
     /// ties): the one match by which an object takes the previous frame's scores (`VideoScorer`) and by which links
     /// follow an object from frame to frame (`ObjectLinks`).
-    public func bestOverlap(among candidates: [PixelBox], minimumIoU: Double) -> Int? {
+    /// `candidates` is any sequence of boxes, so that a caller holding objects passes `objects.lazy.map(\.box)`
+    /// without building an array on every call (links call this per object and frame step).
+    public func bestOverlap<Boxes: Sequence<PixelBox>>(among candidates: Boxes, minimumIoU: Double) -> Int? {
         var best: Int?, bestIoU = minimumIoU
         for (i, candidate) in candidates.enumerated() {
             let overlap = iou(candidate)
